@@ -1,0 +1,319 @@
+"""A case: one applicant, a policy start, a dated timeline and an as-of date.
+
+Cases are checked against their product: every input present (or defaulted),
+typed and in range; every event of a declared type with its declared fields.
+Events are put in a canonical order (date, type, content) so the order in
+which equal-dated events are written never changes an outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CaseError, Problem, Span, did_you_mean
+from .model import InputSpec, Product
+from .source import Document, PathKey, format_path, load_file, load_text
+
+EPOCH = dt.date(1970, 1, 1)
+_CASE_KEYS = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
+_POLICY_KEYS = ("number", "start", "holder")
+_EVENT_KEYS = ("date", "type", "id")
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
+
+
+def epoch_day(day: dt.date) -> int:
+    """Dates enter the engine as integer days since 1970-01-01."""
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated timeline entry, fields typed per the product."""
+
+    id: str
+    type: str
+    date: dt.date
+    fields: dict[str, Any]
+    span: Span | None = None
+
+    @property
+    def day(self) -> int:
+        return epoch_day(self.date)
+
+    def sort_key(self) -> tuple:
+        content = json.dumps(self.fields, sort_keys=True, default=str)
+        return (self.date, self.type, content)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A checked case, ready to evaluate."""
+
+    start: dt.date
+    as_of: dt.date
+    applicant: dict[str, Any]
+    events: tuple[Event, ...] = ()
+    personal: dict[str, Any] = field(default_factory=dict)
+    policy_number: str | None = None
+    name: str | None = None
+    file: str = "<case>"
+    expect: dict[str, Any] | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The case as plain data, loadable again with `case_from_data`."""
+        return {
+            "name": self.name,
+            "policy": {"number": self.policy_number, "start": self.start.isoformat(),
+                       **({"holder": self.personal.get("holder")} if "holder" in self.personal
+                          else {})},
+            "as_of": self.as_of.isoformat(),
+            "applicant": {**self.applicant, **{k: v for k, v in self.personal.items()
+                                               if k != "holder"}},
+            "events": [{"date": e.date.isoformat(), "type": e.type, "id": e.id, **e.fields}
+                       for e in self.events],
+        }
+
+
+def load_case(path: str | Path, product: Product) -> Case:
+    """Load and check a case file against `product`."""
+    return case_from_document(load_file(path, CaseError), product)
+
+
+def loads_case(text: str, product: Product, file: str = "<case>") -> Case:
+    return case_from_document(load_text(text, file, CaseError), product)
+
+
+def case_from_data(data: Any, product: Product, file: str = "<case>", text_values: bool = False
+                   ) -> Case:
+    """Check plain data (e.g. a JSON line or a CSV row) against `product`."""
+    return case_from_document(Document(file, data), product, text_values)
+
+
+def case_from_document(doc: Document, product: Product, text_values: bool = False) -> Case:
+    builder = _CaseBuilder(doc, product, text_values)
+    case = builder.build()
+    if builder.problems:
+        raise CaseError(builder.problems)
+    return case
+
+
+def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, str | None]:
+    """`value` converted to `spec`'s type, or an error message saying what is wrong."""
+    if text and isinstance(value, str):
+        value = _from_text(spec, value.strip())
+    kind = spec.type
+    if kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"expected a number, got {value!r}"
+        if kind == "integer":
+            if isinstance(value, float) and not value.is_integer():
+                return None, f"expected a whole number, got {value!r}"
+            value = int(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, f"expected a finite number, got {value!r}"
+        return _in_range(spec, value)
+    if kind == "boolean":
+        return (value, None) if isinstance(value, bool) else (None, f"expected true or false, "
+                                                                    f"got {value!r}")
+    if kind == "date":
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return None, f"'{value}' is not a valid date (write YYYY-MM-DD)"
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            return None, f"expected a date, got {value!r}"
+        return value, None
+    if not isinstance(value, str):
+        return None, f"expected text, got {value!r}"
+    if kind == "enum" and value not in (spec.values or ()):
+        hint = did_you_mean(value, spec.values or ()) or f"use one of: {', '.join(spec.values)}"
+        return None, f"'{value}' is not one of the allowed values; {hint}"
+    return value, None
+
+
+def _from_text(spec: InputSpec, value: str) -> Any:
+    if spec.type in ("number", "integer"):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return value
+    if spec.type == "boolean":
+        lowered = value.lower()
+        return True if lowered in _TRUE else False if lowered in _FALSE else value
+    return value
+
+
+def _in_range(spec: InputSpec, value: float) -> tuple[Any, str | None]:
+    if spec.min is not None and value < spec.min:
+        return None, f"{value} is below the minimum {_num(spec.min)}{_unit(spec)}"
+    if spec.max is not None and value > spec.max:
+        return None, f"{value} is above the maximum {_num(spec.max)}{_unit(spec)}"
+    return value, None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _unit(spec: InputSpec) -> str:
+    return f" {spec.unit}" if spec.unit else ""
+
+
+class _CaseBuilder:
+    def __init__(self, doc: Document, product: Product, text_values: bool):
+        self.doc = doc
+        self.product = product
+        self.text = text_values
+        self.problems: list[Problem] = []
+
+    def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
+        span = self.doc.key_span(path) if key else self.doc.span(path)
+        self.problems.append(Problem(span, format_path(path), message, hint, "case"))
+
+    def mapping(self, path: PathKey, value: Any, allowed: tuple[str, ...] | None) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, "expected a mapping")
+            return {}
+        for key in value:
+            if allowed is not None and key not in allowed:
+                self.fail(path + (key,), f"unknown field '{key}'", did_you_mean(str(key), allowed),
+                          key=True)
+        return value
+
+    def date(self, path: PathKey, value: Any, what: str) -> dt.date | None:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if value is None:
+            self.fail(path[:-1], f"missing {what} '{path[-1]}'", "write it as YYYY-MM-DD")
+        else:
+            self.fail(path, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+        return None
+
+    def build(self) -> Case | None:
+        data = self.mapping((), self.doc.data, _CASE_KEYS)
+        policy = self.mapping(("policy",), data.get("policy", {}), _POLICY_KEYS)
+        start = self.date(("policy", "start"), policy.get("start"), "policy date")
+        as_of = self.date(("as_of",), data.get("as_of"), "date")
+        self.dates(start, as_of)
+        applicant, personal = self.applicant(data.get("applicant"))
+        if "holder" in policy:
+            personal["holder"] = str(policy["holder"])
+        events = self.events(data.get("events", []))
+        if self.problems:
+            return None
+        number = policy.get("number")
+        return Case(start, as_of, applicant, events, personal,
+                    str(number) if number is not None else None,
+                    str(data["name"]) if data.get("name") is not None else None,
+                    self.doc.file, data.get("expect"))
+
+    def dates(self, start: dt.date | None, as_of: dt.date | None) -> None:
+        product = self.product
+        if start and as_of and as_of < start:
+            self.fail(("as_of",), f"as_of {as_of} is before the policy start {start}",
+                      "evaluate on or after the day cover starts")
+        if start and start < product.effective_from:
+            self.fail(("policy", "start"), f"the policy starts {start}, before the product is "
+                      f"effective ({product.effective_from})")
+        if start and product.effective_to and start > product.effective_to:
+            self.fail(("policy", "start"), f"the policy starts {start}, after the product "
+                      f"closed ({product.effective_to})")
+
+    def applicant(self, raw: Any) -> tuple[dict, dict]:
+        values = self.mapping(("applicant",), raw if raw is not None else {}, None)
+        inputs = self.product.inputs
+        for key in values:
+            if key not in inputs:
+                self.fail(("applicant", key), f"'{key}' is not an input of this product",
+                          did_you_mean(str(key), inputs), key=True)
+        return self.typed(("applicant",), values, inputs, "input")
+
+    def typed(self, path: PathKey, values: dict, specs: dict[str, InputSpec], what: str
+              ) -> tuple[dict, dict]:
+        typed: dict[str, Any] = {}
+        personal: dict[str, Any] = {}
+        for name, spec in specs.items():
+            target = personal if spec.personal else typed
+            if name not in values or values[name] is None or values[name] == "":
+                if spec.default is not None:
+                    target[name] = spec.default
+                elif spec.required and not spec.personal:
+                    self.fail(path, f"missing required {what} '{name}'",
+                              _describe(spec))
+                continue
+            value, error = coerce_value(spec, values[name], self.text)
+            if error:
+                self.fail(path + (name,), error)
+            else:
+                target[name] = value
+        return typed, personal
+
+    def events(self, raw: Any) -> tuple[Event, ...]:
+        if not isinstance(raw, list):
+            self.fail(("events",), "expected a list of events")
+            return ()
+        events: list[Event] = []
+        for index, item in enumerate(raw):
+            event = self.event(("events", index), item)
+            if event is not None:
+                events.append(event)
+        return self.canonical(events)
+
+    def event(self, path: PathKey, raw: Any) -> Event | None:
+        item = self.mapping(path, raw, None)
+        kind = item.get("type")
+        if kind not in self.product.events:
+            if kind is None:
+                self.fail(path, "missing field 'type'", "say what kind of event this is")
+            else:
+                self.fail(path + ("type",), f"unknown event type '{kind}'",
+                          did_you_mean(str(kind), self.product.events))
+            return None
+        specs = self.product.events[kind].fields
+        for key in item:
+            if key not in _EVENT_KEYS and key not in specs:
+                self.fail(path + (key,), f"'{key}' is not a field of event '{kind}'",
+                          did_you_mean(str(key), [*specs, *_EVENT_KEYS]), key=True)
+        date = self.date(path + ("date",), item.get("date"), "event date")
+        fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
+                               "field")
+        if date is None:
+            return None
+        given = item.get("id")
+        return Event(str(given) if given is not None else "", kind, date, fields,
+                     self.doc.span(path))
+
+    def canonical(self, events: list[Event]) -> tuple[Event, ...]:
+        """Sort by (date, type, content) and name unnamed events by that order."""
+        ordered = sorted(events, key=Event.sort_key)
+        seen: set[str] = set()
+        counters: dict[str, int] = {}
+        named: list[Event] = []
+        for event in ordered:
+            counters[event.type] = counters.get(event.type, 0) + 1
+            event_id = event.id or f"{event.type}-{counters[event.type]}"
+            if event_id in seen:
+                self.problems.append(Problem(event.span, "events", f"duplicate event id "
+                                             f"'{event_id}'", "give each event its own id", "case"))
+            seen.add(event_id)
+            named.append(Event(event_id, event.type, event.date, event.fields, event.span))
+        return tuple(named)
+
+
+def _describe(spec: InputSpec) -> str | None:
+    if spec.type == "enum":
+        return f"one of: {', '.join(spec.values or ())}"
+    if spec.unit:
+        return f"a {spec.type} in {spec.unit}"
+    return None

@@ -1,0 +1,597 @@
+"""Compile a checked product into durable-rules rulesets, as plain data.
+
+The output is JSON-able and deterministic: rulesets per stage (`underwriting`
+for the applicant, `timeline` for visits, missed check-ups, policy years and
+claims), one set per period of effective-dated parameters, named from product
+id + version + content hash, plus an index from every rule id to its YAML
+span, policy clause and condition text.
+
+Only the safe subset of durable-rules is emitted (see
+`../shared/reference/durable-rules.md`, checked again by `verify_ruleset`):
+single-fact conditions scoped by `_kind`, comparisons of one attribute with a
+constant, joins only as an unconditioned pairing with the decision fact, no
+`none`, no regex, explicit priorities, dates as integer days. A comparison
+between two fact attributes (``alt > 2 * alt_uln``) is "lifted": computed in
+Python by the direct evaluator and asserted as a boolean attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .condition import Bool, BoolOp, Compare, In, Name, Node, Not, Num, Str, names, parse, unparse
+from .condition_eval import FLIP, NEGATE, fold, is_constant
+from .errors import CompileError, Problem
+from .model import NumberRef, Product
+from .params import parameter_periods
+
+MAX_CONDITIONS_PER_KIND = 40  # engine error 303 past ~45 conditions matching one fact
+MAX_RULES_PER_RULESET = 300  # create_ruleset hangs near 1500
+MAX_PROPERTIES = 253
+FORBIDDEN_ATTRIBUTES = {"id", "sid", "$s"}
+LEAF_OPS = {"$lt", "$lte", "$gt", "$gte", "$neq"}
+_CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+NEVER = "_never"  # an attribute no fact carries: a condition that cannot hold
+# durable-rules 2.0.28 reads uninitialised memory in delete_state when a
+# session's fact matched no rule (valgrind: deleteStateNode; an abort once
+# malloc is tuned). A lowest-priority catch-all per fact kind makes every fact
+# match something; the engine leaves these firings out of the trace.
+SEEN = "_seen."
+
+# Fact kinds and the system attributes each carries (all begin with "_", which
+# product names cannot, so they never collide with inputs or fields).
+FACT_KINDS = ("applicant", "decision", "visit", "missed", "event", "year", "claim")
+SYSTEM_ATTRIBUTES = {
+    "applicant": ("_kind", "_ref"),
+    "decision": ("_kind", "_ref", "_decision"),
+    "visit": ("_kind", "_ref", "_checkup"),
+    "missed": ("_kind", "_ref", "_checkup"),
+    "event": ("_kind", "_ref", "_type"),
+    "year": ("_kind", "_ref", "_year"),
+    "claim": ("_kind", "_ref", "_type", "_days"),
+}
+STAGE_OF = {"applicant": "underwriting"}
+
+
+@dataclass
+class RuleInfo:
+    """Where a compiled rule came from and what it means."""
+
+    id: str
+    kind: str  # eligibility, trigger, result, done, missed, adherence, benefit, waiting, exclusion
+    owner: str  # the id of the rule, check-up, programme, benefit or exclusion in the YAML
+    fact: str
+    stage: str
+    path: str
+    source: str  # file:line:col
+    line: int
+    clause: str
+    condition: str | None = None
+
+
+@dataclass
+class Ruleset:
+    name: str
+    stage: str
+    kinds: list[str]
+    rules: dict[str, Any]
+
+
+@dataclass
+class Period:
+    """Rulesets for the parameter values in force from `start`."""
+
+    start: dt.date
+    parameters: dict[str, Any]
+    rulesets: list[Ruleset]
+
+
+@dataclass
+class Lifted:
+    attribute: str
+    expression: str
+    kinds: list[str]
+
+
+@dataclass
+class CompiledProduct:
+    """A product compiled to plain data; the engine runs it, `compile` prints it."""
+
+    product: Product
+    name: str
+    periods: list[Period]
+    rules: dict[str, RuleInfo]
+    lifted: dict[str, Lifted]
+    facts: dict[str, list[str]]
+    conditions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        return self.product.hash
+
+    def period_at(self, day: dt.date) -> Period:
+        """The period whose parameters are in force on `day`."""
+        found = self.periods[0]
+        for period in self.periods:
+            if period.start <= day:
+                found = period
+        return found
+
+    def to_data(self) -> dict[str, Any]:
+        """Everything compiled, as JSON-able data (what `configurator compile` prints)."""
+        p = self.product
+        return {
+            "name": self.name,
+            "product": {"id": p.id, "version": p.version, "hash": p.hash},
+            "periods": [{"from": period.start.isoformat(), "parameters": period.parameters,
+                         "rulesets": [asdict(r) for r in period.rulesets]}
+                        for period in self.periods],
+            "rules": {rule_id: asdict(info) for rule_id, info in self.rules.items()},
+            "lifted": {name: asdict(info) for name, info in self.lifted.items()},
+            "facts": self.facts,
+        }
+
+
+def compile_product(product: Product) -> CompiledProduct:
+    """Compile a checked product; raise `CompileError` if it leaves the safe subset."""
+    compiler = _Compiler(product)
+    periods = []
+    for index, (start, constants) in enumerate(parameter_periods(product)):
+        specs = compiler.rules(constants)
+        rulesets = compiler.rulesets(specs, index)
+        periods.append(Period(start, dict(constants), rulesets))
+    compiled = CompiledProduct(product, ruleset_base_name(product), periods, compiler.info,
+                               compiler.lifted_info(), compiler.fact_attributes(),
+                               compiler.condition_text)
+    problems = [problem for period in periods for ruleset in period.rulesets
+                for problem in verify_ruleset(ruleset.rules, ruleset.name, compiled.facts)]
+    if problems:
+        raise CompileError(problems)
+    return compiled
+
+
+def ruleset_base_name(product: Product) -> str:
+    return f"{product.id}-{product.version}-{product.hash}"
+
+
+# ------------------------------------------------------------ clause numbers
+
+
+def clause_numbers(product: Product) -> dict[str, str]:
+    """Clause number of every numbered part of the policy wording, by YAML owner id.
+
+    Keys: ``definition.<id>``, ``eligibility.<id>``, ``benefit.<id>``,
+    ``checkup.<id>`` (results ``checkup.<id>.<result>``), ``adherence.<id>``,
+    ``exclusion.<id>``. The renderer numbers its sections the same way.
+    """
+    numbers: dict[str, str] = {}
+    sections = [("definition", product.definitions), ("eligibility", product.eligibility),
+                ("benefit", product.benefits), ("checkup", product.checkups),
+                ("adherence", product.adherence), ("exclusion", product.exclusions)]
+    for section_no, (prefix, items) in enumerate(sections, start=1):
+        for item_no, item in enumerate(items, start=1):
+            numbers[f"{prefix}.{item.id}"] = f"{section_no}.{item_no}"
+            for result_no, result in enumerate(getattr(item, "results", []), start=1):
+                numbers[f"{prefix}.{item.id}.{result.id}"] = f"{section_no}.{item_no}.{result_no}"
+    return numbers
+
+
+# ------------------------------------------------------------ conditions
+
+
+class Translator:
+    """One condition -> a durable-rules single-fact condition (or a constant)."""
+
+    def __init__(self, constants: Mapping[str, Any], lift):
+        self.constants = constants
+        self.lift = lift
+
+    def __call__(self, node: Node) -> dict | bool:
+        if isinstance(node, BoolOp):
+            return self.boolean(node.op, [self(item) for item in node.items])
+        if isinstance(node, Not):
+            return self(negate(node.operand))
+        if isinstance(node, (Num, Str, Bool)) or is_constant(node, self.constants):
+            return bool(fold(node, self.constants))
+        if isinstance(node, Name):
+            return {node.id: True}
+        if isinstance(node, In):
+            return self.membership(node)
+        if isinstance(node, Compare):
+            return self.compare(node)
+        return {self.lift(node): True}
+
+    @staticmethod
+    def boolean(op: str, parts: list[dict | bool]) -> dict | bool:
+        absorbing, neutral = (False, True) if op == "and" else (True, False)
+        if absorbing in parts:
+            return absorbing
+        kept = [p for p in parts if p is not neutral]
+        if not kept:
+            return neutral
+        return kept[0] if len(kept) == 1 else {f"${op}": kept}
+
+    def membership(self, node: In) -> dict | bool:
+        if not isinstance(node.operand, Name):
+            return {self.lift(node): True}
+        op = "!=" if node.negated else "=="
+        leaves = [leaf(op, node.operand.id, o.value) for o in node.options]
+        return self.boolean("and" if node.negated else "or", leaves)
+
+    def compare(self, node: Compare) -> dict | bool:
+        left_const = is_constant(node.left, self.constants)
+        right_const = is_constant(node.right, self.constants)
+        if isinstance(node.left, Name) and right_const:
+            return leaf(node.op, node.left.id, fold(node.right, self.constants))
+        if isinstance(node.right, Name) and left_const:
+            return leaf(FLIP[node.op], node.right.id, fold(node.left, self.constants))
+        return {self.lift(node): True}
+
+
+def leaf(op: str, attribute: str, value: Any) -> dict:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if op == "==":
+        return {attribute: value}
+    return {_CMP[op]: {attribute: value}}
+
+
+def negate(node: Node) -> Node:
+    """`not node`, pushed inwards (De Morgan), so no `not` reaches the engine."""
+    if isinstance(node, Compare):
+        return Compare(NEGATE[node.op], node.left, node.right, node.pos)
+    if isinstance(node, BoolOp):
+        other = "or" if node.op == "and" else "and"
+        return BoolOp(other, tuple(negate(item) for item in node.items), node.pos)
+    if isinstance(node, Not):
+        return node.operand
+    if isinstance(node, In):
+        return In(node.operand, node.options, not node.negated, node.pos)
+    if isinstance(node, Bool):
+        return Bool(not node.value, node.pos)
+    return Compare("==", node, Bool(False), node.pos)
+
+
+def lifted_name(node: Node) -> str:
+    digest = hashlib.sha256(unparse(node).encode("utf-8")).hexdigest()[:10]
+    return f"_l{digest}"
+
+
+def scoped(kind: str, extra: list[dict], condition: dict | bool) -> dict:
+    """`_kind == kind` and the scoping equalities and the condition, flattened."""
+    parts = [{"_kind": kind}, *extra]
+    if condition is False:
+        parts.append({NEVER: True})
+    elif condition is not True:
+        if "$and" in condition and len(condition) == 1:
+            parts += condition["$and"]
+        else:
+            parts.append(condition)
+    return {"$and": parts}
+
+
+# ------------------------------------------------------------ the compiler
+
+
+@dataclass
+class _Spec:
+    id: str
+    stage: str
+    kinds: list[str]
+    all: list[dict]
+
+
+class _Compiler:
+    def __init__(self, product: Product):
+        self.product = product
+        self.info: dict[str, RuleInfo] = {}
+        self.clauses = clause_numbers(product)
+        self.lifted: dict[str, tuple[str, set[str]]] = {}
+        self.reads: dict[str, set[str]] = {kind: set() for kind in FACT_KINDS}
+        self.condition_text: dict[str, str] = {}
+        self.parsed: dict[str, Node] = {}
+
+    # -- helpers
+
+    def node(self, text: str) -> Node:
+        if text not in self.parsed:
+            self.parsed[text] = parse(text)
+        return self.parsed[text]
+
+    def translate(self, text: str | None, kind: str, constants: Mapping[str, Any]) -> dict | bool:
+        if text is None:
+            return True
+        node = self.node(text)
+        self.reads[kind] |= {n.id for n in names(node) if n.id not in constants}
+
+        def lift(sub: Node) -> str:
+            name = lifted_name(sub)
+            expression, kinds = self.lifted.setdefault(name, (unparse(sub), set()))
+            kinds.add(kind)
+            return name
+
+        return Translator(constants, lift)(node)
+
+    def number(self, value: NumberRef, constants: Mapping[str, Any]) -> float:
+        return constants[value] if isinstance(value, str) else value
+
+    def register(self, rule_id: str, kind: str, owner: str, fact: str, path: tuple,
+                 clause_key: str, condition: str | None) -> None:
+        from .source import format_path
+
+        doc = self.product.source
+        span = doc.span(path) if doc is not None else None
+        self.info[rule_id] = RuleInfo(
+            rule_id, kind, owner, fact, STAGE_OF.get(fact, "timeline"), format_path(path),
+            str(span) if span else "<product>", span.line if span else 0,
+            self.clauses.get(clause_key, ""), condition)
+        if condition is not None:
+            self.condition_text[rule_id] = condition
+
+    # -- rules
+
+    def rules(self, constants: Mapping[str, Any]) -> list[_Spec]:
+        specs: list[_Spec] = []
+        for build in (self.eligibility, self.checkups, self.adherence, self.claims):
+            specs += build(constants)
+        return specs
+
+    def single(self, rule_id: str, fact: str, extra: list[dict], condition: dict | bool) -> _Spec:
+        return _Spec(rule_id, STAGE_OF.get(fact, "timeline"), [fact],
+                     [{"m": scoped(fact, extra, condition)}])
+
+    def eligibility(self, constants) -> list[_Spec]:
+        out = []
+        for rule in self.product.eligibility:
+            rule_id = f"eligibility.{rule.id}"
+            self.register(rule_id, "eligibility", rule.id, "applicant", rule.path,
+                          rule_id, rule.when)
+            out.append(self.single(rule_id, "applicant", [],
+                                   self.translate(rule.when, "applicant", constants)))
+        return out
+
+    def checkups(self, constants) -> list[_Spec]:
+        out: list[_Spec] = []
+        by_id = {c.id: c for c in self.product.checkups}
+        for checkup in self.product.checkups:
+            out += self.trigger(checkup, by_id, constants)
+            clause = f"checkup.{checkup.id}"
+            for result in checkup.results:
+                rule_id = f"result.{checkup.id}.{result.id}"
+                self.register(rule_id, "result", checkup.id, "visit", result.path,
+                              f"{clause}.{result.id}", result.when)
+                out.append(self.single(rule_id, "visit", [{"_checkup": checkup.id}],
+                                       self.translate(result.when, "visit", constants)))
+            for kind, fact in (("done", "visit"), ("missed", "missed")):
+                rule_id = f"{kind}.{checkup.id}"
+                effect = checkup.on_done if kind == "done" else checkup.on_missed
+                path = effect.path if effect is not None else checkup.path
+                self.register(rule_id, kind, checkup.id, fact, path, clause, None)
+                out.append(self.joined(rule_id, fact, checkup.id))
+        return out
+
+    def joined(self, rule_id: str, fact: str, checkup: str) -> _Spec:
+        """The chained rule: an accepted policy plus a check-up outcome."""
+        decision = {"$and": [{"_kind": "decision"}, {"_decision": "accept"}]}
+        outcome = {"$and": [{"_kind": fact}, {"_checkup": checkup}]}
+        return _Spec(rule_id, "timeline", ["decision", fact], [{"d": decision}, {"c": outcome}])
+
+    def trigger(self, checkup, by_id, constants) -> list[_Spec]:
+        trigger = checkup.trigger
+        if trigger.when is None:
+            return []
+        on = trigger.on or "applicant"
+        rule_id = f"trigger.{checkup.id}"
+        if on == "applicant":
+            fact, extra = "applicant", []
+        elif on in by_id:
+            fact, extra = "visit", [{"_checkup": on}]
+        else:
+            fact, extra = "event", [{"_type": on}]
+        self.register(rule_id, "trigger", checkup.id, fact, trigger.path + ("when",),
+                      f"checkup.{checkup.id}", trigger.when)
+        return [self.single(rule_id, fact, extra, self.translate(trigger.when, fact, constants))]
+
+    def adherence(self, constants) -> list[_Spec]:
+        out = []
+        for programme in self.product.adherence:
+            rule_id = f"adherence.{programme.id}"
+            self.register(rule_id, "adherence", programme.id, "year", programme.path,
+                          rule_id, programme.when)
+            out.append(self.single(rule_id, "year", [],
+                                   self.translate(programme.when, "year", constants)))
+        return out
+
+    def claims(self, constants) -> list[_Spec]:
+        out = []
+        benefits = {b.id: b for b in self.product.benefits}
+        for benefit in self.product.benefits:
+            rule_id = f"benefit.{benefit.id}"
+            self.register(rule_id, "benefit", benefit.id, "claim", benefit.path,
+                          rule_id, benefit.when)
+            typed = [{"_type": benefit.event}]
+            out.append(self.single(rule_id, "claim", typed,
+                                   self.translate(benefit.when, "claim", constants)))
+            days = self.number(benefit.waiting_period_days, constants)
+            if days > 0:
+                wait_id = f"waiting.{benefit.id}"
+                self.register(wait_id, "waiting", benefit.id, "claim",
+                              benefit.path + ("waiting_period_days",), rule_id,
+                              f"_days < {days:g}")
+                out.append(self.single(wait_id, "claim", typed, leaf("<", "_days", days)))
+        for exclusion in self.product.exclusions:
+            out.append(self.exclusion(exclusion, benefits, constants))
+        return out
+
+    def exclusion(self, exclusion, benefits, constants) -> _Spec:
+        rule_id = f"exclusion.{exclusion.id}"
+        self.register(rule_id, "exclusion", exclusion.id, "claim", exclusion.path, rule_id,
+                      exclusion.when)
+        applies = exclusion.applies_to if exclusion.applies_to is not None else list(benefits)
+        events = sorted({benefits[b].event for b in applies if b in benefits})
+        extra: list[dict] = []
+        if len(events) == 1:
+            extra.append({"_type": events[0]})
+        elif events and len(events) < len({b.event for b in benefits.values()}):
+            extra.append({"$or": [{"_type": e} for e in events]})
+        if exclusion.added_by_underwriting:
+            extra.append({exclusion_flag(exclusion.id): True})
+        return self.single(rule_id, "claim", extra,
+                           self.translate(exclusion.when, "claim", constants))
+
+    # -- rulesets
+
+    def rulesets(self, specs: list[_Spec], period: int) -> list[Ruleset]:
+        out: list[Ruleset] = []
+        base = ruleset_base_name(self.product)
+        for stage in ("underwriting", "timeline"):
+            chunks = _chunks([s for s in specs if s.stage == stage])
+            for number, chunk in enumerate(chunks):
+                rules = {}
+                for priority, spec in enumerate(chunk, start=1):
+                    rules[spec.id] = {"all": spec.all, "pri": priority}
+                kinds = sorted({k for spec in chunk for k in spec.kinds})
+                for kind in kinds:  # every fact must match some rule: see SEEN
+                    rules[f"{SEEN}{kind}"] = {"all": [{"m": {"_kind": kind}}],
+                                              "pri": MAX_RULES_PER_RULESET + 1}
+                out.append(Ruleset(f"{base}-p{period}-{stage}-{number}", stage, kinds, rules))
+        return out
+
+    def lifted_info(self) -> dict[str, Lifted]:
+        return {name: Lifted(name, expr, sorted(kinds))
+                for name, (expr, kinds) in sorted(self.lifted.items())}
+
+    def fact_attributes(self) -> dict[str, list[str]]:
+        """Attributes each fact kind must carry so every rule can read them."""
+        out = {}
+        flags = [exclusion_flag(x.id) for x in self.product.exclusions if x.added_by_underwriting]
+        for kind in FACT_KINDS:
+            attributes = set(SYSTEM_ATTRIBUTES[kind]) | self.reads[kind]
+            attributes |= {name for name, (_, kinds) in self.lifted.items() if kind in kinds}
+            if kind == "claim":
+                attributes |= set(flags)
+            out[kind] = sorted(attributes)
+        return out
+
+
+def exclusion_flag(exclusion_id: str) -> str:
+    return f"_x_{exclusion_id}"
+
+
+def _chunks(specs: list[_Spec]) -> list[list[_Spec]]:
+    """Split rules so no fact kind meets more than MAX_CONDITIONS_PER_KIND conditions."""
+    chunks: list[list[_Spec]] = []
+    counts: list[dict[str, int]] = []
+    for spec in specs:
+        for chunk, count in zip(chunks, counts, strict=True):
+            fits = len(chunk) < MAX_RULES_PER_RULESET and all(
+                count.get(k, 0) < MAX_CONDITIONS_PER_KIND for k in spec.kinds)
+            if fits:
+                chunk.append(spec)
+                for k in spec.kinds:
+                    count[k] = count.get(k, 0) + 1
+                break
+        else:
+            chunks.append([spec])
+            counts.append({k: 1 for k in spec.kinds})
+    return chunks
+
+
+# ------------------------------------------------------------ the safe subset
+
+
+def fnv1a32(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def verify_ruleset(rules: dict[str, Any], name: str, facts: dict[str, list[str]]
+                   ) -> list[Problem]:
+    """Problems that would take a ruleset outside the safe subset of durable-rules."""
+    problems: list[str] = []
+    per_kind: dict[str, int] = {}
+    attributes: set[str] = set()
+    if len(rules) > MAX_RULES_PER_RULESET:
+        problems.append(f"{len(rules)} rules in one ruleset (limit {MAX_RULES_PER_RULESET})")
+    for rule_id, rule in rules.items():
+        if set(rule) != {"all", "pri"} or not isinstance(rule["pri"], int):
+            problems.append(f"{rule_id}: a rule needs exactly 'all' and an explicit 'pri'")
+            continue
+        joined = len(rule["all"]) > 1
+        for alias_condition in rule["all"]:
+            (alias, condition), = alias_condition.items()
+            kind = _kind_of(condition)
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+            _verify_condition(condition, rule_id, joined, problems, attributes, top=True)
+    for kind in per_kind:
+        if f"{SEEN}{kind}" not in rules:
+            problems.append(f"no catch-all rule for '{kind}' facts (delete_state would read "
+                            "uninitialised memory)")
+    for kind, count in per_kind.items():
+        if count > MAX_CONDITIONS_PER_KIND + 1:
+            problems.append(f"{count} conditions on '{kind}' facts (limit "
+                            f"{MAX_CONDITIONS_PER_KIND})")
+    for kind, names_ in facts.items():
+        attributes |= set(names_)
+        if len(names_) > MAX_PROPERTIES:
+            problems.append(f"'{kind}' facts need {len(names_)} attributes (limit "
+                            f"{MAX_PROPERTIES})")
+    problems += _collisions(attributes)
+    return [Problem(None, name, f"outside the safe durable-rules subset: {p}", code="unsafe")
+            for p in problems]
+
+
+def _kind_of(condition: dict) -> str:
+    for part in condition.get("$and", [condition]):
+        if "_kind" in part:
+            return part["_kind"]
+    return "?"
+
+
+def _verify_condition(cond: Any, rule_id: str, joined: bool, problems: list[str],
+                      attributes: set[str], top: bool = False) -> None:
+    if not isinstance(cond, dict) or len(cond) != 1:
+        problems.append(f"{rule_id}: malformed condition {json.dumps(cond)}")
+        return
+    (key, value), = cond.items()
+    if key in ("$and", "$or"):
+        if joined and not (top and key == "$and"):
+            problems.append(f"{rule_id}: nested '{key}' inside a join")
+        for part in value:
+            _verify_condition(part, rule_id, joined, problems, attributes)
+        return
+    if key in LEAF_OPS:
+        if not isinstance(value, dict) or len(value) != 1:
+            problems.append(f"{rule_id}: malformed comparison {json.dumps(cond)}")
+            return
+        (key, value), = value.items()
+        if isinstance(value, (bool, str)) and cond.get("$neq") is None:
+            problems.append(f"{rule_id}: ordering comparison on a non-number")
+    elif key.startswith("$"):
+        problems.append(f"{rule_id}: operator '{key}' is outside the safe subset")
+        return
+    if key in FORBIDDEN_ATTRIBUTES:
+        problems.append(f"{rule_id}: attribute name '{key}' is reserved by the engine")
+    if isinstance(value, dict):
+        problems.append(f"{rule_id}: '{key}' compares with another fact (only constants allowed)")
+    elif not isinstance(value, (bool, int, float, str)):
+        problems.append(f"{rule_id}: '{key}' compares with a {type(value).__name__}")
+    attributes.add(key)
+
+
+def _collisions(attributes: set[str]) -> list[str]:
+    seen: dict[int, str] = {}
+    found = []
+    for name in sorted(attributes):
+        digest = fnv1a32(name)
+        if digest in seen:
+            found.append(f"attribute names '{seen[digest]}' and '{name}' share an FNV-1a hash")
+        seen[digest] = name
+    return found

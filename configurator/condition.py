@@ -1,0 +1,390 @@
+"""The condition language: tokens, a typed AST and a recursive-descent parser.
+
+Conditions are short expressions such as ``age < min_age or age > max_age``
+or ``alt > 2 * alt_uln``. They are parsed once; every node keeps the character
+offset it started at so errors can point inside the YAML string. There is no
+``eval`` and no attribute access: names resolve only through the product's
+declared inputs, metrics, fields and parameters (see `condition_check`).
+
+Grammar::
+
+    expr    := or ["if" or "else" expr]
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | compare
+    compare := sum (CMP sum)* | sum ["not"] "in" "[" literal ("," literal)* "]"
+    sum     := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary)*
+    unary   := "-" unary | atom
+    atom    := NUMBER | STRING | "true" | "false" | NAME | "(" expr ")"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
+KEYWORDS = {"and", "or", "not", "in", "true", "false", "if", "else"}
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+  | (?P<string>"[^"\\]*"|'[^'\\]*')
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<op><=|>=|==|!=|<|>|\+|-|\*|/|\(|\)|\[|\]|,)
+    """,
+    re.VERBOSE,
+)
+
+
+class ConditionSyntaxError(ValueError):
+    """A condition that does not parse; `pos` is the character offset."""
+
+    def __init__(self, message: str, pos: int, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int
+
+
+# ---------------------------------------------------------------- nodes
+
+
+@dataclass(frozen=True)
+class Num:
+    value: int | float
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Bool:
+    value: bool
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Node
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str  # + - * /
+    left: Node
+    right: Node
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # < <= > >= == !=
+    left: Node
+    right: Node
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class In:
+    operand: Node
+    options: tuple[Num | Str | Bool, ...]
+    negated: bool = False
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Node
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class IfElse:
+    """`then if test else otherwise`."""
+
+    then: Node
+    test: Node
+    otherwise: Node
+    pos: int = 0
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and / or
+    items: tuple[Node, ...]
+    pos: int = 0
+
+
+Literal = Num | Str | Bool
+Node = Num | Str | Bool | Name | Neg | Arith | Compare | In | Not | BoolOp | IfElse
+
+
+def names(node: Node) -> list[Name]:
+    """Every name the expression reads, in source order."""
+    found: list[Name] = []
+    _collect(node, found)
+    return found
+
+
+def _collect(node: Node, found: list[Name]) -> None:
+    if isinstance(node, Name):
+        found.append(node)
+    elif isinstance(node, (Neg, Not)):
+        _collect(node.operand, found)
+    elif isinstance(node, (Arith, Compare)):
+        _collect(node.left, found)
+        _collect(node.right, found)
+    elif isinstance(node, In):
+        _collect(node.operand, found)
+    elif isinstance(node, BoolOp):
+        for item in node.items:
+            _collect(item, found)
+    elif isinstance(node, IfElse):
+        _collect(node.then, found)
+        _collect(node.test, found)
+        _collect(node.otherwise, found)
+
+
+# ---------------------------------------------------------------- lexer
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            char = text[pos]
+            hint = "use == to compare" if char == "=" else None
+            if char in "&|!":
+                hint = "write 'and', 'or' and 'not' as words"
+            raise ConditionSyntaxError(f"unexpected character {char!r}", pos, hint)
+        kind = match.lastgroup or ""
+        if kind != "space":
+            value = match.group()
+            if kind == "name" and value in KEYWORDS:
+                kind = value
+            tokens.append(Token(kind, value, pos))
+        pos = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def take(self) -> Token:
+        token = self.token
+        self.index += 1
+        return token
+
+    def at(self, *kinds: str) -> bool:
+        return self.token.kind in kinds or (self.token.kind == "op" and self.token.text in kinds)
+
+    def expect(self, text: str) -> Token:
+        if not self.at(text):
+            self.fail(f"expected '{text}'")
+        return self.take()
+
+    def fail(self, message: str, hint: str | None = None) -> None:
+        token = self.token
+        found = "end of condition" if token.kind == "end" else f"'{token.text}'"
+        raise ConditionSyntaxError(f"{message}, found {found}", token.pos, hint)
+
+    def parse(self) -> Node:
+        if self.token.kind == "end":
+            raise ConditionSyntaxError("empty condition", 0)
+        node = self.parse_expr()
+        if self.token.kind != "end":
+            hint = "join conditions with 'and' or 'or'" if self.token.kind == "name" else None
+            self.fail("expected end of condition", hint)
+        return node
+
+    def parse_expr(self) -> Node:
+        then = self.parse_or()
+        if not self.at("if"):
+            return then
+        token = self.take()
+        test = self.parse_or()
+        self.expect("else")
+        return IfElse(then, test, self.parse_expr(), token.pos)
+
+    def parse_or(self) -> Node:
+        return self._bool_chain("or", self.parse_and)
+
+    def parse_and(self) -> Node:
+        return self._bool_chain("and", self.parse_not)
+
+    def _bool_chain(self, op: str, operand) -> Node:
+        start = self.token.pos
+        items = [operand()]
+        while self.at(op):
+            self.take()
+            items.append(operand())
+        return items[0] if len(items) == 1 else BoolOp(op, tuple(items), start)
+
+    def parse_not(self) -> Node:
+        if self.at("not"):
+            token = self.take()
+            return Not(self.parse_not(), token.pos)
+        return self.parse_compare()
+
+    def parse_compare(self) -> Node:
+        left = self.parse_sum()
+        if self.at("in") or (self.at("not") and self.tokens[self.index + 1].kind == "in"):
+            return self.parse_in(left)
+        pairs: list[Compare] = []
+        while self.at(*COMPARISONS):
+            op = self.take()
+            right = self.parse_sum()
+            pairs.append(Compare(op.text, left, right, op.pos))
+            left = right
+        if not pairs:
+            return left
+        return pairs[0] if len(pairs) == 1 else BoolOp("and", tuple(pairs), pairs[0].pos)
+
+    def parse_in(self, operand: Node) -> Node:
+        negated = self.at("not")
+        if negated:
+            self.take()
+        start = self.take().pos
+        self.expect("[")
+        options: list[Literal] = []
+        while True:
+            options.append(self.parse_literal())
+            if self.at("]"):
+                break
+            self.expect(",")
+        self.take()
+        return In(operand, tuple(options), negated, start)
+
+    def parse_literal(self) -> Literal:
+        token = self.token
+        negative = False
+        if self.at("-"):
+            self.take()
+            negative, token = True, self.token
+        node = self.parse_atom()
+        if isinstance(node, Num):
+            return Num(-node.value, token.pos) if negative else node
+        if isinstance(node, (Str, Bool)) and not negative:
+            return node
+        raise ConditionSyntaxError(
+            "a list after 'in' may hold only numbers, strings, true or false", token.pos)
+
+    def parse_sum(self) -> Node:
+        node = self.parse_term()
+        while self.at("+", "-"):
+            op = self.take()
+            node = Arith(op.text, node, self.parse_term(), op.pos)
+        return node
+
+    def parse_term(self) -> Node:
+        node = self.parse_unary()
+        while self.at("*", "/"):
+            op = self.take()
+            node = Arith(op.text, node, self.parse_unary(), op.pos)
+        return node
+
+    def parse_unary(self) -> Node:
+        if self.at("-"):
+            token = self.take()
+            operand = self.parse_unary()
+            if isinstance(operand, Num):
+                return Num(-operand.value, token.pos)
+            return Neg(operand, token.pos)
+        return self.parse_atom()
+
+    def parse_atom(self) -> Node:
+        token = self.token
+        if token.kind == "number":
+            self.take()
+            text = token.text
+            is_int = "." not in text and "e" not in text.lower()
+            return Num(int(text) if is_int else float(text), token.pos)
+        if token.kind == "string":
+            self.take()
+            return Str(token.text[1:-1], token.pos)
+        if token.kind in ("true", "false"):
+            self.take()
+            return Bool(token.kind == "true", token.pos)
+        if token.kind == "name":
+            self.take()
+            if self.at("("):
+                raise ConditionSyntaxError(f"'{token.text}' is not a function; conditions have "
+                                           "no function calls", token.pos)
+            return Name(token.text, token.pos)
+        if self.at("("):
+            self.take()
+            node = self.parse_expr()
+            self.expect(")")
+            return node
+        self.fail("expected a number, a name, a quoted string or '('")
+        raise AssertionError("unreachable")
+
+
+def parse(text: str) -> Node:
+    """Parse a condition or value expression; raises `ConditionSyntaxError`."""
+    return _Parser(text).parse()
+
+
+def unparse(node: Node) -> str:
+    """Canonical source text for a node (used in traces and compiled names)."""
+    if isinstance(node, Num):
+        return repr(node.value)
+    if isinstance(node, Str):
+        return f"'{node.value}'"
+    if isinstance(node, Bool):
+        return "true" if node.value else "false"
+    if isinstance(node, Name):
+        return node.id
+    if isinstance(node, Neg):
+        return f"-{_wrap(node.operand)}"
+    if isinstance(node, Arith):
+        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
+    if isinstance(node, Compare):
+        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
+    if isinstance(node, In):
+        options = ", ".join(unparse(option) for option in node.options)
+        return f"{unparse(node.operand)} {'not in' if node.negated else 'in'} [{options}]"
+    if isinstance(node, Not):
+        return f"not {_wrap(node.operand)}"
+    if isinstance(node, IfElse):
+        return f"{_wrap(node.then)} if {_wrap(node.test)} else {_wrap(node.otherwise)}"
+    return f" {node.op} ".join(_wrap(item) for item in node.items)
+
+
+def _wrap(node: Node) -> str:
+    text = unparse(node)
+    return f"({text})" if isinstance(node, (Arith, BoolOp, Compare, In, Not, IfElse)) else text

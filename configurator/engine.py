@@ -1,0 +1,584 @@
+"""Evaluate a case against a compiled product, as of a date.
+
+The timeline is walked in date order; at each step the relevant fact is
+asserted into durable-rules, the agenda is drained, and the rules that fired
+(in priority order) drive what happens: the underwriting decision, check-up
+effects, adherence years, claim judgements. Python keeps the clock (event
+dates and `as_of`, never the wall clock), the windows and the arithmetic.
+
+Same-day order is fixed — renewal, then missed deadlines, then events in the
+case's canonical order — so the Outcome never depends on how a case was
+written down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from decimal import Decimal
+from typing import Any
+
+from .case import Case, Event, case_from_data
+from .claims import ClaimBook
+from .compile import SEEN, CompiledProduct, exclusion_flag
+from .condition_eval import explain as explain_checks
+from .condition_eval import values_read
+from .durable import Sessions
+from .model import Checkup, Effect, Product
+from .outcome import (
+    AdherenceOut,
+    CheckupOut,
+    ClaimOut,
+    Coverage,
+    ExclusionOut,
+    Loading,
+    Outcome,
+    Reason,
+    TraceStep,
+    money,
+)
+from .plan import PeriodPlan, Plan, plan_for
+from .timeline import ONE_DAY, Timeline, add_months, add_years, policy_year, year_number
+
+RENEWAL, DEADLINE, EVENT = 0, 1, 2
+
+
+class Occurrence:
+    """One due instance of a check-up."""
+
+    __slots__ = ("checkup", "seq", "due", "opens", "closes", "final", "status", "done_on",
+                 "reason")
+
+    def __init__(self, checkup: Checkup, seq: int, due: dt.date, opens: dt.date,
+                 closes: dt.date, extension: int, reason: str):
+        self.checkup = checkup
+        self.seq = seq
+        self.due = due
+        self.opens = opens
+        self.closes = closes
+        self.final = closes + dt.timedelta(days=extension)
+        self.status = "open"
+        self.done_on: dt.date | None = None
+        self.reason = reason
+
+
+def evaluate(compiled: CompiledProduct, case: Case | dict, *, explain: bool = False,
+             locale: str = "en") -> Outcome:
+    """Decide one case. A decline is a decision, not an error.
+
+    `case` is a checked `Case` or plain data (checked here). With `explain`,
+    each reason also carries the values it read and every sub-condition.
+    """
+    if not isinstance(case, Case):
+        case = case_from_data(case, compiled.product)
+    return _Evaluation(plan_for(compiled), case, explain, locale).run()
+
+
+class _Evaluation:
+    def __init__(self, plan: Plan, case: Case, explain: bool, locale: str):
+        self.plan = plan
+        self.product: Product = plan.product
+        self.case = case
+        self.explain = explain
+        self.locale = locale
+        self.start, self.as_of = case.start, case.as_of
+        self.day = case.start
+        self.refs = 0
+        self.trace: list[TraceStep] = []
+        self.step: list[str] = []
+        self.reasons: list[Reason] = []
+        self.loadings: list[tuple[Loading, str | None]] = []
+        self.added: dict[str, ExclusionOut] = {}
+        self.occurrences: list[Occurrence] = []
+        self.claims: list[ClaimOut] = []
+        self.notes: list[str] = []
+        self.decision = "accept"
+        self.set_period(plan.period_at(case.start))
+
+    # -------------------------------------------------------------- plumbing
+
+    def set_period(self, period: PeriodPlan) -> None:
+        self.period = period
+        env = dict(self.case.applicant)
+        for name, fn in period.derived:
+            env[name] = fn(env)
+        self.env = env
+
+    def on_action(self, rule: str, action: str) -> None:
+        if rule.startswith(SEEN):
+            return
+        self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, action))
+        if rule not in self.step:  # an $or fires once per true branch
+            self.step.append(rule)
+
+    def fact(self, kind: str, env: dict[str, Any], **system: Any) -> dict[str, Any]:
+        self.refs += 1
+        fact = {"_kind": kind, "_ref": self.refs, **system}
+        for name in self.plan.fact_names[kind]:
+            if name in env:
+                fact[name] = env[name]
+        for name, fn in self.period.lifted.get(kind, ()):
+            value = fn(env)
+            if value is not None:
+                fact[name] = value
+        return fact
+
+    def decide_first(self, kind: str) -> None:
+        """Chained rules join the underwriting decision: assert it once per session."""
+        for handle in self.period.route.get(kind, ()):
+            if handle not in self.decided and handle in self.period.route.get("decision", ()):
+                self.decided.add(handle)
+                decision = self.fact("decision", {}, _decision=self.decision)
+                self.sessions.get(handle).assert_facts([decision])
+
+    def assert_fact(self, kind: str, fact: dict[str, Any]) -> list[str]:
+        """Assert into every ruleset with rules on `kind`; the rules that fired, in order."""
+        self.step = []
+        for handle in self.period.route.get(kind, ()):
+            self.sessions.get(handle).assert_facts([fact])
+        return self.step
+
+    def reason(self, rule: str, key: tuple, text: Any, env: dict[str, Any] | None = None
+               ) -> Reason:
+        info = self.plan.rules.get(rule)
+        reason = Reason(rule, self.plan.text(key, text, self.period, self.locale),
+                        info.clause if info else "", info.source if info else "", self.day)
+        node = self.plan.node(rule) if self.explain and env is not None else None
+        if node is not None:
+            constants = self.period.constants
+            reason.values = values_read(node, env, constants)
+            reason.checks = [{"condition": c.text, "value": c.value, "depth": c.depth}
+                             for c in explain_checks(node, env, constants)]
+        return reason
+
+    # -------------------------------------------------------------- the run
+
+    def run(self) -> Outcome:
+        with Sessions(self.on_action) as sessions:
+            self.sessions = sessions
+            self.decided: set[int] = set()
+            self.underwrite()
+            if self.decision == "accept":
+                self.cover = Cover(self)
+                self.walk()
+            else:
+                self.cover = None
+                self.unissued_claims()
+        return self.outcome()
+
+    def underwrite(self) -> None:
+        fired = self.assert_fact("applicant", self.fact("applicant", self.env))
+        rules = {f"eligibility.{r.id}": r for r in self.product.eligibility}
+        outcomes = set()
+        for rule_id in fired:
+            rule = rules.get(rule_id)
+            if rule is None:
+                continue
+            outcomes.add(rule.outcome)
+            self.reasons.append(self.reason(rule_id, rule.path, rule.text, self.env))
+            if rule.outcome == "loading":
+                percent = self.number(rule.percent)
+                self.loadings.append((Loading(rule_id, percent, self.start), rule.removed_by))
+            elif rule.outcome == "exclusion":
+                self.add_exclusion(rule.exclusion, rule_id)
+        self.decision = ("decline" if "decline" in outcomes else
+                         "refer" if "refer" in outcomes else "accept")
+        if self.decision == "accept":
+            for rule_id in fired:
+                if rule_id.startswith("trigger."):
+                    self.schedule(rule_id.split(".", 1)[1], self.start, rule_id)
+
+    def number(self, value: Any) -> float:
+        return self.period.constants[value] if isinstance(value, str) else value
+
+    def add_exclusion(self, exclusion_id: str, rule: str) -> None:
+        if exclusion_id in self.added:
+            return
+        exclusion = next(x for x in self.product.exclusions if x.id == exclusion_id)
+        text = self.plan.text(exclusion.path, exclusion.text, self.period, self.locale)
+        self.added[exclusion_id] = ExclusionOut(exclusion_id, text, rule, self.day)
+
+    # -------------------------------------------------------------- timeline
+
+    def walk(self) -> None:
+        self.agenda: list[tuple] = []
+        self.seq = 0
+        years = self.cover.years
+        for number in range(2, years + 2):
+            renewal = add_years(self.start, number - 1)
+            if renewal > self.as_of:
+                break
+            self.push(renewal, RENEWAL, number)
+        for event in self.case.events:
+            if event.date > self.as_of:
+                self.notes.append(f"{event.id} on {event.date} is after as_of and was ignored")
+            elif event.date < self.start:
+                self.before_cover(event)
+            else:
+                self.push(event.date, EVENT, event)
+        self.initial_checkups()
+        while self.agenda:
+            day, order, _, payload = heapq.heappop(self.agenda)
+            self.day = day
+            if order == RENEWAL:
+                self.renew(payload)
+            elif order == DEADLINE:
+                self.deadline(payload)
+            else:
+                self.event(payload)
+        self.day = self.as_of
+
+    def push(self, day: dt.date, order: int, payload: Any) -> None:
+        self.seq += 1
+        heapq.heappush(self.agenda, (day, order, self.seq, payload))
+
+    def initial_checkups(self) -> None:
+        for checkup in self.product.checkups:
+            if checkup.trigger.on_issue:
+                self.schedule(checkup.id, self.start, "at issue")
+            elif checkup.trigger.every_months is not None:
+                self.periodic(checkup)
+
+    def periodic(self, checkup: Checkup) -> None:
+        every = int(self.number(checkup.trigger.every_months))
+        window = int(self.number(checkup.window_days))
+        extension = int(self.number(checkup.extension_days))
+        k = 1
+        while True:
+            due = add_months(self.start, k * every)
+            if self.cover.end is not None and due >= self.cover.end:
+                break
+            opens = due - dt.timedelta(days=window)
+            closes = due + dt.timedelta(days=window)
+            self.add_occurrence(Occurrence(checkup, k, due, opens, closes, extension,
+                                           f"every {every} months"))
+            if opens > self.as_of:
+                break
+            k += 1
+
+    def schedule(self, checkup_id: str, day: dt.date, why: str) -> None:
+        checkup = next(c for c in self.product.checkups if c.id == checkup_id)
+        if any(o.checkup is checkup and o.status == "open" for o in self.occurrences):
+            return  # already due: one open occurrence at a time
+        due = day + dt.timedelta(days=int(self.number(checkup.due_days)))
+        closes = due + dt.timedelta(days=int(self.number(checkup.window_days)))
+        reason = why if why == "at issue" else f"triggered by {why} on {day.isoformat()}"
+        seq = sum(1 for o in self.occurrences if o.checkup is checkup) + 1
+        self.add_occurrence(Occurrence(checkup, seq, due, day, closes,
+                                       int(self.number(checkup.extension_days)), reason))
+
+    def add_occurrence(self, occurrence: Occurrence) -> None:
+        self.occurrences.append(occurrence)
+        missed_on = occurrence.final + ONE_DAY
+        if missed_on <= self.as_of:
+            self.push(missed_on, DEADLINE, occurrence)
+
+    def deadline(self, occurrence: Occurrence) -> None:
+        if occurrence.status != "open":
+            return
+        occurrence.status = "missed"
+        checkup = occurrence.checkup
+        self.decide_first("missed")
+        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id))
+        if f"missed.{checkup.id}" in fired and checkup.on_missed is not None:
+            self.apply(checkup.on_missed, f"missed.{checkup.id}", checkup, None)
+
+    def event(self, event: Event) -> None:
+        if not self.cover.in_force(event.date):
+            if event.type in self.cover.claim_types:
+                self.refuse_claim(event, "declined", "the policy was not in force on this date")
+            return
+        env = {**self.env, **event.fields}
+        for occurrence in self.matching(event):
+            self.visit(occurrence, event, env)
+        if event.type in self.cover.event_triggers:
+            metrics = self.cover.metrics_for("event", event.date)
+            fired = self.assert_fact("event", self.fact("event", {**env, **metrics},
+                                                        _type=event.type))
+            self.triggers(fired, env)
+        if event.type in self.cover.claim_types:
+            self.claim(event, env)
+
+    def matching(self, event: Event) -> list[Occurrence]:
+        found: dict[str, Occurrence] = {}
+        for occurrence in self.occurrences:
+            checkup = occurrence.checkup
+            if (checkup.event == event.type and occurrence.status == "open"
+                    and occurrence.opens <= event.date <= occurrence.final
+                    and checkup.id not in found):
+                found[checkup.id] = occurrence
+        return list(found.values())
+
+    def visit(self, occurrence: Occurrence, event: Event, env: dict[str, Any]) -> None:
+        occurrence.status = "done"
+        occurrence.done_on = event.date
+        checkup = occurrence.checkup
+        env = {**env, **self.cover.metrics_for("visit", event.date)}
+        self.decide_first("visit")
+        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id))
+        if f"done.{checkup.id}" in fired and checkup.on_done is not None:
+            self.apply(checkup.on_done, f"done.{checkup.id}", checkup, None)
+        for result in checkup.results:
+            rule_id = f"result.{checkup.id}.{result.id}"
+            if rule_id in fired:
+                self.apply(result, rule_id, checkup, env)
+        self.triggers(fired, env)
+
+    def triggers(self, fired: list[str], env: dict[str, Any]) -> None:
+        for rule_id in fired:
+            if rule_id.startswith("trigger."):
+                checkup_id = rule_id.split(".", 1)[1]
+                checkup = next(c for c in self.product.checkups if c.id == checkup_id)
+                self.reasons.append(self.reason(rule_id, checkup.path, checkup.text, env))
+                self.schedule(checkup_id, self.day, rule_id)
+
+    def apply(self, effect: Effect, rule_id: str, checkup: Checkup, env: dict | None) -> None:
+        text = effect.text if effect.text is not None else checkup.text
+        self.reasons.append(self.reason(rule_id, effect.path, text, env))
+        if effect.tier is not None:
+            self.cover.set_tier(effect.tier, rule_id)
+        for exclusion_id in effect.exclude:
+            self.add_exclusion(exclusion_id, rule_id)
+        if effect.refer:
+            self.decision = "refer"
+        if effect.loading is not None:
+            self.loadings.append((Loading(rule_id, self.number(effect.loading), self.day), None))
+        if effect.schedule is not None:
+            self.schedule(effect.schedule, self.day, rule_id)
+
+    def renew(self, number: int) -> None:
+        ended = number - 1
+        self.cover.judge_year(ended)
+        if not self.cover.in_force(self.day):
+            self.notes.append(f"the policy was not renewed for year {number}")
+            return
+        period = self.plan.period_at(self.day)
+        if period is not self.period:
+            self.set_period(period)
+        self.cover.renewed(number)
+        for checkup in self.product.checkups:
+            if checkup.trigger.repeat_if_missed and self.last_missed(checkup):
+                self.schedule(checkup.id, self.day, f"renewal of year {number}")
+
+    def last_missed(self, checkup: Checkup) -> bool:
+        mine = [o for o in self.occurrences if o.checkup is checkup]
+        return bool(mine) and mine[-1].status == "missed"
+
+    # -------------------------------------------------------------- claims
+
+    def before_cover(self, event: Event) -> None:
+        if event.type in self.cover.claim_types:
+            self.refuse_claim(event, "declined", "the event happened before cover started")
+
+    def refuse_claim(self, event: Event, status: str, why: str) -> None:
+        self.claims.append(ClaimOut(event.id, None, event.date, status, Decimal(0),
+                                    [Reason("claim", why, date=event.date)]))
+
+    def unissued_claims(self) -> None:
+        claim_types = {b.event for b in self.product.benefits}
+        why = ("the application was declined" if self.decision == "decline"
+               else "the application awaits manual underwriting")
+        status = "declined" if self.decision == "decline" else "pending"
+        for event in self.case.events:
+            if event.type in claim_types and event.date <= self.as_of:
+                self.refuse_claim(event, status, why)
+
+    def claim(self, event: Event, env: dict[str, Any]) -> None:
+        flags = {exclusion_flag(x): True for x, out in self.added.items()}
+        days = (event.date - self.start).days
+        fact = self.fact("claim", {**env, **flags}, _type=event.type, _days=days)
+        for name in self.cover.flag_names:
+            fact.setdefault(name, False)
+        fired = self.assert_fact("claim", fact)
+        matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
+        if not matched:
+            self.refuse_claim(event, "declined", "no benefit covers this claim")
+            return
+        for benefit in matched:
+            self.claims.append(self.cover.judge_claim(benefit, event, fired, env))
+
+    # -------------------------------------------------------------- outcome
+
+    def outcome(self) -> Outcome:
+        product = self.product
+        general = [ExclusionOut(x.id, self.plan.text(x.path, x.text, self.period, self.locale),
+                                "product") for x in product.exclusions
+                   if not x.added_by_underwriting]
+        exclusions = general + list(self.added.values()) if self.decision != "decline" else []
+        return Outcome(
+            product={"id": product.id, "version": product.version, "hash": product.hash},
+            as_of=self.as_of, decision=self.decision, reasons=self.reasons,
+            loadings=[loading for loading, _ in self.loadings] if self.cover else [],
+            exclusions=exclusions if self.cover else [],
+            checkups=[self.checkup_out(o) for o in self.occurrences],
+            coverage=self.cover.coverage() if self.cover else Coverage(
+                Decimal(0), {}, 0.0, None, False),
+            claims=self.claims, adherence=self.cover.adherence() if self.cover else [],
+            trace=self.trace, notes=self.notes)
+
+    def checkup_out(self, occurrence: Occurrence) -> CheckupOut:
+        status = occurrence.status
+        if status == "open":
+            status = "overdue" if self.as_of > occurrence.due else "due"
+        return CheckupOut(occurrence.checkup.id, occurrence.due, status, occurrence.reason,
+                          (occurrence.opens, occurrence.closes), occurrence.final,
+                          occurrence.done_on)
+
+
+class Cover:
+    """Cover in force over time: tier, adherence bonuses, limits and claims usage."""
+
+    def __init__(self, run: _Evaluation):
+        self.run = run
+        product = run.product
+        self.product = product
+        self.tier = product.coverage.initial_tier
+        self.years = self._renewable_years()
+        self.end = add_years(run.start, self.years) if self.years is not None else None
+        if self.years is None:
+            self.years = max(1, year_number(run.start, run.as_of))
+        self.bonus: dict[str, float] = {p.id: 0.0 for p in product.adherence}
+        self.adherent: dict[str, dict[int, bool]] = {p.id: {} for p in product.adherence}
+        self.book = ClaimBook(product)
+        self.claim_types = {b.event for b in product.benefits}
+        self.event_triggers = {c.trigger.on for c in product.checkups
+                               if c.trigger.when and c.trigger.on in product.events}
+        self.flag_names = [exclusion_flag(x.id) for x in product.exclusions
+                           if x.added_by_underwriting]
+        self.timeline = Timeline(product, run.case.events, run.start, run.period.metric_filters,
+                                 run.env, run.period.constants)
+
+    def _renewable_years(self) -> int | None:
+        term = self.product.term
+        if not term.renewable:
+            return 1
+        if term.renewal_max_age is None or "age" not in self.run.case.applicant:
+            return None
+        last_age = self.run.number(term.renewal_max_age)
+        return max(1, int(last_age - self.run.case.applicant["age"]) + 1)
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.end is None or day < self.end
+
+    def set_tier(self, tier: str, rule: str) -> None:
+        self.tier = tier
+
+    def renewed(self, number: int) -> None:
+        """New policy year: metrics use the parameters now in force."""
+        self.timeline.constants = self.run.period.constants
+        self.timeline.filters = self.run.period.metric_filters
+
+    # -- metrics and adherence
+
+    def consecutive(self, programme: str, before_year: int) -> int:
+        years = self.adherent[programme]
+        count, year = 0, before_year - 1
+        while years.get(year):
+            count += 1
+            year -= 1
+        return count
+
+    def metrics_for(self, kind: str, day: dt.date, year: int | None = None) -> dict[str, Any]:
+        names = self.run.plan.fact_names[kind]
+        metrics = self.product.metrics
+        if year is None:
+            year = year_number(self.run.start, day)
+        return {name: self.timeline.value(name, metrics[name], day,
+                                          lambda p: self.consecutive(p, year))
+                for name in names if name in metrics}
+
+    def judge_year(self, number: int) -> None:
+        run = self.run
+        last_day = policy_year(run.start, number).end - ONE_DAY
+        env = {**run.env, **self.metrics_for("year", last_day, number)}
+        fired = run.assert_fact("year", run.fact("year", env, _year=number))
+        for programme in self.product.adherence:
+            rule_id = f"adherence.{programme.id}"
+            adherent = rule_id in fired
+            self.adherent[programme.id][number] = adherent
+            change = programme.change
+            step, cap = run.number(change.step_percent), run.number(change.cap_percent)
+            if adherent:
+                self.bonus[programme.id] = min(self.bonus[programme.id] + step, cap)
+                run.reasons.append(run.reason(rule_id, programme.path, programme.text, env))
+            elif change.on_miss == "reset":
+                self.bonus[programme.id] = 0.0
+        for loading, removed_by in run.loadings:
+            if removed_by and self.adherent[removed_by].get(number) and loading.removed is None:
+                loading.removed = run.day
+
+    def bonus_for(self, target: str, limit: str | None = None) -> float:
+        total = 0.0
+        for programme in self.product.adherence:
+            change = programme.change
+            if change.target == target and (limit is None or limit in change.limits):
+                total += self.bonus[programme.id]
+        return total
+
+    # -- amounts
+
+    def sum_insured(self) -> Decimal:
+        base = Decimal(str(self.run.number(self.product.coverage.sum_insured)))
+        tiers = self.product.coverage.tiers
+        share = Decimal(str(self.run.number(tiers[self.tier].percent))) if tiers else Decimal(100)
+        bonus = Decimal(str(self.bonus_for("sum_insured")))
+        return money(base * share / 100 * (1 + bonus / 100))
+
+    def limits(self) -> dict[str, Decimal]:
+        out = {}
+        for name, limit in self.product.coverage.limits.items():
+            bonus = Decimal(str(self.bonus_for("limits", name)))
+            out[name] = money(Decimal(str(self.run.number(limit.amount))) * (1 + bonus / 100))
+        return out
+
+    def judge_claim(self, benefit, event: Event, fired: list[str], env: dict) -> ClaimOut:
+        run = self.run
+        reasons: list[Reason] = []
+        if f"waiting.{benefit.id}" in fired:
+            days = int(run.number(benefit.waiting_period_days))
+            why = (f"claim on day {(event.date - run.start).days + 1} of cover is inside the "
+                   f"{days}-day waiting period")
+            reasons.append(Reason(f"waiting.{benefit.id}", why,
+                                  run.plan.rules[f"waiting.{benefit.id}"].clause,
+                                  run.plan.rules[f"waiting.{benefit.id}"].source, event.date))
+        for exclusion in self.product.exclusions:
+            rule_id = f"exclusion.{exclusion.id}"
+            applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
+            if rule_id in fired and applies:
+                reasons.append(run.reason(rule_id, exclusion.path, exclusion.text, env))
+        if reasons:
+            return ClaimOut(event.id, benefit.id, event.date, "declined", Decimal(0), reasons)
+        year = year_number(run.start, event.date)
+        judgement = self.book.judge(benefit, event, year, self.sum_insured(), self.limits(),
+                                    run.period.constants)
+        reasons.append(run.reason(f"benefit.{benefit.id}", benefit.path, benefit.text, env))
+        reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)
+                    for note in judgement.notes]
+        return ClaimOut(event.id, benefit.id, event.date, judgement.status, judgement.payable,
+                        reasons, judgement.claimed)
+
+    # -- results
+
+    def coverage(self) -> Coverage:
+        run = self.run
+        in_force = self.in_force(run.as_of)
+        loading = sum(x.percent for x, _ in run.loadings if x.removed is None)
+        discount = self.bonus_for("premium_discount")
+        return Coverage(self.sum_insured() if in_force else Decimal(0),
+                        self.limits() if in_force else {}, loading - discount,
+                        self.tier, in_force, self.bonus_for("sum_insured"))
+
+    def adherence(self) -> list[AdherenceOut]:
+        run = self.run
+        year = year_number(run.start, run.as_of)
+        current = {name: self.timeline.value(name, metric, run.as_of,
+                                             lambda p: self.consecutive(p, year))
+                   for name, metric in self.product.metrics.items()}
+        out = []
+        for programme in self.product.adherence:
+            change = programme.change
+            out.append(AdherenceOut(programme.id, change.target, self.bonus[programme.id],
+                                    run.number(change.cap_percent),
+                                    self.consecutive(programme.id, year),
+                                    dict(self.adherent[programme.id]), current, change.on_miss))
+        return out
