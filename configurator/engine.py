@@ -252,8 +252,8 @@ class _Evaluation:
             closes = due + dt.timedelta(days=window)
             self.add_occurrence(Occurrence(checkup, k, due, opens, closes, extension,
                                            f"every {every} months"))
-            if opens > self.as_of:
-                break
+            if due > self.as_of:
+                break  # the next one due is shown; later ones are not yet scheduled
             k += 1
 
     def schedule(self, checkup_id: str, day: dt.date, why: str) -> None:

@@ -18,9 +18,10 @@ MONEY_UNITS = {"money", "CNY", "USD", "RMB"}
 _UNITS = {
     "en": {"percent": "{}%", "days": "{} days", "months": "{} months", "years": "{} years",
            "day": "{} day", "month": "{} month", "year": "{} year", "times": "{} times",
-           "teeth": "{} teeth", "ratio": "{}"},
+           "teeth": "{} teeth", "ratio": "{}", "visits": "{} visits", "visit": "{} visit"},
     "zh-CN": {"percent": "{}%", "days": "{}天", "months": "{}个月", "years": "{}年", "day": "{}天",
-              "month": "{}个月", "year": "{}年", "times": "{}次", "teeth": "{}颗", "ratio": "{}"},
+              "month": "{}个月", "year": "{}年", "times": "{}倍", "teeth": "{}颗", "ratio": "{}",
+              "visits": "{}次", "visit": "{}次"},
 }
 _CURRENCY = {"en": {"CNY": "RMB {}", "USD": "USD {}"}, "zh-CN": {"CNY": "{}元", "USD": "{}美元"}}
 

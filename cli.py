@@ -1,0 +1,168 @@
+"""The `configurator` command: a thin layer over the library.
+
+Errors become one line per problem (``file:line:col: path: message``) and
+exit code 2 in one place (`main`); no traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from configurator import ConfigError, compile_product, evaluate, json_schema, load, load_case
+from configurator.demo import run_demo
+from configurator.report import outcome_lines
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="configurator")
+def cli() -> None:
+    """Managed-care single-disease insurance products as YAML, run by durable-rules.
+
+    Product designers write products/*.yaml; underwriters evaluate cases
+    against them; agents render policies; compliance reviewers diff versions.
+    """
+
+
+@cli.command()
+@click.argument("products", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(products: tuple[str, ...]) -> None:
+    """Load and check product files, reporting every problem at once.
+
+    Example:
+
+        configurator validate products/hepatitis_b.yaml
+    """
+    problems = []
+    for path in products:
+        try:
+            product = load(path)
+            compile_product(product)
+            click.echo(f"{path}: ok ({product.id} {product.version}, {product.hash})")
+        except ConfigError as exc:
+            problems += [str(p) for p in exc.problems]
+    if problems:
+        raise BadInput("\n".join(problems))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the product format (for editor completion).
+
+    Example:
+
+        configurator schema -o products/product.schema.json
+    """
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        _write(Path(output), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command(name="compile")
+@click.argument("product", type=click.Path(dir_okay=False))
+def compile_command(product: str) -> None:
+    """Print the durable-rules rulesets a product compiles to, as JSON.
+
+    Example:
+
+        configurator compile products/hepatitis_b.yaml
+    """
+    compiled = compile_product(load(product))
+    click.echo(json.dumps(compiled.to_data(), indent=2, ensure_ascii=False, default=str))
+
+
+@cli.command(name="evaluate")
+@click.argument("product", type=click.Path(dir_okay=False))
+@click.argument("case", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the Outcome as JSON.")
+@click.option("--explain", is_flag=True, help="Show each rule's source, values read and checks.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh-CN"]), help="Wording language.")
+def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str) -> None:
+    """Decide one case (an applicant and a dated timeline) as of its date.
+
+    A decline is a decision (exit 0); bad input exits 2.
+
+    Example:
+
+        configurator evaluate products/hepatitis_b.yaml \\
+            products/hepatitis_b/adherent_two_years.yaml --explain
+    """
+    loaded = load(product)
+    compiled = compile_product(loaded)
+    the_case = load_case(case, loaded)
+    outcome = evaluate(compiled, the_case, explain=explain or as_json, locale=lang)
+    if as_json:
+        click.echo(outcome.dumps())
+    else:
+        click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name)))
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Write Outcomes to DIR.")
+def demo(output: str | None) -> None:
+    """Validate every bundled product and evaluate all of its example cases.
+
+    Example:
+
+        configurator demo -o out/
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = run_demo(out=Path(output) if output else None)
+    table = Table(title="configurator demo: bundled products and example cases")
+    for column in ("product", "case", "decision", "tier", "sum insured", "payable",
+                   "check-ups open"):
+        table.add_column(column, justify="right" if column in ("sum insured", "payable") else
+                         "left")
+    for row in rows:
+        table.add_row(row.product, row.case, row.decision, row.tier or "-",
+                      str(row.sum_insured), str(row.payable), str(row.open_checkups))
+    Console(width=140).print(table)
+    products = len({r.product for r in rows})
+    click.echo(f"{len(rows)} cases evaluated across {products} products")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write whole or not at all: a temporary file renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning bad input into clean messages and exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="configurator", standalone_mode=False)
+    except ConfigError as exc:
+        click.echo("\n".join(str(p) for p in exc.problems), err=True)
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
