@@ -128,9 +128,12 @@ def load_secret(path: Path) -> bytes:
     if mode:
         raise StoreError(f"the case-key secret {path} is readable by other users; run "
                          f"'chmod 600 {path}'")
-    secret = bytes.fromhex(path.read_text().strip())
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        secret = b""
     if len(secret) < 16:
-        raise StoreError(f"the case-key secret {path} is too short (at least 16 bytes, hex)")
+        raise StoreError(f"the case-key secret {path} is not at least 16 bytes written in hex")
     return secret
 
 
@@ -206,7 +209,7 @@ class Recorder:
         """Drop batch rows already recorded (resume); refuse ones whose case changed."""
         if table != "evaluations" or rows[0]["batch_id"] is None:
             return rows
-        done = recorded_rows(self.store, rows[0]["batch_id"])
+        done = recorded_rows(self.store, rows[0]["batch_id"], [r["batch_row"] for r in rows])
         for row in rows:
             old = done.get(row["batch_row"])
             if old is not None and old != row["case_hash"]:
@@ -235,7 +238,9 @@ def _refuse_personal(case: Case, outcome_text: str) -> None:
     """Refuse an Outcome that mentions a personal value as a whole word."""
     for name, value in case.personal.items():
         text = str(value).strip() if value is not None else ""
-        if len(text) >= 2 and re.search(rf"(?<!\w){re.escape(text)}(?!\w)", outcome_text):
+        if len(text) < 2 or text not in outcome_text:  # the fast, usual case
+            continue
+        if re.search(rf"(?<!\w){re.escape(text)}(?!\w)", outcome_text):
             raise PersonalDataLeak(f"the Outcome contains the personal value of '{name}'; "
                                    f"nothing was recorded (this is a bug in configurator)")
 
@@ -246,10 +251,14 @@ def record_evaluation(store: Store, product: Product, case: Case, outcome: Outco
     return recorder.append("evaluations", [recorder.evaluation_row(case, outcome)])[0]
 
 
-def record_document(store: Store, product: Product, case: Case | None, pdf: bytes | Path,
-                    kind: str = "policy") -> int:
-    """Record an issued document by the sha256 of its bytes, with product and case hashes."""
-    data = Path(pdf).read_bytes() if isinstance(pdf, Path) else pdf
+def record_document(store: Store, product: Product, case: Case | None,
+                    pdf: bytes | str | Path, kind: str = "policy") -> int:
+    """Record an issued document (its bytes, or a path to them) by sha256.
+
+    Stored with the product id, version and hash and the case hash and key;
+    returns the row number in the ``documents`` chain.
+    """
+    data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
     recorder = Recorder(store, product)
     row = {"recorded_at": None, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind,
            "product_id": product.id, "product_version": product.version,
@@ -259,10 +268,14 @@ def record_document(store: Store, product: Product, case: Case | None, pdf: byte
     return recorder.append("documents", [row])[0]
 
 
-def recorded_rows(store: Store, batch_id: str) -> dict[int, str]:
-    """Row number -> case hash of what batch `batch_id` has recorded so far."""
+def recorded_rows(store: Store, batch_id: str, among: list[int] | None = None
+                  ) -> dict[int, str]:
+    """Row number -> case hash of what batch `batch_id` has recorded (of `among`, if given)."""
+    sql = "SELECT batch_row, case_hash FROM evaluations WHERE batch_id = ?"
+    if among is not None:
+        sql += f" AND batch_row IN ({', '.join('?' * len(among))})"
     return {r["batch_row"]: r["case_hash"] for r in store.db.query(
-        "SELECT batch_row, case_hash FROM evaluations WHERE batch_id = ?", [batch_id])}
+        sql, [batch_id, *(among or [])])}
 
 
 @dataclass

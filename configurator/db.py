@@ -116,11 +116,15 @@ def _pragmas(db: Database) -> None:
 @contextlib.contextmanager
 def transaction(db: Database, pause_point: str | None = None) -> Iterator[Database]:
     """One write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error."""
-    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"the database is busy ({exc}); another process held it for over "
+                         f"{BUSY_TIMEOUT_SECONDS:.0f}s, try again") from exc
     try:
         yield db
         if pause_point:
-            test_pause(pause_point)
+            pause_for_tests(pause_point)
     except BaseException:
         db.rollback()
         raise
@@ -130,7 +134,7 @@ def transaction(db: Database, pause_point: str | None = None) -> Iterator[Databa
 _PAUSE_COUNTS: dict[str, int] = {}
 
 
-def test_pause(point: str) -> None:
+def pause_for_tests(point: str) -> None:
     """Crash-injection hook for the tests; does nothing unless asked to.
 
     With ``CONFIGURATOR_TEST_PAUSE=point:n:file`` the n-th transaction at

@@ -358,6 +358,9 @@ class Store:
         reasons += _window_problems(product, start, end)
         content = path.read_text(encoding="utf-8")
         with transaction(self.db, "publish"):
+            if self.get(product.id, product.version) is not None:
+                raise PublishRefused(subject, ["it was registered by someone else meanwhile; "
+                                               "see 'configurator history'"])
             reasons += self._duplicate_problems(product)
             reasons += self._overlap_problems(product.id, product.version, start, end)
             if reasons:
