@@ -175,9 +175,11 @@ def main() -> None:
     for name, value in results.items():
         print(f"  {name:<32} {value:9.1f} µs/case")
     eligibility_us = results["eligibility through evaluate"]
-    print(f"  ratio evaluate / durable-rules alone   {eligibility_us / results['floor: durable-rules alone']:.2f}x"
+    engine_only_us = results["floor: durable-rules alone"]
+    direct_us = results["floor: direct evaluator"]
+    print(f"  ratio evaluate / durable-rules alone   {eligibility_us / engine_only_us:.2f}x"
           "  (target <= 1.30)")
-    print(f"  ratio evaluate / direct evaluator      {eligibility_us / results['floor: direct evaluator']:.1f}x")
+    print(f"  ratio evaluate / direct evaluator      {eligibility_us / direct_us:.1f}x")
     print(f"  eligibility target <= 150 µs: {'met' if eligibility_us <= 150 else 'MISSED'}; "
           f"full-year target <= 1500 µs: "
           f"{'met' if results['full year through evaluate'] <= 1500 else 'MISSED'}")
