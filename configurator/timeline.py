@@ -44,12 +44,10 @@ def policy_year(start: dt.date, number: int) -> PolicyYear:
 
 def year_number(start: dt.date, day: dt.date) -> int:
     """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
-    number = day.year - start.year + 1
-    if (day.month, day.day) < (start.month, start.day):
-        number -= 1
-    if number > 1 and add_years(start, number - 1) > day:  # a 29 February start
-        number -= 1
-    return max(1, number)
+    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
+    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
+        number += 1
+    return number
 
 
 class Timeline:
