@@ -320,10 +320,9 @@ def test_next_visit_restores_full_cover(compiled):
     "occurrence in engine.matching(), so the tier stays reduced until a visit in a later "
     "window; rules and wording disagree"))
 def test_late_checkup_restores_full_cover(compiled):
-    data = case_of(compiled, "missed_checkup_reduced_cover").to_data()
-    data["events"] = [{"date": "2026-09-10", "type": "monitoring_visit", "alt": 30,
-                       "hbv_dna": 400, "afp": 3.0, "cost": 420}]
-    assert run_data(compiled, data)["coverage"]["tier"] == "full"
+    out = with_events(compiled, "missed_checkup_reduced_cover", "2026-11-30",
+                      [visit("2026-09-10")])
+    assert out["coverage"]["tier"] == "full"
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -331,12 +330,72 @@ def test_late_checkup_restores_full_cover(compiled):
     "(engine.event() only calls visit() for matching occurrences), so its results are "
     "not read: ALT 150 U/L (3x the male limit) triggers no flare review"))
 def test_flare_at_an_extra_checkup_calls_for_a_review(compiled):
-    data = case_of(compiled, "clean_carrier_accepted").to_data()
-    data["as_of"] = "2026-05-20"
-    data["events"] = [{"date": "2026-05-01", "type": "monitoring_visit", "alt": 150,
-                       "hbv_dna": 900, "afp": 3.0, "cost": 300}]
-    out = run_data(compiled, data)
+    flare = {**visit("2026-05-01"), "alt": 150}
+    out = with_events(compiled, "clean_carrier_accepted", "2026-05-20", [flare])
     assert ("flare_review", "2026-05-31", "due", None) in checkups(out)
+
+
+def with_events(compiled, name: str, as_of: str, events: list[dict]) -> dict:
+    data = case_of(compiled, name).to_data()
+    data["as_of"], data["events"] = as_of, events
+    return run_data(compiled, data)
+
+
+def visit(day: str, cost: int = 400) -> dict:
+    return {"date": day, "type": "monitoring_visit", "alt": 30, "hbv_dna": 400, "afp": 3.0,
+            "cost": cost}
+
+
+# clean carrier: start 2026-03-01, first check-up due 2026-09-01, window 08-02..10-01
+@pytest.mark.parametrize("day, status", [("2026-08-01", "missed"), ("2026-08-02", "done"),
+                                         ("2026-10-01", "done"), ("2026-10-02", "missed")])
+def test_checkup_window_edges(compiled, day, status):
+    out = with_events(compiled, "clean_carrier_accepted", "2026-10-15", [visit(day)])
+    first = checkups(out)[0]
+    assert first[:3] == ("monitoring", "2026-09-01", status)
+    if status == "done":
+        assert first[3] == day and out["coverage"]["tier"] == "full"
+    # the visit is reimbursed whether or not it was on time
+    assert claims(out) == [("monitoring_visit-1", "checkup_costs", "paid", "400.00")]
+
+
+@pytest.mark.parametrize("as_of, status, tier", [
+    ("2026-08-31", "due", "full"), ("2026-09-02", "overdue", "full"),
+    ("2026-10-01", "overdue", "full"), ("2026-10-02", "missed", "reduced")])
+def test_checkup_status_as_time_passes(compiled, as_of, status, tier):
+    out = with_events(compiled, "clean_carrier_accepted", as_of, [])
+    assert checkups(out)[0] == ("monitoring", "2026-09-01", status, None)
+    assert out["coverage"]["tier"] == tier
+
+
+@pytest.mark.parametrize("day, status, decision", [("2026-05-01", "done", "accept"),
+                                                   ("2026-05-02", "missed", "refer")])
+def test_dna_report_due_day_is_the_last_day(compiled, day, status, decision):
+    report = {"date": day, "type": "dna_test", "hbv_dna": 1100}
+    out = with_events(compiled, "alt_raised_dna_report_on_time", "2026-05-15", [report])
+    assert checkups(out)[0][:3] == ("viral_load_report", "2026-05-01", status)
+    assert out["decision"] == decision
+
+
+# disease waiting period 90 days from 2026-01-01: day 90 is 2026-03-31
+@pytest.mark.parametrize("day, status, payable, rule", [
+    ("2026-03-31", "declined", "0.00", "waiting.decompensated_cirrhosis"),
+    ("2026-04-01", "paid", "100000.00", "benefit.decompensated_cirrhosis")])
+def test_disease_waiting_period_is_90_days(compiled, day, status, payable, rule):
+    diagnosis = {"date": day, "type": "decompensated_cirrhosis_diagnosis"}
+    out = with_events(compiled, "missed_checkup_reduced_cover", "2026-04-30", [diagnosis])
+    found = claim(out, "decompensated_cirrhosis_diagnosis-1")
+    assert (found["status"], found["payable"]) == (status, payable)
+    assert [r["rule"] for r in found["reasons"]] == [rule]
+
+
+def test_liver_cancer_is_paid_once_in_a_lifetime(compiled):
+    out = with_events(compiled, "missed_checkup_reduced_cover", "2027-03-31", [
+        {"date": "2026-07-20", "type": "liver_cancer_diagnosis"},
+        {"date": "2027-03-01", "type": "liver_cancer_diagnosis"}])
+    assert claims(out) == [("liver_cancer_diagnosis-1", "liver_cancer", "paid", "200000.00"),
+                           ("liver_cancer_diagnosis-2", "liver_cancer", "declined", "0.00")]
+    assert "lifetime limit 1" in claim(out, "liver_cancer_diagnosis-2")["reasons"][-1]["text"]
 
 
 def test_waiting_period_last_day_is_day_180(compiled):
