@@ -185,9 +185,7 @@ class _Evaluation:
         self.decision = ("decline" if "decline" in outcomes else
                          "refer" if "refer" in outcomes else "accept")
         if self.decision == "accept":
-            for rule_id in fired:
-                if rule_id.startswith("trigger."):
-                    self.schedule(rule_id.split(".", 1)[1], self.start, rule_id)
+            self.triggers(fired, self.env)
 
     def number(self, value: Any) -> float:
         return self.period.number(value)
@@ -289,8 +287,13 @@ class _Evaluation:
                 self.refuse_claim(event, "declined", "the policy was not in force on this date")
             return
         env = {**self.env, **event.fields}
-        for occurrence in self.matching(event):
+        matched = self.matching(event)
+        for occurrence in matched:
             self.visit(occurrence, event, env)
+        done = {o.checkup.id for o in matched}
+        for checkup in self.plan.visit_readers.get(event.type, ()):
+            if checkup.id not in done:
+                self.unscheduled_visit(checkup, event, env)
         if event.type in self.cover.event_triggers:
             metrics = self.cover.metrics_for("event", event.date)
             fired = self.assert_fact("event", self.fact("event", {**env, **metrics},
@@ -315,9 +318,20 @@ class _Evaluation:
         checkup = occurrence.checkup
         env = {**env, **self.cover.metrics_for("visit", event.date)}
         self.decide_first("visit")
-        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id))
+        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
+                                                    _scheduled=True))
         if f"done.{checkup.id}" in fired and checkup.on_done is not None:
             self.apply(checkup.on_done, f"done.{checkup.id}", checkup, None)
+        self.results(checkup, fired, env)
+
+    def unscheduled_visit(self, checkup: Checkup, event: Event, env: dict[str, Any]) -> None:
+        """A visit outside every window completes nothing, but its results still count."""
+        env = {**env, **self.cover.metrics_for("visit", event.date)}
+        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
+                                                    _scheduled=False))
+        self.results(checkup, fired, env)
+
+    def results(self, checkup: Checkup, fired: list[str], env: dict[str, Any]) -> None:
         for result in checkup.results:
             rule_id = f"result.{checkup.id}.{result.id}"
             if rule_id in fired:
@@ -384,11 +398,10 @@ class _Evaluation:
                 self.refuse_claim(event, status, why)
 
     def claim(self, event: Event, env: dict[str, Any]) -> None:
-        flags = {exclusion_flag(x): True for x, out in self.added.items()}
+        flags = {name: False for name in self.cover.flag_names}
+        flags.update({exclusion_flag(x): True for x in self.added})
         days = (event.date - self.start).days
-        fact = self.fact("claim", {**env, **flags}, _type=event.type, _days=days)
-        for name in self.cover.flag_names:
-            fact.setdefault(name, False)
+        fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
         fired = self.assert_fact("claim", fact)
         matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
         if not matched:

@@ -63,6 +63,7 @@ class Plan:
     claim_types: frozenset[str] = frozenset()
     event_triggers: frozenset[str] = frozenset()
     exclusion_flags: tuple[str, ...] = ()
+    visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     _texts: dict[tuple, str] = field(default_factory=dict)
     _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
@@ -127,7 +128,18 @@ def _build(compiled: CompiledProduct) -> Plan:
                 event_triggers=frozenset(c.trigger.on for c in product.checkups
                                          if c.trigger.when and c.trigger.on in product.events),
                 exclusion_flags=tuple(exclusion_flag(x.id) for x in product.exclusions
-                                      if x.added_by_underwriting))
+                                      if x.added_by_underwriting),
+                visit_readers=_visit_readers(product))
+
+
+def _visit_readers(product: Product) -> dict[str, list[Checkup]]:
+    """Check-ups whose visit results some rule reads, by the event type that records them."""
+    watched = {c.trigger.on for c in product.checkups if c.trigger.when}
+    readers: dict[str, list[Checkup]] = {}
+    for checkup in product.checkups:
+        if checkup.results or checkup.id in watched:
+            readers.setdefault(checkup.event, []).append(checkup)
+    return readers
 
 
 def _period(product: Product, compiled: CompiledProduct, index: int, period: Period

