@@ -23,6 +23,7 @@ from .condition_check import (
     Scope,
     Symbol,
     infer,
+    with_article,
 )
 from .errors import Problem, did_you_mean
 from .model import (
@@ -143,7 +144,7 @@ class Checker:
             self.problems.append(Problem(self.doc.text_span(path, problem.pos), format_path(path),
                                          problem.message, problem.hint, "condition"))
         if not problems and want and got is not None and got != want:
-            self.fail(path, f"this must be a yes/no condition, but it is a {got}",
+            self.fail(path, f"this must be a yes/no condition, but it is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'", code="condition")
         self.conditions[path] = node
         return got
