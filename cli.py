@@ -16,6 +16,7 @@ import click
 from configurator import ConfigError, Product, compile_product, evaluate, json_schema, load_case
 from configurator.db import DEFAULT_DB, ENV_DB, StoreError
 from configurator.demo import run_demo
+from configurator.outcome import money_text
 from configurator.report import outcome_lines
 from configurator.store import Store, resolve_product
 
@@ -206,7 +207,7 @@ def demo(output: str | None) -> None:
                          "left")
     for row in rows:
         table.add_row(row.product, row.case, row.decision, row.tier or "-",
-                      str(row.sum_insured), str(row.payable), str(row.open_checkups))
+                      money_text(row.sum_insured), money_text(row.payable), str(row.open_checkups))
     Console(width=140).print(table)
     products = len({r.product for r in rows})
     click.echo(f"{len(rows)} cases evaluated across {products} products")

@@ -51,10 +51,10 @@ class ClaimBook:
         number = _numbers(constants)
         yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
                                                                                  Usage())
+        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
         refusal = self._frequency(benefit, yearly, lifetime, number)
         if refusal:
-            return Judgement("declined", Decimal(0), Decimal(0), [refusal])
-        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
+            return Judgement("declined", Decimal(0), claimed, [refusal])
         payable = claimed
         caps = benefit.limits
         for cap, used, label in ((caps.per_claim, Decimal(0), "per-claim limit"),

@@ -12,7 +12,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from .errors import Span
 
@@ -416,12 +424,19 @@ class Exclusion(Model):
     text: Text
 
 
+def _number_as_text(value: Any) -> Any:
+    """YAML reads `version: 1.1` as a number; check it as the text it was meant to be."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return str(value) if is_number else value
+
+
 class Product(Model):
     """A managed-care single-disease product."""
 
     id: Ident
     name: Text
-    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$"),
+                       BeforeValidator(_number_as_text)]
     effective_from: dt.date
     effective_to: dt.date | None = None
     disease: str

@@ -43,12 +43,10 @@ def policy_year(start: dt.date, number: int) -> PolicyYear:
 
 
 def year_number(start: dt.date, day: dt.date) -> int:
-    """The policy year (1-based) that `day` falls in."""
-    number = max(1, day.year - start.year)
-    while add_years(start, number) <= day:
+    """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
+    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
+    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
         number += 1
-    while number > 1 and add_years(start, number - 1) > day:
-        number -= 1
     return number
 
 
@@ -90,6 +88,9 @@ class Timeline:
         """The metric's value measured on `day` (inclusive)."""
         if metric.consecutive_years is not None:
             return consecutive(metric.consecutive_years.programme)
+        spec = metric.count or metric.pdc or metric.on_time
+        if spec.event not in self.by_type:
+            return 0.0 if metric.pdc is not None else 0
         first, last = self.window(metric, day)
         if metric.count is not None:
             return sum(1 for e in self.events_in(metric.count.event, first, last)
