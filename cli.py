@@ -320,7 +320,14 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
 
 @cli.group()
 def audit() -> None:
-    """The audit trail of recorded decisions and issued documents."""
+    """The audit trail: recorded decisions and issued documents, hash-chained.
+
+    Example:
+
+        configurator audit verify
+
+        configurator audit show --product hepatitis_b --decision decline
+    """
 
 
 @audit.command(name="verify")
