@@ -155,14 +155,21 @@ def compile_command(product: str) -> None:
 @click.option("--lang", default="en", type=click.Choice(["en", "zh-CN"]), help="Wording language.")
 @click.option("--record", is_flag=True,
               help="Write the decision to the audit trail (the version must be published).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Batch: write one row per case to OUT.csv or OUT.jsonl.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Batch: worker processes.")
 @db_option
 def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
-                     record: bool) -> None:
+                     record: bool, output: str | None, workers: int) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
     PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
     day). A decline is a decision (exit 0); bad input exits 2. With --record
     the decision is added to the audit trail (no personal inputs are stored).
+    Given a .csv or .jsonl file of cases, evaluates them all (batch) and writes
+    one row per case to -o; bad rows are reported with their row number and
+    skipped (exit 2 when any were skipped, after every good row is written).
 
     Example:
 
@@ -170,7 +177,15 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
             products/hepatitis_b/adherent_two_years.yaml --explain
 
         configurator evaluate hepatitis_b@2026-01-01 case.yaml --record
+
+        configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
+    if Path(case).suffix in (".csv", ".jsonl"):
+        if record:
+            raise BadInput("--record is not available for batch files yet; record single "
+                           "cases, or use configurator.audit.BatchRecorder from Python")
+        _batch(product, case, output, workers)
+        return
     loaded = product_from(product)
     compiled = compile_product(loaded)
     the_case = load_case(case, loaded)
@@ -185,6 +200,85 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         click.echo(outcome.dumps())
     else:
         click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name)))
+
+
+def _batch(product: str, cases: str, output: str | None, workers: int) -> None:
+    from rich.progress import Progress
+
+    from configurator.batch import count_rows, run_batch
+
+    if not output:
+        raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
+    if not Path(cases).is_file():
+        raise BadInput(f"{cases}:1:1: file not found")
+    total = count_rows(cases)
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("evaluating", total=total)
+        report = run_batch(product, cases, output, workers,
+                           on_progress=lambda _: progress.advance(task))
+    for problem in report.problems:
+        click.echo(str(problem).removeprefix("<input>: "), err=True)
+    skipped = total - report.written
+    click.echo(f"{report.written} cases evaluated, {skipped} rows skipped -> {output}", err=True)
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@cli.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--min-coverage", type=float, metavar="PCT",
+              help="Fail if a product's suites exercise less than PCT% of its rules.")
+@click.option("-k", "keyword", metavar="EXPR", help="Only cases whose name matches EXPR.")
+def test_command(paths: tuple[str, ...], min_coverage: float | None, keyword: str | None) -> None:
+    """Run scenario suites (*.suite.yaml) and report rule coverage.
+
+    The same items run under plain `pytest`. Ends with the line
+    `N passed, N failed`; exit 0 when all pass, 1 on failures, 2 on bad input.
+
+    Example:
+
+        configurator test products/ --min-coverage 100
+    """
+    import pytest
+
+    from configurator.demo import bundled_products
+
+    counter = _Counter()
+    args = [*(paths or [str(bundled_products())]), "-q", "--no-header", "-p", "no:cacheprovider",
+            "-o", "python_files=__none__", "--rootdir", str(Path.cwd())]
+    if min_coverage is not None:
+        args += ["--min-coverage", str(min_coverage)]
+    if keyword:
+        args += ["-k", keyword]
+    code = pytest.main(args, plugins=[counter])
+    click.echo(f"{counter.passed} passed, {counter.failed} failed")
+    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
+                pytest.ExitCode.NO_TESTS_COLLECTED) or counter.errors:
+        raise BadInput("no scenario could run: see the errors above" if not counter.passed
+                       and not counter.failed else "some suites could not be loaded")
+    if code != pytest.ExitCode.OK:
+        raise click.exceptions.Exit(1)
+
+
+class _Counter:
+    """Counts scenario results for the closing line."""
+
+    def __init__(self):
+        self.passed = self.failed = self.errors = 0
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            self.passed += report.passed
+            self.failed += report.failed
+
+    def pytest_collectreport(self, report) -> None:
+        self.errors += report.failed
 
 
 @cli.command()
@@ -398,7 +492,7 @@ def _write(path: Path, text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning bad input into clean messages and exit code 2."""
     try:
-        cli.main(args=argv, prog_name="configurator", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="configurator", standalone_mode=False)
     except ConfigError as exc:
         click.echo("\n".join(str(p) for p in exc.problems), err=True)
         return EXIT_BAD_INPUT
@@ -413,7 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -97,10 +97,8 @@ def store(db_path: Path):
 
 def publish_fully(store: Store, path: Path, start: str, end: str | None = None):
     """draft -> approved -> published."""
-    store.publish(path, by="alice", effective_from=dt.date.fromisoformat(start),
-                  effective_to=dt.date.fromisoformat(end) if end else None)
-    product = load(path)
-    ref = f"{product.id}@{product.version}"
+    ref = store.publish(path, by="alice", effective_from=dt.date.fromisoformat(start),
+                        effective_to=dt.date.fromisoformat(end) if end else None).ref
     store.approve(ref, by="bob")
     return store.publish(ref, by="alice")
 
@@ -178,8 +176,7 @@ def test_every_allowed_transition(store: Store, tmp_path: Path) -> None:
     for status, path in (("draft", variant(tmp_path, "2.0.0", label="a")),
                          ("approved", variant(tmp_path, "2.1.0", label="b")),
                          ("published", variant(tmp_path, "2.2.0", label="c"))):
-        ref = f"hepatitis_b@{load(path).version}"
-        store.publish(path, by="alice", effective_from=dt.date(2026, 1, 1))
+        ref = store.publish(path, by="alice", effective_from=dt.date(2026, 1, 1)).ref
         if status != "draft":
             assert store.approve(ref, by="bob").status == "approved"
         if status == "published":
@@ -228,8 +225,8 @@ def test_overlap_is_checked_again_when_publishing(store: Store, tmp_path: Path) 
     """Two drafts for the same days: the second to publish is refused."""
     first, second = variant(tmp_path, "1.1.0", label="x"), variant(tmp_path, "1.2.0", label="y")
     for path in (first, second):
-        store.publish(path, by="alice", effective_from=dt.date(2026, 1, 1))
-        store.approve(f"hepatitis_b@{load(path).version}", by="bob")
+        ref = store.publish(path, by="alice", effective_from=dt.date(2026, 1, 1)).ref
+        store.approve(ref, by="bob")
     store.publish("hepatitis_b@1.1.0", by="alice")
     with pytest.raises(PublishRefused, match="overlaps published hepatitis_b@1.1.0 2026-01-01.."):
         store.publish("hepatitis_b@1.2.0", by="alice")
