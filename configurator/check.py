@@ -368,7 +368,7 @@ class Checker:
             if self.reference(path + ("exclude", index), exclusion, "exclusions", exclusions,
                               "exclusion") and exclusion in exclusions:
                 self.added_exclusion(path + ("exclude", index), exclusions[exclusion])
-        self.numbers(effect, "loading")
+        self.numbers(effect, "loading", "premium_rebate_percent")
         if effect.schedule == owner:
             self.fail(path + ("schedule",), "a check-up cannot schedule itself")
         else:
@@ -379,8 +379,7 @@ class Checker:
         programmes = [p.id for p in self.product.adherence]
         for name, metric in self.product.metrics.items():
             path = ("metrics", name, metric.kind)
-            spec = metric.kinds()[("count", "pdc", "on_time", "consecutive_years").index(
-                metric.kind)]
+            spec = getattr(metric, metric.kind)
             if metric.kind == "consecutive_years":
                 self.reference(path + ("programme",), spec.programme, "adherence", programmes,
                                "adherence programme")
@@ -396,17 +395,30 @@ class Checker:
                               did_you_mean(spec.days_field, fields))
             if metric.kind == "on_time":
                 self.numbers(spec, "every_months", "tolerance_months")
+            if metric.kind == "lowest":
+                self.lowest(path, spec, fields)
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False))
+
+    def lowest(self, path: PathKey, spec, fields: dict[str, Symbol]) -> None:
+        field = fields.get(spec.field)
+        if field is None or field.type != NUMBER:
+            self.fail(path + ("field",), f"'{spec.field}' is not a number field of event "
+                      f"'{spec.event}'", did_you_mean(spec.field, fields))
+        initial = self.product.inputs.get(spec.initial)
+        if initial is None or _INPUT_TYPES[initial.type] != NUMBER:
+            self.fail(path + ("initial",), f"'{spec.initial}' is not a number input",
+                      did_you_mean(spec.initial, self.product.inputs))
 
     def adherence(self) -> None:
         limits = self.product.coverage.limits if self.product.coverage else {}
         for programme in self.product.adherence:
             self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics())
             change = programme.change
-            self.numbers(change, "step_percent", "cap_percent")
-            for index, limit in enumerate(change.limits):
-                self.reference(change.path + ("limits", index), limit, "", limits, "limit")
+            if change is not None:
+                self.numbers(change, "step_percent", "cap_percent")
+                for index, limit in enumerate(change.limits):
+                    self.reference(change.path + ("limits", index), limit, "", limits, "limit")
             for metric_name, metric in self.product.metrics.items():
                 consecutive = metric.consecutive_years
                 if consecutive and consecutive.programme == programme.id and re.search(
@@ -433,7 +445,8 @@ class Checker:
                               f"'{benefit.event}'", did_you_mean(name, fields))
             self.numbers(benefit.pays, "percent_of_sum_insured", "amount", "per_day",
                          "ratio_percent", "deductible")
-            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime")
+            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime",
+                         "per_year_percent_of_sum_insured")
             self.numbers(benefit.frequency, "per_policy_year", "lifetime")
             self.number(path + ("waiting_period_days",), benefit.waiting_period_days)
             self.reference(path + ("limits", "shared"), benefit.limits.shared, "", limits,
