@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from .case import Case, case_from_document
-from .compile import SEEN, CompiledProduct
+from .compile import CompiledProduct
 from .errors import CaseError, Problem, Span
 from .model import Product
 from .outcome import Outcome
+from .safe_subset import SEEN
 from .source import Document, PathKey, load_file
 
 SUFFIX = ".suite.yaml"

@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from configurator import compile_product, evaluate, load, loads
-from configurator.compile import (
-    MAX_CONDITIONS_PER_KIND,
-    SEEN,
-    clause_numbers,
-    fnv1a32,
-    lifted_name,
-    verify_ruleset,
-)
+from configurator.compile import clause_numbers, lifted_name
 from configurator.condition import parse
+from configurator.safe_subset import MAX_CONDITIONS_PER_KIND, SEEN, fnv1a32, verify_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTS = sorted((ROOT / "products").glob("*.yaml"))

@@ -145,6 +145,6 @@ def test_trace_names_the_facts_each_rule_matched(product, compiled):
 
 
 def durable_seen() -> str:
-    from configurator.compile import SEEN
+    from configurator.safe_subset import SEEN
 
     return SEEN
