@@ -1,0 +1,252 @@
+"""Render a product (and optionally one person's Outcome) as a policy document.
+
+    >>> html = render_html(product)                      # the specimen policy
+    >>> pdf = render_pdf(product, case=case)             # a personalised policy
+    >>> render_batch("products/hepatitis_b.yaml", "cases.jsonl", "out/", workers=2)
+
+The document is built as plain data (`policy.build_policy`,
+`schedule.personal_schedule`), laid out by jinja2 templates in `templates/`,
+and printed to a tagged PDF/UA-1 by weasyprint. Output is byte-identical for
+identical input: the document date comes from the case (its as-of date) or
+the product (its effective date), and the PDF identifier is a hash of the HTML.
+Templates cannot fetch anything: the URL fetcher serves only files under
+`templates/` and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .case import Case, load_case
+from .compile import CompiledProduct, compile_product
+from .engine import evaluate
+from .errors import ConfigError, Problem
+from .model import Product
+from .outcome import Outcome
+from .phrases import Values, phrases, templates_folder
+from .policy import Policy, build_policy
+from .schedule import personal_schedule, worked_example
+
+PDF_VARIANT = "pdf/ua-1"
+GENERATOR = "configurator"
+LOGGER = logging.getLogger("configurator.render")
+
+
+class RenderError(ConfigError):
+    """A policy cannot be rendered for this input (e.g. the application was declined)."""
+
+
+# ------------------------------------------------------------ the façade
+
+
+def render_html(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+                locale: str = "en") -> str:
+    """The policy as one self-contained HTML page (specimen without a case or Outcome)."""
+    policy = build_document(product, outcome, case, locale)
+    return _template().render(policy=policy, css=_css(), meta=_meta(product, case, policy))
+
+
+def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+               locale: str = "en", *, variant: str | None = PDF_VARIANT) -> bytes:
+    """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise)."""
+    return html_to_pdf(render_html(product, outcome, case, locale), variant=variant)
+
+
+def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
+    """weasyprint's share: lay out `html` and write the PDF, deterministically."""
+    import weasyprint
+
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    document = weasyprint.HTML(string=html, base_url=templates_folder().as_uri() + "/",
+                               url_fetcher=local_fetcher())
+    return document.write_pdf(pdf_variant=variant, pdf_identifier=identifier,
+                              custom_metadata=True, font_config=_font_config())
+
+
+def build_document(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+                   locale: str = "en") -> Policy:
+    """The policy as plain data: specimen wording, plus the schedule for one person."""
+    _check_locale(product, locale)
+    compiled = compiled_product(product)
+    if case is not None and outcome is None:
+        outcome = evaluate(compiled, case, locale=locale)
+    if outcome is not None and outcome.decision != "accept":
+        raise RenderError([Problem(None, "decision", f"the engine's decision is "
+                                   f"'{outcome.decision}', so there is no policy to render",
+                                   "render the specimen, or settle the application first")])
+    day = case.start if case is not None else product.effective_from
+    policy = build_policy(product, locale, day, {"examples": illustration(product, locale)})
+    if outcome is not None:
+        _personalise(policy, product, outcome, case, compiled, locale)
+    return policy
+
+
+def _personalise(policy: Policy, product: Product, outcome: Outcome, case: Case | None,
+                 compiled: CompiledProduct, locale: str) -> None:
+    words = phrases(locale)
+    constants = compiled.period_at(outcome.as_of).parameters
+    values = Values(product, constants, locale)
+    policy.schedule = personal_schedule(product, outcome, case, constants, locale)
+    if case is not None:
+        policy.holder = case.personal.get("holder") or case.personal.get("name")
+        policy.policy_number = case.policy_number
+        policy.start = values.date(case.start)
+        if case.policy_number:
+            policy.title = words("title_personal", product=policy.product_name,
+                                 number=case.policy_number)
+    policy.date = outcome.as_of
+
+
+def _check_locale(product: Product, locale: str) -> None:
+    if locale not in product.languages:
+        raise RenderError([Problem(product.span, "languages", f"{product.id} is not written in "
+                                   f"'{locale}'", f"use one of: {', '.join(product.languages)}")])
+
+
+# ------------------------------------------------------------ per-process caches
+
+
+_COMPILED: dict[tuple[str, str], CompiledProduct] = {}
+_EXAMPLES: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
+
+
+def compiled_product(product: Product) -> CompiledProduct:
+    """The product compiled once per process (keyed by id and content hash)."""
+    key = (product.id, product.hash)
+    found = _COMPILED.get(key)
+    if found is None or found.product is not product:
+        found = _COMPILED[key] = compile_product(product)
+    return found
+
+
+def illustration_file(product: Product) -> Path:
+    """`products/<id>/illustration.yaml`: the sample timeline behind the worked example."""
+    return Path(product.source_file).with_suffix("") / "illustration.yaml"
+
+
+def illustration(product: Product, locale: str) -> dict[str, list[Any]]:
+    """The worked example per adherence programme, computed by the engine (cached)."""
+    key = (product.id, product.hash, locale)
+    if key not in _EXAMPLES:
+        path = illustration_file(product)
+        if not product.adherence or not path.is_file():
+            _EXAMPLES[key] = {}
+        else:
+            case = load_case(path, product)
+            _EXAMPLES[key] = worked_example(compiled_product(product), case, locale)
+    return _EXAMPLES[key]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_folder())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def _template() -> jinja2.Template:
+    return _environment().get_template("policy.html.j2")
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (templates_folder() / "policy.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def css_string(text: str) -> Markup:
+    """Text as the inside of a double-quoted CSS string in a <style> element."""
+    return Markup("".join(f"\\{ord(ch):x} " if ch in '\\"\n<>&' else ch for ch in str(text)))
+
+
+def _meta(product: Product, case: Case | None, policy: Policy) -> dict[str, Any]:
+    """Document metadata: fixed dates (never the clock) and the product's identity."""
+    day, locale = policy.date, policy.locale
+    custom = {"ProductId": product.id, "ProductVersion": product.version,
+              "ProductHash": product.hash, "Language": locale}
+    if case is not None and case.policy_number:
+        custom["PolicyNumber"] = case.policy_number
+    return {"created": day.isoformat(), "generator": GENERATOR, "custom": custom,
+            "date": Values(product, {}, locale).date(day),
+            "keywords": f"{product.id}, {product.version}, {product.hash}"}
+
+
+# ------------------------------------------------------------ no remote fetches
+
+
+REFUSED: list[str] = []  # every URL a document tried to fetch and was refused
+
+
+def local_fetcher() -> Any:
+    """A url_fetcher that serves files under `templates/` and refuses everything else.
+
+    Refused URLs are appended to `REFUSED`, so a test can assert that no
+    remote fetch was even attempted; a refusal also stops the render.
+    """
+    return _local_fetcher_class()()
+
+
+@lru_cache(maxsize=1)
+def _local_fetcher_class() -> type:
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher  # weasyprint is slow to import: only when used
+
+    root = templates_folder().resolve()
+
+    class LocalFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+            if path is None or not path.is_relative_to(root):
+                REFUSED.append(url)
+                LOGGER.error("refused to fetch %s: documents only use files in %s", url, root)
+                raise PermissionError(f"refused to fetch {url}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher
+
+
+# ------------------------------------------------------------ batch
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """What a batch run did: files written, rows skipped and rows that failed."""
+
+    written: list[Path] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)
+
+
+def render_batch(product_path: str | Path, cases_path: str | Path, out_dir: str | Path,
+                 workers: int = 1, locale: str = "en", fmt: str = "pdf",
+                 progress: Any = None) -> BatchResult:
+    """Render one personalised policy per case in a JSONL file, with warm worker processes.
+
+    See `configurator.batch_render` for the machinery; `progress(done, total)`
+    is called after each case.
+    """
+    from .batch_render import run_batch
+
+    return run_batch(Path(product_path), Path(cases_path), Path(out_dir), workers, locale,
+                     fmt, progress)
