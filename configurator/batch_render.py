@@ -119,7 +119,7 @@ def run_batch(product_path: Path, cases_path: Path, out_dir: Path, workers: int,
     done = 0
     tick = progress or (lambda done, total: None)
     tick(0, total)
-    for row, status, message, path in _results(product, product_path, cases_path, out_dir,
+    for _row, status, message, path in _results(product, product_path, cases_path, out_dir,
                                               workers, locale, fmt):
         done += 1
         if status == "written":

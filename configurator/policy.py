@@ -424,9 +424,10 @@ class _Builder:
         who.append(GuideItem(w("kf_who_more"), self.number_of["eligibility"]))
         si = v.ref(p.coverage.sum_insured, p.currency)
         pays = [GuideItem(f"{w('benefits_intro', sum_insured=si)}", self.number_of["benefits"])]
-        pays += [GuideItem(f"{self.name(b.name)}: {self.pays_words(b)}",
+        colon = w("colon")
+        pays += [GuideItem(f"{self.name(b.name)}{colon}{self.pays_words(b)}",
                            self.clause(f"benefit.{b.id}")) for b in p.benefits]
-        waiting = [GuideItem(f"{self.name(b.name)}: {v.ref(b.waiting_period_days, 'days')}",
+        waiting = [GuideItem(f"{self.name(b.name)}{colon}{v.ref(b.waiting_period_days, 'days')}",
                              self.clause(f"benefit.{b.id}"), True)
                    for b in p.benefits if v.number(b.waiting_period_days)]
         must = [GuideItem(self.name(c.name), self.clause(f"checkup.{c.id}"))

@@ -178,10 +178,11 @@ def css_string(text: str) -> Markup:
 def _meta(product: Product, case: Case | None, policy: Policy) -> dict[str, Any]:
     """Document metadata: fixed dates (never the clock) and the product's identity."""
     day, locale = policy.date, policy.locale
-    custom = {"ProductId": product.id, "ProductVersion": product.version,
-              "ProductHash": product.hash, "Language": locale}
+    # weasyprint keeps only letters and digits of a name: /productid, /producthash...
+    custom = {"product-id": product.id, "product-version": product.version,
+              "product-hash": product.hash, "language": locale}
     if case is not None and case.policy_number:
-        custom["PolicyNumber"] = case.policy_number
+        custom["policy-number"] = case.policy_number
     return {"created": day.isoformat(), "generator": GENERATOR, "custom": custom,
             "date": Values(product, {}, locale).date(day),
             "keywords": f"{product.id}, {product.version}, {product.hash}"}
