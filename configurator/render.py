@@ -18,6 +18,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,24 +55,157 @@ def render_html(product: Product, outcome: Outcome | None = None, case: Case | N
                 locale: str = "en") -> str:
     """The policy as one self-contained HTML page (specimen without a case or Outcome)."""
     policy = build_document(product, outcome, case, locale)
-    return _template().render(policy=policy, css=_css(), meta=_meta(product, case, policy))
+    return _html(policy, _meta(product, case, policy), "all")
 
 
 def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
-               locale: str = "en", *, variant: str | None = PDF_VARIANT) -> bytes:
-    """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise)."""
-    return html_to_pdf(render_html(product, outcome, case, locale), variant=variant)
+               locale: str = "en", *, variant: str | None = PDF_VARIANT,
+               timings: dict[str, float] | None = None) -> bytes:
+    """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise).
+
+    The document is laid out in two parts: the front (cover and the person's
+    schedule) for every document, and the clauses, which are the same for
+    every person with this product, language and page count, laid out once
+    per process and reused (see `PagedPolicy`). `timings`, if given, gets the
+    seconds spent in our code ("ours") and in weasyprint ("weasyprint").
+    """
+    clock = _Clock(timings)
+    with clock("ours"):
+        policy = build_document(product, outcome, case, locale)
+        meta = _meta(product, case, policy)
+    return PagedPolicy(policy, meta, variant, clock).pdf()
 
 
 def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
-    """weasyprint's share: lay out `html` and write the PDF, deterministically."""
+    """weasyprint on one whole HTML document, with nothing cached."""
     import weasyprint
 
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    document = weasyprint.HTML(string=html, base_url=templates_folder().as_uri() + "/",
-                               url_fetcher=local_fetcher())
-    return document.write_pdf(pdf_variant=variant, pdf_identifier=identifier,
-                              custom_metadata=True, font_config=_font_config())
+    return weasyprint.HTML(string=html, base_url=_base_url(), url_fetcher=local_fetcher()
+                           ).write_pdf(pdf_variant=variant, pdf_identifier=_identifier(html),
+                                       custom_metadata=True, font_config=_font_config())
+
+
+def _html(policy: Policy, meta: dict[str, Any], part: str, **pages: int | None) -> str:
+    """The HTML of `part` ("all", "front" or "body"); `pages` fixes page numbers."""
+    numbers = {"total": None, "offset": None, "schedule_page": None, **pages}
+    return _template().render(policy=policy, css=_css(), meta=meta, part=part, pages=numbers)
+
+
+def _identifier(*texts: str) -> bytes:
+    """The PDF file identifier: a hash of the HTML, so equal input gives equal bytes."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:32].encode("ascii")
+
+
+def _base_url() -> str:
+    return templates_folder().as_uri() + "/"
+
+
+class _Clock:
+    """Adds elapsed seconds to named totals (for bench/render.py)."""
+
+    def __init__(self, totals: dict[str, float] | None):
+        self.totals = totals
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.totals is not None:
+                self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - began
+
+
+# ------------------------------------------------------------ paged output
+
+
+_CLAUSE_PAGES: dict[str, int] = {}  # clause-part key -> its page count
+_FRONT_PAGES: dict[tuple[str, bool], int] = {}  # last front-part page count seen
+_CLAUSE_LAYOUTS: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
+MAX_CACHED_LAYOUTS = 6
+
+
+class PagedPolicy:
+    """A policy laid out as front part + clause part, the clause part cached.
+
+    The clause part (reading guide, contents, clauses 1-8) depends only on the
+    product, language, parameters in force and the page numbers around it; its
+    layout is kept per process, keyed by its HTML with the page numbers left
+    out, plus those page numbers. The front part (cover and schedule) is laid
+    out for each document, with the total page count written in its footer.
+    """
+
+    def __init__(self, policy: Policy, meta: dict[str, Any], variant: str | None,
+                 clock: _Clock):
+        self.policy = policy
+        self.meta = meta
+        self.variant = variant
+        self.clock = clock
+
+    def layout(self, html: str) -> Any:
+        import weasyprint
+
+        with self.clock("weasyprint"):
+            return weasyprint.HTML(string=html, base_url=_base_url(),
+                                   url_fetcher=local_fetcher()).render(
+                font_config=_font_config(), pdf_variant=self.variant)
+
+    def html(self, part: str, **pages: int | None) -> str:
+        with self.clock("ours"):
+            return _html(self.policy, self.meta, part, **pages)
+
+    def pdf(self) -> bytes:
+        plain = self.html("body", total=None, offset=None, schedule_page=None)
+        key = hashlib.sha256(f"{self.variant}\n{plain}".encode()).hexdigest()
+        clause_pages = _CLAUSE_PAGES.get(key)
+        if clause_pages is None:
+            clause_pages = _CLAUSE_PAGES[key] = len(self.layout(plain).pages)
+        front, front_html = self.front(key, clause_pages)
+        schedule_page = self.page_of(front, "schedule")
+        clauses, clauses_html = self.clauses(key, len(front.pages), clause_pages, schedule_page)
+        with self.clock("weasyprint"):
+            whole = front.copy(front.pages + clauses.pages)
+            return whole.write_pdf(pdf_variant=self.variant, custom_metadata=True,
+                                   pdf_identifier=_identifier(front_html, clauses_html))
+
+    def front(self, key: str, clause_pages: int) -> tuple[Any, str]:
+        """The front part, laid out until the page total in its footer is right."""
+        guess_key = (key, self.policy.schedule is not None)
+        guess = _FRONT_PAGES.get(guess_key, 2 if self.policy.schedule else 1)
+        for _ in range(4):
+            html = self.html("front", total=guess + clause_pages, offset=None,
+                             schedule_page=None)
+            front = self.layout(html)
+            if len(front.pages) == guess:
+                break
+            guess = len(front.pages)
+        _FRONT_PAGES[guess_key] = guess
+        return front, html
+
+    def clauses(self, key: str, front_pages: int, clause_pages: int,
+                schedule_page: int | None) -> tuple[Any, str]:
+        """The clause part with its page numbers following the front part (cached)."""
+        layout_key = (key, front_pages, clause_pages, schedule_page)
+        found = _CLAUSE_LAYOUTS.get(layout_key)
+        if found is None:
+            html = self.html("body", total=front_pages + clause_pages, offset=front_pages + 1,
+                             schedule_page=schedule_page)
+            found = (self.layout(html), html)
+            _CLAUSE_LAYOUTS[layout_key] = found
+            while len(_CLAUSE_LAYOUTS) > MAX_CACHED_LAYOUTS:
+                _CLAUSE_LAYOUTS.popitem(last=False)
+        _CLAUSE_LAYOUTS.move_to_end(layout_key)
+        return found
+
+    @staticmethod
+    def page_of(document: Any, anchor: str) -> int | None:
+        for number, page in enumerate(document.pages, start=1):
+            if anchor in page.anchors:
+                return number
+        return None
 
 
 def build_document(product: Product, outcome: Outcome | None = None, case: Case | None = None,
