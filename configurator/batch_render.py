@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import re
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -83,8 +84,14 @@ def warm_worker(product_path: str, locale: str, fmt: str) -> None:
     _WORKER.update(product=product, locale=locale, fmt=fmt)
 
 
-def render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None]:
-    """Render one case in a warm worker; (row, status, message). Never raises."""
+def render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None, float]:
+    """Render one case in a warm worker; (row, status, message, CPU seconds). Never raises."""
+    began = time.process_time()
+    row, status, message = _render_one(row, case, target)
+    return row, status, message, time.process_time() - began
+
+
+def _render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None]:
     from .render import RenderError, render_html, render_pdf
 
     product, locale, fmt = _WORKER["product"], _WORKER["locale"], _WORKER["fmt"]
@@ -119,11 +126,12 @@ def run_batch(product_path: Path, cases_path: Path, out_dir: Path, workers: int,
     done = 0
     tick = progress or (lambda done, total: None)
     tick(0, total)
-    for _row, status, message, path in _results(product, product_path, cases_path, out_dir,
-                                              workers, locale, fmt):
+    for _row, status, message, path, cpu in _results(product, product_path, cases_path,
+                                                   out_dir, workers, locale, fmt):
         done += 1
         if status == "written":
             result.written.append(path)
+            result.cpu_seconds.append(cpu)
         elif status == "skipped":
             result.skipped.append(message)
         else:
@@ -133,8 +141,9 @@ def run_batch(product_path: Path, cases_path: Path, out_dir: Path, workers: int,
 
 
 def _results(product: Product, product_path: Path, cases_path: Path, out_dir: Path,
-             workers: int, locale: str, fmt: str) -> Iterator[tuple[int, str, str, Path]]:
-    """(row, status, message, path) per case, in completion order."""
+             workers: int, locale: str, fmt: str
+             ) -> Iterator[tuple[int, str, str, Path, float]]:
+    """(row, status, message, path, CPU seconds) per case, in completion order."""
     context = multiprocessing.get_context("spawn")
     limit = workers * IN_FLIGHT_PER_WORKER
     pending: dict[Future, Path] = {}
@@ -144,7 +153,7 @@ def _results(product: Product, product_path: Path, cases_path: Path, out_dir: Pa
                              max_tasks_per_child=TASKS_PER_WORKER) as pool:
         for row, case in _read_cases(cases_path, product):
             if isinstance(case, CaseError):
-                yield row, "failed", "\n".join(str(p) for p in case.problems), Path()
+                yield row, "failed", "\n".join(str(p) for p in case.problems), Path(), 0.0
                 continue
             name = file_name(case, row, fmt)
             if name in names:
@@ -159,8 +168,8 @@ def _results(product: Product, product_path: Path, cases_path: Path, out_dir: Pa
 
 
 def _collect(pending: dict[Future, Path], finished: set[Future]
-             ) -> Iterator[tuple[int, str, str, Path]]:
+             ) -> Iterator[tuple[int, str, str, Path, float]]:
     for future in finished:
         path = pending.pop(future)
-        row, status, message = future.result()
-        yield row, status, message or "", path
+        row, status, message, cpu = future.result()
+        yield row, status, message or "", path, cpu

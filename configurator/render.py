@@ -73,7 +73,8 @@ def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | No
     with clock("ours"):
         policy = build_document(product, outcome, case, locale)
         meta = _meta(product, case, policy)
-    return PagedPolicy(policy, meta, variant, clock).pdf()
+        shared = _meta(product, None, policy, product.effective_from)
+    return PagedPolicy(policy, meta, shared, variant, clock).pdf()
 
 
 def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
@@ -88,7 +89,8 @@ def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
 def _html(policy: Policy, meta: dict[str, Any], part: str, **pages: int | None) -> str:
     """The HTML of `part` ("all", "front" or "body"); `pages` fixes page numbers."""
     numbers = {"total": None, "offset": None, "schedule_page": None, **pages}
-    return _template().render(policy=policy, css=_css(), meta=meta, part=part, pages=numbers)
+    css = _css() if part == "all" else ""  # the parts get the stylesheet pre-parsed
+    return _template().render(policy=policy, css=css, meta=meta, part=part, pages=numbers)
 
 
 def _identifier(*texts: str) -> bytes:
@@ -138,10 +140,11 @@ class PagedPolicy:
     out for each document, with the total page count written in its footer.
     """
 
-    def __init__(self, policy: Policy, meta: dict[str, Any], variant: str | None,
-                 clock: _Clock):
+    def __init__(self, policy: Policy, meta: dict[str, Any], shared: dict[str, Any],
+                 variant: str | None, clock: _Clock):
         self.policy = policy
         self.meta = meta
+        self.shared = shared  # the clause part's metadata: nothing personal
         self.variant = variant
         self.clock = clock
 
@@ -151,11 +154,13 @@ class PagedPolicy:
         with self.clock("weasyprint"):
             return weasyprint.HTML(string=html, base_url=_base_url(),
                                    url_fetcher=local_fetcher()).render(
-                font_config=_font_config(), pdf_variant=self.variant)
+                font_config=_font_config(), pdf_variant=self.variant,
+                stylesheets=[_stylesheet()])
 
     def html(self, part: str, **pages: int | None) -> str:
         with self.clock("ours"):
-            return _html(self.policy, self.meta, part, **pages)
+            return _html(self.policy, self.shared if part == "body" else self.meta, part,
+                         **pages)
 
     def pdf(self) -> bytes:
         plain = self.html("body", total=None, offset=None, schedule_page=None)
@@ -301,6 +306,15 @@ def _css() -> str:
 
 
 @lru_cache(maxsize=1)
+def _stylesheet() -> Any:
+    """policy.css parsed once per process."""
+    import weasyprint
+
+    return weasyprint.CSS(string=_css(), base_url=_base_url(), url_fetcher=local_fetcher(),
+                          font_config=_font_config())
+
+
+@lru_cache(maxsize=1)
 def _font_config() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
@@ -312,9 +326,10 @@ def css_string(text: str) -> Markup:
     return Markup("".join(f"\\{ord(ch):x} " if ch in '\\"\n<>&' else ch for ch in str(text)))
 
 
-def _meta(product: Product, case: Case | None, policy: Policy) -> dict[str, Any]:
+def _meta(product: Product, case: Case | None, policy: Policy, day: Any = None
+          ) -> dict[str, Any]:
     """Document metadata: fixed dates (never the clock) and the product's identity."""
-    day, locale = policy.date, policy.locale
+    day, locale = day or policy.date, policy.locale
     # weasyprint keeps only letters and digits of a name: /productid, /producthash...
     custom = {"product-id": product.id, "product-version": product.version,
               "product-hash": product.hash, "language": locale}
@@ -374,6 +389,7 @@ class BatchResult:
     written: list[Path] = dataclasses.field(default_factory=list)
     skipped: list[str] = dataclasses.field(default_factory=list)
     failed: list[str] = dataclasses.field(default_factory=list)
+    cpu_seconds: list[float] = dataclasses.field(default_factory=list)  # per written document
 
 
 def render_batch(product_path: str | Path, cases_path: str | Path, out_dir: str | Path,
