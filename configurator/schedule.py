@@ -85,8 +85,13 @@ class _ScheduleBuilder:
 
     def schedule(self) -> Schedule:
         w, v, out = self.words, self.values, self.outcome
-        return Schedule(w("schedule_intro", date=v.date(out.as_of)), self.rows(),
-                        self.loadings(), self.exclusions(), self.checkups(), self.programmes())
+        loadings, exclusions = self.loadings(), self.exclusions()
+        rows = self.rows()
+        for label, items in ((w("sched_loadings"), loadings), (w("sched_exclusions"), exclusions)):
+            rows.append(Row(label, " ".join(p.text for p in items) or w("sched_none"),
+                            any(p.attention for p in items)))
+        return Schedule(w("schedule_intro", date=v.date(out.as_of)), rows, loadings, exclusions,
+                        self.checkups(), self.programmes())
 
     def rows(self) -> list[Row]:
         w, v, out, case = self.words, self.values, self.outcome, self.case
@@ -175,8 +180,8 @@ class _ScheduleBuilder:
         name = self.name(programme.name)
         result = ProgrammeStatus(name, self.numbers[f"adherence.{programme.id}"])
         result.paras.append(Para(w("adh_status", bonus=v.percent(status.bonus_percent),
-                                   programme=name, cap=v.percent(status.cap_percent))))
-        result.paras.append(Para(w("adh_years", years=v.plain(status.consecutive_years))))
+                                   programme=name, cap=v.percent(status.cap_percent),
+                                   years=v.plain(status.consecutive_years))))
         start = self.case.start if self.case else self.product.effective_from
         year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
         if status.bonus_percent >= status.cap_percent:

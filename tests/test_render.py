@@ -353,7 +353,7 @@ def test_personalised_policy_comes_from_the_outcome(product, case):
     programme = policy.schedule.programmes[0]
     assert "Liver check-ups this policy year: 0. You need at least 2 visits." in [
         p.text for p in programme.progress]
-    assert programme.closing.startswith("To raise your bonus, do this by 31 December 2028")
+    assert programme.closing == "To raise your bonus, meet each of these by 31 December 2028."
 
 
 def test_exclusion_added_by_underwriting_is_in_the_schedule_highlighted(product):
