@@ -10,6 +10,7 @@ written whole or not at all (a temporary file renamed into place).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import re
@@ -40,14 +41,14 @@ def read_jsonl_cases(path: Path, product: Product) -> Iterator[tuple[int, Case |
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            where = f"{path}:{number}"
             try:
-                yield number, case_from_data(json.loads(line), product, file=where)
+                yield number, case_from_data(json.loads(line), product, file=str(path))
             except json.JSONDecodeError as exc:
                 yield number, CaseError([Problem(Span(str(path), number, exc.colno), "",
                                                  f"not valid JSON: {exc.msg}")])
-            except CaseError as exc:
-                yield number, exc
+            except CaseError as exc:  # JSON has no positions: point at the line
+                yield number, CaseError([dataclasses.replace(p, span=Span(str(path), number, 1))
+                                         for p in exc.problems])
 
 
 def _read_cases(path: Path, product: Product) -> Iterator[tuple[int, Case | CaseError]]:
@@ -75,12 +76,16 @@ def file_name(case: Case, row: int, fmt: str) -> str:
 
 def warm_worker(product_path: str, locale: str, fmt: str) -> None:
     """Process initialiser: load, compile and warm everything once per worker."""
-    from .render import compiled_product, illustration, render_html, render_pdf
+    from .case import load_case
+    from .render import RenderError, illustration_file, render_html, render_pdf
 
     product = load(product_path)
-    compiled_product(product)
-    illustration(product, locale)
-    (render_pdf if fmt == "pdf" else render_html)(product, locale=locale)
+    sample = illustration_file(product)
+    try:  # a personalised policy: primes the engine, fonts and the clause-part layout
+        case = load_case(sample, product) if sample.is_file() else None
+        (render_pdf if fmt == "pdf" else render_html)(product, case=case, locale=locale)
+    except RenderError:
+        (render_pdf if fmt == "pdf" else render_html)(product, locale=locale)
     _WORKER.update(product=product, locale=locale, fmt=fmt)
 
 
