@@ -6,16 +6,19 @@ exit code 2 in one place (`main`); no traceback for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from configurator import ConfigError, compile_product, evaluate, json_schema, load, load_case
+from configurator import ConfigError, Product, compile_product, evaluate, json_schema, load_case
+from configurator.db import DEFAULT_DB, ENV_DB, StoreError
 from configurator.demo import run_demo
 from configurator.outcome import money_text
 from configurator.report import outcome_lines
+from configurator.store import Store, resolve_product
 
 EXIT_BAD_INPUT = 2
 
@@ -25,6 +28,57 @@ class BadInput(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)
+
+
+class Failed(BadInput):
+    """A check that ran and found something wrong (exit 1)."""
+
+    exit_code = 1
+
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date; write YYYY-MM-DD", param, ctx)
+
+
+DATE = IsoDate()
+
+
+def db_option(command):
+    """The shared ``--db FILE`` option (also ``$CONFIGURATOR_DB``), read by `product_from`."""
+    return click.option(
+        "--db", type=click.Path(dir_okay=False), envvar=ENV_DB, default=DEFAULT_DB,
+        show_default=True, show_envvar=True, expose_value=False, is_eager=True,
+        callback=_remember_db, help="Registry and audit database.")(command)
+
+
+def _remember_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["configurator.db"] = value
+    return value
+
+
+def _db() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("configurator.db") if ctx else None
+
+
+def product_from(ref: str) -> Product:
+    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry)."""
+    return resolve_product(ref, _db())
+
+
+def open_store(create: bool = False) -> Store:
+    """The database named by ``--db`` / ``$CONFIGURATOR_DB`` (created only if `create`)."""
+    return Store(_db(), create=create)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,21 +93,26 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("products", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@db_option
 def validate(products: tuple[str, ...]) -> None:
-    """Load and check product files, reporting every problem at once.
+    """Load and check products, reporting every problem at once.
+
+    A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
 
     Example:
 
-        configurator validate products/hepatitis_b.yaml
+        configurator validate products/hepatitis_b.yaml hepatitis_b@2026-06-30
     """
     problems = []
     for path in products:
         try:
-            product = load(path)
+            product = product_from(path)
             compile_product(product)
             click.echo(f"{path}: ok ({product.id} {product.version}, {product.hash})")
         except ConfigError as exc:
             problems += [str(p) for p in exc.problems]
+        except StoreError as exc:
+            problems.append(f"{path}: {exc}")
     if problems:
         raise BadInput("\n".join(problems))
 
@@ -76,6 +135,7 @@ def schema(output: str | None) -> None:
 
 @cli.command(name="compile")
 @click.argument("product", type=click.Path(dir_okay=False))
+@db_option
 def compile_command(product: str) -> None:
     """Print the durable-rules rulesets a product compiles to, as JSON.
 
@@ -83,7 +143,7 @@ def compile_command(product: str) -> None:
 
         configurator compile products/hepatitis_b.yaml
     """
-    compiled = compile_product(load(product))
+    compiled = compile_product(product_from(product))
     click.echo(json.dumps(compiled.to_data(), indent=2, ensure_ascii=False, default=str))
 
 
@@ -93,20 +153,49 @@ def compile_command(product: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the Outcome as JSON.")
 @click.option("--explain", is_flag=True, help="Show each rule's source, values read and checks.")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh-CN"]), help="Wording language.")
-def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str) -> None:
+@click.option("--record", is_flag=True,
+              help="Write the decision to the audit trail (the version must be published).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Batch: write one row per case to OUT.csv or OUT.jsonl.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Batch: worker processes.")
+@click.option("--batch-id", help="Batch with --record: the id to record (and resume) under; "
+                                 "default: the input file's name and content hash.")
+@db_option
+def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
+                     record: bool, output: str | None, workers: int,
+                     batch_id: str | None) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
-    A decline is a decision (exit 0); bad input exits 2.
+    PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
+    day). A decline is a decision (exit 0); bad input exits 2. With --record
+    the decision is added to the audit trail (no personal inputs are stored).
+    Given a .csv or .jsonl file of cases, evaluates them all (batch) and writes
+    one row per case to -o; bad rows are reported with their row number and
+    skipped (exit 2 when any were skipped, after every good row is written).
 
     Example:
 
         configurator evaluate products/hepatitis_b.yaml \\
             products/hepatitis_b/adherent_two_years.yaml --explain
+
+        configurator evaluate hepatitis_b@2026-01-01 case.yaml --record
+
+        configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
-    loaded = load(product)
+    if Path(case).suffix in (".csv", ".jsonl"):
+        _batch(product, case, output, workers, record, batch_id)
+        return
+    loaded = product_from(product)
     compiled = compile_product(loaded)
     the_case = load_case(case, loaded)
     outcome = evaluate(compiled, the_case, explain=explain or as_json, locale=lang)
+    if record:
+        from configurator.audit import record_evaluation
+
+        with open_store() as store:
+            row = record_evaluation(store, loaded, the_case, outcome)
+        click.echo(f"recorded as audit row {row} in {store.path}", err=True)
     if as_json:
         click.echo(outcome.dumps())
     else:
@@ -127,15 +216,21 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
               help="Batch: worker processes.")
 @click.option("--readability", is_flag=True,
               help="Print the readability report (per clause, worst first).")
+@click.option("--record", is_flag=True,
+              help="Record the issued PDF in the audit trail (the version must be published).")
+@db_option
 def render_command(product: str, case_file: str | None, cases_file: str | None,
                    output: str | None, fmt: str, lang: str, workers: int,
-                   readability: bool) -> None:
+                   readability: bool, record: bool) -> None:
     """Render the policy document: the specimen, or a personalised policy.
 
     Without --case, the specimen policy; with --case, the policy for one
     insured from the engine's Outcome (name, policy number, cover, loadings,
-    exclusions, check-up dates, adherence status). With --cases and -o DIR,
-    one policy per case, rendered by warm worker processes.
+    exclusions, check-up dates, adherence status). PDFs are tagged PDF/UA-1
+    and byte-identical for identical input; without -o a PDF is written to
+    PRODUCT_ID-LANG.pdf. With --cases (JSONL or CSV) and -o DIR, one policy per
+    case, rendered by warm worker processes; bad rows are reported (exit 2)
+    after every good one is written, declined applications are skipped.
 
     Example:
 
@@ -149,11 +244,13 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
     from configurator.readability import report_lines
     from configurator.render import render_html, render_pdf
 
-    loaded = load(product)
+    loaded = product_from(product)
     if readability:
         click.echo("\n".join(report_lines(loaded, lang)))
         if not (output or case_file or cases_file):
             return
+    if record and (cases_file or fmt != "pdf"):
+        raise BadInput("--record records one issued PDF: leave out --cases and --format html")
     if cases_file:
         _render_batch(product, cases_file, output, fmt, lang, workers)
         return
@@ -169,6 +266,12 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
     target = Path(output) if output else Path(f"{loaded.id}-{lang}.pdf")
     _write_bytes(target, data)
     click.echo(f"wrote {target} ({len(data):,} bytes)")
+    if record:
+        from configurator.audit import record_document
+
+        with open_store() as store:
+            row = record_document(store, loaded, the_case, data)
+        click.echo(f"recorded as document {row} in {store.path}", err=True)
 
 
 def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, lang: str,
@@ -188,13 +291,111 @@ def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, l
             bar.update(task, completed=done, total=total)
 
         result = render_batch(product, cases_file, output, workers=workers, locale=lang,
-                              fmt=fmt, progress=progress)
+                              fmt=fmt, progress=progress, db=_db())
     click.echo(f"wrote {len(result.written)} policies to {output}; "
                f"{len(result.skipped)} skipped, {len(result.failed)} failed")
     for line in result.skipped:
         click.echo(f"skipped: {line}", err=True)
     if result.failed:
         raise BadInput("\n".join(result.failed))
+def _batch(product: str, cases: str, output: str | None, workers: int, record: bool,
+           batch_id: str | None) -> None:
+    from contextlib import ExitStack
+
+    from rich.progress import Progress
+
+    from configurator.batch import count_rows, run_batch
+
+    if not output:
+        raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
+    if not Path(cases).is_file():
+        raise BadInput(f"{cases}:1:1: file not found")
+    loaded = product_from(product)
+    total = count_rows(cases)
+    with ExitStack() as stack:
+        recorder = _batch_recorder(stack, loaded, cases, batch_id) if record else None
+        with Progress(transient=True, console=_stderr_console()) as progress:
+            task = progress.add_task("evaluating", total=total)
+            report = run_batch(loaded, cases, output, workers,
+                               on_progress=lambda _: progress.advance(task), recorder=recorder)
+    for problem in report.problems:
+        click.echo(str(problem).removeprefix("<input>: "), err=True)
+    skipped = total - report.written
+    click.echo(f"{report.written} cases evaluated, {skipped} rows skipped -> {output}", err=True)
+    if recorder is not None:
+        click.echo(f"batch {recorder.batch_id}: {recorder.recorded} rows recorded, "
+                   f"{recorder.skipped} already recorded", err=True)
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _batch_recorder(stack, product, cases: str, batch_id: str | None):
+    import hashlib
+
+    from configurator.audit import BatchRecorder
+
+    store = stack.enter_context(open_store())
+    if batch_id is None:
+        digest = hashlib.sha256(Path(cases).read_bytes()).hexdigest()[:12]
+        batch_id = f"{Path(cases).name}-{digest}"
+    return BatchRecorder(store, product, batch_id)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@cli.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--min-coverage", type=float, metavar="PCT",
+              help="Fail if a product's suites exercise less than PCT% of its rules.")
+@click.option("-k", "keyword", metavar="EXPR", help="Only cases whose name matches EXPR.")
+def test_command(paths: tuple[str, ...], min_coverage: float | None, keyword: str | None) -> None:
+    """Run scenario suites (*.suite.yaml) and report rule coverage.
+
+    The same items run under plain `pytest`. Ends with the line
+    `N passed, N failed`; exit 0 when all pass, 1 on failures, 2 on bad input.
+
+    Example:
+
+        configurator test products/ --min-coverage 100
+    """
+    import pytest
+
+    from configurator.demo import bundled_products
+
+    counter = _Counter()
+    args = [*(paths or [str(bundled_products())]), "-q", "--no-header", "-p", "no:cacheprovider",
+            "-o", "python_files=__none__", "--rootdir", str(Path.cwd())]
+    if min_coverage is not None:
+        args += ["--min-coverage", str(min_coverage)]
+    if keyword:
+        args += ["-k", keyword]
+    code = pytest.main(args, plugins=[counter])
+    click.echo(f"{counter.passed} passed, {counter.failed} failed")
+    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
+                pytest.ExitCode.NO_TESTS_COLLECTED) or counter.errors:
+        raise BadInput("no scenario could run: see the errors above" if not counter.passed
+                       and not counter.failed else "some suites could not be loaded")
+    if code != pytest.ExitCode.OK:
+        raise click.exceptions.Exit(1)
+
+
+class _Counter:
+    """Counts scenario results for the closing line."""
+
+    def __init__(self):
+        self.passed = self.failed = self.errors = 0
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            self.passed += report.passed
+            self.failed += report.failed
+
+    def pytest_collectreport(self, report) -> None:
+        self.errors += report.failed
 
 
 @cli.command()
@@ -222,6 +423,180 @@ def demo(output: str | None) -> None:
     products = len({r.product for r in rows})
     click.echo(f"{len(rows)} cases evaluated across {products} products")
 
+# ------------------------------------------------------------ registry and audit
+
+
+@cli.command()
+@click.argument("product", type=click.Path(dir_okay=False))
+@click.option("--effective-from", type=DATE, help="First day in force (registering a file).")
+@click.option("--effective-to", type=DATE,
+              help="Last day in force, inclusive [default: the product's effective_to, or "
+                   "open-ended].")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def publish(product: str, effective_from: dt.date | None, effective_to: dt.date | None,
+            by: str) -> None:
+    """Register a product version as a draft, or publish an approved one.
+
+    Lifecycle: publish FILE (draft) -> approve (approved) -> publish again
+    (published) -> retire. Registering is refused for a product that does not
+    validate, content identical to another version, or a window overlapping a
+    published version. Window ends are inclusive.
+
+    Example:
+
+        configurator publish products/hepatitis_b.yaml --effective-from 2026-01-01 --by alice
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+
+        configurator publish hepatitis_b@1.0.0 --by alice
+    """
+    with open_store(create=True) as store:
+        record = store.publish(product, by=by, effective_from=effective_from,
+                               effective_to=effective_to)
+    click.echo(f"{record.ref}: {record.status}, in force {record.window}, hash {record.hash}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="The reviewer (not the person who registered it).")
+@db_option
+def approve(ref: str, by: str) -> None:
+    """Approve a draft version (four eyes: not by the person who registered it).
+
+    Example:
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+    """
+    with open_store() as store:
+        record = store.approve(ref, by=by)
+    click.echo(f"{record.ref}: approved by {record.approved_by}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def retire(ref: str, by: str) -> None:
+    """Retire a version: it stops resolving by date and frees its window (final).
+
+    Example:
+
+        configurator retire hepatitis_b@1.0.0 --by alice
+    """
+    with open_store() as store:
+        record = store.retire(ref, by=by)
+    click.echo(f"{record.ref}: retired by {record.retired_by}")
+
+
+@cli.command()
+@click.argument("product_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def history(product_id: str, as_json: bool) -> None:
+    """List the registered versions of a product: status, window, hash, who and when.
+
+    Example:
+
+        configurator history hepatitis_b
+    """
+    with open_store() as store:
+        records = store.history(product_id)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
+        return
+    columns = ("version", "status", "in force (inclusive)", "hash", "registered", "approved",
+               "published", "retired")
+    rows = [(r.version, r.status, r.window, r.hash, _who(r.registered_by, r.registered_at),
+             _who(r.approved_by, r.approved_at), _who(r.published_by, r.published_at),
+             _who(r.retired_by, r.retired_at)) for r in records]
+    _table(f"{product_id}: registered versions", columns, rows)
+
+
+def _who(by: str | None, at: str | None) -> str:
+    return f"{by} {at[:16].replace('T', ' ')}" if by and at else "-"
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    Console(width=160).print(table)
+
+
+@cli.group()
+def audit() -> None:
+    """The audit trail: recorded decisions and issued documents, hash-chained.
+
+    Example:
+
+        configurator audit verify
+
+        configurator audit show --product hepatitis_b --decision decline
+    """
+
+
+@audit.command(name="verify")
+@db_option
+def audit_verify() -> None:
+    """Check the hash chains and the registry; name the first bad row (exit 1).
+
+    Example:
+
+        configurator audit verify
+    """
+    from configurator.audit import verify
+
+    with open_store() as store:
+        result = verify(store)
+    for table, count in result.rows.items():
+        click.echo(f"{table}: {count} rows, tip {result.tips[table]}")
+    if not result.ok:
+        raise Failed("\n".join(f"TAMPERED {p}" for p in result.problems))
+    click.echo("ok: every chain verifies and the registry matches its log")
+
+
+@audit.command(name="show")
+@click.option("--product", "product_id", help="Product id.")
+@click.option("--version", help="Product version.")
+@click.option("--since", type=DATE, help="Recorded on or after this UTC day.")
+@click.option("--until", type=DATE, help="Recorded on or before this UTC day.")
+@click.option("--decision", type=click.Choice(["accept", "decline", "refer"]))
+@click.option("--limit", type=int, help="At most N rows.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@db_option
+def audit_show(product_id: str | None, version: str | None, since: dt.date | None,
+               until: dt.date | None, decision: str | None, limit: int | None,
+               as_json: bool) -> None:
+    """List recorded decisions, filtered by product, version, day and decision.
+
+    Example:
+
+        configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
+    """
+    from configurator.audit import AuditFilter, show
+
+    with open_store() as store:
+        rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps({**row, "outcome": json.loads(row["outcome"])},
+                                  ensure_ascii=False))
+        return
+    columns = ("row", "recorded (UTC)", "product", "hash", "decision", "case key", "case hash",
+               "engine")
+    _table("audit trail: recorded decisions", columns, [
+        (r["seq"], r["recorded_at"][:19].replace("T", " "),
+         f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
+         (r["case_key"] or "-")[:12], r["case_hash"][:12], r["engine_version"] or "unknown")
+        for r in rows])
+    click.echo(f"{len(rows)} rows")
+
 
 def _write(path: Path, text: str) -> None:
     """Write whole or not at all: a temporary file renamed into place."""
@@ -238,9 +613,12 @@ def _write_bytes(path: Path, data: bytes) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning bad input into clean messages and exit code 2."""
     try:
-        cli.main(args=argv, prog_name="configurator", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="configurator", standalone_mode=False)
     except ConfigError as exc:
         click.echo("\n".join(str(p) for p in exc.problems), err=True)
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
@@ -250,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,17 +1,16 @@
 """Batch rendering: one personalised policy per case, by warm worker processes.
 
 Each worker loads and compiles the product once, warms weasyprint (fonts,
-stylesheet, the worked example) and then renders case after case. The parent
-reads cases lazily and keeps only a few in flight per worker, so memory stays
-flat however long the file is; workers are replaced after `TASKS_PER_WORKER`
+stylesheet, the worked example, the clause-part layout) and then renders case
+after case. The parent reads cases lazily (`batch.read_cases`: JSONL or CSV)
+and keeps only a few in flight per worker, so memory stays flat however long
+the file is; workers are replaced after `TASKS_PER_WORKER`
 documents so any slow growth inside weasyprint is bounded too. Each file is
 written whole or not at all (a temporary file renamed into place).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import multiprocessing
 import re
 import time
@@ -20,49 +19,17 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 from typing import Any
 
-from .case import Case, case_from_data
-from .errors import CaseError, ConfigError, Problem, Span
-from .load import load
+from .batch import count_rows, read_cases
+from .case import Case
+from .errors import CaseError, ConfigError
 from .model import Product
+from .store import resolve_product
 
 IN_FLIGHT_PER_WORKER = 4
 TASKS_PER_WORKER = 500
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 _WORKER: dict[str, Any] = {}
-
-
-def read_jsonl_cases(path: Path, product: Product) -> Iterator[tuple[int, Case | CaseError]]:
-    """(line number, Case or CaseError) for each non-blank line of a JSONL file.
-
-    A stand-in for `configurator.batch.read_cases` until that lands on main.
-    """
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, case_from_data(json.loads(line), product, file=str(path))
-            except json.JSONDecodeError as exc:
-                yield number, CaseError([Problem(Span(str(path), number, exc.colno), "",
-                                                 f"not valid JSON: {exc.msg}")])
-            except CaseError as exc:  # JSON has no positions: point at the line
-                yield number, CaseError([dataclasses.replace(p, span=Span(str(path), number, 1))
-                                         for p in exc.problems])
-
-
-def _read_cases(path: Path, product: Product) -> Iterator[tuple[int, Case | CaseError]]:
-    try:
-        from .batch import read_cases  # the lead's reader (CSV and JSONL), once on main
-    except ImportError:
-        return read_jsonl_cases(path, product)
-    return read_cases(path, product)
-
-
-def count_rows(path: Path) -> int:
-    """Non-blank lines: the progress bar's total (the file is read twice, lazily)."""
-    with path.open(encoding="utf-8") as lines:
-        return sum(1 for line in lines if line.strip())
 
 
 def file_name(case: Case, row: int, fmt: str) -> str:
@@ -74,12 +41,12 @@ def file_name(case: Case, row: int, fmt: str) -> str:
 # ------------------------------------------------------------ workers
 
 
-def warm_worker(product_path: str, locale: str, fmt: str) -> None:
+def warm_worker(product_ref: str, db: str | None, locale: str, fmt: str) -> None:
     """Process initialiser: load, compile and warm everything once per worker."""
     from .case import load_case
     from .render import RenderError, illustration_file, render_html, render_pdf
 
-    product = load(product_path)
+    product = resolve_product(product_ref, db)
     sample = illustration_file(product)
     try:  # a personalised policy: primes the engine, fonts and the clause-part layout
         case = load_case(sample, product) if sample.is_file() else None
@@ -119,19 +86,20 @@ def _render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None
 # ------------------------------------------------------------ the parent
 
 
-def run_batch(product_path: Path, cases_path: Path, out_dir: Path, workers: int, locale: str,
-              fmt: str, progress: Callable[[int, int | None], None] | None = None):
+def run_batch(product_ref: str, cases_path: Path, out_dir: Path, workers: int, locale: str,
+              fmt: str, progress: Callable[[int, int | None], None] | None = None,
+              db: str | None = None):
     """Render every case; bad rows are reported, not fatal. See `render.render_batch`."""
     from .render import BatchResult
 
-    product = load(product_path)
+    product = resolve_product(product_ref, db)
     out_dir.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
     total = count_rows(cases_path)
     done = 0
     tick = progress or (lambda done, total: None)
     tick(0, total)
-    for _row, status, message, path, cpu in _results(product, product_path, cases_path,
+    for _row, status, message, path, cpu in _results(product, (product_ref, db), cases_path,
                                                    out_dir, workers, locale, fmt):
         done += 1
         if status == "written":
@@ -145,7 +113,7 @@ def run_batch(product_path: Path, cases_path: Path, out_dir: Path, workers: int,
     return result
 
 
-def _results(product: Product, product_path: Path, cases_path: Path, out_dir: Path,
+def _results(product: Product, source: tuple[str, str | None], cases_path: Path, out_dir: Path,
              workers: int, locale: str, fmt: str
              ) -> Iterator[tuple[int, str, str, Path, float]]:
     """(row, status, message, path, CPU seconds) per case, in completion order."""
@@ -154,9 +122,9 @@ def _results(product: Product, product_path: Path, cases_path: Path, out_dir: Pa
     pending: dict[Future, Path] = {}
     names: set[str] = set()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_worker,
-                             initargs=(str(product_path), locale, fmt),
+                             initargs=(*source, locale, fmt),
                              max_tasks_per_child=TASKS_PER_WORKER) as pool:
-        for row, case in _read_cases(cases_path, product):
+        for row, case in read_cases(cases_path, product):
             if isinstance(case, CaseError):
                 yield row, "failed", "\n".join(str(p) for p in case.problems), Path(), 0.0
                 continue

@@ -23,6 +23,7 @@ from .condition_check import (
     Scope,
     Symbol,
     infer,
+    with_article,
 )
 from .errors import Problem, did_you_mean
 from .model import (
@@ -143,7 +144,7 @@ class Checker:
             self.problems.append(Problem(self.doc.text_span(path, problem.pos), format_path(path),
                                          problem.message, problem.hint, "condition"))
         if not problems and want and got is not None and got != want:
-            self.fail(path, f"this must be a yes/no condition, but it is a {got}",
+            self.fail(path, f"this must be a yes/no condition, but it is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'", code="condition")
         self.conditions[path] = node
         return got
@@ -367,7 +368,7 @@ class Checker:
             if self.reference(path + ("exclude", index), exclusion, "exclusions", exclusions,
                               "exclusion") and exclusion in exclusions:
                 self.added_exclusion(path + ("exclude", index), exclusions[exclusion])
-        self.numbers(effect, "loading")
+        self.numbers(effect, "loading", "premium_rebate_percent")
         if effect.schedule == owner:
             self.fail(path + ("schedule",), "a check-up cannot schedule itself")
         else:
@@ -378,8 +379,7 @@ class Checker:
         programmes = [p.id for p in self.product.adherence]
         for name, metric in self.product.metrics.items():
             path = ("metrics", name, metric.kind)
-            spec = metric.kinds()[("count", "pdc", "on_time", "consecutive_years").index(
-                metric.kind)]
+            spec = getattr(metric, metric.kind)
             if metric.kind == "consecutive_years":
                 self.reference(path + ("programme",), spec.programme, "adherence", programmes,
                                "adherence programme")
@@ -395,17 +395,30 @@ class Checker:
                               did_you_mean(spec.days_field, fields))
             if metric.kind == "on_time":
                 self.numbers(spec, "every_months", "tolerance_months")
+            if metric.kind == "lowest":
+                self.lowest(path, spec, fields)
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False))
+
+    def lowest(self, path: PathKey, spec, fields: dict[str, Symbol]) -> None:
+        field = fields.get(spec.field)
+        if field is None or field.type != NUMBER:
+            self.fail(path + ("field",), f"'{spec.field}' is not a number field of event "
+                      f"'{spec.event}'", did_you_mean(spec.field, fields))
+        initial = self.product.inputs.get(spec.initial)
+        if initial is None or _INPUT_TYPES[initial.type] != NUMBER:
+            self.fail(path + ("initial",), f"'{spec.initial}' is not a number input",
+                      did_you_mean(spec.initial, self.product.inputs))
 
     def adherence(self) -> None:
         limits = self.product.coverage.limits if self.product.coverage else {}
         for programme in self.product.adherence:
             self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics())
             change = programme.change
-            self.numbers(change, "step_percent", "cap_percent")
-            for index, limit in enumerate(change.limits):
-                self.reference(change.path + ("limits", index), limit, "", limits, "limit")
+            if change is not None:
+                self.numbers(change, "step_percent", "cap_percent")
+                for index, limit in enumerate(change.limits):
+                    self.reference(change.path + ("limits", index), limit, "", limits, "limit")
             for metric_name, metric in self.product.metrics.items():
                 consecutive = metric.consecutive_years
                 if consecutive and consecutive.programme == programme.id and re.search(
@@ -432,7 +445,8 @@ class Checker:
                               f"'{benefit.event}'", did_you_mean(name, fields))
             self.numbers(benefit.pays, "percent_of_sum_insured", "amount", "per_day",
                          "ratio_percent", "deductible")
-            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime")
+            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime",
+                         "per_year_percent_of_sum_insured")
             self.numbers(benefit.frequency, "per_policy_year", "lifetime")
             self.number(path + ("waiting_period_days",), benefit.waiting_period_days)
             self.reference(path + ("limits", "shared"), benefit.limits.shared, "", limits,

@@ -62,6 +62,10 @@ class ClaimBook:
                                  (caps.lifetime, lifetime.amount, "lifetime limit")):
             if cap is not None:
                 payable = _cap(payable, number(cap) - used, label, notes)
+        if caps.per_year_percent_of_sum_insured is not None:
+            share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
+            payable = _cap(payable, share - yearly.amount, "yearly share of the sum insured",
+                           notes)
         if caps.shared is not None:
             used = self.shared.get((caps.shared, year), Decimal(0))
             payable = _cap(payable, limits[caps.shared] - used, f"'{caps.shared}' limit", notes)

@@ -93,6 +93,7 @@ class _Evaluation:
         self.claims: list[ClaimOut] = []
         self.notes: list[str] = []
         self.decision = "accept"
+        self.rebate = 0.0
         self.agenda: list[tuple] = []
         self.seq = 0
         self.set_period(plan.period_at(case.start))
@@ -357,6 +358,8 @@ class _Evaluation:
             self.decision = "refer"
         if effect.loading is not None:
             self.loadings.append((Loading(rule_id, self.number(effect.loading), self.day), None))
+        if effect.premium_rebate_percent is not None:
+            self.rebate = max(self.rebate, self.number(effect.premium_rebate_percent))
         if effect.schedule is not None:
             self.schedule(effect.schedule, self.day, rule_id)
 
@@ -512,11 +515,14 @@ class Cover:
             rule_id = f"adherence.{programme.id}"
             adherent = rule_id in fired
             self.adherent[programme.id][number] = adherent
-            change = programme.change
-            step, cap = run.number(change.step_percent), run.number(change.cap_percent)
             if adherent:
-                self.bonus[programme.id] = min(self.bonus[programme.id] + step, cap)
                 run.reasons.append(run.reason(rule_id, programme.text, env))
+            change = programme.change
+            if change is None:
+                continue
+            if adherent:
+                step, cap = run.number(change.step_percent), run.number(change.cap_percent)
+                self.bonus[programme.id] = min(self.bonus[programme.id] + step, cap)
             elif change.on_miss == "reset":
                 self.bonus[programme.id] = 0.0
         for loading, removed_by in run.loadings:
@@ -527,7 +533,7 @@ class Cover:
         total = 0.0
         for programme in self.product.adherence:
             change = programme.change
-            if change.target == target and (limit is None or limit in change.limits):
+            if change and change.target == target and (limit is None or limit in change.limits):
                 total += self.bonus[programme.id]
         return total
 
@@ -583,7 +589,7 @@ class Cover:
         run = self.run
         in_force = self.in_force(run.as_of)
         loading = sum(x.percent for x, _ in run.loadings if x.removed is None)
-        discount = self.bonus_for("premium_discount")
+        discount = self.bonus_for("premium_discount") + run.rebate
         return Coverage(self.sum_insured() if in_force else Decimal(0),
                         self.limits() if in_force else {}, loading - discount,
                         self.tier, in_force, self.bonus_for("sum_insured"))
@@ -592,6 +598,8 @@ class Cover:
         """The metric so far in the policy year containing as_of."""
         if metric.consecutive_years is not None:
             return self.consecutive(metric.consecutive_years.programme, year)
+        if metric.lowest is not None:
+            return self.timeline.value(name, metric, self.run.as_of, lambda p: 0)
         if not self.run.case.events:
             return 0.0 if metric.pdc is not None else 0
         return self.timeline.value(name, metric, self.run.as_of,
@@ -605,8 +613,9 @@ class Cover:
         out = []
         for programme in self.product.adherence:
             change = programme.change
-            out.append(AdherenceOut(programme.id, change.target, self.bonus[programme.id],
-                                    run.number(change.cap_percent),
-                                    self.consecutive(programme.id, year),
-                                    dict(self.adherent[programme.id]), current, change.on_miss))
+            out.append(AdherenceOut(
+                programme.id, change.target if change else "loading_removal",
+                self.bonus[programme.id], run.number(change.cap_percent) if change else 0,
+                self.consecutive(programme.id, year), dict(self.adherent[programme.id]),
+                current, change.on_miss if change else "none"))
         return out

@@ -392,15 +392,16 @@ class BatchResult:
     cpu_seconds: list[float] = dataclasses.field(default_factory=list)  # per written document
 
 
-def render_batch(product_path: str | Path, cases_path: str | Path, out_dir: str | Path,
+def render_batch(product: str | Path, cases_path: str | Path, out_dir: str | Path,
                  workers: int = 1, locale: str = "en", fmt: str = "pdf",
-                 progress: Any = None) -> BatchResult:
-    """Render one personalised policy per case in a JSONL file, with warm worker processes.
+                 progress: Any = None, db: str | None = None) -> BatchResult:
+    """One personalised policy per case of a JSONL or CSV file, by warm worker processes.
 
+    `product` is a file or a registry reference (``id@version``, with `db`).
     See `configurator.batch_render` for the machinery; `progress(done, total)`
     is called after each case.
     """
     from .batch_render import run_batch
 
-    return run_batch(Path(product_path), Path(cases_path), Path(out_dir), workers, locale,
-                     fmt, progress)
+    return run_batch(str(product), Path(cases_path), Path(out_dir), workers, locale, fmt,
+                     progress, db)

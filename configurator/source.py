@@ -188,8 +188,11 @@ def _plain(node: Any, path: PathKey, doc: Document) -> Any:
         out: dict[str, Any] = {}
         for key in node:
             kpath = path + (str(key),)
-            kline, kcol = node.lc.key(key)
-            vline, vcol = node.lc.value(key)
+            try:
+                kline, kcol = node.lc.key(key)
+                vline, vcol = node.lc.value(key)
+            except KeyError:  # merged in with `<<: *anchor`: point at this mapping
+                kline, kcol = vline, vcol = node.lc.line, node.lc.col
             doc.key_spans[kpath] = Span(doc.file, kline + 1, kcol + 1)
             doc.spans[kpath] = Span(doc.file, vline + 1, vcol + 1)
             _note_text_offset(node[key], kpath, doc)

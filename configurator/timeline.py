@@ -20,11 +20,15 @@ from .model import Metric, Product
 ONE_DAY = dt.timedelta(days=1)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
     total = day.month - 1 + months
     year, month = day.year + total // 12, total % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return dt.date(year, month, min(day.day, last))
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -71,6 +75,8 @@ class Timeline:
         """[first, last] days the metric looks at when measured on `day`."""
         if metric.window == "policy_year":
             return policy_year(self.start, year_number(self.start, day)).start, day
+        if metric.window == "all":
+            return dt.date.min, day
         return day - dt.timedelta(days=metric.window.days - 1), day
 
     def events_in(self, event_type: str, first: dt.date, last: dt.date) -> list[Event]:
@@ -88,6 +94,8 @@ class Timeline:
         """The metric's value measured on `day` (inclusive)."""
         if metric.consecutive_years is not None:
             return consecutive(metric.consecutive_years.programme)
+        if metric.lowest is not None:
+            return self.lowest(metric, day)
         spec = metric.count or metric.pdc or metric.on_time
         if spec.event not in self.by_type:
             return 0.0 if metric.pdc is not None else 0
@@ -98,6 +106,15 @@ class Timeline:
         if metric.pdc is not None:
             return self.pdc(metric, first, last)
         return self.on_time(name, metric, first, last)
+
+    def lowest(self, metric: Metric, day: dt.date) -> float:
+        """The lowest value so far: the entry value, then each event's field in the window."""
+        spec = metric.lowest
+        first, last = self.window(metric, day)
+        values = [self.applicant[spec.initial]]
+        values += [e.fields[spec.field] for e in self.events_in(spec.event, first, last)
+                   if spec.field in e.fields]
+        return min(values)
 
     def pdc(self, metric: Metric, first: dt.date, last: dt.date) -> float:
         """Proportion of days covered: supplies laid end to end, clipped to the window.

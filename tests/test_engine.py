@@ -27,12 +27,13 @@ from typing import Any
 import pytest
 
 from configurator import case_from_data, compile_product, evaluate, load, load_case
+from configurator.demo import example_cases
 from configurator.timeline import add_years, year_number
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
 CASES = ROOT / "products" / "hepatitis_b"
-CASE_NAMES = sorted(p.stem for p in CASES.glob("*.yaml"))
+CASE_NAMES = sorted(p.stem for p in example_cases(CASES.with_suffix(".yaml")))
 
 GENERAL = [("alcohol_or_drugs", "product"), ("stopped_treatment", "product"),
            ("pre_existing_illness", "product"), ("self_harm_or_war", "product")]
