@@ -397,6 +397,12 @@ def test_english_wording_meets_the_readability_targets(product):
     assert whole.words > 1000
 
 
+def test_every_english_clause_reads_at_least_at_the_flesch_target(product):
+    low = [(s.clause, s.title, s.flesch) for s in clause_scores(product, "en")
+           if s.flesch < TARGET_FLESCH]
+    assert low == []
+
+
 def test_clause_scores_are_worst_first_with_the_lint_fields(product):
     scores = clause_scores(product, "en")
     assert all(isinstance(s, ClauseScore) for s in scores)
