@@ -309,7 +309,7 @@ class _Builder:
             rows.append([
                 Cell(f"{self.clause(f'benefit.{b.id}')}{w.gap or ' '}{self.name(b.name)}"),
                 Cell(self.pays_words(b)),
-                Cell("; ".join(limits) if limits else w("no_limit"), bool(limits)),
+                Cell(w("list_sep").join(limits) if limits else w("no_limit"), bool(limits)),
                 Cell(v.ref(b.pays.ratio_percent, "percent"), ratio < 100),
                 Cell(v.ref(b.waiting_period_days, "days") if waiting else w("no_waiting"),
                      bool(waiting))])
@@ -481,8 +481,8 @@ class _Builder:
                                          days=v.ref(b.waiting_period_days, "days")), ref, True))
             limits = self.limits_words(b)
             if limits:
-                items.append(GuideItem(w("att_limits", benefit=name, limits="; ".join(limits)),
-                                       ref, True))
+                items.append(GuideItem(w("att_limits", benefit=name,
+                                         limits=w("list_sep").join(limits)), ref, True))
             if v.number(b.pays.ratio_percent) < 100:
                 items.append(GuideItem(w("att_ratio", benefit=name,
                                          ratio=v.ref(b.pays.ratio_percent, "percent")), ref, True))

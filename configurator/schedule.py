@@ -315,7 +315,8 @@ def _target_value(outcome: Outcome, programme: Programme, values: Values) -> str
     if change.target == "sum_insured":
         return values.money(outcome.coverage.sum_insured)
     if change.target == "limits":
-        return "; ".join(values.money(outcome.coverage.limits[n]) for n in change.limits)
+        return phrases(values.locale)("list_sep").join(
+            values.money(outcome.coverage.limits[n]) for n in change.limits)
     bonus = next(a.bonus_percent for a in outcome.adherence if a.id == programme.id)
     return values.percent(bonus)
 
