@@ -270,12 +270,16 @@ class _Builder:
     def pays_words(self, benefit: Benefit) -> str:
         pays, v, w = benefit.pays, self.values, self.words
         if pays.percent_of_sum_insured is not None:
-            return w("pays_percent", percent=v.ref(pays.percent_of_sum_insured, "percent"))
-        if pays.amount is not None:
-            return w("pays_amount", amount=v.ref(pays.amount, self.product.currency))
-        if pays.per_day is not None:
-            return w("pays_per_day", amount=v.ref(pays.per_day, self.product.currency))
-        return w("pays_expenses", ratio=v.ref(pays.ratio_percent, "percent"))
+            words = w("pays_percent", percent=v.ref(pays.percent_of_sum_insured, "percent"))
+        elif pays.amount is not None:
+            words = w("pays_amount", amount=v.ref(pays.amount, self.product.currency))
+        elif pays.per_day is not None:
+            words = w("pays_per_day", amount=v.ref(pays.per_day, self.product.currency))
+        else:
+            words = w("pays_expenses", ratio=v.ref(pays.ratio_percent, "percent"))
+        if v.number(pays.deductible):
+            words += w("pays_deductible", amount=v.ref(pays.deductible, self.product.currency))
+        return words
 
     def limits_words(self, benefit: Benefit) -> list[str]:
         limits, freq, v, w = benefit.limits, benefit.frequency, self.values, self.words
@@ -291,7 +295,8 @@ class _Builder:
             out.append(w("limit_lifetime", amount=v.ref(limits.lifetime, money)))
         if limits.shared is not None:
             shared = self.product.coverage.limits[limits.shared]
-            out.append(w("limit_shared", name=self.name(shared.name)))
+            out.append(w("limit_shared", name=self.name(shared.name),
+                         amount=v.ref(shared.amount, money)))
         if freq.per_policy_year is not None:
             out.append(w("freq_per_year", count=v.ref(freq.per_policy_year)))
         if freq.lifetime is not None:
