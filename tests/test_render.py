@@ -397,6 +397,29 @@ def test_english_wording_meets_the_readability_targets(product):
     assert whole.words > 1000
 
 
+BUNDLED = sorted((ROOT / "products").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_product_meets_the_readability_targets(path):
+    whole = document_score(load(path), "en")
+    assert whole.flesch >= TARGET_FLESCH and whole.grade <= TARGET_GRADE, whole
+
+
+@pytest.mark.parametrize("path", [p for p in BUNDLED if p.stem != "hepatitis_b"],
+                         ids=lambda p: p.stem)
+def test_every_bundled_product_renders_to_valid_pdf_ua(path):
+    other = load(path)
+    handler = _Warnings()
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        pdf = render_pdf(other)
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
+    assert handler.messages == []
+    assert page.validate_pdf_bytes(pdf, profile="ua1").failures == []
+
+
 def test_every_english_clause_reads_at_least_at_the_flesch_target(product):
     low = [(s.clause, s.title, s.flesch) for s in clause_scores(product, "en")
            if s.flesch < TARGET_FLESCH]
