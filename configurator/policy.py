@@ -293,6 +293,9 @@ class _Builder:
             out.append(w("limit_per_year_days", days=v.ref(limits.per_year_days, "days")))
         if limits.lifetime is not None:
             out.append(w("limit_lifetime", amount=v.ref(limits.lifetime, money)))
+        if limits.per_year_percent_of_sum_insured is not None:
+            out.append(w("limit_per_year_share", percent=v.ref(
+                limits.per_year_percent_of_sum_insured, "percent")))
         if limits.shared is not None:
             shared = self.product.coverage.limits[limits.shared]
             out.append(w("limit_shared", name=self.name(shared.name),
@@ -360,7 +363,7 @@ class _Builder:
         examples = self.extras.get("examples", {})
         for programme in self.product.adherence:
             key = f"adherence.{programme.id}"
-            blocks = [Para(self.text(programme.text), True)]
+            blocks = [Para(self.text(programme.text), programme.change is not None)]
             blocks += examples.get(programme.id, [])
             section.clauses.append(Clause(self.clause(key), self.name(programme.name), key,
                                           blocks))
@@ -520,6 +523,8 @@ class _Builder:
     def adherence_attention(self) -> list[GuideItem]:
         w, items = self.words, []
         for a in self.product.adherence:
+            if a.change is None:  # it only removes a loading: nothing is capped or lost
+                continue
             ref, name = self.clause(f"adherence.{a.id}"), self.name(a.name)
             items.append(GuideItem(w("att_cap", programme=name,
                                      cap=self.values.ref(a.change.cap_percent, "percent")),

@@ -179,21 +179,30 @@ class _ScheduleBuilder:
         w, v = self.words, self.values
         name = self.name(programme.name)
         result = ProgrammeStatus(name, self.numbers[f"adherence.{programme.id}"])
+        if programme.change is None:  # it removes a loading: say how far along the year is
+            return self.progress(programme, status, result)
         result.paras.append(Para(w("adh_status", bonus=v.percent(status.bonus_percent),
                                    programme=name, cap=v.percent(status.cap_percent),
                                    years=v.plain(status.consecutive_years))))
-        start = self.case.start if self.case else self.product.effective_from
-        year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
         if status.bonus_percent >= status.cap_percent:
             result.closing = w("adh_capped")
             return result
+        return self.progress(programme, status, result)
+
+    def progress(self, programme: Programme, status: Any, result: ProgrammeStatus
+                 ) -> ProgrammeStatus:
+        """This year's requirements, where the person stands, and by when."""
+        w, v = self.words, self.values
+        start = self.case.start if self.case else self.product.effective_from
+        year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
         env = {**(self.case.applicant if self.case else {}), **status.current}
         needs = requirements(parse(programme.when), env, self.product, self.constants)
         lines = [self.need_line(node, env) for node in needs]
         result.progress_intro = w("adh_progress", date=v.date(self.outcome.as_of))
         result.progress = [para for para, _ in lines]
         all_met = all(met for _, met in lines)
-        result.closing = w("adh_on_track" if all_met else "adh_raise", date=v.date(year_end))
+        raise_key = "adh_raise" if programme.change is not None else "adh_remove_loading"
+        result.closing = w("adh_on_track" if all_met else raise_key, date=v.date(year_end))
         return result
 
     def need_line(self, node: Compare, env: dict[str, Any]) -> tuple[Para, bool]:
@@ -294,6 +303,8 @@ def worked_example(compiled: CompiledProduct, case: Case, locale: str = "en"
     constants = compiled.period_at(case.start).parameters
     out = {}
     for index, programme in enumerate(product.adherence):
+        if programme.change is None:
+            continue
         renewal = [o.adherence[index] for o in at_renewal]
         if any(a.years.get(n + 1) for n, a in enumerate(renewal)):
             out[programme.id] = _example_blocks(product, programme, index, case, first, at_end,
