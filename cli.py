@@ -202,6 +202,102 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name)))
 
 
+@cli.command(name="render")
+@click.argument("product", type=click.Path(dir_okay=False))
+@click.option("--case", "case_file", type=click.Path(dir_okay=False),
+              help="Personalise the policy for the person in CASE.")
+@click.option("--cases", "cases_file", type=click.Path(dir_okay=False),
+              help="Batch: one personalised policy per line of a JSONL file (needs -o DIR).")
+@click.option("-o", "--output", type=click.Path(), help="Write to OUT (a folder with --cases).")
+@click.option("--format", "fmt", default="pdf", type=click.Choice(["pdf", "html"]),
+              help="PDF (tagged PDF/UA-1) or HTML.")
+@click.option("--lang", default="en", type=click.Choice(["en", "zh-CN"]), help="Language.")
+@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True,
+              help="Batch: worker processes.")
+@click.option("--readability", is_flag=True,
+              help="Print the readability report (per clause, worst first).")
+@click.option("--record", is_flag=True,
+              help="Record the issued PDF in the audit trail (the version must be published).")
+@db_option
+def render_command(product: str, case_file: str | None, cases_file: str | None,
+                   output: str | None, fmt: str, lang: str, workers: int,
+                   readability: bool, record: bool) -> None:
+    """Render the policy document: the specimen, or a personalised policy.
+
+    Without --case, the specimen policy; with --case, the policy for one
+    insured from the engine's Outcome (name, policy number, cover, loadings,
+    exclusions, check-up dates, adherence status). PDFs are tagged PDF/UA-1
+    and byte-identical for identical input; without -o a PDF is written to
+    PRODUCT_ID-LANG.pdf. With --cases (JSONL or CSV) and -o DIR, one policy per
+    case, rendered by warm worker processes; bad rows are reported (exit 2)
+    after every good one is written, declined applications are skipped.
+
+    Example:
+
+        configurator render products/hepatitis_b.yaml \\
+            --case products/hepatitis_b/adherent_two_years.yaml -o policy.pdf
+
+        configurator render products/hepatitis_b.yaml --readability
+
+        configurator render products/hepatitis_b.yaml --cases cases.jsonl -o out/ --workers 2
+    """
+    from configurator.readability import report_lines
+    from configurator.render import render_html, render_pdf
+
+    loaded = product_from(product)
+    if readability:
+        click.echo("\n".join(report_lines(loaded, lang)))
+        if not (output or case_file or cases_file):
+            return
+    if record and (cases_file or fmt != "pdf"):
+        raise BadInput("--record records one issued PDF: leave out --cases and --format html")
+    if cases_file:
+        _render_batch(product, cases_file, output, fmt, lang, workers)
+        return
+    the_case = load_case(case_file, loaded) if case_file else None
+    if fmt == "html":
+        text = render_html(loaded, case=the_case, locale=lang)
+        if output:
+            _write(Path(output), text)
+        else:
+            click.echo(text, nl=False)
+        return
+    data = render_pdf(loaded, case=the_case, locale=lang)
+    target = Path(output) if output else Path(f"{loaded.id}-{lang}.pdf")
+    _write_bytes(target, data)
+    click.echo(f"wrote {target} ({len(data):,} bytes)")
+    if record:
+        from configurator.audit import record_document
+
+        with open_store() as store:
+            row = record_document(store, loaded, the_case, data)
+        click.echo(f"recorded as document {row} in {store.path}", err=True)
+
+
+def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, lang: str,
+                  workers: int) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from configurator.render import render_batch
+
+    if not output:
+        raise BadInput("render --cases needs -o DIR for the policies")
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("rendering policies", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = render_batch(product, cases_file, output, workers=workers, locale=lang,
+                              fmt=fmt, progress=progress, db=_db())
+    click.echo(f"wrote {len(result.written)} policies to {output}; "
+               f"{len(result.skipped)} skipped, {len(result.failed)} failed")
+    for line in result.skipped:
+        click.echo(f"skipped: {line}", err=True)
+    if result.failed:
+        raise BadInput("\n".join(result.failed))
 def _batch(product: str, cases: str, output: str | None, workers: int, record: bool,
            batch_id: str | None) -> None:
     from contextlib import ExitStack
@@ -504,9 +600,13 @@ def audit_show(product_id: str | None, version: str | None, since: dt.date | Non
 
 def _write(path: Path, text: str) -> None:
     """Write whole or not at all: a temporary file renamed into place."""
+    _write_bytes(path, text.encode("utf-8"))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_bytes(data)
     temporary.replace(path)
 
 
