@@ -112,6 +112,49 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name)))
 
 
+@cli.command(name="diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("more_cases", nargs=-1, type=click.Path(), metavar="[PATH]...")
+@click.option("--impact", "cases", multiple=True, type=click.Path(), metavar="PATH",
+              help="Cases to evaluate under both versions: case files, directories, suites, "
+                   ".jsonl/.csv batches. Repeat it, or list more paths after it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report to FILE (.html, .pdf or .json).")
+def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[str, ...],
+                 as_json: bool, output: str | None) -> None:
+    """Compare two versions of a product for a compliance reviewer.
+
+    Lists every change by stable id, named in domain terms and judged for the
+    insured (favourable, unfavourable, neutral, mixed), suggests a version
+    bump, redlines the rendered wording in every language and, with
+    --impact, reports which cases come out differently and why.
+
+    Example:
+
+        configurator diff products/hepatitis_b.yaml v2.yaml \
+            --impact products/hepatitis_b/ -o review.pdf
+    """
+    from rich.console import Console
+
+    from configurator.diff import diff
+    from configurator.diff_report import print_diff, report_bytes
+
+    if more_cases and not cases:
+        raise BadInput(f"'{more_cases[0]}': give case paths after --impact")
+    result = diff(load(old), load(new), [*cases, *more_cases] or None)
+    if output:
+        _write_bytes(Path(output), report_bytes(result, Path(output).suffix.lower()))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    elif not output:
+        print_diff(result, Console(width=140, highlight=False))
+    else:
+        click.echo(f"{output}: {len(result.changes)} changes, suggested bump "
+                   f"{result.bump.level}")
+
+
 @cli.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Write Outcomes to DIR.")
 def demo(output: str | None) -> None:
@@ -143,6 +186,14 @@ def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write whole or not at all: a temporary file renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(data)
     temporary.replace(path)
 
 

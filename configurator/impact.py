@@ -1,0 +1,520 @@
+"""Which cases come out differently under the new version, and which change moved them.
+
+Method:
+
+1. Every case (single case files, directories of them, scenario suites,
+   ``.jsonl``/``.csv`` batch files) is loaded against each version and
+   evaluated by the engine of record (`compile_product` + `evaluate`).
+2. A case is *changed* when the two Outcomes differ in decision, whether
+   cover is in force, sum insured, cover tier, adherence bonus, premium
+   adjustment, exclusions, or any claim's status or payable amount.
+3. Attribution by single changes: the changes of the diff are grouped by
+   their causes (the smallest edit that makes them: a parameter, or one
+   rule, benefit, check-up... by id). For each group a hybrid product is
+   built - the old version with only that edit from the new one applied (and,
+   if it would not load alone, the names the new version adds) - and every
+   changed case is evaluated under it. The case is attributed to each group
+   whose hybrid alone already changes its Outcome.
+4. A case no single group reproduces (changes that only act together, or a
+   hybrid that cannot be built) is attributed through the trace instead: the
+   rules that fired under one version and not the other are mapped to the
+   rule, check-up, programme, benefit or exclusion they belong to, and to
+   the changes made to those. Anything left is reported as "changes acting
+   together".
+
+Cases that do not load under one of the versions (a new required input, say)
+are reported as errors, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .case import Case, case_from_data, case_from_document
+from .changes import FAVOURABLE, NEUTRAL, UNFAVOURABLE, Change, combine
+from .compile import compile_product
+from .engine import evaluate
+from .errors import CaseError, ConfigError, Problem, ProductError, Span
+from .load import load_document
+from .model import Product
+from .outcome import Outcome
+from .source import Document, load_file
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
+DECISION_RANK = {"accept": 0, "refer": 1, "decline": 2}
+
+
+# ------------------------------------------------------------ reading cases
+
+
+@dataclass
+class CaseSource:
+    """One case, loadable against any version of the product."""
+
+    name: str
+    where: str
+    load: Callable[[Product], Case]
+
+
+def collect_cases(paths: list[str | Path]) -> list[CaseSource]:
+    """Every case in the given files and directories, in path order."""
+    found: list[CaseSource] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.suffix in CASE_SUFFIXES):
+                found += _from_file(child, quiet=True)
+        elif path.exists():
+            found += _from_file(path, quiet=False)
+        else:
+            raise CaseError([Problem(Span(str(path), 1, 1), "", "file not found")])
+    return found
+
+
+def _from_file(path: Path, quiet: bool) -> list[CaseSource]:
+    if path.suffix in (".jsonl", ".csv"):
+        return _batch(path)
+    doc = load_file(path, CaseError)
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("cases"), list):
+        return _suite(path, doc)
+    if isinstance(data, dict) and "applicant" in data:
+        name = str(data.get("name") or path.stem)
+        return [CaseSource(name, str(path), lambda product, d=doc: case_from_document(d, product))]
+    if quiet:
+        return []  # a product file or notes beside the cases
+    raise CaseError([Problem(doc.span(()), "", "not a case, a suite or a batch file",
+                             "a case has 'applicant:', a suite has 'cases:'")])
+
+
+def _suite(path: Path, doc: Document) -> list[CaseSource]:
+    """Suite cases; `configurator.suite.load_suite` is used when it exists."""
+    try:
+        from .suite import load_suite  # the lead's suite module (issue 3), when merged
+    except ImportError:
+        load_suite = None
+    out = []
+    for index, item in enumerate(doc.data["cases"]):
+        name = str(item.get("name") or f"{path.stem}[{index}]") if isinstance(
+            item, dict) else f"{path.stem}[{index}]"
+        where = f"{doc.span(('cases', index))}"
+        if load_suite is not None:
+            out.append(CaseSource(name, where, _suite_loader(load_suite, path, index)))
+        else:
+            sub = sub_document(doc, ("cases", index))
+            out.append(CaseSource(name, where, lambda product, d=sub: case_from_document(
+                d, product)))
+    return out
+
+
+def _suite_loader(load_suite: Callable, path: Path, index: int) -> Callable[[Product], Case]:
+    def load(product: Product) -> Case:
+        return load_suite(path, product)[index].case
+    return load
+
+
+def sub_document(doc: Document, prefix: tuple) -> Document:
+    """The part of a document under `prefix`, positions kept."""
+    data = doc.data
+    for part in prefix:
+        data = data[part]
+    n = len(prefix)
+    sub = Document(doc.file, data)
+    sub.spans = {k[n:]: v for k, v in doc.spans.items() if k[:n] == prefix}
+    sub.key_spans = {k[n:]: v for k, v in doc.key_spans.items() if k[:n] == prefix}
+    sub.text_offsets = {k[n:]: v for k, v in doc.text_offsets.items() if k[:n] == prefix}
+    return sub
+
+
+def _batch(path: Path) -> list[CaseSource]:
+    """Batch rows; `configurator.batch.read_cases` is used when it exists."""
+    try:
+        from .batch import read_cases  # the lead's batch module (issue 3), when merged
+    except ImportError:
+        return _own_batch(path)
+    rows: dict[int, dict[str, Case | CaseError]] = {}
+
+    def loader(row: int) -> Callable[[Product], Case]:
+        def load(product: Product) -> Case:
+            key = id(product)
+            if key not in rows:
+                rows[key] = dict(read_cases(path, product))
+            found = rows[key][row]
+            if isinstance(found, CaseError):
+                raise found
+            return found
+        return load
+
+    sample = _count_rows(path)
+    return [CaseSource(f"{path.stem} row {row}", f"{path}:{row}", loader(row))
+            for row in range(1, sample + 1)]
+
+
+def _count_rows(path: Path) -> int:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return len(lines) - (1 if path.suffix == ".csv" else 0)
+
+
+def _own_batch(path: Path) -> list[CaseSource]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        rows = [(n, json.loads(line)) for n, line in enumerate(text.splitlines(), 1)
+                if line.strip()]
+        text_values = False
+    else:
+        rows = [(n, _nested(r)) for n, r in enumerate(csv.DictReader(text.splitlines()), 2)]
+        text_values = True
+    return [CaseSource(str(data.get("name") or f"{path.stem} row {n}"), f"{path}:{n}",
+                       lambda product, d=data, n=n: case_from_data(d, product, f"{path}:{n}",
+                                                                  text_values))
+            for n, data in rows]
+
+
+def _nested(row: dict[str, str]) -> dict[str, Any]:
+    """`applicant.age` columns -> {"applicant": {"age": ...}}; empty cells left out."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value in (None, ""):
+            continue
+        node = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
+# ------------------------------------------------------------ comparing outcomes
+
+
+@dataclass
+class Difference:
+    """One way a case's Outcome moved, judged for the insured."""
+
+    aspect: str
+    old: Any
+    new: Any
+    effect: str
+    text: str
+    headline: str  # what the group summary counts: "now declined", "are paid less"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"aspect": self.aspect, "old": _plain(self.old), "new": _plain(self.new),
+                "effect": self.effect, "text": self.text}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def facts(outcome: Outcome) -> dict[str, Any]:
+    """What the impact report compares between two Outcomes."""
+    cover = outcome.coverage
+    return {"decision": outcome.decision, "in_force": cover.in_force,
+            "sum_insured": cover.sum_insured, "tier": cover.tier,
+            "bonus_percent": cover.bonus_percent,
+            "premium_adjustment_percent": cover.premium_adjustment_percent,
+            "exclusions": tuple(sorted(x.id for x in outcome.exclusions)),
+            "claims": {c.id: (c.status, c.payable) for c in outcome.claims}}
+
+
+def differences(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
+    out: list[Difference] = []
+    if old["decision"] != new["decision"]:
+        worse = DECISION_RANK[new["decision"]] > DECISION_RANK[old["decision"]]
+        out.append(Difference("decision", old["decision"], new["decision"],
+                              UNFAVOURABLE if worse else FAVOURABLE,
+                              f"decision {old['decision']} -> {new['decision']}",
+                              f"now {_past(new['decision'])}"))
+    if old["in_force"] != new["in_force"]:
+        out.append(_moved("in_force", old, new, "cover in force", "keep cover", "lose cover"))
+    for aspect, label, up, down, better in (
+            ("sum_insured", "sum insured", "get a higher sum insured",
+             "get a lower sum insured", 1),
+            ("bonus_percent", "adherence bonus %", "gain adherence bonus", "lose adherence bonus",
+             1),
+            ("premium_adjustment_percent", "premium adjustment %", "pay more",
+             "pay less", -1)):
+        if old[aspect] != new[aspect]:
+            out.append(_moved(aspect, old, new, label, up, down, better))
+    if old["tier"] != new["tier"]:
+        out.append(Difference("tier", old["tier"], new["tier"], NEUTRAL,
+                              f"cover tier {old['tier']} -> {new['tier']}",
+                              f"move to cover tier {new['tier']}"))
+    out += _exclusion_differences(old["exclusions"], new["exclusions"])
+    out += _claim_differences(old["claims"], new["claims"])
+    return out
+
+
+def _past(decision: str) -> str:
+    return {"accept": "accepted", "decline": "declined", "refer": "referred"}[decision]
+
+
+def _moved(aspect: str, old: dict, new: dict, label: str, up: str, down: str,
+           better: int = 1) -> Difference:
+    a, b = old[aspect], new[aspect]
+    rise = b > a
+    effect = FAVOURABLE if rise == (better > 0) else UNFAVOURABLE
+    return Difference(aspect, a, b, effect, f"{label} {_show(a)} -> {_show(b)}",
+                      up if rise else down)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _exclusion_differences(old: tuple, new: tuple) -> list[Difference]:
+    out = []
+    for gained in sorted(set(new) - set(old)):
+        out.append(Difference("exclusions", None, gained, UNFAVOURABLE,
+                              f"exclusion {gained} now applies", f"gain exclusion {gained}"))
+    for lost in sorted(set(old) - set(new)):
+        out.append(Difference("exclusions", lost, None, FAVOURABLE,
+                              f"exclusion {lost} no longer applies", f"lose exclusion {lost}"))
+    return out
+
+
+def _claim_differences(old: dict, new: dict) -> list[Difference]:
+    out = []
+    for claim in sorted(set(old) | set(new)):
+        a, b = old.get(claim, ("none", Decimal(0))), new.get(claim, ("none", Decimal(0)))
+        if a == b:
+            continue
+        more = b[1] > a[1]
+        effect = FAVOURABLE if more else UNFAVOURABLE if b[1] < a[1] else NEUTRAL
+        headline = "are paid more" if more else "are paid less" if b[1] < a[1] else \
+            "see a claim status change"
+        out.append(Difference("payable", a, b, effect, f"claim {claim}: {a[0]} {a[1]} -> "
+                              f"{b[0]} {b[1]}", headline))
+    return out
+
+
+# ------------------------------------------------------------ attribution
+
+
+@dataclass
+class CaseImpact:
+    name: str
+    where: str
+    differences: list[Difference]
+    groups: list[int] = field(default_factory=list)
+    method: str = ""
+
+    @property
+    def effect(self) -> str:
+        return combine(d.effect for d in self.differences)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "where": self.where, "effect": self.effect,
+                "differences": [d.to_json() for d in self.differences],
+                "groups": self.groups, "method": self.method}
+
+
+@dataclass
+class ImpactGroup:
+    """Cases moved by one cause (or several acting together)."""
+
+    causes: tuple[str, ...]
+    changes: list[int]  # indices into the diff's changes
+    cases: list[CaseImpact] = field(default_factory=list)
+
+    def headline(self) -> str:
+        counts: dict[str, int] = {}
+        for case in self.cases:
+            for text in dict.fromkeys(d.headline for d in case.differences):
+                counts[text] = counts.get(text, 0) + 1
+        return "; ".join(f"{n} case{'s' if n != 1 else ''} {text}" for text, n in counts.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"causes": list(self.causes), "changes": self.changes,
+                "headline": self.headline(), "cases": [c.name for c in self.cases]}
+
+
+@dataclass
+class Impact:
+    evaluated: int = 0
+    changed: list[CaseImpact] = field(default_factory=list)
+    groups: list[ImpactGroup] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"evaluated": self.evaluated, "changed": len(self.changed),
+                "unchanged": self.evaluated - len(self.changed),
+                "cases": [c.to_json() for c in self.changed],
+                "groups": [g.to_json() for g in self.groups], "errors": self.errors}
+
+
+def impact(old: Product, new: Product, changes: list[Change], cases: list[CaseSource]
+           ) -> Impact:
+    """Evaluate every case under both versions and attribute each changed one."""
+    result = Impact()
+    compiled = {"old": compile_product(old), "new": compile_product(new)}
+    before: dict[int, dict] = {}
+    for source in cases:
+        found = {}
+        for side, product in (("old", old), ("new", new)):
+            try:
+                found[side] = facts(evaluate(compiled[side], source.load(product)))
+            except ConfigError as exc:
+                result.errors.append(f"{source.where}: {source.name}: does not load under the "
+                                     f"{side} version: {exc.problems[0].message}")
+        if len(found) < 2:
+            continue
+        result.evaluated += 1
+        moved = differences(found["old"], found["new"])
+        if moved:
+            result.changed.append(CaseImpact(source.name, source.where, moved))
+            before[len(result.changed) - 1] = {"source": source, "old": found["old"]}
+    if result.changed:
+        _attribute(result, old, new, changes, before, compiled)
+    return result
+
+
+def _attribute(result: Impact, old: Product, new: Product, changes: list[Change],
+               before: dict[int, dict], compiled: dict) -> None:
+    groups: dict[tuple[str, ...], ImpactGroup] = {}
+    for index, change in enumerate(changes):
+        if change.kind in ("wording_only", "wording_changed"):
+            continue
+        group = groups.setdefault(change.causes, ImpactGroup(change.causes, []))
+        group.changes.append(index)
+    hybrids = {}
+    for causes in groups:
+        product = hybrid(old, new, causes)
+        hybrids[causes] = (product, compile_product(product)) if product is not None else None
+    ordered = list(groups.values())
+    for position, case in enumerate(result.changed):
+        info = before[position]
+        for number, group in enumerate(ordered):
+            built = hybrids[group.causes]
+            if built is not None and _moves(*built, info["source"], info["old"]):
+                case.groups.append(number)
+        case.method = "single change re-evaluated" if case.groups else ""
+        if not case.groups:
+            case.groups = _by_trace(info["source"], ordered, changes, compiled, old, new)
+            case.method = "trace" if case.groups else "changes acting together"
+    _collect(result, ordered)
+
+
+def _moves(product: Product, compiled: Any, source: CaseSource, old_facts: dict) -> bool:
+    try:
+        outcome = evaluate(compiled, source.load(product))
+    except ConfigError:
+        return False
+    return bool(differences(old_facts, facts(outcome)))
+
+
+def _collect(result: Impact, ordered: list[ImpactGroup]) -> None:
+    together = ImpactGroup(("together",), [])
+    for case in result.changed:
+        for number in case.groups:
+            ordered[number].cases.append(case)
+        if not case.groups:
+            together.cases.append(case)
+    kept = [g for g in ordered if g.cases] + ([together] if together.cases else [])
+    renumber = {id(g): i for i, g in enumerate(kept)}
+    for case in result.changed:
+        case.groups = [renumber[id(ordered[n])] for n in case.groups] or (
+            [renumber[id(together)]] if together.cases else [])
+    result.groups = kept
+
+
+def _by_trace(source: CaseSource, ordered: list[ImpactGroup], changes: list[Change],
+              compiled: dict, old: Product, new: Product) -> list[int]:
+    fired = {}
+    for side, product in (("old", old), ("new", new)):
+        outcome = evaluate(compiled[side], source.load(product))
+        fired[side] = {owner(step.rule) for step in outcome.trace}
+    moved = fired["old"] ^ fired["new"]
+    return [number for number, group in enumerate(ordered)
+            if any(changes[i].subject in moved for i in group.changes)]
+
+
+def owner(rule_id: str) -> str:
+    """The YAML item a compiled rule belongs to: `waiting.x` -> `benefit.x`."""
+    kind, _, rest = rule_id.partition(".")
+    if kind in ("trigger", "result", "done", "missed"):
+        return f"checkup.{rest.split('.')[0]}"
+    if kind == "waiting":
+        return f"benefit.{rest}"
+    return rule_id
+
+
+# ------------------------------------------------------------ hybrids: old + one change
+
+
+_LISTS = {"eligibility": "eligibility", "checkup": "checkups", "adherence": "adherence",
+          "benefit": "benefits", "exclusion": "exclusions", "definition": "definitions"}
+_MAPS = {"parameter": "parameters", "input": "inputs", "derived": "derived", "event": "events",
+         "metric": "metrics"}
+_TOP = {"term": ("term", "cooling_off_days"), "premium": ("premium",), "coverage": ("coverage",),
+        "cooling_off_days": ("cooling_off_days",),
+        "metadata": ("effective_from", "effective_to", "disease", "jurisdiction", "currency",
+                     "languages", "name", "summary")}
+
+
+def hybrid(old: Product, new: Product, causes: tuple[str, ...]) -> Product | None:
+    """The old version with only `causes` taken from the new one (None if it cannot load)."""
+    data, source = _data(old), _data(new)
+    for cause in causes:
+        _apply(data, source, cause)
+    for attempt in (data, _with_new_names(data, source)):
+        try:
+            return load_document(Document("<old + " + ", ".join(causes) + ">", attempt))
+        except ProductError:
+            continue
+    return None
+
+
+def _data(product: Product) -> dict[str, Any]:
+    return product.model_dump(by_alias=True, exclude_none=True)
+
+
+def _apply(data: dict, source: dict, cause: str) -> None:
+    kind, _, key = cause.partition(".")
+    if kind in _LISTS:
+        section = _LISTS[kind]
+        items = [i for i in data.get(section, []) if i["id"] != key]
+        position = next((n for n, i in enumerate(data.get(section, [])) if i["id"] == key),
+                        len(items))
+        replacement = [i for i in source.get(section, []) if i["id"] == key]
+        data[section] = items[:position] + replacement + items[position:]
+    elif kind in _MAPS:
+        section = data.setdefault(_MAPS[kind], {})
+        if key in source.get(_MAPS[kind], {}):
+            section[key] = source[_MAPS[kind]][key]
+        else:
+            section.pop(key, None)
+    else:
+        for name in _TOP.get(kind, ()):
+            if name in source:
+                data[name] = source[name]
+            else:
+                data.pop(name, None)
+
+
+def _with_new_names(data: dict, source: dict) -> dict:
+    """Also take every name the new version adds (unused by the old rules, so harmless)."""
+    out = dict(data)
+    for section in _MAPS.values():
+        merged = dict(source.get(section, {}))
+        merged.update(data.get(section, {}))
+        out[section] = merged
+    have = {i["id"] for i in data.get("exclusions", [])}
+    out["exclusions"] = data.get("exclusions", []) + [
+        i for i in source.get("exclusions", [])
+        if i["id"] not in have and i.get("added_by_underwriting")]
+    return out
