@@ -16,6 +16,7 @@ from configurator import ConfigError, compile_product, evaluate, json_schema, lo
 from configurator.demo import run_demo
 from configurator.report import outcome_lines
 
+EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 
 
@@ -24,6 +25,15 @@ class BadInput(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(self.message, err=True)
+
+
+class Findings(click.ClickException):
+    """Lint found something: exit 1, the findings already printed."""
+
+    exit_code = EXIT_FINDINGS
+
+    def show(self, file=None) -> None:
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,6 +163,35 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
     else:
         click.echo(f"{output}: {len(result.changes)} changes, suggested bump "
                    f"{result.bump.level}")
+
+
+@cli.command(name="lint")
+@click.argument("products", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--profile", type=click.Choice(["CN", "US"]), default=None,
+              help="Jurisdiction profile (default: each product's jurisdiction, CN if unset).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="text: file:line:col: CODE: message; json: a list of findings.")
+def lint_command(products: tuple[str, ...], profile: str | None, output_format: str) -> None:
+    """Check products against regulation and for dead or contradictory rules.
+
+    Prints one finding a line; exits 1 when there is any finding, 2 when a
+    product does not load. Codes and their sources: `configurator.lint.RULES`.
+
+    Example:
+
+        configurator lint products/hepatitis_b.yaml --profile CN
+    """
+    from configurator.lint import lint
+
+    loaded = [load(path) for path in products]
+    findings = [f for product in loaded for f in lint(product, profile or product.jurisdiction)]
+    if output_format == "json":
+        click.echo(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
+    else:
+        for finding in findings:
+            click.echo(str(finding))
+    if findings:
+        raise Findings(f"{len(findings)} finding(s)")
 
 
 @cli.command()

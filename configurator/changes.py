@@ -411,11 +411,11 @@ def _condition_effect(direction: str, widened_effect: str) -> str:
 
 def _condition_kind(kind: str, direction: str) -> str:
     """`eligibility` kinds name the direction (a wider decline narrows eligibility)."""
+    if direction == "same":
+        return "condition_rewritten"
     if kind == "eligibility":
         return {"widened": "eligibility_narrowed", "narrowed": "eligibility_widened"}.get(
             direction, "eligibility_changed")
-    if direction == "same":
-        return "condition_rewritten"
     return kind
 
 

@@ -17,7 +17,8 @@ Three answers, each from its own module:
 The suggested version bump: any unfavourable or mixed change is **major**
 (it worsens, or may worsen, terms someone already holds); any other change
 to what the rules do is **minor** (favourable additions, neutral changes);
-wording alone is a **patch**; nothing at all is **none**.
+wording alone (or a condition rewritten with the same meaning) is a **patch**;
+nothing at all is **none**.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .changes import EFFECTS, MIXED, UNFAVOURABLE, Change
-from .diff_sections import WORDING_KINDS, compare_products
+from .diff_sections import PATCH_KINDS, compare_products
 from .impact import Impact, collect_cases, impact
 from .model import Product, text_in
 from .redline import ClauseRedline, redline
@@ -103,11 +104,11 @@ def _level(changes: list[Change]) -> tuple[str, str]:
     if worse:
         return "major", f"{len(worse)} change(s) unfavourable or mixed for the insured, " \
                         f"e.g. {worse[0].reason}"
-    semantic = [c for c in changes if c.kind not in WORDING_KINDS]
+    semantic = [c for c in changes if c.kind not in PATCH_KINDS]
     if semantic:
         return "minor", f"{len(semantic)} change(s) to what the rules do, none unfavourable"
     if changes:
-        return "patch", "wording only"
+        return "patch", "wording, or conditions rewritten with the same meaning"
     return "none", "no change"
 
 

@@ -65,7 +65,8 @@ def changes_table(result: Diff) -> Table:
 
 
 def redline_text(clause: ClauseRedline) -> Text:
-    text = Text(f"{clause.clause or '-'} {clause.key} [{clause.locale}] ({clause.status}): ",
+    when = f", from {clause.in_force}" if clause.in_force else ""
+    text = Text(f"{clause.clause or '-'} {clause.key} [{clause.locale}] ({clause.status}{when}): ",
                 style="bold")
     for piece in clause.pieces:
         opening, closing = MARKS[piece.op]

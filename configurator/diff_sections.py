@@ -34,6 +34,7 @@ from .usage import RULES, WORDING, parameter_uses
 
 SEVERITY = {"decline": 3, "refer": 2, "loading": 1, "exclusion": 1}
 WORDING_KINDS = {"wording_only", "wording_changed", "definition_added", "definition_removed"}
+PATCH_KINDS = WORDING_KINDS | {"condition_rewritten"}  # no case comes out differently
 DAYS = ("lengthened", "shortened")
 NO_EFFECT = Effect()
 

@@ -107,6 +107,7 @@ class Context:
         self.product = product
         self.profile = profile
         self.periods = [constants for _, constants in parameter_periods(product)]
+        self.locales = ("en",) if profile == "US" else ("en", "zh-CN")
 
     def span(self, path: PathKey) -> Span:
         doc = self.product.source
@@ -363,7 +364,7 @@ def _other_texts(ctx: Context, skip: int | None) -> Iterator[tuple[PathKey, str,
 def term_undefined(ctx: Context) -> Iterator[tuple[PathKey, str]]:
     """A term of art the wording uses must be defined."""
     defined = defined_terms(ctx.product)
-    locales = ("en",) if ctx.profile == "US" else ("en", "zh-CN")
+    locales = ctx.locales
     for pair in GLOSSARY:
         for locale, term in zip(("en", "zh-CN"), pair, strict=True):
             if locale not in locales or any(term.lower() in d.lower() for d in defined[locale]):
@@ -380,6 +381,8 @@ def term_unused(ctx: Context) -> Iterator[tuple[PathKey, str]]:
     """A defined term the wording never uses is noise in the definitions section."""
     for index, definition in enumerate(ctx.product.definitions):
         for locale, term in text_variants(definition.term):
+            if locale not in ctx.locales:
+                continue
             pattern = term_pattern(term, locale)
             if not any(loc == locale and pattern.search(v)
                        for _, loc, v in _other_texts(ctx, index)):

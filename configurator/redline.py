@@ -2,8 +2,9 @@
 
 Every text field of both versions is keyed by a stable path (list items by
 their id, never their position), rendered with its parameters injected
-(`wording.render_text`, values in force on each version's effective date),
-in every locale either version has, then compared word by word:
+(`wording.render_text`, values in force on each version's effective date)
+in every locale either version has (and again on each date a parameter
+changes), then compared word by word:
 
 * words (``pre-existing``, ``don't``) are one token each;
 * numbers are one token with their separators, decimals and a trailing
@@ -16,6 +17,7 @@ The HTML form escapes every token; only the ``<del>``/``<ins>`` tags are markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import html
 import re
@@ -25,7 +27,7 @@ from typing import Any
 from .check import texts
 from .compile import clause_numbers
 from .model import Product, text_variants
-from .params import parameters_at
+from .params import parameter_periods, parameters_at
 from .source import PathKey, format_path
 from .usage import item_at
 from .wording import render_text
@@ -68,6 +70,7 @@ class ClauseRedline:
     old: str
     new: str
     pieces: list[Piece] = field(default_factory=list)
+    in_force: str | None = None  # the date this wording applies from, if not the start
 
     @property
     def html(self) -> str:
@@ -75,7 +78,8 @@ class ClauseRedline:
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "subject": self.subject, "clause": self.clause,
-                "locale": self.locale, "status": self.status, "old": self.old, "new": self.new,
+                "locale": self.locale, "status": self.status, "in_force": self.in_force,
+                "old": self.old, "new": self.new,
                 "pieces": [p.to_json() for p in self.pieces], "html": self.html}
 
 
@@ -163,27 +167,37 @@ def clause_of(key: PathKey, numbers: dict[str, str]) -> str:
 
 
 def redline(old: Product, new: Product) -> list[ClauseRedline]:
-    """Every text whose rendered wording differs, in either locale, in the new version's order."""
+    """Every text whose rendered wording differs, in either locale, in the new version's order.
+
+    Wording is rendered with the parameters in force on each date either
+    version's parameters change; a text that reads differently only from a
+    later date is shown as of that date (`ClauseRedline.in_force`).
+    """
     old_texts, new_texts = stable_texts(old), stable_texts(new)
-    old_rendered = _rendered(old, old_texts)
-    new_rendered = _rendered(new, new_texts)
+    dates = sorted({d for product in (old, new) for d, _ in parameter_periods(product)})
+    renders = [(day, _rendered(old, old_texts, day), _rendered(new, new_texts, day))
+               for day in dates]
     numbers = {**clause_numbers(old), **clause_numbers(new)}
     keys = list(new_texts) + [k for k in old_texts if k not in new_texts]
     out = []
     for key in keys:
         for locale in ("en", "zh-CN"):
-            a, b = old_rendered.get((key, locale)), new_rendered.get((key, locale))
-            if a == b:
-                continue
-            status = "added" if a is None else "removed" if b is None else "changed"
-            out.append(ClauseRedline(format_path(key), subject_of(key), clause_of(key, numbers),
-                                     locale, status, a or "", b or "",
-                                     compare_words(a or "", b or "")))
+            seen: set[tuple] = set()
+            for index, (day, old_r, new_r) in enumerate(renders):
+                a, b = old_r.get((key, locale)), new_r.get((key, locale))
+                if a == b or (a, b) in seen:
+                    continue
+                seen.add((a, b))
+                status = "added" if a is None else "removed" if b is None else "changed"
+                out.append(ClauseRedline(
+                    format_path(key), subject_of(key), clause_of(key, numbers), locale, status,
+                    a or "", b or "", compare_words(a or "", b or ""),
+                    day.isoformat() if index else None))
     return out
 
 
-def _rendered(product: Product, found: dict[PathKey, Any]) -> dict[tuple, str]:
-    constants = parameters_at(product, product.effective_from)
+def _rendered(product: Product, found: dict[PathKey, Any], day: dt.date) -> dict[tuple, str]:
+    constants = parameters_at(product, max(day, product.effective_from))
     out = {}
     for key, text in found.items():
         for locale, _ in text_variants(text):
