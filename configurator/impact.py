@@ -7,7 +7,8 @@ Method:
    evaluated by the engine of record (`compile_product` + `evaluate`).
 2. A case is *changed* when the two Outcomes differ in decision, whether
    cover is in force, sum insured, cover tier, adherence bonus, premium
-   adjustment, exclusions, or any claim's status or payable amount.
+   adjustment, exclusions, or any claim's status or payable amount. A
+   changed decision is reported alone (its consequences go without saying).
 3. Attribution by single changes: the changes of the diff are grouped by
    their causes (the smallest edit that makes them: a parameter, or one
    rule, benefit, check-up... by id). For each group a hybrid product is
@@ -228,13 +229,15 @@ def facts(outcome: Outcome) -> dict[str, Any]:
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
+    """How `new` differs from `old`. A changed decision is reported alone: what follows
+    from it (no policy, so no cover, exclusions or claims paid) goes without saying."""
     out: list[Difference] = []
     if old["decision"] != new["decision"]:
         worse = DECISION_RANK[new["decision"]] > DECISION_RANK[old["decision"]]
-        out.append(Difference("decision", old["decision"], new["decision"],
-                              UNFAVOURABLE if worse else FAVOURABLE,
-                              f"decision {old['decision']} -> {new['decision']}",
-                              f"now {_past(new['decision'])}"))
+        return [Difference("decision", old["decision"], new["decision"],
+                           UNFAVOURABLE if worse else FAVOURABLE,
+                           f"decision {old['decision']} -> {new['decision']}",
+                           f"now {_past(new['decision'])}")]
     if old["in_force"] != new["in_force"]:
         out.append(_moved("in_force", old, new, "cover in force", "keep cover", "lose cover"))
     for aspect, label, up, down, better in (
@@ -336,11 +339,23 @@ class ImpactGroup:
         for case in self.cases:
             for text in dict.fromkeys(d.headline for d in case.differences):
                 counts[text] = counts.get(text, 0) + 1
-        return "; ".join(f"{n} case{'s' if n != 1 else ''} {text}" for text, n in counts.items())
+        return "; ".join(_count(n, text) for text, n in counts.items())
 
     def to_json(self) -> dict[str, Any]:
         return {"causes": list(self.causes), "changes": self.changes,
                 "headline": self.headline(), "cases": [c.name for c in self.cases]}
+
+
+_SINGULAR = {"are": "is", "get": "gets", "lose": "loses", "gain": "gains", "pay": "pays",
+             "move": "moves", "keep": "keeps", "see": "sees"}
+
+
+def _count(n: int, text: str) -> str:
+    """`3 cases are paid less`, `1 case is paid less`."""
+    if n == 1:
+        verb, _, rest = text.partition(" ")
+        return f"1 case {_SINGULAR.get(verb, verb)} {rest}".rstrip()
+    return f"{n} cases {text}"
 
 
 @dataclass
@@ -402,7 +417,7 @@ def _attribute(result: Impact, old: Product, new: Product, changes: list[Change]
             built = hybrids[group.causes]
             if built is not None and _moves(*built, info["source"], info["old"]):
                 case.groups.append(number)
-        case.method = "single change re-evaluated" if case.groups else ""
+        case.method = "re-evaluated with this change alone" if case.groups else ""
         if not case.groups:
             case.groups = _by_trace(info["source"], ordered, changes, compiled, old, new)
             case.method = "trace" if case.groups else "changes acting together"
