@@ -84,18 +84,42 @@ class ClauseRedline:
 
 
 def compare_words(old: str, new: str) -> list[Piece]:
-    """Word-level changes from `old` to `new`, adjacent pieces of one kind merged."""
+    """Word-level changes from `old` to `new`.
+
+    A change is shown as everything deleted, then everything inserted; a
+    lone space between two changed words joins them (``<del>After a</del>
+    <ins>Once the</ins>``, not four fragments).
+    """
     a, b = tokens(old), tokens(new)
-    pieces: list[Piece] = []
+    runs: list[list] = []  # [equal?, old tokens, new tokens]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op in ("delete", "replace"):
-            _append(pieces, "delete", "".join(a[i1:i2]))
-        if op in ("insert", "replace"):
-            _append(pieces, "insert", "".join(b[j1:j2]))
-        if op == "equal":
-            _append(pieces, "equal", "".join(a[i1:i2]))
+        same = op == "equal"
+        if runs and runs[-1][0] == same:
+            runs[-1][1] += a[i1:i2]
+            runs[-1][2] += b[j1:j2]
+        else:
+            runs.append([same, a[i1:i2], b[j1:j2]])
+    pieces: list[Piece] = []
+    for same, old_part, new_part in _join_spaces(runs):
+        if same:
+            _append(pieces, "equal", "".join(old_part))
+        else:
+            _append(pieces, "delete", "".join(old_part))
+            _append(pieces, "insert", "".join(new_part))
     return pieces
+
+
+def _join_spaces(runs: list[list]) -> list[list]:
+    """Fold a white-space-only equal run between two changes into one change."""
+    out: list[list] = []
+    for index, run in enumerate(runs):
+        between = 0 < index < len(runs) - 1 and run[0] and all(t.isspace() for t in run[1])
+        if between or (out and not out[-1][0] and not run[0]):
+            previous = out.pop()
+            run = [False, previous[1] + run[1], previous[2] + run[2]]
+        out.append(run)
+    return out
 
 
 def _append(pieces: list[Piece], op: str, text: str) -> None:
@@ -182,17 +206,18 @@ def redline(old: Product, new: Product) -> list[ClauseRedline]:
     out = []
     for key in keys:
         for locale in ("en", "zh-CN"):
-            seen: set[tuple] = set()
+            shown: set[tuple] = set()
             for index, (day, old_r, new_r) in enumerate(renders):
                 a, b = old_r.get((key, locale)), new_r.get((key, locale))
-                if a == b or (a, b) in seen:
-                    continue
-                seen.add((a, b))
+                pieces = compare_words(a or "", b or "")
+                changed = tuple((p.op, p.text) for p in pieces if p.op != "equal")
+                if a == b or changed in shown:
+                    continue  # a later date that only repeats the same edits adds nothing
+                shown.add(changed)
                 status = "added" if a is None else "removed" if b is None else "changed"
                 out.append(ClauseRedline(
                     format_path(key), subject_of(key), clause_of(key, numbers), locale, status,
-                    a or "", b or "", compare_words(a or "", b or ""),
-                    day.isoformat() if index else None))
+                    a or "", b or "", pieces, day.isoformat() if index else None))
     return out
 
 
