@@ -6,15 +6,19 @@ exit code 2 in one place (`main`); no traceback for bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from configurator import ConfigError, compile_product, evaluate, json_schema, load, load_case
+from configurator import ConfigError, Product, compile_product, evaluate, json_schema, load_case
+from configurator.db import DEFAULT_DB, ENV_DB, StoreError
 from configurator.demo import run_demo
+from configurator.outcome import money_text
 from configurator.report import outcome_lines
+from configurator.store import Store, resolve_product
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -27,13 +31,55 @@ class BadInput(click.ClickException):
         click.echo(self.message, err=True)
 
 
-class Findings(click.ClickException):
-    """Lint found something: exit 1, the findings already printed."""
+class Failed(BadInput):
+    """A check that ran and found something wrong (exit 1)."""
 
-    exit_code = EXIT_FINDINGS
+    exit_code = 1
 
-    def show(self, file=None) -> None:
-        pass
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date; write YYYY-MM-DD", param, ctx)
+
+
+DATE = IsoDate()
+
+
+def db_option(command):
+    """The shared ``--db FILE`` option (also ``$CONFIGURATOR_DB``), read by `product_from`."""
+    return click.option(
+        "--db", type=click.Path(dir_okay=False), envvar=ENV_DB, default=DEFAULT_DB,
+        show_default=True, show_envvar=True, expose_value=False, is_eager=True,
+        callback=_remember_db, help="Registry and audit database.")(command)
+
+
+def _remember_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["configurator.db"] = value
+    return value
+
+
+def _db() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("configurator.db") if ctx else None
+
+
+def product_from(ref: str) -> Product:
+    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry)."""
+    return resolve_product(ref, _db())
+
+
+def open_store(create: bool = False) -> Store:
+    """The database named by ``--db`` / ``$CONFIGURATOR_DB`` (created only if `create`)."""
+    return Store(_db(), create=create)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,21 +94,26 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("products", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@db_option
 def validate(products: tuple[str, ...]) -> None:
-    """Load and check product files, reporting every problem at once.
+    """Load and check products, reporting every problem at once.
+
+    A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
 
     Example:
 
-        configurator validate products/hepatitis_b.yaml
+        configurator validate products/hepatitis_b.yaml hepatitis_b@2026-06-30
     """
     problems = []
     for path in products:
         try:
-            product = load(path)
+            product = product_from(path)
             compile_product(product)
             click.echo(f"{path}: ok ({product.id} {product.version}, {product.hash})")
         except ConfigError as exc:
             problems += [str(p) for p in exc.problems]
+        except StoreError as exc:
+            problems.append(f"{path}: {exc}")
     if problems:
         raise BadInput("\n".join(problems))
 
@@ -85,6 +136,7 @@ def schema(output: str | None) -> None:
 
 @cli.command(name="compile")
 @click.argument("product", type=click.Path(dir_okay=False))
+@db_option
 def compile_command(product: str) -> None:
     """Print the durable-rules rulesets a product compiles to, as JSON.
 
@@ -92,7 +144,7 @@ def compile_command(product: str) -> None:
 
         configurator compile products/hepatitis_b.yaml
     """
-    compiled = compile_product(load(product))
+    compiled = compile_product(product_from(product))
     click.echo(json.dumps(compiled.to_data(), indent=2, ensure_ascii=False, default=str))
 
 
@@ -102,20 +154,49 @@ def compile_command(product: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the Outcome as JSON.")
 @click.option("--explain", is_flag=True, help="Show each rule's source, values read and checks.")
 @click.option("--lang", default="en", type=click.Choice(["en", "zh-CN"]), help="Wording language.")
-def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str) -> None:
+@click.option("--record", is_flag=True,
+              help="Write the decision to the audit trail (the version must be published).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Batch: write one row per case to OUT.csv or OUT.jsonl.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Batch: worker processes.")
+@db_option
+def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
+                     record: bool, output: str | None, workers: int) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
-    A decline is a decision (exit 0); bad input exits 2.
+    PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
+    day). A decline is a decision (exit 0); bad input exits 2. With --record
+    the decision is added to the audit trail (no personal inputs are stored).
+    Given a .csv or .jsonl file of cases, evaluates them all (batch) and writes
+    one row per case to -o; bad rows are reported with their row number and
+    skipped (exit 2 when any were skipped, after every good row is written).
 
     Example:
 
         configurator evaluate products/hepatitis_b.yaml \\
             products/hepatitis_b/adherent_two_years.yaml --explain
+
+        configurator evaluate hepatitis_b@2026-01-01 case.yaml --record
+
+        configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
-    loaded = load(product)
+    if Path(case).suffix in (".csv", ".jsonl"):
+        if record:
+            raise BadInput("--record is not available for batch files yet; record single "
+                           "cases, or use configurator.audit.BatchRecorder from Python")
+        _batch(product, case, output, workers)
+        return
+    loaded = product_from(product)
     compiled = compile_product(loaded)
     the_case = load_case(case, loaded)
     outcome = evaluate(compiled, the_case, explain=explain or as_json, locale=lang)
+    if record:
+        from configurator.audit import record_evaluation
+
+        with open_store() as store:
+            row = record_evaluation(store, loaded, the_case, outcome)
+        click.echo(f"recorded as audit row {row} in {store.path}", err=True)
     if as_json:
         click.echo(outcome.dumps())
     else:
@@ -132,10 +213,12 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to FILE (.html, .pdf or .json).")
+@db_option
 def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[str, ...],
                  as_json: bool, output: str | None) -> None:
     """Compare two versions of a product for a compliance reviewer.
 
+    OLD and NEW are files, or ID@VERSION / ID@YYYY-MM-DD from the registry.
     Lists every change by stable id, named in domain terms and judged for the
     insured (favourable, unfavourable, neutral, mixed), suggests a version
     bump, redlines the rendered wording in every language and, with
@@ -143,7 +226,7 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
 
     Example:
 
-        configurator diff products/hepatitis_b.yaml v2.yaml \
+        configurator diff products/hepatitis_b.yaml v2.yaml \\
             --impact products/hepatitis_b/ -o review.pdf
     """
     from rich.console import Console
@@ -153,7 +236,7 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
 
     if more_cases and not cases:
         raise BadInput(f"'{more_cases[0]}': give case paths after --impact")
-    result = diff(load(old), load(new), [*cases, *more_cases] or None)
+    result = diff(product_from(old), product_from(new), [*cases, *more_cases] or None)
     if output:
         _write_bytes(Path(output), report_bytes(result, Path(output).suffix.lower()))
     if as_json:
@@ -171,9 +254,11 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
               help="Jurisdiction profile (default: each product's jurisdiction, CN if unset).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="text: file:line:col: CODE: message; json: a list of findings.")
+@db_option
 def lint_command(products: tuple[str, ...], profile: str | None, output_format: str) -> None:
     """Check products against regulation and for dead or contradictory rules.
 
+    A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
     Prints one finding a line; exits 1 when there is any finding, 2 when a
     product does not load. Codes and their sources: `configurator.lint.RULES`.
 
@@ -183,7 +268,7 @@ def lint_command(products: tuple[str, ...], profile: str | None, output_format: 
     """
     from configurator.lint import lint
 
-    loaded = [load(path) for path in products]
+    loaded = [product_from(path) for path in products]
     findings = [f for product in loaded for f in lint(product, profile or product.jurisdiction)]
     if output_format == "json":
         click.echo(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
@@ -191,7 +276,86 @@ def lint_command(products: tuple[str, ...], profile: str | None, output_format: 
         for finding in findings:
             click.echo(str(finding))
     if findings:
-        raise Findings(f"{len(findings)} finding(s)")
+        raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+def _batch(product: str, cases: str, output: str | None, workers: int) -> None:
+    from rich.progress import Progress
+
+    from configurator.batch import count_rows, run_batch
+
+    if not output:
+        raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
+    if not Path(cases).is_file():
+        raise BadInput(f"{cases}:1:1: file not found")
+    total = count_rows(cases)
+    with Progress(transient=True, console=_stderr_console()) as progress:
+        task = progress.add_task("evaluating", total=total)
+        report = run_batch(product, cases, output, workers,
+                           on_progress=lambda _: progress.advance(task))
+    for problem in report.problems:
+        click.echo(str(problem).removeprefix("<input>: "), err=True)
+    skipped = total - report.written
+    click.echo(f"{report.written} cases evaluated, {skipped} rows skipped -> {output}", err=True)
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@cli.command(name="test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--min-coverage", type=float, metavar="PCT",
+              help="Fail if a product's suites exercise less than PCT% of its rules.")
+@click.option("-k", "keyword", metavar="EXPR", help="Only cases whose name matches EXPR.")
+def test_command(paths: tuple[str, ...], min_coverage: float | None, keyword: str | None) -> None:
+    """Run scenario suites (*.suite.yaml) and report rule coverage.
+
+    The same items run under plain `pytest`. Ends with the line
+    `N passed, N failed`; exit 0 when all pass, 1 on failures, 2 on bad input.
+
+    Example:
+
+        configurator test products/ --min-coverage 100
+    """
+    import pytest
+
+    from configurator.demo import bundled_products
+
+    counter = _Counter()
+    args = [*(paths or [str(bundled_products())]), "-q", "--no-header", "-p", "no:cacheprovider",
+            "-o", "python_files=__none__", "--rootdir", str(Path.cwd())]
+    if min_coverage is not None:
+        args += ["--min-coverage", str(min_coverage)]
+    if keyword:
+        args += ["-k", keyword]
+    code = pytest.main(args, plugins=[counter])
+    click.echo(f"{counter.passed} passed, {counter.failed} failed")
+    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR,
+                pytest.ExitCode.NO_TESTS_COLLECTED) or counter.errors:
+        raise BadInput("no scenario could run: see the errors above" if not counter.passed
+                       and not counter.failed else "some suites could not be loaded")
+    if code != pytest.ExitCode.OK:
+        raise click.exceptions.Exit(1)
+
+
+class _Counter:
+    """Counts scenario results for the closing line."""
+
+    def __init__(self):
+        self.passed = self.failed = self.errors = 0
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call":
+            self.passed += report.passed
+            self.failed += report.failed
+
+    def pytest_collectreport(self, report) -> None:
+        self.errors += report.failed
 
 
 @cli.command()
@@ -214,10 +378,184 @@ def demo(output: str | None) -> None:
                          "left")
     for row in rows:
         table.add_row(row.product, row.case, row.decision, row.tier or "-",
-                      str(row.sum_insured), str(row.payable), str(row.open_checkups))
+                      money_text(row.sum_insured), money_text(row.payable), str(row.open_checkups))
     Console(width=140).print(table)
     products = len({r.product for r in rows})
     click.echo(f"{len(rows)} cases evaluated across {products} products")
+
+# ------------------------------------------------------------ registry and audit
+
+
+@cli.command()
+@click.argument("product", type=click.Path(dir_okay=False))
+@click.option("--effective-from", type=DATE, help="First day in force (registering a file).")
+@click.option("--effective-to", type=DATE,
+              help="Last day in force, inclusive [default: the product's effective_to, or "
+                   "open-ended].")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def publish(product: str, effective_from: dt.date | None, effective_to: dt.date | None,
+            by: str) -> None:
+    """Register a product version as a draft, or publish an approved one.
+
+    Lifecycle: publish FILE (draft) -> approve (approved) -> publish again
+    (published) -> retire. Registering is refused for a product that does not
+    validate, content identical to another version, or a window overlapping a
+    published version. Window ends are inclusive.
+
+    Example:
+
+        configurator publish products/hepatitis_b.yaml --effective-from 2026-01-01 --by alice
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+
+        configurator publish hepatitis_b@1.0.0 --by alice
+    """
+    with open_store(create=True) as store:
+        record = store.publish(product, by=by, effective_from=effective_from,
+                               effective_to=effective_to)
+    click.echo(f"{record.ref}: {record.status}, in force {record.window}, hash {record.hash}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="The reviewer (not the person who registered it).")
+@db_option
+def approve(ref: str, by: str) -> None:
+    """Approve a draft version (four eyes: not by the person who registered it).
+
+    Example:
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+    """
+    with open_store() as store:
+        record = store.approve(ref, by=by)
+    click.echo(f"{record.ref}: approved by {record.approved_by}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def retire(ref: str, by: str) -> None:
+    """Retire a version: it stops resolving by date and frees its window (final).
+
+    Example:
+
+        configurator retire hepatitis_b@1.0.0 --by alice
+    """
+    with open_store() as store:
+        record = store.retire(ref, by=by)
+    click.echo(f"{record.ref}: retired by {record.retired_by}")
+
+
+@cli.command()
+@click.argument("product_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def history(product_id: str, as_json: bool) -> None:
+    """List the registered versions of a product: status, window, hash, who and when.
+
+    Example:
+
+        configurator history hepatitis_b
+    """
+    with open_store() as store:
+        records = store.history(product_id)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
+        return
+    columns = ("version", "status", "in force (inclusive)", "hash", "registered", "approved",
+               "published", "retired")
+    rows = [(r.version, r.status, r.window, r.hash, _who(r.registered_by, r.registered_at),
+             _who(r.approved_by, r.approved_at), _who(r.published_by, r.published_at),
+             _who(r.retired_by, r.retired_at)) for r in records]
+    _table(f"{product_id}: registered versions", columns, rows)
+
+
+def _who(by: str | None, at: str | None) -> str:
+    return f"{by} {at[:16].replace('T', ' ')}" if by and at else "-"
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    Console(width=160).print(table)
+
+
+@cli.group()
+def audit() -> None:
+    """The audit trail: recorded decisions and issued documents, hash-chained.
+
+    Example:
+
+        configurator audit verify
+
+        configurator audit show --product hepatitis_b --decision decline
+    """
+
+
+@audit.command(name="verify")
+@db_option
+def audit_verify() -> None:
+    """Check the hash chains and the registry; name the first bad row (exit 1).
+
+    Example:
+
+        configurator audit verify
+    """
+    from configurator.audit import verify
+
+    with open_store() as store:
+        result = verify(store)
+    for table, count in result.rows.items():
+        click.echo(f"{table}: {count} rows, tip {result.tips[table]}")
+    if not result.ok:
+        raise Failed("\n".join(f"TAMPERED {p}" for p in result.problems))
+    click.echo("ok: every chain verifies and the registry matches its log")
+
+
+@audit.command(name="show")
+@click.option("--product", "product_id", help="Product id.")
+@click.option("--version", help="Product version.")
+@click.option("--since", type=DATE, help="Recorded on or after this UTC day.")
+@click.option("--until", type=DATE, help="Recorded on or before this UTC day.")
+@click.option("--decision", type=click.Choice(["accept", "decline", "refer"]))
+@click.option("--limit", type=int, help="At most N rows.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@db_option
+def audit_show(product_id: str | None, version: str | None, since: dt.date | None,
+               until: dt.date | None, decision: str | None, limit: int | None,
+               as_json: bool) -> None:
+    """List recorded decisions, filtered by product, version, day and decision.
+
+    Example:
+
+        configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
+    """
+    from configurator.audit import AuditFilter, show
+
+    with open_store() as store:
+        rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps({**row, "outcome": json.loads(row["outcome"])},
+                                  ensure_ascii=False))
+        return
+    columns = ("row", "recorded (UTC)", "product", "hash", "decision", "case key", "case hash",
+               "engine")
+    _table("audit trail: recorded decisions", columns, [
+        (r["seq"], r["recorded_at"][:19].replace("T", " "),
+         f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
+         (r["case_key"] or "-")[:12], r["case_hash"][:12], r["engine_version"] or "unknown")
+        for r in rows])
+    click.echo(f"{len(rows)} rows")
 
 
 def _write(path: Path, text: str) -> None:
@@ -239,9 +577,12 @@ def _write_bytes(path: Path, data: bytes) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning bad input into clean messages and exit code 2."""
     try:
-        cli.main(args=argv, prog_name="configurator", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="configurator", standalone_mode=False)
     except ConfigError as exc:
         click.echo("\n".join(str(p) for p in exc.problems), err=True)
+        return EXIT_BAD_INPUT
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
         return EXIT_BAD_INPUT
     except click.ClickException as exc:
         exc.show()
@@ -251,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Cases are checked against their product: every input present (or defaulted),
 typed and in range; every event of a declared type with its declared fields.
-Events are put in a canonical order (date, type, content) so the order in
-which equal-dated events are written never changes an outcome.
+Events are put in a canonical order (date, type, content, id) so the order
+in which equal-dated events are written never changes an outcome.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Event:
     type: str
     date: dt.date
     fields: dict[str, Any]
-    span: Span | None = None
+    span: Span | None = field(default=None, compare=False)  # where, not what: not in ==
 
     @property
     def day(self) -> int:
@@ -47,7 +47,7 @@ class Event:
 
     def sort_key(self) -> tuple:
         content = json.dumps(self.fields, sort_keys=True, default=str)
-        return (self.date, self.type, content)
+        return (self.date, self.type, content, self.id)
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,19 @@ class _CaseBuilder:
         self.product = product
         self.text = text_values
         self.problems: list[Problem] = []
+        # paths a misspelt key was taken for ("did you mean"): not reported missing as well
+        self.misspelt: set[PathKey] = set()
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
         self.problems.append(Problem(span, format_path(path), message, hint, "case"))
+
+    def unknown(self, path: PathKey, message: str, choices) -> None:
+        """An unknown key at `path`, with "did you mean" when one is close."""
+        hint = did_you_mean(str(path[-1]), choices)
+        if hint:
+            self.misspelt.add(path[:-1] + (hint.split("'")[1],))
+        self.fail(path, message, hint, key=True)
 
     def mapping(self, path: PathKey, value: Any, allowed: tuple[str, ...] | None) -> dict:
         if not isinstance(value, dict):
@@ -182,8 +191,7 @@ class _CaseBuilder:
             return {}
         for key in value:
             if allowed is not None and key not in allowed:
-                self.fail(path + (key,), f"unknown field '{key}'", did_you_mean(str(key), allowed),
-                          key=True)
+                self.unknown(path + (key,), f"unknown field '{key}'", allowed)
         return value
 
     def date(self, path: PathKey, value: Any, what: str) -> dt.date | None:
@@ -194,6 +202,8 @@ class _CaseBuilder:
                 pass
         elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
+        if value is None and path in self.misspelt:
+            return None  # reported as a misspelt key
         if value is None:
             self.fail(path[:-1], f"missing {what} '{path[-1]}'", "write it as YYYY-MM-DD")
         else:
@@ -202,6 +212,8 @@ class _CaseBuilder:
 
     def build(self) -> Case | None:
         data = self.mapping((), self.doc.data, _CASE_KEYS)
+        if not isinstance(self.doc.data, dict):
+            return None
         policy = self.mapping(("policy",), data.get("policy", {}), _POLICY_KEYS)
         start = self.date(("policy", "start"), policy.get("start"), "policy date")
         as_of = self.date(("as_of",), data.get("as_of"), "date")
@@ -231,12 +243,18 @@ class _CaseBuilder:
                       f"closed ({product.effective_to})")
 
     def applicant(self, raw: Any) -> tuple[dict, dict]:
-        values = self.mapping(("applicant",), raw if raw is not None else {}, None)
         inputs = self.product.inputs
+        if raw is None and ("applicant",) in self.misspelt:
+            return {}, {}  # reported as a misspelt key
+        if raw is None:
+            needed = [n for n, s in inputs.items() if s.required and s.default is None
+                      and not s.personal]
+            self.fail((), "missing 'applicant'", f"give the applicant's {', '.join(needed)}")
+            return {}, {}
+        values = self.mapping(("applicant",), raw, None)
         for key in values:
             if key not in inputs:
-                self.fail(("applicant", key), f"'{key}' is not an input of this product",
-                          did_you_mean(str(key), inputs), key=True)
+                self.unknown(("applicant", key), f"'{key}' is not an input of this product", inputs)
         return self.typed(("applicant",), values, inputs, "input")
 
     def typed(self, path: PathKey, values: dict, specs: dict[str, InputSpec], what: str
@@ -248,7 +266,7 @@ class _CaseBuilder:
             if name not in values or values[name] is None or values[name] == "":
                 if spec.default is not None:
                     target[name] = spec.default
-                elif spec.required and not spec.personal:
+                elif spec.required and not spec.personal and path + (name,) not in self.misspelt:
                     self.fail(path, f"missing required {what} '{name}'",
                               _describe(spec))
                 continue
@@ -263,11 +281,11 @@ class _CaseBuilder:
         if not isinstance(raw, list):
             self.fail(("events",), "expected a list of events")
             return ()
-        events: list[Event] = []
+        events: list[tuple[Event, int]] = []
         for index, item in enumerate(raw):
             event = self.event(("events", index), item)
             if event is not None:
-                events.append(event)
+                events.append((event, index))
         return self.canonical(events)
 
     def event(self, path: PathKey, raw: Any) -> Event | None:
@@ -283,8 +301,8 @@ class _CaseBuilder:
         specs = self.product.events[kind].fields
         for key in item:
             if key not in _EVENT_KEYS and key not in specs:
-                self.fail(path + (key,), f"'{key}' is not a field of event '{kind}'",
-                          did_you_mean(str(key), [*specs, *_EVENT_KEYS]), key=True)
+                self.unknown(path + (key,), f"'{key}' is not a field of event '{kind}'",
+                             [*specs, *_EVENT_KEYS])
         date = self.date(path + ("date",), item.get("date"), "event date")
         fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
                                "field")
@@ -294,19 +312,22 @@ class _CaseBuilder:
         return Event(str(given) if given is not None else "", kind, date, fields,
                      self.doc.span(path))
 
-    def canonical(self, events: list[Event]) -> tuple[Event, ...]:
-        """Sort by (date, type, content) and name unnamed events by that order."""
-        ordered = sorted(events, key=Event.sort_key)
-        seen: set[str] = set()
+    def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
+        """Sort by (date, type, content, id) and name unnamed events by that order."""
+        ordered = sorted(events, key=lambda pair: pair[0].sort_key())
+        seen: dict[str, Event] = {}
         counters: dict[str, int] = {}
         named: list[Event] = []
-        for event in ordered:
+        for event, index in ordered:
             counters[event.type] = counters.get(event.type, 0) + 1
             event_id = event.id or f"{event.type}-{counters[event.type]}"
             if event_id in seen:
-                self.problems.append(Problem(event.span, "events", f"duplicate event id "
-                                             f"'{event_id}'", "give each event its own id", "case"))
-            seen.add(event_id)
+                first = seen[event_id].span
+                also = f" (also at line {first.line})" if first else ""
+                self.problems.append(Problem(event.span, format_path(("events", index)),
+                                             f"duplicate event id '{event_id}'{also}",
+                                             "give each event its own id", "case"))
+            seen.setdefault(event_id, event)
             named.append(Event(event_id, event.type, event.date, event.fields, event.span))
         return tuple(named)
 
@@ -315,5 +336,6 @@ def _describe(spec: InputSpec) -> str | None:
     if spec.type == "enum":
         return f"one of: {', '.join(spec.values or ())}"
     if spec.unit:
-        return f"a {spec.type} in {spec.unit}"
+        kind = {"integer": "a whole number", "number": "a number"}.get(spec.type, spec.type)
+        return f"{kind} in {spec.unit}"
     return None

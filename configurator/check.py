@@ -23,6 +23,7 @@ from .condition_check import (
     Scope,
     Symbol,
     infer,
+    with_article,
 )
 from .errors import Problem, did_you_mean
 from .model import (
@@ -143,7 +144,7 @@ class Checker:
             self.problems.append(Problem(self.doc.text_span(path, problem.pos), format_path(path),
                                          problem.message, problem.hint, "condition"))
         if not problems and want and got is not None and got != want:
-            self.fail(path, f"this must be a yes/no condition, but it is a {got}",
+            self.fail(path, f"this must be a yes/no condition, but it is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'", code="condition")
         self.conditions[path] = node
         return got
@@ -231,7 +232,7 @@ class Checker:
             kinds = {parameter_type(Parameter(value=v.value)) for v in parameter.values}
             if len(kinds) > 1:
                 self.fail(path, "every dated value must have the same type", code="parameter")
-            if dates and dates[0] > start:
+            if dates and start is not None and dates[0] > start:
                 self.fail(path + (0, "from"), f"parameter '{name}' has no value before "
                           f"{dates[0]}, but the product is effective from {start}",
                           "add a value from the product's effective date", code="parameter")
@@ -239,7 +240,10 @@ class Checker:
     def derived(self) -> None:
         order = derived_order(self.product.derived)
         if isinstance(order, str):
-            self.fail(("derived", order), f"'{order}' depends on itself", key=True, code="cycle")
+            loop = " -> ".join(derived_cycle(self.product.derived, order))
+            self.fail(("derived", order), f"'{order}' depends on itself: {loop}",
+                      "define one of them from inputs and parameters only", key=True,
+                      code="cycle")
             return
         for name in order:
             scope = self.scopes.applicant()
@@ -364,7 +368,7 @@ class Checker:
             if self.reference(path + ("exclude", index), exclusion, "exclusions", exclusions,
                               "exclusion") and exclusion in exclusions:
                 self.added_exclusion(path + ("exclude", index), exclusions[exclusion])
-        self.numbers(effect, "loading")
+        self.numbers(effect, "loading", "premium_rebate_percent")
         if effect.schedule == owner:
             self.fail(path + ("schedule",), "a check-up cannot schedule itself")
         else:
@@ -375,8 +379,7 @@ class Checker:
         programmes = [p.id for p in self.product.adherence]
         for name, metric in self.product.metrics.items():
             path = ("metrics", name, metric.kind)
-            spec = metric.kinds()[("count", "pdc", "on_time", "consecutive_years").index(
-                metric.kind)]
+            spec = getattr(metric, metric.kind)
             if metric.kind == "consecutive_years":
                 self.reference(path + ("programme",), spec.programme, "adherence", programmes,
                                "adherence programme")
@@ -392,17 +395,30 @@ class Checker:
                               did_you_mean(spec.days_field, fields))
             if metric.kind == "on_time":
                 self.numbers(spec, "every_months", "tolerance_months")
+            if metric.kind == "lowest":
+                self.lowest(path, spec, fields)
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False))
+
+    def lowest(self, path: PathKey, spec, fields: dict[str, Symbol]) -> None:
+        field = fields.get(spec.field)
+        if field is None or field.type != NUMBER:
+            self.fail(path + ("field",), f"'{spec.field}' is not a number field of event "
+                      f"'{spec.event}'", did_you_mean(spec.field, fields))
+        initial = self.product.inputs.get(spec.initial)
+        if initial is None or _INPUT_TYPES[initial.type] != NUMBER:
+            self.fail(path + ("initial",), f"'{spec.initial}' is not a number input",
+                      did_you_mean(spec.initial, self.product.inputs))
 
     def adherence(self) -> None:
         limits = self.product.coverage.limits if self.product.coverage else {}
         for programme in self.product.adherence:
             self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics())
             change = programme.change
-            self.numbers(change, "step_percent", "cap_percent")
-            for index, limit in enumerate(change.limits):
-                self.reference(change.path + ("limits", index), limit, "", limits, "limit")
+            if change is not None:
+                self.numbers(change, "step_percent", "cap_percent")
+                for index, limit in enumerate(change.limits):
+                    self.reference(change.path + ("limits", index), limit, "", limits, "limit")
             for metric_name, metric in self.product.metrics.items():
                 consecutive = metric.consecutive_years
                 if consecutive and consecutive.programme == programme.id and re.search(
@@ -429,7 +445,8 @@ class Checker:
                               f"'{benefit.event}'", did_you_mean(name, fields))
             self.numbers(benefit.pays, "percent_of_sum_insured", "amount", "per_day",
                          "ratio_percent", "deductible")
-            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime")
+            self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime",
+                         "per_year_percent_of_sum_insured")
             self.numbers(benefit.frequency, "per_policy_year", "lifetime")
             self.number(path + ("waiting_period_days",), benefit.waiting_period_days)
             self.reference(path + ("limits", "shared"), benefit.limits.shared, "", limits,
@@ -447,10 +464,19 @@ class Checker:
                           "has no 'when' condition, so it would refuse every claim",
                           "add a condition on the claim's fields, or mark it "
                           "added_by_underwriting: true")
-            if exclusion.when:
+            if exclusion.when and self._claim_events_known(exclusion.applies_to, benefits):
                 events = sorted({benefits[b].event for b in applies if b in benefits})
                 self.condition(exclusion.path + ("when",), exclusion.when,
                                self.scopes.common_fields(events))
+
+    def _claim_events_known(self, applies_to: list[str] | None, benefits: dict) -> bool:
+        """False when a benefit the exclusion covers failed to load or names an unknown
+        event: the claim's fields are then unknown, and that mistake is already reported."""
+        failed = set(self.raw.get("benefits", ())) - set(benefits)
+        names = set(applies_to) if applies_to is not None else set(benefits) | failed
+        if names & failed:
+            return False
+        return all(benefits[b].event in self.product.events for b in names if b in benefits)
 
     def wording(self) -> None:
         parameters = self.known("parameters", self.product.parameters)
@@ -460,8 +486,10 @@ class Checker:
                     name = match.group(1).strip()
                     if name not in parameters:
                         where = path + (locale,) if not isinstance(text, str) else path
-                        self.fail(where, f"wording refers to unknown parameter '{{{name}}}'",
-                                  did_you_mean(name, parameters), code="wording")
+                        self.problems.append(Problem(
+                            self.doc.text_span(where, match.start()), format_path(where),
+                            f"wording refers to unknown parameter '{{{name}}}'",
+                            did_you_mean(name, parameters), "wording"))
 
 
 def texts(node: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, Any]]:
@@ -523,6 +551,29 @@ def derived_order(derived: dict) -> list[str] | str:
         if cycle:
             return cycle
     return order
+
+
+def derived_cycle(derived: dict, start: str) -> list[str]:
+    """The names on a dependency loop through `start`, ending with `start` again."""
+    from .condition import names as read_names
+
+    def deps(name: str) -> list[str]:
+        try:
+            return sorted({n.id for n in read_names(parse(derived[name].expr))} & set(derived))
+        except ConditionSyntaxError:
+            return []
+
+    def walk(path: list[str]) -> list[str] | None:
+        for dep in deps(path[-1]):
+            if dep == start:
+                return path + [start]
+            if dep not in path:
+                found = walk(path + [dep])
+                if found:
+                    return found
+        return None
+
+    return walk([start]) or [start, start]
 
 
 def check_product(product: Product, doc: Document, partial) -> list[Problem]:

@@ -51,10 +51,10 @@ class ClaimBook:
         number = _numbers(constants)
         yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
                                                                                  Usage())
+        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
         refusal = self._frequency(benefit, yearly, lifetime, number)
         if refusal:
-            return Judgement("declined", Decimal(0), Decimal(0), [refusal])
-        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
+            return Judgement("declined", Decimal(0), claimed, [refusal])
         payable = claimed
         caps = benefit.limits
         for cap, used, label in ((caps.per_claim, Decimal(0), "per-claim limit"),
@@ -62,6 +62,10 @@ class ClaimBook:
                                  (caps.lifetime, lifetime.amount, "lifetime limit")):
             if cap is not None:
                 payable = _cap(payable, number(cap) - used, label, notes)
+        if caps.per_year_percent_of_sum_insured is not None:
+            share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
+            payable = _cap(payable, share - yearly.amount, "yearly share of the sum insured",
+                           notes)
         if caps.shared is not None:
             used = self.shared.get((caps.shared, year), Decimal(0))
             payable = _cap(payable, limits[caps.shared] - used, f"'{caps.shared}' limit", notes)

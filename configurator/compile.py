@@ -49,7 +49,7 @@ FACT_KINDS = ("applicant", "decision", "visit", "missed", "event", "year", "clai
 SYSTEM_ATTRIBUTES = {
     "applicant": ("_kind", "_ref"),
     "decision": ("_kind", "_ref", "_decision"),
-    "visit": ("_kind", "_ref", "_checkup"),
+    "visit": ("_kind", "_ref", "_checkup", "_scheduled"),
     "missed": ("_kind", "_ref", "_checkup"),
     "event": ("_kind", "_ref", "_type"),
     "year": ("_kind", "_ref", "_year"),
@@ -379,6 +379,8 @@ class _Compiler:
         """The chained rule: an accepted policy plus a check-up outcome."""
         decision = {"$and": [{"_kind": "decision"}, {"_decision": "accept"}]}
         outcome = {"$and": [{"_kind": fact}, {"_checkup": checkup}]}
+        if fact == "visit":  # only a visit inside the check-up's window completes it
+            outcome["$and"].append({"_scheduled": True})
         return _Spec(rule_id, "timeline", ["decision", fact], [{"d": decision}, {"c": outcome}])
 
     def trigger(self, checkup, by_id, constants) -> list[_Spec]:

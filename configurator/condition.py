@@ -364,7 +364,7 @@ def unparse(node: Node) -> str:
     if isinstance(node, Num):
         return repr(node.value)
     if isinstance(node, Str):
-        return f"'{node.value}'"
+        return f'"{node.value}"' if "'" in node.value else f"'{node.value}'"
     if isinstance(node, Bool):
         return "true" if node.value else "false"
     if isinstance(node, Name):
@@ -374,15 +374,22 @@ def unparse(node: Node) -> str:
     if isinstance(node, Arith):
         return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
     if isinstance(node, Compare):
-        return f"{unparse(node.left)} {node.op} {unparse(node.right)}"
+        return f"{_operand(node.left)} {node.op} {_operand(node.right)}"
     if isinstance(node, In):
         options = ", ".join(unparse(option) for option in node.options)
-        return f"{unparse(node.operand)} {'not in' if node.negated else 'in'} [{options}]"
+        return f"{_operand(node.operand)} {'not in' if node.negated else 'in'} [{options}]"
     if isinstance(node, Not):
         return f"not {_wrap(node.operand)}"
     if isinstance(node, IfElse):
         return f"{_wrap(node.then)} if {_wrap(node.test)} else {_wrap(node.otherwise)}"
     return f" {node.op} ".join(_wrap(item) for item in node.items)
+
+
+def _operand(node: Node) -> str:
+    """A side of a comparison: arithmetic binds tighter and stands bare (`alt > 2 * uln`);
+    anything looser is wrapped, or `(a < b) == c` would read back as the chain a < b == c."""
+    text = unparse(node)
+    return f"({text})" if isinstance(node, (BoolOp, Compare, In, Not, IfElse)) else text
 
 
 def _wrap(node: Node) -> str:

@@ -31,6 +31,11 @@ NUMBER, BOOLEAN, ENUM, STRING = "number", "boolean", "enum", "string"
 PERSONAL, DATE, UNKNOWN = "personal", "date", None
 
 
+def with_article(kind: str) -> str:
+    """`kind` with its article: 'a number', 'an enum'."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
 @dataclass(frozen=True)
 class Symbol:
     """A name a condition may read."""
@@ -80,8 +85,9 @@ def check(node: Node, scope: Scope, want: str = BOOLEAN) -> list[TypeProblem]:
     checker = _Checker(scope)
     got = checker.type_of(node)
     if got is not None and got != want and not (want == STRING and got == ENUM):
-        article = "a yes/no condition" if want == BOOLEAN else f"a {want}"
-        checker.problems.append(TypeProblem(0, f"this must be {article}, but it is a {got}"))
+        article = "a yes/no condition" if want == BOOLEAN else with_article(want)
+        checker.problems.append(TypeProblem(
+            0, f"this must be {article}, but it is {with_article(got)}"))
     return checker.problems
 
 
@@ -136,7 +142,7 @@ class _Checker:
     def _expect_number(self, node: Node, what: str) -> None:
         got = self.type_of(node)
         if got is not None and got != NUMBER:
-            self.fail(node, f"{what} needs a number, but this is a {got}")
+            self.fail(node, f"{what} needs a number, but this is {with_article(got)}")
 
     def _compare(self, node: Compare) -> str:
         left, right = self.type_of(node.left), self.type_of(node.right)
@@ -145,7 +151,8 @@ class _Checker:
         if node.op in ("<", "<=", ">", ">="):
             for side, got in ((node.left, left), (node.right, right)):
                 if got != NUMBER:
-                    self.fail(side, f"'{node.op}' compares numbers, but this is a {got}")
+                    self.fail(side, f"'{node.op}' compares numbers, but this is "
+                              f"{with_article(got)}")
             return BOOLEAN
         self._same_kind(node, node.left, left, node.right, right)
         return BOOLEAN
@@ -156,7 +163,7 @@ class _Checker:
             self._enum_value(a, b)
             self._enum_value(b, a)
         elif a_type != b_type:
-            self.fail(node, f"cannot compare a {a_type} with a {b_type}")
+            self.fail(node, f"cannot compare {with_article(a_type)} with {with_article(b_type)}")
 
     def _enum_value(self, named: Node, literal: Node) -> None:
         if not (isinstance(named, Name) and isinstance(literal, Str)):
@@ -189,8 +196,8 @@ class _Checker:
         if {then, otherwise} <= {ENUM, STRING}:
             return STRING
         if then != otherwise:
-            self.fail(node, f"both branches must have the same type, not a {then} and a "
-                      f"{otherwise}")
+            self.fail(node, f"both branches must have the same type, not {with_article(then)} and "
+                      f"{with_article(otherwise)}")
             return None
         return then
 
@@ -202,5 +209,5 @@ class _Checker:
     def _expect_boolean(self, node: Node, what: str) -> None:
         got = self.type_of(node)
         if got is not None and got != BOOLEAN:
-            self.fail(node, f"{what} joins yes/no conditions, but this is a {got}",
+            self.fail(node, f"{what} joins yes/no conditions, but this is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'")

@@ -9,6 +9,7 @@ explanation.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -104,7 +105,10 @@ def compile_fn(node: Node, constants: Mapping[str, Any]) -> Fn:
 
 
 def _divide(left: float, right: float) -> float:
-    return left / right if right else float("inf") if left > 0 else 0.0
+    """Division that never raises: x / 0 is +inf or -inf by the sign of x, and 0 / 0 is 0."""
+    if right:
+        return left / right
+    return math.copysign(math.inf, left) if left else 0.0
 
 
 @dataclass(frozen=True)
@@ -138,11 +142,12 @@ def _with_values(node: Node, env: Env, constants: Mapping[str, Any]) -> str:
         if name.id in shown:
             continue
         shown.append(name.id)
-    values = ", ".join(f"{n}={_show(env[n] if n in env else constants.get(n))}" for n in shown)
+    values = ", ".join(f"{n}={show_value(env[n] if n in env else constants.get(n))}" for n in shown)
     return f"{text}  [{values}]" if values else text
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as conditions write it: true/false, 2 rather than 2.0."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -183,7 +188,7 @@ def words(node: Node, label: Callable[[str], str], value: Callable[[str], str | 
 
     def say(n: Node) -> str:
         if isinstance(n, Num):
-            return _show(n.value)
+            return show_value(n.value)
         if isinstance(n, Str):
             return n.value.replace("_", " ")
         if isinstance(n, Bool):

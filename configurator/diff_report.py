@@ -41,8 +41,7 @@ def print_diff(result: Diff, console: Console) -> None:
                   f"({new.hash})")
     console.print(changes_table(result))
     bump = result.bump
-    verdict = "" if bump.sufficient else f" [red]- the new version number is only a " \
-                                         f"{bump.declared} bump[/]"
+    verdict = "" if bump.sufficient else f" [red]- {declared_words(bump.declared)}[/]"
     console.print(f"suggested version bump: [bold]{bump.level}[/] ({bump.reason}){verdict}")
     if result.redline:
         console.print(f"\n[bold]Wording redline[/] ({len(result.redline)} texts changed)")
@@ -50,6 +49,12 @@ def print_diff(result: Diff, console: Console) -> None:
             console.print(redline_text(clause))
     if result.impact is not None:
         print_impact(result, console)
+
+
+def declared_words(declared: str) -> str:
+    if declared == "none":
+        return "the new version number is not higher"
+    return f"the new version number is only a {declared} bump"
 
 
 def changes_table(result: Diff) -> Table:
@@ -101,7 +106,8 @@ def render_html(result: Diff) -> str:
                       lstrip_blocks=True)
     template = env.get_template("diff.html.j2")
     redline = [(clause, Markup(clause.html)) for clause in result.redline]
-    return template.render(diff=result, redline=redline, style=STYLE)
+    return template.render(diff=result, redline=redline, style=STYLE,
+                           declared=declared_words(result.bump.declared))
 
 
 def render_pdf(html: str) -> bytes:

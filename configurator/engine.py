@@ -93,6 +93,9 @@ class _Evaluation:
         self.claims: list[ClaimOut] = []
         self.notes: list[str] = []
         self.decision = "accept"
+        self.rebate = 0.0
+        self.agenda: list[tuple] = []
+        self.seq = 0
         self.set_period(plan.period_at(case.start))
 
     # -------------------------------------------------------------- plumbing
@@ -112,11 +115,10 @@ class _Evaluation:
             self.step.append(rule)
 
     def fact(self, kind: str, env: dict[str, Any], **system: Any) -> dict[str, Any]:
+        """A fact of `kind` carrying every attribute its rules read (and nothing else)."""
         self.refs += 1
         fact = {"_kind": kind, "_ref": self.refs, **system}
-        for name in self.plan.fact_names[kind]:
-            if name in env:
-                fact[name] = env[name]
+        fact.update({name: env[name] for name in self.plan.fact_names[kind] if name in env})
         for name, fn in self.period.lifted.get(kind, ()):
             value = fn(env)
             if value is not None:
@@ -138,10 +140,10 @@ class _Evaluation:
             self.sessions.get(handle).assert_facts([fact])
         return self.step
 
-    def reason(self, rule: str, key: tuple, text: Any, env: dict[str, Any] | None = None
-               ) -> Reason:
+    def reason(self, rule: str, text: Any, env: dict[str, Any] | None = None) -> Reason:
+        """A reason citing `rule`, its clause and source; with explain, what it read."""
         info = self.plan.rules.get(rule)
-        reason = Reason(rule, self.plan.text(key, text, self.period, self.locale),
+        reason = Reason(rule, self.plan.text(rule, text, self.period, self.locale),
                         info.clause if info else "", info.source if info else "", self.day)
         node = self.plan.node(rule) if self.explain and env is not None else None
         if node is not None:
@@ -168,14 +170,14 @@ class _Evaluation:
 
     def underwrite(self) -> None:
         fired = self.assert_fact("applicant", self.fact("applicant", self.env))
-        rules = {f"eligibility.{r.id}": r for r in self.product.eligibility}
+        rules = self.plan.eligibility
         outcomes = set()
         for rule_id in fired:
             rule = rules.get(rule_id)
             if rule is None:
                 continue
             outcomes.add(rule.outcome)
-            self.reasons.append(self.reason(rule_id, rule.path, rule.text, self.env))
+            self.reasons.append(self.reason(rule_id, rule.text, self.env))
             if rule.outcome == "loading":
                 percent = self.number(rule.percent)
                 self.loadings.append((Loading(rule_id, percent, self.start), rule.removed_by))
@@ -184,25 +186,22 @@ class _Evaluation:
         self.decision = ("decline" if "decline" in outcomes else
                          "refer" if "refer" in outcomes else "accept")
         if self.decision == "accept":
-            for rule_id in fired:
-                if rule_id.startswith("trigger."):
-                    self.schedule(rule_id.split(".", 1)[1], self.start, rule_id)
+            self.triggers(fired, self.env)
 
     def number(self, value: Any) -> float:
-        return self.period.constants[value] if isinstance(value, str) else value
+        return self.period.number(value)
 
     def add_exclusion(self, exclusion_id: str, rule: str) -> None:
         if exclusion_id in self.added:
             return
-        exclusion = next(x for x in self.product.exclusions if x.id == exclusion_id)
-        text = self.plan.text(exclusion.path, exclusion.text, self.period, self.locale)
+        exclusion = self.plan.exclusions[exclusion_id]
+        text = self.plan.text(f"exclusion.{exclusion_id}", exclusion.text, self.period,
+                              self.locale)
         self.added[exclusion_id] = ExclusionOut(exclusion_id, text, rule, self.day)
 
     # -------------------------------------------------------------- timeline
 
     def walk(self) -> None:
-        self.agenda: list[tuple] = []
-        self.seq = 0
         years = self.cover.years
         for number in range(2, years + 2):
             renewal = add_years(self.start, number - 1)
@@ -257,7 +256,7 @@ class _Evaluation:
             k += 1
 
     def schedule(self, checkup_id: str, day: dt.date, why: str) -> None:
-        checkup = next(c for c in self.product.checkups if c.id == checkup_id)
+        checkup = self.plan.checkups[checkup_id]
         if any(o.checkup is checkup and o.status == "open" for o in self.occurrences):
             return  # already due: one open occurrence at a time
         due = day + dt.timedelta(days=int(self.number(checkup.due_days)))
@@ -289,8 +288,13 @@ class _Evaluation:
                 self.refuse_claim(event, "declined", "the policy was not in force on this date")
             return
         env = {**self.env, **event.fields}
-        for occurrence in self.matching(event):
+        matched = self.matching(event)
+        for occurrence in matched:
             self.visit(occurrence, event, env)
+        done = {o.checkup.id for o in matched}
+        for checkup in self.plan.visit_readers.get(event.type, ()):
+            if checkup.id not in done:
+                self.unscheduled_visit(checkup, event, env)
         if event.type in self.cover.event_triggers:
             metrics = self.cover.metrics_for("event", event.date)
             fired = self.assert_fact("event", self.fact("event", {**env, **metrics},
@@ -315,9 +319,20 @@ class _Evaluation:
         checkup = occurrence.checkup
         env = {**env, **self.cover.metrics_for("visit", event.date)}
         self.decide_first("visit")
-        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id))
+        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
+                                                    _scheduled=True))
         if f"done.{checkup.id}" in fired and checkup.on_done is not None:
             self.apply(checkup.on_done, f"done.{checkup.id}", checkup, None)
+        self.results(checkup, fired, env)
+
+    def unscheduled_visit(self, checkup: Checkup, event: Event, env: dict[str, Any]) -> None:
+        """A visit outside every window completes nothing, but its results still count."""
+        env = {**env, **self.cover.metrics_for("visit", event.date)}
+        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
+                                                    _scheduled=False))
+        self.results(checkup, fired, env)
+
+    def results(self, checkup: Checkup, fired: list[str], env: dict[str, Any]) -> None:
         for result in checkup.results:
             rule_id = f"result.{checkup.id}.{result.id}"
             if rule_id in fired:
@@ -328,13 +343,13 @@ class _Evaluation:
         for rule_id in fired:
             if rule_id.startswith("trigger."):
                 checkup_id = rule_id.split(".", 1)[1]
-                checkup = next(c for c in self.product.checkups if c.id == checkup_id)
-                self.reasons.append(self.reason(rule_id, checkup.path, checkup.text, env))
+                checkup = self.plan.checkups[checkup_id]
+                self.reasons.append(self.reason(rule_id, checkup.text, env))
                 self.schedule(checkup_id, self.day, rule_id)
 
     def apply(self, effect: Effect, rule_id: str, checkup: Checkup, env: dict | None) -> None:
         text = effect.text if effect.text is not None else checkup.text
-        self.reasons.append(self.reason(rule_id, effect.path, text, env))
+        self.reasons.append(self.reason(rule_id, text, env))
         if effect.tier is not None:
             self.cover.set_tier(effect.tier, rule_id)
         for exclusion_id in effect.exclude:
@@ -343,6 +358,8 @@ class _Evaluation:
             self.decision = "refer"
         if effect.loading is not None:
             self.loadings.append((Loading(rule_id, self.number(effect.loading), self.day), None))
+        if effect.premium_rebate_percent is not None:
+            self.rebate = max(self.rebate, self.number(effect.premium_rebate_percent))
         if effect.schedule is not None:
             self.schedule(effect.schedule, self.day, rule_id)
 
@@ -384,11 +401,10 @@ class _Evaluation:
                 self.refuse_claim(event, status, why)
 
     def claim(self, event: Event, env: dict[str, Any]) -> None:
-        flags = {exclusion_flag(x): True for x, out in self.added.items()}
+        flags = {name: False for name in self.cover.flag_names}
+        flags.update({exclusion_flag(x): True for x in self.added})
         days = (event.date - self.start).days
-        fact = self.fact("claim", {**env, **flags}, _type=event.type, _days=days)
-        for name in self.cover.flag_names:
-            fact.setdefault(name, False)
+        fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
         fired = self.assert_fact("claim", fact)
         matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
         if not matched:
@@ -400,13 +416,10 @@ class _Evaluation:
     # -------------------------------------------------------------- outcome
 
     def outcome(self) -> Outcome:
-        product = self.product
-        general = [ExclusionOut(x.id, self.plan.text(x.path, x.text, self.period, self.locale),
-                                "product") for x in product.exclusions
-                   if not x.added_by_underwriting]
+        general = self.plan.general_exclusions(self.period, self.locale)
         exclusions = general + list(self.added.values()) if self.decision != "decline" else []
         return Outcome(
-            product={"id": product.id, "version": product.version, "hash": product.hash},
+            product=dict(self.plan.identity),
             as_of=self.as_of, decision=self.decision, reasons=self.reasons,
             loadings=[loading for loading, _ in self.loadings] if self.cover else [],
             exclusions=exclusions if self.cover else [],
@@ -440,13 +453,19 @@ class Cover:
         self.bonus: dict[str, float] = {p.id: 0.0 for p in product.adherence}
         self.adherent: dict[str, dict[int, bool]] = {p.id: {} for p in product.adherence}
         self.book = ClaimBook(product)
-        self.claim_types = {b.event for b in product.benefits}
-        self.event_triggers = {c.trigger.on for c in product.checkups
-                               if c.trigger.when and c.trigger.on in product.events}
-        self.flag_names = [exclusion_flag(x.id) for x in product.exclusions
-                           if x.added_by_underwriting]
-        self.timeline = Timeline(product, run.case.events, run.start, run.period.metric_filters,
-                                 run.env, run.period.constants)
+        self.claim_types = run.plan.claim_types
+        self.event_triggers = run.plan.event_triggers
+        self.flag_names = run.plan.exclusion_flags
+        self._timeline: Timeline | None = None
+
+    @property
+    def timeline(self) -> Timeline:
+        """Metric computations over the case's events (built on first use)."""
+        if self._timeline is None:
+            run = self.run
+            self._timeline = Timeline(self.product, run.case.events, run.start,
+                                      run.period.metric_filters, run.env, run.period.constants)
+        return self._timeline
 
     def _renewable_years(self) -> int | None:
         term = self.product.term
@@ -496,11 +515,14 @@ class Cover:
             rule_id = f"adherence.{programme.id}"
             adherent = rule_id in fired
             self.adherent[programme.id][number] = adherent
-            change = programme.change
-            step, cap = run.number(change.step_percent), run.number(change.cap_percent)
             if adherent:
+                run.reasons.append(run.reason(rule_id, programme.text, env))
+            change = programme.change
+            if change is None:
+                continue
+            if adherent:
+                step, cap = run.number(change.step_percent), run.number(change.cap_percent)
                 self.bonus[programme.id] = min(self.bonus[programme.id] + step, cap)
-                run.reasons.append(run.reason(rule_id, programme.path, programme.text, env))
             elif change.on_miss == "reset":
                 self.bonus[programme.id] = 0.0
         for loading, removed_by in run.loadings:
@@ -511,24 +533,28 @@ class Cover:
         total = 0.0
         for programme in self.product.adherence:
             change = programme.change
-            if change.target == target and (limit is None or limit in change.limits):
+            if change and change.target == target and (limit is None or limit in change.limits):
                 total += self.bonus[programme.id]
         return total
 
     # -- amounts
 
     def sum_insured(self) -> Decimal:
-        base = Decimal(str(self.run.number(self.product.coverage.sum_insured)))
+        period = self.run.period
+        base = period.decimal(self.product.coverage.sum_insured)
         tiers = self.product.coverage.tiers
-        share = Decimal(str(self.run.number(tiers[self.tier].percent))) if tiers else Decimal(100)
-        bonus = Decimal(str(self.bonus_for("sum_insured")))
-        return money(base * share / 100 * (1 + bonus / 100))
+        share = period.decimal(tiers[self.tier].percent) if tiers else Decimal(100)
+        bonus = self.bonus_for("sum_insured")
+        if bonus:
+            return money(base * share / 100 * (1 + Decimal(str(bonus)) / 100))
+        return money(base * share / 100)
 
     def limits(self) -> dict[str, Decimal]:
         out = {}
+        period = self.run.period
         for name, limit in self.product.coverage.limits.items():
             bonus = Decimal(str(self.bonus_for("limits", name)))
-            out[name] = money(Decimal(str(self.run.number(limit.amount))) * (1 + bonus / 100))
+            out[name] = money(period.decimal(limit.amount) * (1 + bonus / 100))
         return out
 
     def judge_claim(self, benefit, event: Event, fired: list[str], env: dict) -> ClaimOut:
@@ -545,13 +571,13 @@ class Cover:
             rule_id = f"exclusion.{exclusion.id}"
             applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
             if rule_id in fired and applies:
-                reasons.append(run.reason(rule_id, exclusion.path, exclusion.text, env))
+                reasons.append(run.reason(rule_id, exclusion.text, env))
         if reasons:
             return ClaimOut(event.id, benefit.id, event.date, "declined", Decimal(0), reasons)
         year = year_number(run.start, event.date)
         judgement = self.book.judge(benefit, event, year, self.sum_insured(), self.limits(),
                                     run.period.constants)
-        reasons.append(run.reason(f"benefit.{benefit.id}", benefit.path, benefit.text, env))
+        reasons.append(run.reason(f"benefit.{benefit.id}", benefit.text, env))
         reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)
                     for note in judgement.notes]
         return ClaimOut(event.id, benefit.id, event.date, judgement.status, judgement.payable,
@@ -563,22 +589,33 @@ class Cover:
         run = self.run
         in_force = self.in_force(run.as_of)
         loading = sum(x.percent for x, _ in run.loadings if x.removed is None)
-        discount = self.bonus_for("premium_discount")
+        discount = self.bonus_for("premium_discount") + run.rebate
         return Coverage(self.sum_insured() if in_force else Decimal(0),
                         self.limits() if in_force else {}, loading - discount,
                         self.tier, in_force, self.bonus_for("sum_insured"))
 
+    def current_metric(self, name: str, metric, year: int) -> float | int:
+        """The metric so far in the policy year containing as_of."""
+        if metric.consecutive_years is not None:
+            return self.consecutive(metric.consecutive_years.programme, year)
+        if metric.lowest is not None:
+            return self.timeline.value(name, metric, self.run.as_of, lambda p: 0)
+        if not self.run.case.events:
+            return 0.0 if metric.pdc is not None else 0
+        return self.timeline.value(name, metric, self.run.as_of,
+                                   lambda p: self.consecutive(p, year))
+
     def adherence(self) -> list[AdherenceOut]:
         run = self.run
         year = year_number(run.start, run.as_of)
-        current = {name: self.timeline.value(name, metric, run.as_of,
-                                             lambda p: self.consecutive(p, year))
+        current = {name: self.current_metric(name, metric, year)
                    for name, metric in self.product.metrics.items()}
         out = []
         for programme in self.product.adherence:
             change = programme.change
-            out.append(AdherenceOut(programme.id, change.target, self.bonus[programme.id],
-                                    run.number(change.cap_percent),
-                                    self.consecutive(programme.id, year),
-                                    dict(self.adherent[programme.id]), current, change.on_miss))
+            out.append(AdherenceOut(
+                programme.id, change.target if change else "loading_removal",
+                self.bonus[programme.id], run.number(change.cap_percent) if change else 0,
+                self.consecutive(programme.id, year), dict(self.adherent[programme.id]),
+                current, change.on_miss if change else "none"))
         return out

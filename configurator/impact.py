@@ -29,15 +29,14 @@ are reported as errors, never silently dropped.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .case import Case, case_from_data, case_from_document
+from .batch import read_raw, to_case
+from .case import Case, case_from_document
 from .changes import FAVOURABLE, NEUTRAL, UNFAVOURABLE, Change, combine
 from .compile import compile_product
 from .engine import evaluate
@@ -46,6 +45,7 @@ from .load import load_document
 from .model import Product
 from .outcome import Outcome
 from .source import Document, load_file
+from .suite import sub_document
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
 DECISION_RANK = {"accept": 0, "refer": 1, "decline": 2}
@@ -94,100 +94,34 @@ def _from_file(path: Path, quiet: bool) -> list[CaseSource]:
 
 
 def _suite(path: Path, doc: Document) -> list[CaseSource]:
-    """Suite cases; `configurator.suite.load_suite` is used when it exists."""
-    try:
-        from .suite import load_suite  # the lead's suite module (issue 3), when merged
-    except ImportError:
-        load_suite = None
+    """Suite cases, each checked on its own (as `suite.load_suite` checks them), so one bad
+    case does not hide the others."""
     out = []
     for index, item in enumerate(doc.data["cases"]):
-        name = str(item.get("name") or f"{path.stem}[{index}]") if isinstance(
-            item, dict) else f"{path.stem}[{index}]"
-        where = f"{doc.span(('cases', index))}"
-        if load_suite is not None:
-            out.append(CaseSource(name, where, _suite_loader(load_suite, path, index)))
-        else:
-            sub = sub_document(doc, ("cases", index))
-            out.append(CaseSource(name, where, lambda product, d=sub: case_from_document(
-                d, product)))
+        name = item.get("name") if isinstance(item, dict) else None
+        sub = sub_document(doc, ("cases", index))
+        out.append(CaseSource(str(name or f"{path.stem}[{index}]"),
+                              str(doc.span(("cases", index))),
+                              lambda product, d=sub: case_from_document(d, product)))
     return out
-
-
-def _suite_loader(load_suite: Callable, path: Path, index: int) -> Callable[[Product], Case]:
-    def load(product: Product) -> Case:
-        return load_suite(path, product)[index].case
-    return load
-
-
-def sub_document(doc: Document, prefix: tuple) -> Document:
-    """The part of a document under `prefix`, positions kept."""
-    data = doc.data
-    for part in prefix:
-        data = data[part]
-    n = len(prefix)
-    sub = Document(doc.file, data)
-    sub.spans = {k[n:]: v for k, v in doc.spans.items() if k[:n] == prefix}
-    sub.key_spans = {k[n:]: v for k, v in doc.key_spans.items() if k[:n] == prefix}
-    sub.text_offsets = {k[n:]: v for k, v in doc.text_offsets.items() if k[:n] == prefix}
-    return sub
 
 
 def _batch(path: Path) -> list[CaseSource]:
-    """Batch rows; `configurator.batch.read_cases` is used when it exists."""
-    try:
-        from .batch import read_cases  # the lead's batch module (issue 3), when merged
-    except ImportError:
-        return _own_batch(path)
-    rows: dict[int, dict[str, Case | CaseError]] = {}
-
-    def loader(row: int) -> Callable[[Product], Case]:
-        def load(product: Product) -> Case:
-            key = id(product)
-            if key not in rows:
-                rows[key] = dict(read_cases(path, product))
-            found = rows[key][row]
-            if isinstance(found, CaseError):
-                raise found
-            return found
-        return load
-
-    sample = _count_rows(path)
-    return [CaseSource(f"{path.stem} row {row}", f"{path}:{row}", loader(row))
-            for row in range(1, sample + 1)]
-
-
-def _count_rows(path: Path) -> int:
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return len(lines) - (1 if path.suffix == ".csv" else 0)
-
-
-def _own_batch(path: Path) -> list[CaseSource]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".jsonl":
-        rows = [(n, json.loads(line)) for n, line in enumerate(text.splitlines(), 1)
-                if line.strip()]
-        text_values = False
-    else:
-        rows = [(n, _nested(r)) for n, r in enumerate(csv.DictReader(text.splitlines()), 2)]
-        text_values = True
-    return [CaseSource(str(data.get("name") or f"{path.stem} row {n}"), f"{path}:{n}",
-                       lambda product, d=data, n=n: case_from_data(d, product, f"{path}:{n}",
-                                                                  text_values))
-            for n, data in rows]
-
-
-def _nested(row: dict[str, str]) -> dict[str, Any]:
-    """`applicant.age` columns -> {"applicant": {"age": ...}}; empty cells left out."""
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if value in (None, ""):
-            continue
-        node = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
+    """Batch rows (`batch.read_raw`), each checked per version by `batch.to_case`."""
+    out = []
+    for raw in read_raw(path):
+        number, data = raw[0], raw[1]
+        name = data.get("name") if isinstance(data, dict) else None
+        out.append(CaseSource(str(name or f"{path.name} row {number}"), f"{path}:{number}",
+                              lambda product, r=raw: _row_case(path, r, product)))
     return out
+
+
+def _row_case(path: Path, raw: tuple, product: Product) -> Case:
+    found = to_case(str(path), raw, product)
+    if isinstance(found, CaseError):
+        raise found
+    return found
 
 
 # ------------------------------------------------------------ comparing outcomes

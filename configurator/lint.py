@@ -97,6 +97,11 @@ def lint(product: Product, profile: str = "CN") -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.span, f.code, f.message))
 
 
+def publish_gate(product: Product, path: Any = None) -> list[str]:
+    """A `store.register_gate` gate: lint errors (not warnings) refuse publishing."""
+    return [str(f) for f in lint(product, product.jurisdiction) if f.severity == ERROR]
+
+
 # ------------------------------------------------------------ context
 
 

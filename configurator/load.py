@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,15 +84,17 @@ def _validate_sections(doc: Document) -> tuple[Partial, list[Problem]]:
     partial, problems = Partial(), []
     fields = Product.model_fields
     known = {info.alias or name: name for name, info in fields.items()}
+    misspelt = set()
     for key in data:
         if key not in known:
-            hint = did_you_mean(str(key), known)
-            problems.append(Problem(doc.key_span((key,)), str(key), f"unknown field '{key}'", hint,
-                                    "extra_forbidden"))
+            close = _closest(str(key), known)
+            misspelt.add(close)
+            problems.append(Problem(doc.key_span((key,)), str(key), f"unknown field '{key}'",
+                                    _did_you_mean(close), "extra_forbidden"))
     for key, name in known.items():
         info = fields[name]
         if key not in data:
-            if info.is_required():
+            if info.is_required() and key not in misspelt:  # the misspelling is the one mistake
                 problems.append(Problem(doc.span(()), "", f"missing required field '{key}'",
                                         None, "missing"))
             continue
@@ -148,11 +151,22 @@ def _assemble(doc: Document, partial: Partial, problems: list[Problem]) -> Produ
             product = Product.model_validate(doc.data)
         except ValidationError as exc:
             problems += pydantic_problems(doc, exc, ())
-            product = Product.model_construct(**partial.sections)
+            product = _partial_product(partial)
     else:
-        product = Product.model_construct(**partial.sections)
+        product = _partial_product(partial)
     attach_spans(product, doc, ())
     return product
+
+
+def _partial_product(partial: Partial) -> Product:
+    """What validated; a required section that did not is empty (or None), never absent,
+    so the cross-checks can still run over the rest."""
+    sections = dict(partial.sections)
+    for name, info in Product.model_fields.items():
+        if name not in sections and info.is_required():
+            origin = typing.get_origin(info.annotation)
+            sections[name] = origin() if origin in (list, dict) else None
+    return Product.model_construct(**sections)
 
 
 def attach_spans(node: Any, doc: Document, path: PathKey) -> None:
@@ -178,16 +192,23 @@ def attach_spans(node: Any, doc: Document, path: PathKey) -> None:
 def pydantic_problems(doc: Document, exc: ValidationError, prefix: PathKey) -> list[Problem]:
     """Positioned problems from a pydantic error, one per place, union noise removed."""
     found: dict[PathKey, list[dict]] = {}
+    misspelt: set[tuple[PathKey, str | None]] = set()
     for error in exc.errors(include_url=False):
         path = _doc_path(doc, prefix, error["loc"])
+        error = dict(error, full_loc=tuple(prefix) + tuple(error["loc"]))
         if error["type"] == "missing":
-            error = dict(error, missing=str(error["loc"][-1]))
+            error["missing"] = str(error["loc"][-1])
+        if error["type"] == "extra_forbidden" and path:
+            error["close"] = _closest(str(path[-1]), _allowed_keys(error["full_loc"]))
+            misspelt.add((path[:-1], error["close"]))
         found.setdefault(path, []).append(error)
     deeper = {p[:i] for p in found for i in range(len(p))}
     problems = []
     for path, errors in found.items():
         if path in deeper:  # a union branch for the wrong shape of input; the deeper error tells
             errors = [e for e in errors if not e["type"].endswith(("_type", "_parsing"))]
+        # a field reported unknown with "did you mean X" is not also reported as X missing
+        errors = [e for e in errors if (path, e.get("missing", "")) not in misspelt]
         if errors:
             problems.append(_problem(doc, path, errors))
     return problems
@@ -256,8 +277,7 @@ def _message(doc: Document, path: PathKey, error: dict) -> tuple[str, str | None
         return f"missing required field '{error['missing']}'", None
     if kind == "extra_forbidden":
         key = str(path[-1]) if path else "?"
-        allowed = _allowed_keys(error["loc"])
-        return f"unknown field '{key}'", did_you_mean(key, allowed) if allowed else None
+        return f"unknown field '{key}'", _did_you_mean(error.get("close"))
     if kind == "string_pattern_mismatch":
         if "\\d+\\.\\d+" in str(ctx.get("pattern", "")):
             return f"'{value}' is not a version", "write it as MAJOR.MINOR.PATCH, e.g. 1.0.0"
@@ -290,8 +310,18 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
+def _closest(name: str, choices) -> str | None:
+    hint = did_you_mean(name, choices)
+    return hint.split("'")[1] if hint else None
+
+
+def _did_you_mean(name: str | None) -> str | None:
+    return f"did you mean '{name}'?" if name else None
+
+
 def _allowed_keys(loc: tuple) -> list[str]:
-    """Field names of the model that rejected an unknown key, found by walking `loc`."""
+    """Field names of the model that rejected an unknown key, found by walking the
+    full location (from the product root) down to the mapping that holds it."""
     annotation: Any = Product
     for part in loc[:-1]:
         annotation = _step(annotation, part)
@@ -313,25 +343,26 @@ def _as_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
+_BRANCH = re.compile(r"(\w+)\]?$")  # 'RollingWindow' or 'function-after[..., LocalizedText]'
+
+
 def _step(annotation: Any, part: Any) -> Any:
-    model = _as_model(annotation) if not isinstance(part, int) else None
-    if model is not None:
-        for name, info in model.model_fields.items():
+    """The annotation one `loc` segment below `annotation` (None when it cannot tell)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _step(args[0], part)
+    if origin is dict:
+        return args[-1]
+    if origin is list:
+        return args[0] if isinstance(part, int) else None
+    if args:  # a union: `part` may name the branch pydantic tried
+        branch = _BRANCH.search(str(part))
+        for arg in args:
+            if branch and getattr(arg, "__name__", None) == branch.group(1):
+                return arg
+        return next((s for s in (_step(arg, part) for arg in args) if s is not None), None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, info in annotation.model_fields.items():
             if part in (name, info.alias):
                 return info.annotation
-        for arg in _union_args(annotation):
-            if getattr(arg, "__name__", None) == part:
-                return arg
-        return model if getattr(model, "__name__", None) == part else None
-    args = typing.get_args(annotation)
-    origin = typing.get_origin(annotation)
-    if origin in (list, dict) and args:
-        return args[-1]
-    for arg in args:
-        if typing.get_origin(arg) in (list, dict):
-            return typing.get_args(arg)[-1]
     return None
-
-
-def _union_args(annotation: Any) -> tuple:
-    return typing.get_args(annotation)

@@ -12,7 +12,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from .errors import Span
 
@@ -226,6 +234,8 @@ class Effect(Model):
     exclude: list[Ident] = Field(default_factory=list)
     refer: bool = False
     loading: NumberRef | None = None
+    premium_rebate_percent: NumberRef | None = Field(
+        None, description="A rebate on the standard premium (e.g. for completing a check-up).")
     schedule: Ident | None = Field(None, description="Another check-up this one triggers.")
     text: Text | None = None
 
@@ -299,6 +309,14 @@ class ConsecutiveMetric(Model):
     programme: Ident
 
 
+class LowestMetric(Model):
+    """The lowest value of an event field so far (a nadir), seeded by an input."""
+
+    event: Ident
+    field: Ident
+    initial: Ident = Field(description="The applicant input holding the value at entry.")
+
+
 class RollingWindow(Model):
     days: int = Field(ge=1, le=3660)
 
@@ -310,22 +328,24 @@ class Metric(Model):
     pdc: PdcMetric | None = None
     on_time: OnTimeMetric | None = None
     consecutive_years: ConsecutiveMetric | None = None
-    window: Literal["policy_year"] | RollingWindow = "policy_year"
+    lowest: LowestMetric | None = None
+    window: Literal["policy_year", "all"] | RollingWindow = "policy_year"
     label: Text | None = None
     description: Text | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Metric:
         if sum(x is not None for x in self.kinds()) != 1:
-            raise ValueError("give exactly one of count, pdc, on_time or consecutive_years")
+            raise ValueError("give exactly one of count, pdc, on_time, consecutive_years or "
+                             "lowest")
         return self
 
     def kinds(self) -> tuple:
-        return (self.count, self.pdc, self.on_time, self.consecutive_years)
+        return (self.count, self.pdc, self.on_time, self.consecutive_years, self.lowest)
 
     @property
     def kind(self) -> str:
-        names = ("count", "pdc", "on_time", "consecutive_years")
+        names = ("count", "pdc", "on_time", "consecutive_years", "lowest")
         return next(n for n, v in zip(names, self.kinds(), strict=True) if v is not None)
 
 
@@ -351,7 +371,9 @@ class Programme(Model):
     id: Ident
     name: Text
     when: Condition
-    change: CoverageChange
+    change: CoverageChange | None = Field(
+        None, description="How an adherent year changes cover; none when the programme only "
+                          "removes a loading (see eligibility removed_by).")
     text: Text
 
 
@@ -382,6 +404,8 @@ class Limits(Model):
     per_year: NumberRef | None = None
     per_year_days: NumberRef | None = None
     lifetime: NumberRef | None = None
+    per_year_percent_of_sum_insured: NumberRef | None = Field(
+        None, description="Yearly total capped at this share of the current sum insured.")
     shared: Ident | None = Field(None, description="A named limit in coverage.limits.")
 
 
@@ -416,12 +440,19 @@ class Exclusion(Model):
     text: Text
 
 
+def _number_as_text(value: Any) -> Any:
+    """YAML reads `version: 1.1` as a number; check it as the text it was meant to be."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return str(value) if is_number else value
+
+
 class Product(Model):
     """A managed-care single-disease product."""
 
     id: Ident
     name: Text
-    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$")]
+    version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$"),
+                       BeforeValidator(_number_as_text)]
     effective_from: dt.date
     effective_to: dt.date | None = None
     disease: str

@@ -73,7 +73,7 @@ class Loading:
         return data
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class ExclusionOut:
     id: str
     text: str

@@ -11,14 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from . import durable
 from .check import derived_order
-from .compile import CompiledProduct, Period, RuleInfo
+from .compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from .condition import Node, parse
 from .condition_eval import EvaluationError, Fn, compile_fn
-from .model import Product, Text
+from .model import Checkup, EligibilityRule, Exclusion, Product, Text
+from .outcome import ExclusionOut
 from .wording import render_text
 
 _PLANS: dict[str, Plan] = {}
@@ -33,6 +35,18 @@ class PeriodPlan:
     derived: list[tuple[str, Fn]]
     lifted: dict[str, list[tuple[str, Fn]]]
     metric_filters: dict[str, Fn]
+    _decimals: dict[Any, Decimal] = field(default_factory=dict)
+
+    def number(self, value: Any) -> Any:
+        """A NumberRef's value: a literal, or the parameter it names."""
+        return self.constants[value] if isinstance(value, str) else value
+
+    def decimal(self, value: Any) -> Decimal:
+        """A NumberRef as a Decimal (cached: amounts are read on every case)."""
+        found = self._decimals.get(value)
+        if found is None:
+            found = self._decimals[value] = Decimal(str(self.number(value)))
+        return found
 
 
 @dataclass
@@ -42,8 +56,28 @@ class Plan:
     periods: list[PeriodPlan]
     rules: dict[str, RuleInfo]
     fact_names: dict[str, list[str]]  # plain (non-system) attributes per fact kind
+    identity: dict[str, str] = field(default_factory=dict)
+    eligibility: dict[str, EligibilityRule] = field(default_factory=dict)
+    checkups: dict[str, Checkup] = field(default_factory=dict)
+    exclusions: dict[str, Exclusion] = field(default_factory=dict)
+    claim_types: frozenset[str] = frozenset()
+    event_triggers: frozenset[str] = frozenset()
+    exclusion_flags: tuple[str, ...] = ()
+    visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
     _texts: dict[tuple, str] = field(default_factory=dict)
+    _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
+
+    def general_exclusions(self, period: PeriodPlan, locale: str) -> list[ExclusionOut]:
+        """The exclusions that apply to everyone (shared, immutable records)."""
+        key = (period.index, locale)
+        found = self._general.get(key)
+        if found is None:
+            found = [ExclusionOut(x.id, self.text(f"exclusion.{x.id}", x.text, period, locale),
+                                  "product") for x in self.exclusions.values()
+                     if not x.added_by_underwriting]
+            self._general[key] = found
+        return found
 
     def period_at(self, day: dt.date) -> PeriodPlan:
         found = self.periods[0]
@@ -52,7 +86,7 @@ class Plan:
                 found = period
         return found
 
-    def text(self, key: tuple, text: Text | None, period: PeriodPlan, locale: str) -> str:
+    def text(self, key: str, text: Text | None, period: PeriodPlan, locale: str) -> str:
         """Wording with parameters injected, cached per (item, period, locale)."""
         cache_key = (key, period.index, locale)
         found = self._texts.get(cache_key)
@@ -85,7 +119,27 @@ def _build(compiled: CompiledProduct) -> Plan:
                for index, period in enumerate(compiled.periods)]
     names = {kind: [a for a in attrs if not a.startswith("_")]
              for kind, attrs in compiled.facts.items()}
-    return Plan(compiled, product, periods, compiled.rules, names)
+    return Plan(compiled, product, periods, compiled.rules, names,
+                identity={"id": product.id, "version": product.version, "hash": product.hash},
+                eligibility={f"eligibility.{r.id}": r for r in product.eligibility},
+                checkups={c.id: c for c in product.checkups},
+                exclusions={x.id: x for x in product.exclusions},
+                claim_types=frozenset(b.event for b in product.benefits),
+                event_triggers=frozenset(c.trigger.on for c in product.checkups
+                                         if c.trigger.when and c.trigger.on in product.events),
+                exclusion_flags=tuple(exclusion_flag(x.id) for x in product.exclusions
+                                      if x.added_by_underwriting),
+                visit_readers=_visit_readers(product))
+
+
+def _visit_readers(product: Product) -> dict[str, list[Checkup]]:
+    """Check-ups whose visit results some rule reads, by the event type that records them."""
+    watched = {c.trigger.on for c in product.checkups if c.trigger.when}
+    readers: dict[str, list[Checkup]] = {}
+    for checkup in product.checkups:
+        if checkup.results or checkup.id in watched:
+            readers.setdefault(checkup.event, []).append(checkup)
+    return readers
 
 
 def _period(product: Product, compiled: CompiledProduct, index: int, period: Period

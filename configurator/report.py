@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .condition_eval import show_value
 from .model import Product, text_in
 from .outcome import Outcome, Reason
 from .wording import number_text
@@ -65,7 +66,7 @@ def _reason(reason: Reason, explain: bool) -> str:
     extra = [f"    rule {reason.rule} at {reason.source or '-'}, policy clause "
              f"{reason.clause or '-'}"]
     if reason.values:
-        read = ", ".join(f"{k}={v}" for k, v in reason.values.items())
+        read = ", ".join(f"{k}={show_value(v)}" for k, v in reason.values.items())
         extra.append(f"    read: {read}")
     for check in reason.checks or ():
         mark = "yes" if check["value"] else "no "

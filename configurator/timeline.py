@@ -43,12 +43,10 @@ def policy_year(start: dt.date, number: int) -> PolicyYear:
 
 
 def year_number(start: dt.date, day: dt.date) -> int:
-    """The policy year (1-based) that `day` falls in."""
-    number = max(1, day.year - start.year)
-    while add_years(start, number) <= day:
+    """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
+    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
+    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
         number += 1
-    while number > 1 and add_years(start, number - 1) > day:
-        number -= 1
     return number
 
 
@@ -73,6 +71,8 @@ class Timeline:
         """[first, last] days the metric looks at when measured on `day`."""
         if metric.window == "policy_year":
             return policy_year(self.start, year_number(self.start, day)).start, day
+        if metric.window == "all":
+            return dt.date.min, day
         return day - dt.timedelta(days=metric.window.days - 1), day
 
     def events_in(self, event_type: str, first: dt.date, last: dt.date) -> list[Event]:
@@ -90,6 +90,11 @@ class Timeline:
         """The metric's value measured on `day` (inclusive)."""
         if metric.consecutive_years is not None:
             return consecutive(metric.consecutive_years.programme)
+        if metric.lowest is not None:
+            return self.lowest(metric, day)
+        spec = metric.count or metric.pdc or metric.on_time
+        if spec.event not in self.by_type:
+            return 0.0 if metric.pdc is not None else 0
         first, last = self.window(metric, day)
         if metric.count is not None:
             return sum(1 for e in self.events_in(metric.count.event, first, last)
@@ -97,6 +102,15 @@ class Timeline:
         if metric.pdc is not None:
             return self.pdc(metric, first, last)
         return self.on_time(name, metric, first, last)
+
+    def lowest(self, metric: Metric, day: dt.date) -> float:
+        """The lowest value so far: the entry value, then each event's field in the window."""
+        spec = metric.lowest
+        first, last = self.window(metric, day)
+        values = [self.applicant[spec.initial]]
+        values += [e.fields[spec.field] for e in self.events_in(spec.event, first, last)
+                   if spec.field in e.fields]
+        return min(values)
 
     def pdc(self, metric: Metric, first: dt.date, last: dt.date) -> float:
         """Proportion of days covered: supplies laid end to end, clipped to the window.

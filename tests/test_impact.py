@@ -15,7 +15,7 @@ from configurator.impact import collect_cases, hybrid, owner
 
 HERE = Path(__file__).parent / "fixtures"
 BASE = HERE / "diff" / "base.yaml"
-CASES = HERE / "impact" / "cases"
+CASES = HERE / "diff" / "base"  # cases of base.yaml, in every form
 # accepted under base.yaml (decline above 60), declined once max_age is 55
 FLIPPED = {"age 56", "age 58", "age 60", "age 58 with a check-up claim", "jsonl age 57",
            "csv age 59"}
@@ -34,7 +34,7 @@ def test_cases_are_read_from_suites_case_files_jsonl_and_csv(base):
     assert loaded["jsonl age 57"].applicant["age"] == 57
     assert loaded["age 61"].applicant["age"] == 61
     suite_case = next(s for s in found if s.name == "age 30")
-    assert suite_case.where.endswith("ages.suite.yaml:3:5")
+    assert suite_case.where.endswith("ages.suite.yaml:4:5")
 
 
 def test_narrowed_eligibility_reports_exactly_the_cases_that_flip(base):

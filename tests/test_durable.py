@@ -1,0 +1,150 @@
+"""The engine boundary: sessions never leak, failures clean up, memory stays sound."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from configurator import case_from_data, compile_product, durable, evaluate, load, load_case
+from configurator.engine import _Evaluation
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
+TIMELINE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
+
+
+@pytest.fixture(scope="module")
+def product():
+    return load(PRODUCT)
+
+
+@pytest.fixture(scope="module")
+def compiled(product):
+    return compile_product(product)
+
+
+def applicant(age: int) -> dict:
+    return {"policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
+            "applicant": {"age": age, "sex": "male", "hbv_status": "carrier",
+                          "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100, "afp": 3}}
+
+
+def test_five_thousand_evaluations_outlive_the_session_cap(product, compiled):
+    """durable-rules raises MemoryError at 1025 live sessions; we delete every one."""
+    cases = [case_from_data(applicant(age), product) for age in (17, 30, 61)]
+    decisions = [evaluate(compiled, cases[i % 3]).decision for i in range(5000)]
+    assert decisions[:3] == ["decline", "accept", "decline"]
+    assert decisions.count("accept") == 1667
+    assert durable.live_sessions() == 0
+
+
+def test_failure_while_draining_leaves_no_session_and_next_case_is_right(
+        product, compiled, monkeypatch):
+    case = load_case(TIMELINE, product)
+    expected = evaluate(compiled, case).to_json()
+    opened: list[durable.Session] = []
+    real_get = durable.Sessions.get
+
+    def spy(self, handle):
+        session = real_get(self, handle)
+        if session not in opened:
+            opened.append(session)
+        return session
+
+    calls = {"n": 0}
+    real_on_action = _Evaluation.on_action
+
+    def failing(self, rule, action):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("injected failure while draining the agenda")
+        real_on_action(self, rule, action)
+
+    monkeypatch.setattr(durable.Sessions, "get", spy)
+    monkeypatch.setattr(_Evaluation, "on_action", failing)
+    with pytest.raises(RuntimeError, match="injected"):
+        evaluate(compiled, case)
+    monkeypatch.undo()
+
+    assert opened, "the evaluation opened sessions before failing"
+    assert durable.live_sessions() == 0
+    for session in opened:
+        assert not durable.session_exists(session.handle, session.sid)
+    assert evaluate(compiled, case).to_json() == expected
+
+
+def test_a_ruleset_name_is_created_once_per_process(compiled):
+    ruleset = compiled.periods[0].rulesets[0]
+    first = durable.ruleset(ruleset.name, ruleset.rules)
+    assert durable.ruleset(ruleset.name, ruleset.rules) == first
+
+
+def test_sessions_are_fresh_per_case(product, compiled):
+    """A fact from one case must never be visible to the next (no shared sid)."""
+    declined = case_from_data(applicant(70), product)
+    accepted = case_from_data(applicant(40), product)
+    assert evaluate(compiled, declined).decision == "decline"
+    outcome = evaluate(compiled, accepted)
+    assert outcome.decision == "accept"
+    assert not [r for r in outcome.reasons if r.rule == "eligibility.age_outside_range"]
+
+
+VALGRIND_SCRIPT = textwrap.dedent("""
+    import sys
+    from configurator import case_from_data, compile_product, evaluate, load, load_case
+    product = load(sys.argv[1])
+    compiled = compile_product(product)
+    timeline = load_case(sys.argv[2], product)
+    for age in (17, 40, 70):
+        data = {"policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
+                "applicant": {"age": age, "sex": "female", "hbv_status": "carrier",
+                              "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100,
+                              "afp": 3}}
+        evaluate(compiled, case_from_data(data, product))
+    evaluate(compiled, timeline)
+    print("evaluated")
+""")
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_no_memory_errors_inside_durable_rules(tmp_path):
+    """valgrind finds no invalid or uninitialised access in durable_rules_engine.
+
+    Catches regressions of the delete_state bug the `_seen.<kind>` rules avoid
+    (a session whose fact matched no rule). CPython's own reports are ignored.
+    """
+    script = tmp_path / "run.py"
+    script.write_text(VALGRIND_SCRIPT)
+    log = tmp_path / "valgrind.log"
+    result = subprocess.run(
+        ["valgrind", "--error-limit=no", "--num-callers=30", f"--log-file={log}",
+         sys.executable, str(script), str(PRODUCT), str(TIMELINE)],
+        capture_output=True, text=True, timeout=900, env={"PYTHONMALLOC": "malloc",
+                                                          "PATH": "/usr/bin:/bin"})
+    assert "evaluated" in result.stdout, result.stderr
+    records = re.split(r"\n==\d+== \n", log.read_text())
+    engine_errors = [r for r in records if "durable_rules_engine" in r
+                     and ("Invalid" in r or "uninitialised" in r)]
+    assert engine_errors == [], engine_errors[0]
+
+
+def test_trace_names_the_facts_each_rule_matched(product, compiled):
+    outcome = evaluate(compiled, load_case(TIMELINE, product))
+    steps = [step.to_json() for step in outcome.trace]
+    done = [s for s in steps if s["rule"] == "done.monitoring"]
+    assert done and all(set(s["facts"]) == {"d", "c"} for s in done)
+    assert json.dumps(steps)  # plain data
+    assert all(not s["rule"].startswith(durable_seen()) for s in steps)
+
+
+def durable_seen() -> str:
+    from configurator.compile import SEEN
+
+    return SEEN

@@ -1,0 +1,236 @@
+"""Properties over random inputs and whole random timelines, for every bundled product."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from configurator import case_from_data, compile_product, durable, evaluate, load
+from configurator.condition import parse
+from configurator.condition_eval import compile_fn
+from configurator.demo import example_cases
+from configurator.engine import _Evaluation
+from configurator.plan import plan_for
+from configurator.source import load_file
+from configurator.timeline import year_number
+
+from .strategies import applicant, case_data, event
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT_FILES = sorted((ROOT / "products").glob("*.yaml"))
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@pytest.fixture(scope="module", params=PRODUCT_FILES, ids=lambda p: p.stem)
+def bundle(request):
+    product = load(request.param)
+    compiled = compile_product(product)
+    people = []
+    for path in example_cases(request.param):
+        data = load_file(path).data
+        if evaluate(compiled, case_from_data(data, product)).decision == "accept":
+            people.append(data["applicant"])
+    return product, compiled, people
+
+
+# ------------------------------------------------------------ engine == direct evaluator
+
+SINGLE_FACT_KINDS = {"eligibility", "trigger", "result"}
+
+
+def fired_by_engine(plan, kind: str, fact: dict) -> set[str]:
+    fired: set[str] = set()
+    with durable.Sessions(lambda rule, action: fired.add(rule)) as sessions:
+        for handle in plan.periods[0].route.get(kind, ()):
+            sessions.get(handle).assert_facts([dict(fact)])
+    return {r for r in fired if plan.rules.get(r) and plan.rules[r].kind in SINGLE_FACT_KINDS}
+
+
+def expected_by_direct(plan, kind: str, env: dict, scope: dict) -> set[str]:
+    constants = plan.periods[0].constants
+    expected = set()
+    for rule_id, info in plan.rules.items():
+        if info.fact != kind or info.kind not in SINGLE_FACT_KINDS:
+            continue
+        if kind == "visit" and _scoped_checkup(plan, info) != scope.get("_checkup"):
+            continue
+        if compile_fn(parse(info.condition), constants)(env):
+            expected.add(rule_id)
+    return expected
+
+
+def _scoped_checkup(plan, info) -> str:
+    if info.kind == "result":
+        return info.owner
+    return plan.checkups[info.owner].trigger.on
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_applicants(bundle, data):
+    """Every eligibility rule and at-issue trigger: durable-rules == the direct evaluator."""
+    product, compiled, _ = bundle
+    plan = plan_for(compiled)
+    person = data.draw(applicant(product))
+    case = case_from_data({"policy": {"start": product.effective_from.isoformat()},
+                           "as_of": product.effective_from.isoformat(),
+                           "applicant": person}, product)
+    run = _Evaluation(plan, case, False, "en")
+    fact = run.fact("applicant", run.env)
+    assert fired_by_engine(plan, "applicant", fact) == expected_by_direct(
+        plan, "applicant", run.env, {})
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_checkup_results(bundle, data):
+    """Every check-up result rule and check-up-triggered rule on random visit results."""
+    product, compiled, people = bundle
+    plan = plan_for(compiled)
+    checkups = [c for c in product.checkups if c.results or any(
+        o.trigger.on == c.id for o in product.checkups)]
+    if not checkups or not people:
+        return
+    checkup = data.draw(st.sampled_from(checkups))
+    person = data.draw(st.sampled_from(people))
+    case = case_from_data({"policy": {"start": product.effective_from.isoformat()},
+                           "as_of": product.effective_from.isoformat(),
+                           "applicant": person}, product)
+    run = _Evaluation(plan, case, False, "en")
+    visit = data.draw(event(product, product.effective_from, product.effective_from,
+                            [checkup.event]))
+    fields = {k: v for k, v in visit.items() if k not in ("date", "type")}
+    env = {**run.env, **fields}
+    for name in plan.fact_names["visit"]:
+        if name in product.metrics:
+            env[name] = data.draw(value_for_metric())
+    fact = run.fact("visit", env, _checkup=checkup.id)
+    assert fired_by_engine(plan, "visit", fact) == expected_by_direct(
+        plan, "visit", env, {"_checkup": checkup.id})
+
+
+def value_for_metric():
+    return st.one_of(st.integers(0, 12), st.floats(0, 1, allow_nan=False))
+
+
+# ------------------------------------------------------------ order independence
+
+
+def shuffled_same_day(data: dict, seed: int) -> dict:
+    """The same case with its events written in another order (dates unchanged)."""
+    events = list(data.get("events", []))
+    random.Random(seed).shuffle(events)
+    return {**data, "events": events}
+
+
+@given(seed=st.integers(0, 10**6), data=st.data())
+@SETTINGS
+def test_outcome_ignores_the_order_events_are_written_in(bundle, seed, data):
+    product, compiled, people = bundle
+    people_strategy = st.sampled_from(people) if people else None
+    case = data.draw(case_data(product, max_years=2, max_events=20, people=people_strategy,
+                               tie_days=4))
+    first = evaluate(compiled, case_from_data(case, product)).to_json()
+    second = evaluate(compiled, case_from_data(shuffled_same_day(case, seed), product)).to_json()
+    assert first == second
+
+
+@pytest.mark.parametrize("path", [p for f in PRODUCT_FILES for p in example_cases(f)],
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_example_cases_survive_serialisation_and_reordering(path):
+    product = load(path.parent.with_suffix(".yaml"))
+    compiled = compile_product(product)
+    data = load_file(path).data
+    case = case_from_data(data, product)
+    expected = evaluate(compiled, case).to_json()
+    assert evaluate(compiled, case_from_data(case.to_data(), product)).to_json() == expected
+    for seed in range(3):
+        reordered = case_from_data(shuffled_same_day(data, seed), product)
+        assert evaluate(compiled, reordered).to_json() == expected
+
+
+# ------------------------------------------------------------ caps and limits
+
+
+def number(product, value, constants) -> Decimal:
+    return Decimal(str(constants[value] if isinstance(value, str) else value))
+
+
+@given(data=st.data())
+@SETTINGS
+def test_no_cap_or_limit_is_ever_exceeded(bundle, data):
+    product, compiled, people = bundle
+    if not people:
+        return
+    case = data.draw(case_data(product, max_years=4, max_events=30,
+                               people=st.sampled_from(people)))
+    outcome = evaluate(compiled, case_from_data(case, product))
+    constants = compiled.periods[0].parameters
+    for programme in outcome.adherence:
+        assert 0 <= programme.bonus_percent <= programme.cap_percent
+    cover = product.coverage
+    biggest_tier = max([number(product, t.percent, constants) for t in cover.tiers.values()]
+                       or [Decimal(100)])
+    si_cap = sum(number(product, p.change.cap_percent, constants) for p in product.adherence
+                 if p.change.target == "sum_insured")
+    ceiling = number(product, cover.sum_insured, constants) * biggest_tier / 100 * (
+        1 + si_cap / 100)
+    assert outcome.coverage.sum_insured <= ceiling
+    start = dt.date.fromisoformat(case["policy"]["start"])
+    _claims_within_limits(product, outcome, constants, start)
+
+
+def _claims_within_limits(product, outcome, constants, start: dt.date) -> None:
+    benefits = {b.id: b for b in product.benefits}
+    yearly: dict[tuple, Decimal] = defaultdict(Decimal)
+    counts: dict[tuple, int] = defaultdict(int)
+    lifetime: dict[str, int] = defaultdict(int)
+    for claim in outcome.claims:
+        assert claim.payable >= 0
+        if claim.status == "declined":
+            assert claim.payable == 0
+        if claim.benefit is None:
+            continue
+        benefit = benefits[claim.benefit]
+        if claim.claimed is not None:
+            assert claim.payable <= claim.claimed
+        limits = benefit.limits
+        if limits.per_claim is not None:
+            assert claim.payable <= number(product, limits.per_claim, constants)
+        year = year_number(start, claim.date)
+        yearly[(claim.benefit, year)] += claim.payable
+        if claim.payable > 0:
+            counts[(claim.benefit, year)] += 1
+            lifetime[claim.benefit] += 1
+        if limits.per_year is not None:
+            assert yearly[(claim.benefit, year)] <= number(product, limits.per_year, constants)
+        frequency = benefit.frequency
+        if frequency.per_policy_year is not None:
+            assert counts[(claim.benefit, year)] <= number(
+                product, frequency.per_policy_year, constants)
+        if frequency.lifetime is not None:
+            assert lifetime[claim.benefit] <= number(product, frequency.lifetime, constants)
+        waiting = [r for r in claim.reasons if r.rule.startswith(("waiting.", "exclusion."))]
+        if waiting:
+            assert claim.payable == 0 and claim.status == "declined"
+
+
+@given(data=st.data())
+@SETTINGS
+def test_a_declined_applicant_has_no_cover_checkups_or_payable_claims(bundle, data):
+    product, compiled, _ = bundle
+    case = data.draw(case_data(product, max_years=2, max_events=10))
+    outcome = evaluate(compiled, case_from_data(case, product))
+    if outcome.decision != "decline":
+        return
+    assert not outcome.coverage.in_force and outcome.coverage.sum_insured == 0
+    assert outcome.checkups == [] and outcome.exclusions == []
+    assert all(c.payable == 0 for c in outcome.claims)
