@@ -88,6 +88,15 @@ def metric_domain(product: Product, name: str) -> Domain:
     metric = product.metrics[name]
     if metric.pdc is not None:
         return Domain(0.0, 1.0)
+    lowest = getattr(metric, "lowest", None)
+    if lowest is not None:  # the lowest of an event field, seeded by an input
+        event = product.events.get(lowest.event)
+        spec = event.fields.get(lowest.field) if event is not None else None
+        seed = product.inputs.get(lowest.initial)
+        bounds = [spec_domain(s) for s in (spec, seed) if s is not None]
+        if not bounds:
+            return ANY
+        return Domain(min(b.lo for b in bounds), max(b.hi for b in bounds))
     return Domain(0, INF, True)
 
 

@@ -69,6 +69,9 @@ def metadata(v: Versions) -> None:
                         ("languages", "languages")):
         v.flag("metadata", label, getattr(o, name), getattr(n, name), None, "metadata_changed",
                v.spot("old", o, name), v.spot("new", n, name))
+    if o.id != n.id:
+        v.add("metadata_changed", "metadata", MIXED, f"product id changed from {o.id} to {n.id}: "
+              "these may not be two versions of one product", old=o.id, new=n.id)
     if o.currency != n.currency:
         v.add("metadata_changed", "metadata", MIXED, f"currency changed from {o.currency} to "
               f"{n.currency}", old=o.currency, new=n.currency)
@@ -247,13 +250,13 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
         v.number(subject, key, Field("interval of metric {name}", "metric_changed",
                                      "metric_changed", None, "months"),
                  a.every_months, b.every_months, *spots)
-    for name in ("days_field", "programme"):
+    for name in ("days_field", "programme", "field", "initial"):
         if getattr(a, name, None) != getattr(b, name, None):
             v.add("metric_changed", subject, MIXED, f"metric {key} now reads {name} "
                   f"{getattr(b, name)} instead of {getattr(a, name)}", old_node=o, new_node=n)
 
 
-_KINDS = ("count", "pdc", "on_time", "consecutive_years")
+_KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest")
 
 
 # ------------------------------------------------------------ rules
@@ -416,6 +419,9 @@ def _effect(v: Versions, subject: str, label: str, o: Effect | None, n: Effect |
     v.number(subject, label, Field("loading {name}", "checkup_effect_changed",
                                    "checkup_effect_changed", -1, "percent", none=0),
              a.loading, b.loading, o, n)
+    v.number(subject, label, Field("premium rebate {name}", "checkup_effect_changed",
+                                   "checkup_effect_changed", 1, "percent", none=0),
+             a.premium_rebate_percent, b.premium_rebate_percent, o, n)
     v.flag(subject, f"check-up scheduled {label}", a.schedule, b.schedule, None,
            "checkup_effect_changed", o, n)
 
@@ -456,10 +462,17 @@ def adherence(v: Versions) -> None:
 
 def _programme(v: Versions, o: Any, n: Any) -> None:
     subject, name = f"adherence.{n.id}", label_of(n, n.id)
-    a, b = o.change, n.change
     v.condition(subject, f"the condition to earn {name}", o.when, n.when,
                 ("threshold_moved", FAVOURABLE, "policy years"), {},
                 v.spot("old", o, "when"), v.spot("new", n, "when"))
+    a, b = o.change, n.change
+    if a is None or b is None:
+        if a is not b:
+            v.add("adherence_bonus_raised" if a is None else "adherence_bonus_lowered", subject,
+                  FAVOURABLE if a is None else UNFAVOURABLE, f"{name} " + (
+                      "now also changes cover" if a is None else "no longer changes cover"),
+                  old_node=o, new_node=n)
+        return
     if a.target != b.target:
         v.add("adherence_changed", subject, MIXED, f"{name} now changes {b.target} instead of "
               f"{a.target}", old=a.target, new=b.target, old_node=a, new_node=b)
@@ -500,7 +513,9 @@ _PAYS = (("percent_of_sum_insured", "share of the sum insured paid for {name}", 
 _LIMITS = (("per_claim", "limit per claim of {name}", "money"),
            ("per_year", "yearly limit of {name}", "money"),
            ("per_year_days", "days paid per year for {name}", "days"),
-           ("lifetime", "lifetime limit of {name}", "money"))
+           ("lifetime", "lifetime limit of {name}", "money"),
+           ("per_year_percent_of_sum_insured", "yearly limit of {name} as a share of the sum "
+            "insured", "percent"))
 
 
 def _benefit(v: Versions, o: Any, n: Any) -> None:

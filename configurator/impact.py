@@ -39,6 +39,7 @@ from .batch import read_raw, to_case
 from .case import Case, case_from_document
 from .changes import FAVOURABLE, NEUTRAL, UNFAVOURABLE, Change, combine
 from .compile import compile_product
+from .diff_sections import PATCH_KINDS
 from .engine import evaluate
 from .errors import CaseError, ConfigError, Problem, ProductError, Span
 from .load import load_document
@@ -336,8 +337,8 @@ def _attribute(result: Impact, old: Product, new: Product, changes: list[Change]
                before: dict[int, dict], compiled: dict) -> None:
     groups: dict[tuple[str, ...], ImpactGroup] = {}
     for index, change in enumerate(changes):
-        if change.kind in ("wording_only", "wording_changed"):
-            continue
+        if change.kind in PATCH_KINDS:
+            continue  # no case can come out differently
         group = groups.setdefault(change.causes, ImpactGroup(change.causes, []))
         group.changes.append(index)
     hybrids = {}

@@ -317,7 +317,7 @@ LOADING_WORDS = {"en": re.compile(r"loading|extra premium", re.I),
 def discount_loading(ctx: Context) -> Iterator[tuple[PathKey, str]]:
     """A premium discount applies to the standard premium only, and its wording says so."""
     for programme in ctx.product.adherence:
-        if programme.change.target != "premium_discount":
+        if programme.change is None or programme.change.target != "premium_discount":
             continue
         for locale, value in text_variants(programme.text):
             missing = [what for what, pattern in (("the standard premium", STANDARD_PREMIUM),
@@ -477,6 +477,7 @@ def _amounts(benefit) -> Iterator[tuple[str, Any]]:
                         ("the limit per claim", limits.per_claim),
                         ("the yearly limit", limits.per_year),
                         ("the lifetime limit", limits.lifetime),
+                        ("the yearly limit", limits.per_year_percent_of_sum_insured),
                         ("the claims allowed per year", frequency.per_policy_year),
                         ("the claims allowed in a lifetime", frequency.lifetime)):
         if value is not None:

@@ -61,6 +61,8 @@ EXPECTED = {
               ("adherence_bonus_raised", F, "adherence.visit_bonus"),
               ("wording_only", N, "benefit.liver_cancer")],
     "favourable_minor": [("limit_raised", F, "benefit.visit_costs")],
+    "checkup_rebate": [("checkup_effect_changed", F, "checkup.yearly_visit")],
+    "yearly_share_limit": [("limit_lowered", U, "benefit.visit_costs")],
 }
 
 
@@ -289,3 +291,34 @@ def test_cli_diff_bad_input_exits_2(capsys):
 def test_cli_diff_help_has_an_example(capsys):
     assert main(["diff", "--help"]) == 0
     assert "Example:" in capsys.readouterr().out
+
+
+def with_nadir_programme(threshold: int) -> str:
+    """base.yaml plus a lowest-value metric and a programme that only removes a loading."""
+    text = (FIXTURES / "base.yaml").read_text()
+    text = text.replace("  smoker: {type: boolean, default: false}\n",
+                        "  smoker: {type: boolean, default: false}\n"
+                        "  alt_entry: {type: number, min: 0, max: 5000, default: 30}\n")
+    text = text.replace("  visits: {count: {event: visit}}\n",
+                        "  visits: {count: {event: visit}}\n"
+                        "  lowest_alt: {lowest: {event: visit, field: alt, initial: alt_entry},"
+                        " window: all}\n")
+    text = text.replace("    percent: smoker_loading\n",
+                        "    percent: smoker_loading\n    removed_by: alt_down\n")
+    return text.replace("benefits:\n", f"""  - id: alt_down
+    name: {{en: ALT down, zh-CN: 转氨酶下降}}
+    when: lowest_alt < {threshold}
+    text: {{en: Bring your ALT down and the smoker loading goes., zh-CN: 转氨酶下降后取消加费。}}
+benefits:
+""")
+
+
+def test_newer_model_features_are_compared():
+    old = loads(with_nadir_programme(40), "nadir.yaml")
+    new = loads(with_nadir_programme(35), "nadir2.yaml")
+    change, = diff(old, new).changes
+    assert (change.kind, change.effect, change.subject) == ("threshold_moved", U,
+                                                            "adherence.alt_down")
+    from configurator.lint import lint
+
+    assert [f.code for f in lint(new)] == ["OVERLAP"]  # base.yaml's older_loading, on purpose
