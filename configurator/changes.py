@@ -182,13 +182,10 @@ class Versions:
             kind = "parameter_dates_changed"
             text = f"{label}: {self._dates_text(old_h, new_h, old_ref, new_ref, spec)}"
         else:
-            day, a, b = moves[-1] if len(moves) > 1 and moves[0][0] == START else moves[0]
+            _, a, b = moves[0]
             kind = spec.up if _direction(a, b) > 0 else spec.down
-            verb = spec.verbs[0] if _direction(a, b) > 0 else spec.verbs[1]
-            text = (f"{label} {verb} from {self.show(self.old, old_ref, a, spec.unit)} to "
-                    f"{self.show(self.new, new_ref, b, spec.unit)}")
-            if len(moves) > 1 or day != START:
-                text += " " + self._when_text(moves, old_ref, new_ref, spec)
+            parts = [self._move(spec, old_ref, new_ref, move) for move in moves]
+            text = f"{label} {'; '.join(parts)}"
         self.add(kind, subject, combine(effects), text, self.causes(subject, old_ref, new_ref),
                  _history_data(old_h), _history_data(new_h), old_node, new_node)
 
@@ -200,9 +197,14 @@ class Versions:
                 parts.append(f"{shown} now applies from {_day(d2)} instead of {_day(d1)}")
         return "; ".join(parts)
 
-    def _when_text(self, moves: list, old_ref, new_ref, spec: Field) -> str:
-        days = [_day(d) for d, _, _ in moves]
-        return f"(from {', '.join(days)})" if days != ["the start"] else ""
+    def _move(self, spec: Field, old_ref: Any, new_ref: Any, move: tuple) -> str:
+        """`lengthened from 120 days to 150 days (from 2027-01-01)`."""
+        day, a, b = move
+        verb = spec.verbs[0] if _direction(a, b) > 0 else spec.verbs[1] if _direction(
+            a, b) < 0 else "changed"
+        when = "" if day == START else f" (from {day.isoformat()})"
+        return (f"{verb} from {self.show(self.old, old_ref, a, spec.unit)} to "
+                f"{self.show(self.new, new_ref, b, spec.unit)}{when}")
 
     def wording(self, subject: str, label: str, old_text: Any, new_text: Any,
                 old_node: Any = None, new_node: Any = None) -> None:
@@ -271,11 +273,15 @@ class Versions:
 
     def _move_text(self, name: str) -> str:
         old_h, new_h = self.history(self.old, name), self.history(self.new, name)
-        a, b = old_h[-1][1], new_h[-1][1]
         if [v for _, v in old_h] == [v for _, v in new_h]:
             return f"{name} {self._dates_text(old_h, new_h, name, name, Field('', '', '', 0))}"
-        return (f"{name} moved from {self.show(self.old, name, a, None)} to "
-                f"{self.show(self.new, name, b, None)}")
+        return (f"{name} moved from {self._history_text(self.old, name, old_h)} to "
+                f"{self._history_text(self.new, name, new_h)}")
+
+    def _history_text(self, product: Product, name: str, history: History) -> str:
+        """`90 days` or `90 days, 120 days from 2027-01-01`."""
+        return ", ".join(self.show(product, name, value, None) + (
+            "" if day == START else f" from {day.isoformat()}") for day, value in history)
 
     def _moved_parameters(self, old_text: str | None, new_text: str | None) -> list[str]:
         names: list[str] = []
