@@ -33,7 +33,7 @@ from .condition_range import Domain, domains, resolve
 from .errors import Span
 from .model import Product, text_in, text_variants
 from .params import parameter_periods, parameters_at
-from .wording import MONEY_UNITS, format_value
+from .wording import format_value
 
 FAVOURABLE, UNFAVOURABLE, NEUTRAL, MIXED = "favourable", "unfavourable", "neutral", "mixed"
 EFFECTS = (FAVOURABLE, UNFAVOURABLE, NEUTRAL, MIXED)
@@ -423,16 +423,6 @@ def _condition_kind(kind: str, direction: str) -> str:
         return {"widened": "eligibility_narrowed", "narrowed": "eligibility_widened"}.get(
             direction, "eligibility_changed")
     return kind
-
-
-def unit_of(product: Product, ref: Any, fallback: str | None) -> str | None:
-    if isinstance(ref, str) and ref in product.parameters:
-        return product.parameters[ref].unit or fallback
-    return fallback
-
-
-def is_money(unit: str | None) -> bool:
-    return unit in MONEY_UNITS or unit == "money"
 
 
 def label_of(item: Any, fallback: str) -> str:

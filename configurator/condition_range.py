@@ -49,7 +49,6 @@ from .model import InputSpec, Product
 
 INF = math.inf
 MAX_CELLS = 4096
-Truth = frozenset  # a subset of {True, False}
 BOTH: frozenset = frozenset({True, False})
 
 

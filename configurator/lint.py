@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from .check import texts
-from .condition import Node, parse, unparse
+from .condition import Node, parse
 from .condition_range import domains, jointly_possible, possible, resolve, restricting_names
 from .errors import Span
 from .model import LocalizedText, Product, text_variants
@@ -482,7 +482,3 @@ def _amounts(benefit) -> Iterator[tuple[str, Any]]:
                         ("the claims allowed in a lifetime", frequency.lifetime)):
         if value is not None:
             yield name, value
-
-
-def describe(node: Node) -> str:
-    return unparse(node)
