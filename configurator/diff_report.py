@@ -89,9 +89,10 @@ def print_impact(result: Diff, console: Console) -> None:
         console.print(f"[bold]{group.headline()}[/]")
         for reason in reasons:
             console.print(f"  because: {reason}")
-        for case in group.cases:
-            moved = "; ".join(d.text for d in case.differences)
-            console.print(f"  - {case.name} ({case.where}): {moved} [dim]{case.method}[/]")
+        for entry in group.cases:
+            moved = "; ".join(d.text for d in entry.differences)
+            console.print(f"  - {entry.case.name} ({entry.case.where}): {moved} "
+                          f"[dim]({entry.method})[/]")
     for error in impact.errors:
         console.print(f"[red]{error}[/]")
 

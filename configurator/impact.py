@@ -14,14 +14,15 @@ Method:
    rule, benefit, check-up... by id). For each group a hybrid product is
    built - the old version with only that edit from the new one applied (and,
    if it would not load alone, the names the new version adds) - and every
-   changed case is evaluated under it. The case is attributed to each group
-   whose hybrid alone already changes its Outcome.
-4. A case no single group reproduces (changes that only act together, or a
-   hybrid that cannot be built) is attributed through the trace instead: the
-   rules that fired under one version and not the other are mapped to the
-   rule, check-up, programme, benefit or exclusion they belong to, and to
-   the changes made to those. Anything left is reported as "changes acting
-   together".
+   changed case is evaluated under it. Each *difference* of the case (the
+   decision, an exclusion, one claim's payment...) is attributed to every
+   group whose hybrid alone makes exactly that difference.
+4. Differences no single group makes (changes that only act together, or a
+   hybrid that cannot be built) are attributed through the trace instead:
+   the rules that fired under one version and not the other are mapped to
+   the rule, check-up, programme, benefit or exclusion they belong to, and
+   to the groups whose changes touch those. Anything left is reported under
+   "changes acting together".
 
 Cases that do not load under one of the versions (a new required input, say)
 are reported as errors, never silently dropped.
@@ -242,6 +243,9 @@ def _claim_differences(old: dict, new: dict) -> list[Difference]:
 
 # ------------------------------------------------------------ attribution
 
+ALONE, TRACE, TOGETHER = ("re-evaluated with this change alone", "trace",
+                          "changes acting together")
+
 
 @dataclass
 class CaseImpact:
@@ -249,7 +253,6 @@ class CaseImpact:
     where: str
     differences: list[Difference]
     groups: list[int] = field(default_factory=list)
-    method: str = ""
 
     @property
     def effect(self) -> str:
@@ -257,28 +260,40 @@ class CaseImpact:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "where": self.where, "effect": self.effect,
-                "differences": [d.to_json() for d in self.differences],
-                "groups": self.groups, "method": self.method}
+                "differences": [d.to_json() for d in self.differences], "groups": self.groups}
+
+
+@dataclass
+class Attributed:
+    """The part of one case's differences a group accounts for, and how that was found."""
+
+    case: CaseImpact
+    differences: list[Difference]
+    method: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.case.name, "where": self.case.where, "method": self.method,
+                "differences": [d.text for d in self.differences]}
 
 
 @dataclass
 class ImpactGroup:
-    """Cases moved by one cause (or several acting together)."""
+    """Cases moved by one cause (or by several acting together)."""
 
     causes: tuple[str, ...]
     changes: list[int]  # indices into the diff's changes
-    cases: list[CaseImpact] = field(default_factory=list)
+    cases: list[Attributed] = field(default_factory=list)
 
     def headline(self) -> str:
         counts: dict[str, int] = {}
-        for case in self.cases:
-            for text in dict.fromkeys(d.headline for d in case.differences):
+        for entry in self.cases:
+            for text in dict.fromkeys(d.headline for d in entry.differences):
                 counts[text] = counts.get(text, 0) + 1
         return "; ".join(_count(n, text) for text, n in counts.items())
 
     def to_json(self) -> dict[str, Any]:
         return {"causes": list(self.causes), "changes": self.changes,
-                "headline": self.headline(), "cases": [c.name for c in self.cases]}
+                "headline": self.headline(), "cases": [c.to_json() for c in self.cases]}
 
 
 _SINGULAR = {"are": "is", "get": "gets", "lose": "loses", "gain": "gains", "pay": "pays",
@@ -312,7 +327,7 @@ def impact(old: Product, new: Product, changes: list[Change], cases: list[CaseSo
     """Evaluate every case under both versions and attribute each changed one."""
     result = Impact()
     compiled = {"old": compile_product(old), "new": compile_product(new)}
-    before: dict[int, dict] = {}
+    before: list[tuple[CaseSource, dict]] = []
     for source in cases:
         found = {}
         for side, product in (("old", old), ("new", new)):
@@ -327,70 +342,67 @@ def impact(old: Product, new: Product, changes: list[Change], cases: list[CaseSo
         moved = differences(found["old"], found["new"])
         if moved:
             result.changed.append(CaseImpact(source.name, source.where, moved))
-            before[len(result.changed) - 1] = {"source": source, "old": found["old"]}
+            before.append((source, found["old"]))
     if result.changed:
         _attribute(result, old, new, changes, before, compiled)
     return result
 
 
 def _attribute(result: Impact, old: Product, new: Product, changes: list[Change],
-               before: dict[int, dict], compiled: dict) -> None:
+               before: list[tuple[CaseSource, dict]], compiled: dict) -> None:
+    """Each difference of each changed case to the groups that make it (see the docstring)."""
     groups: dict[tuple[str, ...], ImpactGroup] = {}
     for index, change in enumerate(changes):
-        if change.kind in PATCH_KINDS:
-            continue  # no case can come out differently
-        group = groups.setdefault(change.causes, ImpactGroup(change.causes, []))
-        group.changes.append(index)
-    hybrids = {}
-    for causes in groups:
-        product = hybrid(old, new, causes)
-        hybrids[causes] = (product, compile_product(product)) if product is not None else None
+        if change.kind not in PATCH_KINDS:  # a patch moves no case
+            groups.setdefault(change.causes, ImpactGroup(change.causes, [])).changes.append(index)
     ordered = list(groups.values())
-    for position, case in enumerate(result.changed):
-        info = before[position]
-        for number, group in enumerate(ordered):
-            built = hybrids[group.causes]
-            if built is not None and _moves(*built, info["source"], info["old"]):
-                case.groups.append(number)
-        case.method = "re-evaluated with this change alone" if case.groups else ""
-        if not case.groups:
-            case.groups = _by_trace(info["source"], ordered, changes, compiled, old, new)
-            case.method = "trace" if case.groups else "changes acting together"
-    _collect(result, ordered)
+    built = [_build(old, new, group.causes) for group in ordered]
+    together = ImpactGroup(("together",), [])
+    for case, (source, old_facts) in zip(result.changed, before, strict=True):
+        remaining = list(case.differences)
+        for group, hybrid_product in zip(ordered, built, strict=True):
+            made = _made_by(hybrid_product, source, old_facts)
+            mine = [d for d in case.differences if d in made]
+            if mine:
+                group.cases.append(Attributed(case, mine, ALONE))
+                remaining = [d for d in remaining if d not in mine]
+        if remaining:
+            traced = _by_trace(source, ordered, changes, compiled, old, new)
+            for group in traced or [together]:
+                group.cases.append(Attributed(case, remaining, TRACE if traced else TOGETHER))
+    result.groups = [g for g in ordered if g.cases] + ([together] if together.cases else [])
+    for number, group in enumerate(result.groups):
+        for entry in group.cases:
+            if number not in entry.case.groups:
+                entry.case.groups.append(number)
 
 
-def _moves(product: Product, compiled: Any, source: CaseSource, old_facts: dict) -> bool:
+def _build(old: Product, new: Product, causes: tuple[str, ...]) -> tuple | None:
+    product = hybrid(old, new, causes)
+    return (product, compile_product(product)) if product is not None else None
+
+
+def _made_by(built: tuple | None, source: CaseSource, old_facts: dict) -> list[Difference]:
+    """The differences a hybrid alone makes to a case (none if it cannot run it)."""
+    if built is None:
+        return []
+    product, compiled = built
     try:
         outcome = evaluate(compiled, source.load(product))
     except ConfigError:
-        return False
-    return bool(differences(old_facts, facts(outcome)))
-
-
-def _collect(result: Impact, ordered: list[ImpactGroup]) -> None:
-    together = ImpactGroup(("together",), [])
-    for case in result.changed:
-        for number in case.groups:
-            ordered[number].cases.append(case)
-        if not case.groups:
-            together.cases.append(case)
-    kept = [g for g in ordered if g.cases] + ([together] if together.cases else [])
-    renumber = {id(g): i for i, g in enumerate(kept)}
-    for case in result.changed:
-        case.groups = [renumber[id(ordered[n])] for n in case.groups] or (
-            [renumber[id(together)]] if together.cases else [])
-    result.groups = kept
+        return []
+    return differences(old_facts, facts(outcome))
 
 
 def _by_trace(source: CaseSource, ordered: list[ImpactGroup], changes: list[Change],
-              compiled: dict, old: Product, new: Product) -> list[int]:
+              compiled: dict, old: Product, new: Product) -> list[ImpactGroup]:
+    """Groups whose changes touch a rule that fired under one version and not the other."""
     fired = {}
     for side, product in (("old", old), ("new", new)):
         outcome = evaluate(compiled[side], source.load(product))
         fired[side] = {owner(step.rule) for step in outcome.trace}
     moved = fired["old"] ^ fired["new"]
-    return [number for number, group in enumerate(ordered)
-            if any(changes[i].subject in moved for i in group.changes)]
+    return [group for group in ordered if any(changes[i].subject in moved for i in group.changes)]
 
 
 def owner(rule_id: str) -> str:

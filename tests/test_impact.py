@@ -48,7 +48,7 @@ def test_narrowed_eligibility_reports_exactly_the_cases_that_flip(base):
     group, = impact.groups
     assert group.causes == ("parameter.max_age",)
     assert group.headline() == "6 cases now declined"
-    assert {c.name for c in group.cases} == FLIPPED
+    assert {c.case.name for c in group.cases} == FLIPPED
     assert {c.method for c in group.cases} == {"re-evaluated with this change alone"}
 
 
@@ -56,9 +56,9 @@ def test_each_flip_is_grouped_under_the_change_that_caused_it(base):
     result = diff(base, load(HERE / "impact" / "two_changes.yaml"), [str(CASES)])
     groups = {group.causes: group for group in result.impact.groups}
     assert set(groups) == {("parameter.max_age",), ("parameter.cancer_waiting_days",)}
-    assert {c.name for c in groups[("parameter.max_age",)].cases} == FLIPPED
+    assert {c.case.name for c in groups[("parameter.max_age",)].cases} == FLIPPED
     waiting = groups[("parameter.cancer_waiting_days",)]
-    assert [c.name for c in waiting.cases] == ["age 40, liver cancer on day 101"]
+    assert [c.case.name for c in waiting.cases] == ["age 40, liver cancer on day 101"]
     assert waiting.headline() == "1 case is paid less"
     difference, = waiting.cases[0].differences
     assert difference.text == "claim diagnosis-1: paid 100000.00 -> declined 0"
@@ -127,3 +127,32 @@ def test_cli_impact(capsys):
 def test_cli_case_paths_need_impact(capsys):
     assert main(["diff", str(BASE), str(BASE), str(CASES)]) == 2
     assert "after --impact" in capsys.readouterr().err
+
+
+def test_changes_that_only_act_together_are_attributed_through_the_trace(base):
+    """Two exclusions both refuse an alcohol claim: removing either alone changes nothing."""
+    second = """  - id: not_disease
+    name: {en: Not a disease, zh-CN: 非疾病}
+    when: cause != 'disease'
+    applies_to: [liver_cancer]
+    text:
+      en: We pay only for illness caused by the disease itself.
+      zh-CN: 仅承保疾病本身导致的情形。
+"""
+    old = loads(BASE.read_text() + second, "two_exclusions.yaml")
+    both_gone = BASE.read_text().replace("exclusions:\n", "exclusions: []\n", 1)
+    both_gone = both_gone[:both_gone.index("  - id: alcohol\n")]
+    new = loads(both_gone, "no_exclusions.yaml")
+    claim = CASES.parent / "together" / "alcohol_claim.yaml"
+    result = diff(old, new, [str(claim)])
+    case, = result.impact.changed
+    by_group = {g.causes: [(e.method, [d.text for d in e.differences]) for e in g.cases]
+                for g in result.impact.groups}
+    paid = "claim diagnosis-1: declined 0 -> paid 50000.00"
+    assert by_group == {
+        ("exclusion.alcohol",): [("re-evaluated with this change alone",
+                                  ["exclusion alcohol no longer applies"]), ("trace", [paid])],
+        ("exclusion.not_disease",): [("re-evaluated with this change alone",
+                                      ["exclusion not_disease no longer applies"]),
+                                     ("trace", [paid])]}
+    assert case.groups == [0, 1]
