@@ -160,9 +160,12 @@ def compile_command(product: str) -> None:
               help="Batch: write one row per case to OUT.csv or OUT.jsonl.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Batch: worker processes.")
+@click.option("--batch-id", help="Batch with --record: the id to record (and resume) under; "
+                                 "default: the input file's name and content hash.")
 @db_option
 def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
-                     record: bool, output: str | None, workers: int) -> None:
+                     record: bool, output: str | None, workers: int,
+                     batch_id: str | None) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
     PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
@@ -182,10 +185,7 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
     if Path(case).suffix in (".csv", ".jsonl"):
-        if record:
-            raise BadInput("--record is not available for batch files yet; record single "
-                           "cases, or use configurator.audit.BatchRecorder from Python")
-        _batch(product, case, output, workers)
+        _batch(product, case, output, workers, record, batch_id)
         return
     loaded = product_from(product)
     compiled = compile_product(loaded)
@@ -279,7 +279,10 @@ def lint_command(products: tuple[str, ...], profile: str | None, output_format: 
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
-def _batch(product: str, cases: str, output: str | None, workers: int) -> None:
+def _batch(product: str, cases: str, output: str | None, workers: int, record: bool,
+           batch_id: str | None) -> None:
+    from contextlib import ExitStack
+
     from rich.progress import Progress
 
     from configurator.batch import count_rows, run_batch
@@ -288,17 +291,35 @@ def _batch(product: str, cases: str, output: str | None, workers: int) -> None:
         raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
     if not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")
+    loaded = product_from(product)
     total = count_rows(cases)
-    with Progress(transient=True, console=_stderr_console()) as progress:
-        task = progress.add_task("evaluating", total=total)
-        report = run_batch(product, cases, output, workers,
-                           on_progress=lambda _: progress.advance(task))
+    with ExitStack() as stack:
+        recorder = _batch_recorder(stack, loaded, cases, batch_id) if record else None
+        with Progress(transient=True, console=_stderr_console()) as progress:
+            task = progress.add_task("evaluating", total=total)
+            report = run_batch(loaded, cases, output, workers,
+                               on_progress=lambda _: progress.advance(task), recorder=recorder)
     for problem in report.problems:
         click.echo(str(problem).removeprefix("<input>: "), err=True)
     skipped = total - report.written
     click.echo(f"{report.written} cases evaluated, {skipped} rows skipped -> {output}", err=True)
+    if recorder is not None:
+        click.echo(f"batch {recorder.batch_id}: {recorder.recorded} rows recorded, "
+                   f"{recorder.skipped} already recorded", err=True)
     if report.problems:
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _batch_recorder(stack, product, cases: str, batch_id: str | None):
+    import hashlib
+
+    from configurator.audit import BatchRecorder
+
+    store = stack.enter_context(open_store())
+    if batch_id is None:
+        digest = hashlib.sha256(Path(cases).read_bytes()).hexdigest()[:12]
+        batch_id = f"{Path(cases).name}-{digest}"
+    return BatchRecorder(store, product, batch_id)
 
 
 def _stderr_console():

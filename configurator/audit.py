@@ -171,6 +171,19 @@ def _check_fingerprint(store: Store, secret: bytes, path: Path) -> None:
 # ------------------------------------------------------------ recording
 
 
+def evaluation_row(product: Product, secret: bytes, case: Case, outcome: Outcome,
+                   batch: tuple[str, int] | None = None) -> dict[str, Any]:
+    """The audit row for one decided case, before chaining (pure: batch workers build it)."""
+    text = canonical(outcome.to_json())
+    _refuse_personal(case, text)
+    return {"recorded_at": None, "product_id": product.id,
+            "product_version": product.version, "product_hash": product.hash,
+            "engine_version": ENGINE_VERSION, "case_hash": case_hash(case),
+            "case_key": case_key(secret, case), "decision": outcome.decision,
+            "outcome": text, "batch_id": batch[0] if batch else None,
+            "batch_row": batch[1] if batch else None}
+
+
 class Recorder:
     """Writes audit rows for one product version into one store."""
 
@@ -184,14 +197,7 @@ class Recorder:
     def evaluation_row(self, case: Case, outcome: Outcome,
                        batch: tuple[str, int] | None = None) -> dict[str, Any]:
         """The row for one decided case (hashes filled in when appended)."""
-        text = canonical(outcome.to_json())
-        _refuse_personal(case, text)
-        return {"recorded_at": None, "product_id": self.product.id,
-                "product_version": self.product.version, "product_hash": self.product.hash,
-                "engine_version": ENGINE_VERSION, "case_hash": case_hash(case),
-                "case_key": case_key(self.secret, case), "decision": outcome.decision,
-                "outcome": text, "batch_id": batch[0] if batch else None,
-                "batch_row": batch[1] if batch else None}
+        return evaluation_row(self.product, self.secret, case, outcome, batch)
 
     def append(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
         """Append rows in one transaction, stamped with the store's clock."""
@@ -313,7 +319,18 @@ class BatchRecorder:
             self.skipped += 1
             return
         batch = (self.batch_id, row_number)
-        self._pending.append(self._recorder.evaluation_row(case, outcome, batch))
+        self.add_row(self._recorder.evaluation_row(case, outcome, batch))
+
+    @property
+    def secret(self) -> bytes:
+        return self._recorder.secret
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        """Add a row built by `evaluation_row` (e.g. in a batch worker process)."""
+        if row["batch_row"] in self.done:
+            self.skipped += 1
+            return
+        self._pending.append(row)
         if len(self._pending) >= self.chunk:
             self.flush()
 

@@ -27,7 +27,7 @@ from .case import Case, case_from_document
 from .compile import CompiledProduct, compile_product
 from .engine import evaluate
 from .errors import CaseError, ConfigError, Problem, Span
-from .load import load
+from .load import load, loads
 from .model import Product
 from .outcome import Outcome, money_text
 from .source import Document
@@ -182,26 +182,43 @@ class _Writer:
 _WORKER: dict[str, Any] = {}
 
 
-def _start_worker(product_path: str) -> None:
-    product = load(product_path)
-    _WORKER["product"] = product
-    _WORKER["compiled"] = compile_product(product)
+@dataclass(frozen=True)
+class Audit:
+    """Where a batch's decisions are recorded: workers build rows, the caller appends them."""
+
+    batch_id: str
+    secret: bytes
 
 
-def _run_chunk(file: str, chunk: list[Raw]) -> list[tuple[int, dict | None, list[str]]]:
-    return [_run_one(file, raw, _WORKER["product"], _WORKER["compiled"]) for raw in chunk]
+Result = tuple[int, dict | None, list[str], dict | None]  # row, summary, problems, audit row
 
 
-def _run_one(file: str, raw: Raw, product: Product, compiled: CompiledProduct
-             ) -> tuple[int, dict | None, list[str]]:
+def _start_worker(product_text: str, file: str, audit: Audit | None) -> None:
+    product = loads(product_text, file)
+    _WORKER.update(product=product, compiled=compile_product(product), audit=audit)
+
+
+def _run_chunk(file: str, chunk: list[Raw]) -> list[Result]:
+    return [_run_one(file, raw, _WORKER["product"], _WORKER["compiled"], _WORKER["audit"])
+            for raw in chunk]
+
+
+def _run_one(file: str, raw: Raw, product: Product, compiled: CompiledProduct,
+             audit: Audit | None) -> Result:
     number = raw[0]
     case = to_case(file, raw, product)
     if isinstance(case, CaseError):
-        return number, None, [str(p) for p in case.problems]
+        return number, None, [str(p) for p in case.problems], None
     try:
-        return number, summary(number, evaluate(compiled, case), case.name), []
+        outcome = evaluate(compiled, case)
+        row = None
+        if audit is not None:
+            from .audit import evaluation_row
+
+            row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
+        return number, summary(number, outcome, case.name), [], row
     except ConfigError as exc:
-        return number, None, [str(p) for p in exc.problems]
+        return number, None, [str(p) for p in exc.problems], None
 
 
 def _chunks(rows: Iterator[Raw]) -> Iterator[list[Raw]]:
@@ -215,24 +232,41 @@ def _chunks(rows: Iterator[Raw]) -> Iterator[list[Raw]]:
         yield chunk
 
 
-def run_batch(product_path: str | Path, cases: str | Path, output: str | Path, workers: int = 1,
-              on_progress: Callable[[int], None] | None = None) -> BatchReport:
-    """Evaluate every row of `cases` and write one summary row each to `output`."""
-    product = load(product_path)
+def product_text(product: Product) -> str:
+    """The product as JSON text workers can load again (same content hash)."""
+    return json.dumps(product.source.data, ensure_ascii=False, default=str)
+
+
+def run_batch(product: Product | str | Path, cases: str | Path, output: str | Path,
+              workers: int = 1, on_progress: Callable[[int], None] | None = None,
+              recorder: Any = None) -> BatchReport:
+    """Evaluate every row of `cases` and write one summary row each to `output`.
+
+    `product` is a loaded product or a path. With a `recorder` (an
+    `audit.BatchRecorder`), every decision is also added to the audit trail,
+    in chunks; rerunning with the same batch id resumes.
+    """
+    if not isinstance(product, Product):
+        product = load(product)
+    audit = Audit(recorder.batch_id, recorder.secret) if recorder is not None else None
     target = Path(output)
     if target.suffix not in (".csv", ".jsonl"):
         raise CaseError([Problem(Span(str(target), 1, 1), "", "write results to .csv or .jsonl")])
     writer = _Writer(target)
     report = BatchReport()
     try:
-        for number, row, problems in _results(product, Path(product_path), Path(cases), workers):
+        for number, row, problems, audit_row in _results(product, Path(cases), workers, audit):
             if row is None:
                 report.problems += [Problem(None, "", p) for p in problems]
             else:
                 writer.write(row)
                 report.written += 1
+            if audit_row is not None:
+                recorder.add_row(audit_row)
             if on_progress:
                 on_progress(number)
+        if recorder is not None:
+            recorder.flush()
     except BaseException:
         writer.abandon()
         raise
@@ -240,17 +274,19 @@ def run_batch(product_path: str | Path, cases: str | Path, output: str | Path, w
     return report
 
 
-def _results(product: Product, product_path: Path, cases: Path, workers: int):
+def _results(product: Product, cases: Path, workers: int, audit: Audit | None
+             ) -> Iterator[Result]:
     file = str(cases)
     rows = read_raw(cases)
     if workers <= 1:
         compiled = compile_product(product)
         for raw in rows:
-            yield _run_one(file, raw, product, compiled)
+            yield _run_one(file, raw, product, compiled, audit)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(str(product_path),)) as pool:
+                             initargs=(product_text(product), product.source_file,
+                                       audit)) as pool:
         pending: deque = deque()
         for chunk in _chunks(rows):  # a bounded window keeps memory flat on big files
             pending.append(pool.submit(_run_chunk, file, chunk))

@@ -58,14 +58,18 @@ def load_document(doc: Document) -> Product:
     if problems:
         raise ProductError(problems)
     product._source = doc
-    product._hash = content_hash(product)
+    product._hash = content_hash(doc.data)
     return product
 
 
-def content_hash(product: Product) -> str:
-    """A short hash of the product's canonical content (formatting and comments excluded)."""
-    data = product.model_dump(mode="json", by_alias=True)
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_hash(data: Any) -> str:
+    """A short hash of a product's content as written (formatting and comments excluded).
+
+    It hashes the parsed YAML, not the model, so adding an optional field to
+    the product format never changes the hash of products already registered.
+    """
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 

@@ -111,7 +111,23 @@ def validation_gate(product: Product, path: Path | None) -> list[str]:
     return []
 
 
-PUBLISH_GATES: list[PublishGate] = [validation_gate]
+def suite_gate(product: Product, path: Path | None) -> list[str]:
+    """Every scenario suite beside the product file passes."""
+    from .suite import failures, suites_for
+
+    if path is None:
+        return []
+    compiled = compile_product(product)
+    found: list[str] = []
+    for suite in suites_for(path):
+        try:
+            found += failures(suite, compiled)
+        except ConfigError as exc:
+            found += [str(p) for p in exc.problems]
+    return found
+
+
+PUBLISH_GATES: list[PublishGate] = [validation_gate, suite_gate]
 
 
 def register_gate(gate: PublishGate) -> PublishGate:

@@ -244,3 +244,24 @@ class Coverage:
     def percent(self) -> float:
         items = self.items()
         return 100.0 if not items else 100.0 * (len(items) - len(self.missed())) / len(items)
+
+
+# ------------------------------------------------------------ running without pytest
+
+
+def suites_for(product_path: str | Path) -> list[Path]:
+    """The suites beside a product: products/<id>/*.suite.yaml for products/<id>.yaml."""
+    folder = Path(product_path).with_suffix("")
+    return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+
+
+def failures(path: str | Path, compiled: CompiledProduct) -> list[str]:
+    """Every failing case of one suite, one line each (for gates and scripts)."""
+    from .engine import evaluate
+
+    found = []
+    for scenario in load_suite(path, compiled.product):
+        outcome = evaluate(compiled, scenario.case).to_json()
+        for mismatch in check(outcome, scenario.expect):
+            found.append(f"{scenario.span}: {scenario.name}: {mismatch}")
+    return found

@@ -20,11 +20,15 @@ from .model import Metric, Product
 ONE_DAY = dt.timedelta(days=1)
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
     total = day.month - 1 + months
     year, month = day.year + total // 12, total % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return dt.date(year, month, min(day.day, last))
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -19,7 +19,7 @@ from configurator.demo import example_cases
 from configurator.engine import _Evaluation
 from configurator.plan import plan_for
 from configurator.source import load_file
-from configurator.timeline import year_number
+from configurator.timeline import add_months, year_number
 
 from .strategies import applicant, case_data, event
 
@@ -234,3 +234,75 @@ def test_a_declined_applicant_has_no_cover_checkups_or_payable_claims(bundle, da
     assert not outcome.coverage.in_force and outcome.coverage.sum_insured == 0
     assert outcome.checkups == [] and outcome.exclusions == []
     assert all(c.payable == 0 for c in outcome.claims)
+
+
+# ------------------------------------------------------------ adherence only helps
+
+
+def adherence_only_events(product) -> dict[str, str]:
+    """Event types that feed adherence metrics and nothing that could cut cover.
+
+    Maps event type -> metric kind. Check-up visits (their results can add
+    exclusions) and claim events (they use up limits) are left out.
+    """
+    used = " ".join(p.when for p in product.adherence)
+    visit_types = {c.event for c in product.checkups}
+    claim_types = {b.event for b in product.benefits}
+    found = {}
+    for name, metric in product.metrics.items():
+        spec = metric.count or metric.pdc or metric.on_time
+        if spec is None or name not in used:
+            continue
+        if spec.event in visit_types or spec.event in claim_types:
+            continue
+        found[spec.event] = metric.kind
+    return found
+
+
+def on_time_after_the_last(product, case, kind, extra, start, as_of):
+    """The extra event moved to exactly `every_months` after the last one of its type."""
+    metric = next(m for m in product.metrics.values() if m.on_time and m.on_time.event == kind)
+    constants = product.parameters
+    every = metric.on_time.every_months
+    every = int(constants[every].value if isinstance(every, str) else every)
+    dates = [dt.date.fromisoformat(e["date"]) for e in case["events"] if e["type"] == kind]
+    last = max(dates) if dates else add_months(start, -every)
+    day = add_months(last, every)
+    if day < start or day > as_of:
+        return None
+    return {**extra, "date": day.isoformat()}
+
+
+def cover_of(outcome) -> tuple:
+    cover = outcome.coverage
+    return cover.sum_insured, cover.limits, cover.premium_adjustment_percent
+
+
+@given(data=st.data())
+@SETTINGS
+def test_an_extra_adherence_event_never_lowers_cover(bundle, data):
+    product, compiled, people = bundle
+    kinds = adherence_only_events(product)
+    if not people or not kinds:
+        return
+    case = data.draw(case_data(product, max_years=3, max_events=15,
+                               people=st.sampled_from(people)))
+    before = evaluate(compiled, case_from_data(case, product))
+    start = dt.date.fromisoformat(case["policy"]["start"])
+    as_of = dt.date.fromisoformat(case["as_of"])
+    kind = data.draw(st.sampled_from(sorted(kinds)))
+    extra = data.draw(event(product, start, as_of, [kind]))
+    if kinds[kind] == "on_time":
+        extra = on_time_after_the_last(product, case, kind, extra, start, as_of)
+        if extra is None:
+            return
+    after = evaluate(compiled, case_from_data({**case, "events": [*case["events"], extra]},
+                                              product))
+    if before.decision != "accept":
+        assert after.decision == before.decision
+        return
+    si_before, limits_before, premium_before = cover_of(before)
+    si_after, limits_after, premium_after = cover_of(after)
+    assert si_after >= si_before
+    assert all(limits_after[k] >= v for k, v in limits_before.items())
+    assert premium_after <= premium_before

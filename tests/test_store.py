@@ -816,3 +816,35 @@ def test_every_store_command_has_help_with_an_example(capsys, command: list[str]
     assert code == 0 and len(out) > 200
     if command != ["audit"]:
         assert "Example:" in out and "--db" in out and "CONFIGURATOR_DB" in out
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_batch_record_writes_one_row_per_case_and_resumes(capsys, live: Store, tmp_path: Path,
+                                                          workers: str) -> None:
+    people = [{"name": f"Person {i}", "policy": {"number": f"P-{i}", "start": "2026-06-01",
+                                                 "holder": f"Holder {i}"},
+               "as_of": "2026-06-01",
+               "applicant": {"name": f"Secret Name {i}", "id_number": f"ID-{i:06d}",
+                             "age": 30 + i, "sex": "female", "hbv_status": "carrier",
+                             "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100, "afp": 3}}
+              for i in range(5)]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(p) + "\n" for p in people))
+    args = ["evaluate", "hepatitis_b@2026-06-01", cases, "-o", tmp_path / "out.jsonl",
+            "--record", "--workers", workers, "--db", live.path, "--batch-id", "june"]
+    code, _, err = run(capsys, *args)
+    assert code == 0, err
+    assert "batch june: 5 rows recorded, 0 already recorded" in err
+    rows = show(live)
+    assert [r["batch_row"] for r in rows] == [1, 2, 3, 4, 5]
+    assert {r["decision"] for r in rows} == {"accept"}
+    assert len({r["case_key"] for r in rows}) == 5
+    code, _, err = run(capsys, *args)
+    assert code == 0 and "batch june: 0 rows recorded, 5 already recorded" in err
+    assert len(show(live)) == 5
+    assert verify(live).ok
+    data = Path(live.path).read_bytes()
+    for person in people:
+        for secret in (person["applicant"]["name"], person["applicant"]["id_number"],
+                       person["policy"]["holder"]):
+            assert secret.encode() not in data

@@ -1,0 +1,117 @@
+"""Batch evaluation: CSV and JSON lines in, rows out, bad rows skipped with positions."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import cli
+from configurator import case_from_data, compile_product, evaluate, load
+from configurator.batch import nest, read_cases, run_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
+HEADER = ("name,policy.start,as_of,applicant.age,applicant.sex,applicant.hbv_status,"
+          "applicant.hbsag_positive_months,applicant.alt,applicant.hbv_dna,applicant.afp,"
+          "applicant.fatty_liver,events")
+VISIT = '"[{""date"": ""2026-08-01"", ""type"": ""monitoring_visit"", ""alt"": 30, ' \
+        '""hbv_dna"": 20, ""afp"": 3, ""cost"": 300}]"'
+ROWS = [
+    "ok carrier,2026-02-01,2026-02-01,40,male,carrier,24,30,100,3,,",
+    "too old,2026-02-01,2026-02-01,70,female,carrier,24,30,100,3,,",
+    "typo,2026-02-01,2026-02-01,40,mal,carrier,24,30,100,3,,",
+    f"fatty,2026-02-01,2026-09-01,40,male,carrier,24,30,100,3,yes,{VISIT}",
+]
+
+
+def write_csv(folder: Path, rows: list[str] = ROWS) -> Path:
+    path = folder / "cases.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+def test_dotted_headers_nest_and_events_are_json():
+    data = nest({"applicant.age": "40", "policy.start": "2026-01-01", "events": "[]",
+                 "applicant.sex": ""})
+    assert data == {"applicant": {"age": "40"}, "policy": {"start": "2026-01-01"}, "events": []}
+
+
+def test_csv_rows_become_typed_cases_or_positioned_errors(tmp_path):
+    product = load(PRODUCT)
+    rows = list(read_cases(write_csv(tmp_path), product))
+    assert [number for number, _ in rows] == [2, 3, 4, 5]
+    assert rows[0][1].applicant["age"] == 40 and rows[3][1].applicant["fatty_liver"] is True
+    error = str(rows[2][1])
+    assert error == (f"{tmp_path / 'cases.csv'}:4:5: applicant.sex: 'mal' is not one of the "
+                     "allowed values; did you mean 'male'?")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_batch_writes_one_row_per_good_case_in_input_order(tmp_path, workers):
+    out = tmp_path / "results.csv"
+    report = run_batch(PRODUCT, write_csv(tmp_path), out, workers=workers)
+    assert report.written == 3 and len(report.problems) == 1
+    rows = list(csv.DictReader(out.open()))
+    assert [r["row"] for r in rows] == ["2", "3", "5"]
+    assert [r["decision"] for r in rows] == ["accept", "decline", "accept"]
+    assert rows[1]["reasons"] == "eligibility.age_outside_range"
+    assert "fatty_liver_disease" in rows[2]["exclusions"].split(";")
+    assert rows[2]["payable_total"] == "300.00"
+
+
+def test_batch_rows_match_single_evaluations(tmp_path):
+    product = load(PRODUCT)
+    compiled = compile_product(product)
+    cases = tmp_path / "cases.jsonl"
+    lines = [{"name": f"age {age}", "policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
+              "applicant": {"age": age, "sex": "female", "hbv_status": "big_three_positive",
+                            "hbsag_positive_months": 60, "alt": 35, "hbv_dna": 50, "afp": 2}}
+             for age in (17, 18, 60, 61)]
+    cases.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = tmp_path / "results.jsonl"
+    run_batch(PRODUCT, cases, out, workers=2)
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    for line, result in zip(lines, results, strict=True):
+        single = evaluate(compiled, case_from_data(line, product))
+        assert result["decision"] == single.decision
+        assert result["loadings"] == [f"{x.rule}:{x.percent:g}" for x in single.loadings]
+
+
+def test_invalid_json_line_is_reported_and_skipped(tmp_path):
+    cases = tmp_path / "cases.jsonl"
+    good = {"policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
+            "applicant": {"age": 40, "sex": "male", "hbv_status": "carrier",
+                          "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100, "afp": 3}}
+    cases.write_text(json.dumps(good) + "\n{oops\n" + json.dumps(good) + "\n")
+    report = run_batch(PRODUCT, cases, tmp_path / "out.jsonl")
+    assert report.written == 2
+    assert str(report.problems[0]).endswith("cases.jsonl:2:2: invalid JSON: Expecting property "
+                                            "name enclosed in double quotes")
+
+
+def test_cli_batch_exits_two_after_writing_every_good_row(tmp_path, capsys):
+    out = tmp_path / "results.jsonl"
+    code = cli.main(["evaluate", str(PRODUCT), str(write_csv(tmp_path)), "-o", str(out),
+                     "--workers", "1"])
+    assert code == 2
+    assert len(out.read_text().splitlines()) == 3
+    err = capsys.readouterr().err
+    assert "cases.csv:4:5: applicant.sex:" in err
+    assert "3 cases evaluated, 1 rows skipped" in err
+
+
+def test_a_failed_run_leaves_no_output_file(tmp_path, monkeypatch):
+    import configurator.batch as batch
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(batch, "summary", boom)
+    out = tmp_path / "results.csv"
+    with pytest.raises(RuntimeError):
+        run_batch(PRODUCT, write_csv(tmp_path), out)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".results.csv*"))
