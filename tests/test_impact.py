@@ -34,7 +34,7 @@ def test_cases_are_read_from_suites_case_files_jsonl_and_csv(base):
     assert loaded["jsonl age 57"].applicant["age"] == 57
     assert loaded["age 61"].applicant["age"] == 61
     suite_case = next(s for s in found if s.name == "age 30")
-    assert suite_case.where.endswith("ages.suite.yaml:4:5")
+    assert suite_case.where.endswith("ages.cases.yaml:5:5")
 
 
 def test_narrowed_eligibility_reports_exactly_the_cases_that_flip(base):
@@ -113,7 +113,7 @@ def test_a_missing_case_path_is_bad_input():
 
 def test_cli_impact(capsys):
     new = str(HERE / "diff" / "eligibility_narrowed.yaml")
-    assert main(["diff", str(BASE), new, "--impact", str(CASES / "ages.suite.yaml"),
+    assert main(["diff", str(BASE), new, "--impact", str(CASES / "ages.cases.yaml"),
                  str(CASES / "batch.csv")]) == 0
     out = capsys.readouterr().out
     assert "Impact: 10 cases evaluated under both versions, 4 changed" in out
