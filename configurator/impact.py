@@ -148,8 +148,8 @@ class Difference:
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, tuple):
-        return list(value)
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
     return value
 
 

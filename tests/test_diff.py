@@ -93,6 +93,11 @@ def test_every_reason_is_one_line_ending_in_its_effect(base, name):
         assert change.reason.endswith(f": {change.effect}")
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_report_is_json(base, name):
+    json.dumps(run(base, name).to_json())
+
+
 def test_reordering_is_no_change_at_all(base):
     result = run(base, "reorder")
     assert result.changes == [] and result.redline == []

@@ -62,6 +62,9 @@ def test_each_flip_is_grouped_under_the_change_that_caused_it(base):
     assert waiting.headline() == "1 case is paid less"
     difference, = waiting.cases[0].differences
     assert difference.text == "claim diagnosis-1: paid 100000.00 -> declined 0"
+    data = json.loads(json.dumps(result.to_json()))  # Decimal amounts become strings
+    claim = next(c for c in data["impact"]["cases"] if c["name"].startswith("age 40"))
+    assert claim["differences"][0]["new"] == ["declined", "0"]
     reasons = [result.changes[i].reason for i in waiting.changes]
     assert reasons == ["waiting period for Liver cancer lengthened from 90 days to 120 days: "
                        "unfavourable"]
