@@ -235,7 +235,7 @@ class Versions:
         if old_text is None and new_text is None:
             return
         kind, widened_effect, governs = meaning
-        directions, details = [], []
+        directions = []
         for day in self.dates:
             old_c = self._resolved(old_text, self.at[("old", day)])
             new_c = self._resolved(new_text, self.at[("new", day)])
@@ -243,12 +243,11 @@ class Versions:
                 continue
             doms = self._domains(scope, day)
             directions.append(compare_conditions(old_c, new_c, doms))
-            details.append(day)
         if not directions:
             return
         direction = _merge_directions(directions)
         effect = _condition_effect(direction, widened_effect)
-        moved = self._moved_parameters(old_text, new_text)
+        moved = self.moved_parameters(old_text, new_text)
         same_text = old_text is not None and new_text is not None and \
             " ".join(old_text.split()) == " ".join(new_text.split())
         if kind == "threshold_moved" and not (same_text or _only_numbers(old_text, new_text)):
@@ -266,12 +265,12 @@ class Versions:
                 "same": "rewritten with the same meaning"}[direction]
         text = f"{label} {says}"
         if same_text and moved:
-            text += " (" + "; ".join(self._move_text(n) for n in moved) + ")"
+            text += " (" + "; ".join(self.move_text(n) for n in moved) + ")"
         else:
             text += f" (`{_clean(old_text)}` -> `{_clean(new_text)}`)"
         return text
 
-    def _move_text(self, name: str) -> str:
+    def move_text(self, name: str) -> str:
         old_h, new_h = self.history(self.old, name), self.history(self.new, name)
         if [v for _, v in old_h] == [v for _, v in new_h]:
             return f"{name} {self._dates_text(old_h, new_h, name, name, Field('', '', '', 0))}"
@@ -283,7 +282,7 @@ class Versions:
         return ", ".join(self.show(product, name, value, None) + (
             "" if day == START else f" from {day.isoformat()}") for day, value in history)
 
-    def _moved_parameters(self, old_text: str | None, new_text: str | None) -> list[str]:
+    def moved_parameters(self, old_text: str | None, new_text: str | None) -> list[str]:
         names: list[str] = []
         for text in (old_text, new_text):
             for name in _names(text):

@@ -202,9 +202,9 @@ def derived(v: Versions) -> None:
         if not differs:
             continue
         same = " ".join(old[key].expr.split()) == " ".join(new[key].expr.split())
-        moved = v._moved_parameters(old[key].expr, new[key].expr)
+        moved = v.moved_parameters(old[key].expr, new[key].expr)
         causes = tuple(f"parameter.{n}" for n in moved) if same else (f"derived.{key}",)
-        how = "; ".join(v._move_text(n) for n in moved) if same else (
+        how = "; ".join(v.move_text(n) for n in moved) if same else (
             f"`{old[key].expr}` -> `{new[key].expr}`")
         v.add("derived_changed", f"derived.{key}", MIXED, f"derived value {key} changed ({how}); "
               "every rule that reads it moves", causes, old[key].expr, new[key].expr,
@@ -290,7 +290,7 @@ def parameters(v: Versions) -> None:
             continue
         if v.history(v.old, name) == v.history(v.new, name):
             continue
-        how = v._move_text(name)
+        how = v.move_text(name)
         if not in_rules:
             v.add("wording_only" if in_wording else "parameter_changed", f"parameter.{name}",
                   NEUTRAL, f"parameter {how}" + (", used only in wording" if in_wording
