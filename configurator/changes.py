@@ -271,6 +271,7 @@ class Versions:
         return text
 
     def move_text(self, name: str) -> str:
+        """How a parameter moved: `max_age moved from 60 years to 55 years`."""
         old_h, new_h = self.history(self.old, name), self.history(self.new, name)
         if [v for _, v in old_h] == [v for _, v in new_h]:
             return f"{name} {self._dates_text(old_h, new_h, name, name, Field('', '', '', 0))}"
@@ -283,6 +284,7 @@ class Versions:
             "" if day == START else f" from {day.isoformat()}") for day, value in history)
 
     def moved_parameters(self, old_text: str | None, new_text: str | None) -> list[str]:
+        """Parameters an expression reads whose values (or dates) differ between versions."""
         names: list[str] = []
         for text in (old_text, new_text):
             for name in _names(text):
