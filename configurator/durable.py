@@ -16,6 +16,7 @@ import ctypes
 import ctypes.util
 import itertools
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -34,9 +35,23 @@ _SIDS = itertools.count(1)
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# durable-rules' JSON reader cannot read a number in exponent form without a
+# decimal point (`1e-7`, `1e+16`, as orjson writes them): the assert fails and a
+# later call segfaults. Such numbers get one (`1.0e-7`); strings are skipped.
+_BARE_EXPONENT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
+
+
 def _encode_facts(facts: list[dict[str, Any]]) -> str:
     """Facts as JSON text; orjson is ~6x faster than json here, and this is the hot path."""
-    return orjson.dumps(facts).decode()
+    text = orjson.dumps(facts)
+    if b"e-" in text or b"e+" in text:  # orjson always signs an exponent
+        text = _BARE_EXPONENT.sub(_point, text)
+    return text.decode()
+
+
+def _point(match: re.Match) -> bytes:
+    return match[0] if match[1] is None else match[1] + b".0" + match[2]
+
 
 OnAction = Callable[[str, str], None]
 

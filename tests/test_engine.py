@@ -7,9 +7,14 @@ Each expected value below was worked out from the product's parameters
   adherent policy year, capped at +50%, frozen (not reset) in a missed year;
 - entry ages 18..60 inclusive; ALT limit 50 U/L (men) / 40 U/L (women);
   an HBV DNA report is due 30 days after the start when ALT > 1.3x the limit;
-- monitoring every 6 calendar months from the start, window +-30 days, missed
-  the day after the window closes; specialist review due 30 days after a flare
-  (ALT > 2x the limit) or a cancer sign (AFP > 20 or a nodule >= 10 mm);
+- monitoring every 6 calendar months from the start, window +-30 days, then
+  60 grace days, missed the day after the grace days end; specialist review
+  due 30 days after a flare (ALT > 2x the limit), a cancer sign (AFP > 20 or a
+  nodule >= 10 mm) or an HBV DNA rise to >= 10x its lowest level (and >= 200);
+  a case-manager call due 14 days after any of those signs;
+- a liver stiffness scan every 12 calendar months from the start, window +-30
+  days, no grace: a missed scan changes nothing, so it shows only in the
+  check-up list;
 - liver cancer waiting period 180 days: cover starts on day 1, so day 180 is
   the last day inside it; disease waiting period 90 days;
 - check-up costs: 100% up to 500 a visit, 1,000 and 2 paid visits a policy year.
@@ -107,9 +112,11 @@ def test_clean_carrier_is_accepted_on_standard_terms(compiled):
     assert exclusions(out) == GENERAL
     assert cover(out) == ("200000.00", "full", 0, True, 0)
     # first check-up: 6 calendar months after 2026-03-01, window +-30 days
-    assert checkups(out) == [("monitoring", "2026-09-01", "due", None)]
+    assert checkups(out) == [("monitoring", "2026-09-01", "due", None),
+                             ("liver_stiffness", "2027-03-01", "due", None)]
     assert out["checkups"][0]["window"] == ["2026-08-02", "2026-10-01"]
-    assert out["checkups"][0]["deadline"] == "2026-10-01"
+    # 60 grace days after the window: 2026-10-01 + 60 days
+    assert out["checkups"][0]["deadline"] == "2026-11-30"
 
 
 @pytest.mark.parametrize("name", ["age_18_accepted", "age_60_accepted"])
@@ -119,7 +126,8 @@ def test_entry_age_limits_are_inclusive(compiled, name):
     assert rules(out) == [] and out["loadings"] == []
     assert exclusions(out) == GENERAL
     assert cover(out) == ("200000.00", "full", 0, True, 0)
-    assert checkups(out) == [("monitoring", "2026-07-01", "due", None)]
+    assert checkups(out) == [("monitoring", "2026-07-01", "due", None),
+                             ("liver_stiffness", "2027-01-01", "due", None)]
 
 
 @pytest.mark.parametrize("name, age", [("age_17_declined", 17), ("age_61_declined", 61)])
@@ -139,7 +147,8 @@ def test_big_three_positive_is_loaded_30_percent(compiled):
     assert out["loadings"] == [{"rule": "eligibility.big_three_positive_loading", "percent": 30}]
     assert exclusions(out) == GENERAL
     assert cover(out) == ("200000.00", "full", 30, True, 0)
-    assert checkups(out) == [("monitoring", "2026-08-01", "due", None)]
+    assert checkups(out) == [("monitoring", "2026-08-01", "due", None),
+                             ("liver_stiffness", "2027-02-01", "due", None)]
 
 
 def test_controlled_chronic_hepatitis_is_loaded_40_percent(compiled):
@@ -203,9 +212,12 @@ def test_claim_caused_by_fatty_liver_is_refused(compiled):
                                 ("done.monitoring", "2026-06-25"),
                                 ("done.monitoring", "2026-12-28"),
                                 ("adherence.treatment_adherence", "2027-01-01")]
+    # no scan in the window 2026-12-02..2027-01-31: missed, and cover is unchanged
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-25"),
                              ("monitoring", "2027-01-01", "done", "2026-12-28"),
-                             ("monitoring", "2027-07-01", "due", None)]
+                             ("monitoring", "2027-07-01", "due", None),
+                             ("liver_stiffness", "2027-01-01", "missed", None),
+                             ("liver_stiffness", "2028-01-01", "due", None)]
     assert claims(out)[:2] == [("monitoring_visit-1", "checkup_costs", "paid", "430.00"),
                                ("monitoring_visit-2", "checkup_costs", "paid", "450.00")]
     assert exclusions(out)[-1] == ("fatty_liver_disease", "eligibility.fatty_liver_exclusion")
@@ -231,7 +243,8 @@ def test_claim_caused_by_alcohol_is_refused(compiled):
     assert [r["rule"] for r in refused["reasons"]] == ["exclusion.alcohol_or_drugs"]
     # ALT 96 at the visit is under 2x50: no flare review
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-20"),
-                             ("monitoring", "2027-01-01", "due", None)]
+                             ("monitoring", "2027-01-01", "due", None),
+                             ("liver_stiffness", "2027-01-01", "due", None)]
     assert rules(out) == ["done.monitoring"]
 
 
@@ -243,7 +256,8 @@ def test_raised_alt_report_sent_on_time(compiled):
     assert out["decision"] == "accept"
     # ALT 58 / 40 = 1.45x > 1.3x: report due 30 days after 2026-04-01
     assert checkups(out) == [("viral_load_report", "2026-05-01", "done", "2026-04-20"),
-                             ("monitoring", "2026-10-01", "due", None)]
+                             ("monitoring", "2026-10-01", "due", None),
+                             ("liver_stiffness", "2027-04-01", "due", None)]
     report = out["checkups"][0]
     assert report["reason"] == "triggered by trigger.viral_load_report on 2026-04-01"
     assert report["deadline"] == "2026-05-01"
@@ -260,7 +274,8 @@ def test_raised_alt_report_missed_refers(compiled):
     out = run(compiled, "alt_raised_dna_report_missed_referred")
     assert out["decision"] == "refer"
     assert checkups(out) == [("viral_load_report", "2026-05-01", "missed", None),
-                             ("monitoring", "2026-10-01", "due", None)]
+                             ("monitoring", "2026-10-01", "due", None),
+                             ("liver_stiffness", "2027-04-01", "due", None)]
     # no grace days: due 2026-05-01, missed the next day
     assert dated_rules(out) == [("trigger.viral_load_report", "2026-04-01"),
                                 ("missed.viral_load_report", "2026-05-02")]
@@ -282,23 +297,30 @@ def test_missed_checkup_cuts_cover_to_the_reduced_tier(compiled):
     out = run(compiled, "missed_checkup_reduced_cover")
     assert out["decision"] == "accept"
     assert checkups(out) == [("monitoring", "2026-07-01", "missed", None),
-                             ("monitoring", "2027-01-01", "due", None)]
-    # window closes 2026-07-31: missed on 2026-08-01
-    assert dated_rules(out) == [("missed.monitoring", "2026-08-01")]
+                             ("monitoring", "2027-01-01", "due", None),
+                             ("liver_stiffness", "2027-01-01", "due", None)]
+    # window closes 2026-07-31, 60 grace days end 2026-09-29: missed on 2026-09-30
+    assert dated_rules(out) == [("missed.monitoring", "2026-09-30")]
     assert cover(out) == ("100000.00", "reduced", 0, True, 0)
     assert claims(out) == [("liver_cancer_diagnosis-1", "liver_cancer", "paid", "100000.00")]
 
 
 def test_next_visit_restores_full_cover(compiled):
     out = run(compiled, "missed_checkup_restored_by_next_visit")
-    assert dated_rules(out) == [("missed.monitoring", "2026-08-01"),
+    assert dated_rules(out) == [("missed.monitoring", "2026-09-30"),
                                 ("done.monitoring", "2026-12-18"),
-                                ("trigger.cancer_screen_review", "2026-12-18")]
+                                ("trigger.cancer_screen_review", "2026-12-18"),
+                                ("trigger.case_management", "2026-12-18")]
+    # the case-manager call was due 14 days after the visit (2027-01-01) and
+    # never happened; the scan due 2027-01-01 is still inside its window
     assert checkups(out) == [
         ("monitoring", "2026-07-01", "missed", None),
         ("monitoring", "2027-01-01", "done", "2026-12-18"),
         ("monitoring", "2027-07-01", "due", None),
-        ("cancer_screen_review", "2027-01-17", "done", "2027-01-08")]
+        ("liver_stiffness", "2027-01-01", "overdue", None),
+        ("liver_stiffness", "2028-01-01", "due", None),
+        ("cancer_screen_review", "2027-01-17", "done", "2027-01-08"),
+        ("case_management", "2027-01-01", "missed", None)]
     assert claims(out) == [("monitoring_visit-1", "checkup_costs", "paid", "480.00"),
                            ("liver_cancer_diagnosis-1", "liver_cancer", "paid", "200000.00")]
     # one check-up in year 1 is not enough for the bonus
@@ -306,12 +328,16 @@ def test_next_visit_restores_full_cover(compiled):
     assert cover(out) == ("200000.00", "full", 0, True, 0)
 
 
-def test_late_checkup_outside_every_window_does_not_restore_cover(compiled):
-    """Only a six-monthly check-up inside its window restores cover, as the wording says."""
-    out = with_events(compiled, "missed_checkup_reduced_cover", "2026-11-30",
-                      [visit("2026-09-10")])
-    assert out["coverage"]["tier"] == "reduced"
-    assert "within its window" in compiled.product.coverage.tiers["reduced"].text.en
+# first check-up due 2026-07-01: window to 2026-07-31, grace days to 2026-09-29
+@pytest.mark.parametrize("day, status, tier", [("2026-09-29", "done", "full"),
+                                               ("2026-09-30", "missed", "reduced"),
+                                               ("2026-10-15", "missed", "reduced")])
+def test_a_late_checkup_counts_only_within_the_grace_days(compiled, day, status, tier):
+    """A visit after the grace days completes nothing and does not restore cover."""
+    out = with_events(compiled, "missed_checkup_reduced_cover", "2026-11-30", [visit(day)])
+    assert checkups(out)[0][:3] == ("monitoring", "2026-07-01", status)
+    assert out["coverage"]["tier"] == tier
+    assert "in time" in compiled.product.coverage.tiers["reduced"].text.en
 
 
 def test_flare_at_an_extra_checkup_calls_for_a_review(compiled):
@@ -331,22 +357,27 @@ def visit(day: str, cost: int = 400) -> dict:
             "cost": cost}
 
 
-# clean carrier: start 2026-03-01, first check-up due 2026-09-01, window 08-02..10-01
+# clean carrier: start 2026-03-01, first check-up due 2026-09-01, window 08-02..10-01,
+# grace days 10-02..11-30
 @pytest.mark.parametrize("day, status", [("2026-08-01", "missed"), ("2026-08-02", "done"),
-                                         ("2026-10-01", "done"), ("2026-10-02", "missed")])
+                                         ("2026-10-01", "done"), ("2026-10-02", "done"),
+                                         ("2026-11-30", "done"), ("2026-12-01", "missed")])
 def test_checkup_window_edges(compiled, day, status):
-    out = with_events(compiled, "clean_carrier_accepted", "2026-10-15", [visit(day)])
+    out = with_events(compiled, "clean_carrier_accepted", "2026-12-15", [visit(day)])
     first = checkups(out)[0]
     assert first[:3] == ("monitoring", "2026-09-01", status)
     if status == "done":
         assert first[3] == day and out["coverage"]["tier"] == "full"
+    else:
+        assert out["coverage"]["tier"] == "reduced"
     # the visit is reimbursed whether or not it was on time
     assert claims(out) == [("monitoring_visit-1", "checkup_costs", "paid", "400.00")]
 
 
 @pytest.mark.parametrize("as_of, status, tier", [
     ("2026-08-31", "due", "full"), ("2026-09-02", "overdue", "full"),
-    ("2026-10-01", "overdue", "full"), ("2026-10-02", "missed", "reduced")])
+    ("2026-10-01", "overdue", "full"), ("2026-10-02", "overdue", "full"),
+    ("2026-11-30", "overdue", "full"), ("2026-12-01", "missed", "reduced")])
 def test_checkup_status_as_time_passes(compiled, as_of, status, tier):
     out = with_events(compiled, "clean_carrier_accepted", as_of, [])
     assert checkups(out)[0] == ("monitoring", "2026-09-01", status, None)
@@ -391,10 +422,14 @@ def test_waiting_period_last_day_is_day_180(compiled):
     assert refused["date"] == "2026-06-29"
     assert [r["rule"] for r in refused["reasons"]] == ["waiting.liver_cancer"]
     assert "day 180 " in refused["reasons"][0]["text"]
-    # AFP 160 and a 28 mm nodule call for a specialist review within 30 days
+    # AFP 160 and a 28 mm nodule call for a specialist review within 30 days and
+    # a case-manager call within 14 (due 2026-06-24, missed on 2026-06-25)
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-10"),
-                             ("cancer_screen_review", "2026-07-10", "done", "2026-06-20")]
-    assert rules(out) == ["done.monitoring", "trigger.cancer_screen_review"]
+                             ("liver_stiffness", "2027-01-01", "due", None),
+                             ("cancer_screen_review", "2026-07-10", "done", "2026-06-20"),
+                             ("case_management", "2026-06-24", "missed", None)]
+    assert rules(out) == ["done.monitoring", "trigger.cancer_screen_review",
+                          "trigger.case_management"]
 
 
 def test_waiting_period_is_over_on_day_181(compiled):
@@ -423,8 +458,12 @@ def test_bonus_reaches_its_cap_and_stops(compiled):
                      ("done.monitoring", visits[2 * year + 1]),
                      ("adherence.treatment_adherence", f"{2027 + year}-01-01")]
     assert dated_rules(out) == expected
-    assert [c[2] for c in checkups(out)] == ["done"] * 12 + ["due"]
-    assert checkups(out)[-1] == ("monitoring", "2032-07-01", "due", None)
+    assert [c[2] for c in checkups(out)] == ["done"] * 12 + ["due"] + ["missed"] * 6 + ["due"]
+    assert checkups(out)[12] == ("monitoring", "2032-07-01", "due", None)
+    # no scans: every yearly scan from 2027-01-01 to 2032-01-01 is missed, cover unchanged
+    assert checkups(out)[13:] == [("liver_stiffness", f"{y}-01-01", "missed", None)
+                                  for y in range(2027, 2033)] + [
+        ("liver_stiffness", "2033-01-01", "due", None)]
     assert claims(out) == [(f"monitoring_visit-{n}", "checkup_costs", "paid", "400.00")
                            for n in range(1, 13)]
 
@@ -451,8 +490,18 @@ def test_non_adherent_year_freezes_the_bonus(compiled):
     assert [r["date"] for r in adherent] == ["2027-01-01", "2029-01-01"]
     # refills cover 364 of 365 days in 2026 and 364 of 366 days in 2028
     assert [r["values"]["antiviral_pdc"] for r in adherent] == [0.9973, 0.9945]
-    assert [c[3] for c in checkups(out)] == ["2026-06-24", "2026-12-22", "2027-06-28",
-                                             "2027-12-27", "2028-06-26", "2028-12-20", None]
+    assert [c[3] for c in checkups(out) if c[0] == "monitoring"] == [
+        "2026-06-24", "2026-12-22", "2027-06-28", "2027-12-27", "2028-06-26", "2028-12-20",
+        None]
+    # HBV DNA 5,400 on 2027-06-28 is over 10x its lowest level (20, and over 200):
+    # a specialist review (30 days) and a case-manager call (14 days), both missed
+    assert [(r["rule"], r["values"]) for r in out["reasons"]
+            if r["rule"] == "trigger.viral_rise_review"] == [
+        ("trigger.viral_rise_review", {"hbv_dna": 5400, "dna_rise_factor": 10, "dna_nadir": 20,
+                                       "dna_detection_limit": 20})]
+    assert ("trigger.case_management", "2027-06-28") in dated_rules(out)
+    assert checkups(out)[-2:] == [("viral_rise_review", "2027-07-28", "missed", None),
+                                  ("case_management", "2027-07-12", "missed", None)]
     assert [c[3] for c in claims(out)] == ["410.00", "410.00", "430.00", "430.00",
                                            "420.00", "420.00"]
 
@@ -474,7 +523,9 @@ def test_hbsag_loss_gives_the_premium_discount_from_renewal(compiled):
     assert cover(out) == ("220000.00", "full", -10, True, 10)
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-22"),
                              ("monitoring", "2027-01-01", "done", "2026-12-15"),
-                             ("monitoring", "2027-07-01", "due", None)]
+                             ("monitoring", "2027-07-01", "due", None),
+                             ("liver_stiffness", "2027-01-01", "missed", None),
+                             ("liver_stiffness", "2028-01-01", "due", None)]
 
 
 def test_no_discount_before_the_renewal(compiled):
@@ -497,13 +548,18 @@ def test_checkup_costs_hit_the_per_visit_and_yearly_limits(compiled):
     assert [c.get("claimed") for c in out["claims"]] == ["650.00", "540.00", "430.00", "380.00"]
     refused = claim(out, "monitoring_visit-3")
     assert "limit 2" in refused["reasons"][-1]["text"]
-    # ALT 130 > 2x50 at the June visit: specialist review due 30 days later
+    # ALT 130 > 2x50 at the June visit: specialist review due 30 days later, a
+    # case-manager call 14 days later (2026-07-02; never made)
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-18"),
                              ("monitoring", "2027-01-01", "done", "2026-12-20"),
                              ("monitoring", "2027-07-01", "done", "2027-06-25"),
-                             ("flare_review", "2026-07-18", "done", "2026-07-02")]
+                             ("liver_stiffness", "2027-01-01", "missed", None),
+                             ("liver_stiffness", "2028-01-01", "due", None),
+                             ("flare_review", "2026-07-18", "done", "2026-07-02"),
+                             ("case_management", "2026-07-02", "missed", None)]
     assert dated_rules(out) == [("done.monitoring", "2026-06-18"),
                                 ("trigger.flare_review", "2026-06-18"),
+                                ("trigger.case_management", "2026-06-18"),
                                 ("done.monitoring", "2026-12-20"),
                                 ("adherence.treatment_adherence", "2027-01-01"),
                                 ("done.monitoring", "2027-06-25")]
@@ -533,7 +589,9 @@ def test_leap_day_start_renews_on_28_february(compiled):
     assert cover(out) == ("220000.00", "full", 0, True, 10)
     assert checkups(out) == [("monitoring", "2028-08-29", "done", "2028-08-20"),
                              ("monitoring", "2029-02-28", "done", "2029-02-10"),
-                             ("monitoring", "2029-08-29", "due", None)]
+                             ("monitoring", "2029-08-29", "due", None),
+                             ("liver_stiffness", "2029-02-28", "overdue", None),
+                             ("liver_stiffness", "2030-02-28", "due", None)]
     assert claims(out) == [("monitoring_visit-1", "checkup_costs", "paid", "450.00"),
                            ("monitoring_visit-2", "checkup_costs", "paid", "450.00"),
                            ("monitoring_visit-3", "checkup_costs", "paid", "300.00")]
@@ -570,10 +628,15 @@ def test_adherent_two_years_then_liver_cancer(compiled):
         ("monitoring_visit-4", "checkup_costs", "partly_paid", "500.00"),
         ("liver_cancer_diagnosis-1", "liver_cancer", "paid", "240000.00")]
     # ALT 110 > 2x40 and AFP 25 > 20 with a 14 mm nodule on 2027-12-28: both reviews
-    # due 2028-01-27, both done by the specialist visit on 2028-01-15
-    assert checkups(out)[-3:] == [("monitoring", "2028-07-01", "due", None),
+    # due 2028-01-27, both done by the specialist visit on 2028-01-15; the
+    # case-manager call due 2028-01-11 was not made; no scans were done
+    assert checkups(out)[-7:] == [("monitoring", "2028-07-01", "due", None),
+                                  ("liver_stiffness", "2027-01-01", "missed", None),
+                                  ("liver_stiffness", "2028-01-01", "missed", None),
+                                  ("liver_stiffness", "2029-01-01", "due", None),
                                   ("flare_review", "2028-01-27", "done", "2028-01-15"),
-                                  ("cancer_screen_review", "2028-01-27", "done", "2028-01-15")]
+                                  ("cancer_screen_review", "2028-01-27", "done", "2028-01-15"),
+                                  ("case_management", "2028-01-11", "missed", None)]
 
 
 # ------------------------------------------------------------------ every case
@@ -665,3 +728,12 @@ def test_explain_shows_values_and_checks_for_a_loading(compiled):
     assert "hbv_status" in reason["checks"][0]["condition"]
     assert reason["clause"] == "2.11"
     assert re.search(r"hepatitis_b\.yaml:\d+:\d+$", reason["source"])
+
+
+def test_tiny_and_huge_numbers_reach_the_engine_safely(compiled):
+    """orjson writes 1e-7 and 1e+16 without a decimal point, which durable-rules
+    cannot read (it crashed the process): such values must still evaluate."""
+    tiny = {**visit("2026-09-01"), "afp": 1e-7, "alt": 5e-324}
+    out = with_events(compiled, "clean_carrier_accepted", "2026-09-02", [tiny])
+    assert checkups(out)[0] == ("monitoring", "2026-09-01", "done", "2026-09-01")
+    assert [r["rule"] for r in out["reasons"]] == ["done.monitoring"]

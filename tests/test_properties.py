@@ -179,8 +179,8 @@ def test_no_cap_or_limit_is_ever_exceeded(bundle, data):
     cover = product.coverage
     biggest_tier = max([number(product, t.percent, constants) for t in cover.tiers.values()]
                        or [Decimal(100)])
-    si_cap = sum(number(product, p.change.cap_percent, constants) for p in product.adherence
-                 if p.change.target == "sum_insured")
+    si_cap = sum((number(product, p.change.cap_percent, constants) for p in product.adherence
+                  if p.change is not None and p.change.target == "sum_insured"), Decimal(0))
     ceiling = number(product, cover.sum_insured, constants) * biggest_tier / 100 * (
         1 + si_cap / 100)
     assert outcome.coverage.sum_insured <= ceiling
