@@ -343,10 +343,47 @@ GLOSSARY = (("waiting period", "等待期"), ("pre-existing condition", "既往�
 
 
 def term_pattern(term: str, locale: str) -> re.Pattern:
-    """How a defined term is found in text: whole words (plural too) in English."""
+    """How a defined term is found in text: whole words (plural too) in English.
+
+    A term with a gloss in brackets (``tooth decay (caries)``, ``洗牙（龈上洁治）``)
+    is found by either part.
+    """
+    parts = [p.strip() for p in re.split(r"[()（）]", term) if p.strip()] or [term]
     if locale == "zh-CN":
-        return re.compile(re.escape(term))
-    return re.compile(rf"(?<![\w-]){re.escape(term)}(?:s|es)?(?![\w-])", re.I)
+        return re.compile("|".join(re.escape(p) for p in [term, *parts]))
+    words = "|".join(re.escape(p) for p in [term, *parts])
+    return re.compile(rf"(?<![\w-])(?:{words})(?:s|es)?(?![\w-])", re.I)
+
+
+# Terms the policy document states from the product's structure, not from its
+# texts: the schedule prints the sum insured, the cooling-off clause, each
+# benefit's waiting period, deductible and payment ratio, and so on. A defined
+# term among these is used whenever the product has the feature. (A contract
+# with the renderer: it must print these.)
+STATED_BY_STRUCTURE: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable], ...] = (
+    (("sum insured",), ("保险金额", "保额"), lambda p: True),
+    (("cooling-off period",), ("犹豫期",), lambda p: True),
+    (("waiting period",), ("等待期",), lambda p: any(b.waiting_period_days != 0
+                                                    for b in p.benefits)),
+    (("deductible",), ("免赔额",), lambda p: any(b.pays.deductible != 0 for b in p.benefits)),
+    (("payment ratio",), ("赔付比例",), lambda p: any(b.pays.ratio_percent != 100 or
+                                                      b.pays.expenses_field for b in p.benefits)),
+    (("grace period",), ("宽限期",), lambda p: any(c.extension_days != 0 for c in p.checkups)),
+    (("health services", "health management services"), ("健康管理服务",),
+     lambda p: p.premium.health_management_cost > 0),
+    (("underwriter review", "manual underwriting"), ("人工核保",),
+     lambda p: any(r.outcome == "refer" for r in p.eligibility) or any(
+         e is not None and e.refer for c in p.checkups for e in (c.on_done, c.on_missed,
+                                                                *c.results))),
+)
+
+
+def stated_by_structure(product: Product, term: str, locale: str) -> bool:
+    for english, chinese, applies in STATED_BY_STRUCTURE:
+        names = english if locale == "en" else chinese
+        if any(term.strip().lower() == name for name in names) and applies(product):
+            return True
+    return False
 
 
 def defined_terms(product: Product) -> dict[str, set[str]]:
@@ -389,6 +426,8 @@ def term_unused(ctx: Context) -> Iterator[tuple[PathKey, str]]:
             if locale not in ctx.locales:
                 continue
             pattern = term_pattern(term, locale)
+            if stated_by_structure(ctx.product, term, locale):
+                continue
             if not any(loc == locale and pattern.search(v)
                        for _, loc, v in _other_texts(ctx, index)):
                 yield _text_path(definition.path + ("term",), definition.term, locale), (

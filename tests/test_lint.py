@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from configurator import load
+from configurator import load, loads
 from configurator.lint import PENDING, RULES, Finding, lint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
@@ -139,3 +139,23 @@ def test_cli_profile_and_json(capsys):
 def test_cli_help_has_an_example(capsys):
     assert main(["lint", "--help"]) == 0
     assert "Example:" in capsys.readouterr().out
+
+
+def with_definition(term_en: str, term_zh: str) -> str:
+    text = (FIXTURES / "clean.yaml").read_text()
+    return text.replace("eligibility:\n", f"""  - id: extra
+    term: {{en: "{term_en}", zh-CN: "{term_zh}"}}
+    text: {{en: A word we define., zh-CN: 我们定义的词。}}
+eligibility:
+""")
+
+
+def test_a_term_with_a_gloss_is_used_by_either_part():
+    text = with_definition("drinking (alcohol)", "酒精（乙醇）")
+    assert lint(loads(text, "gloss.yaml")) == []  # "alcohol" / "酒精" are in the exclusion
+
+
+def test_terms_the_schedule_states_count_as_used_when_the_product_has_the_feature():
+    assert lint(loads(with_definition("sum insured", "保险金额"), "si.yaml")) == []
+    found = lint(loads(with_definition("deductible", "免赔额"), "ded.yaml"))
+    assert [f.code for f in found] == ["TERM_UNUSED", "TERM_UNUSED"]  # no benefit has one
