@@ -55,7 +55,9 @@ class ClaimBook:
         refusal = self._frequency(benefit, yearly, lifetime, number)
         if refusal:
             return Judgement("declined", Decimal(0), claimed, [refusal])
-        payable = claimed
+        per_day = benefit.pays.per_day
+        # the day cap limits what is paid, not what was claimed
+        payable = claimed if per_day is None else money(number(per_day) * days)
         caps = benefit.limits
         for cap, used, label in ((caps.per_claim, Decimal(0), "per-claim limit"),
                                  (caps.per_year, yearly.amount, "yearly limit"),
@@ -99,6 +101,7 @@ class ClaimBook:
             return money(number(pays.amount)), 0, notes
         if pays.per_day is not None:
             days = int(event.fields.get(pays.days_field, 0))
+            claimed = money(number(pays.per_day) * days)
             cap = benefit.limits.per_year_days
             if cap is not None:
                 allowed = max(0, int(number(cap)) - yearly.days)
@@ -106,7 +109,7 @@ class ClaimBook:
                     notes.append(f"{days} days claimed, {allowed} left of the yearly "
                                  f"{int(number(cap))}-day cap")
                 days = min(days, allowed)
-            return money(number(pays.per_day) * days), days, notes
+            return claimed, days, notes
         expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
         after = max(Decimal(0), expenses - number(pays.deductible))
         return money(after * number(pays.ratio_percent) / 100), 0, notes

@@ -348,11 +348,42 @@ def term_pattern(term: str, locale: str) -> re.Pattern:
     A term with a gloss in brackets (``tooth decay (caries)``, ``洗牙（龈上洁治）``)
     is found by either part.
     """
-    parts = [p.strip() for p in re.split(r"[()（）]", term) if p.strip()] or [term]
+    parts = _parts(term)
     if locale == "zh-CN":
         return re.compile("|".join(re.escape(p) for p in [term, *parts]))
     words = "|".join(re.escape(p) for p in [term, *parts])
     return re.compile(rf"(?<![\w-])(?:{words})(?:s|es)?(?![\w-])", re.I)
+
+
+def _parts(term: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[()（）]", term) if p.strip()] or [term]
+
+
+STOP_WORDS = {"the", "and", "for", "your", "you", "how", "are", "its", "with", "from", "that",
+              "our", "any", "all", "not", "per"}
+
+
+def term_words(term: str) -> list[list[str]]:
+    """For each part of an English term, the stems of its content words (`need for home
+    oxygen` -> `need`, `home`, `oxyge`): a text using all of them uses the term in other
+    word order or inflection."""
+    out = []
+    for part in _parts(term):
+        words = [w.lower()[:5] for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", part)
+                 if len(w) > 2 and w.lower() not in STOP_WORDS]
+        if words:
+            out.append(words)
+    return out
+
+
+def uses_term(text: str, term: str, locale: str) -> bool:
+    """Whether wording uses a defined term, verbatim or (English) by all its content words."""
+    if term_pattern(term, locale).search(text):
+        return True
+    if locale != "en":
+        return False
+    stems = {w.lower()[:5] for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", text)}
+    return any(all(word in stems for word in words) for words in term_words(term))
 
 
 # Terms the policy document states from the product's structure, not from its
@@ -366,8 +397,9 @@ STATED_BY_STRUCTURE: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable], ..
     (("waiting period",), ("等待期",), lambda p: any(b.waiting_period_days != 0
                                                     for b in p.benefits)),
     (("deductible",), ("免赔额",), lambda p: any(b.pays.deductible != 0 for b in p.benefits)),
-    (("payment ratio",), ("赔付比例",), lambda p: any(b.pays.ratio_percent != 100 or
-                                                      b.pays.expenses_field for b in p.benefits)),
+    (("payment ratio", "payment share"), ("赔付比例", "给付比例"),
+     lambda p: any(b.pays.ratio_percent != 100 or
+                   b.pays.expenses_field for b in p.benefits)),
     (("grace period",), ("宽限期",), lambda p: any(c.extension_days != 0 for c in p.checkups)),
     (("health services", "health management services"), ("健康管理服务",),
      lambda p: p.premium.health_management_cost > 0),
@@ -379,9 +411,13 @@ STATED_BY_STRUCTURE: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable], ..
 
 
 def stated_by_structure(product: Product, term: str, locale: str) -> bool:
+    """Whether the schedule states `term` itself (see STATED_BY_STRUCTURE)."""
+    def same(name: str) -> str:
+        return re.sub(r"[\s-]+", " ", name.strip().lower())
+
     for english, chinese, applies in STATED_BY_STRUCTURE:
         names = english if locale == "en" else chinese
-        if any(term.strip().lower() == name for name in names) and applies(product):
+        if same(term) in {same(n) for n in names} and applies(product):
             return True
     return False
 
@@ -425,10 +461,9 @@ def term_unused(ctx: Context) -> Iterator[tuple[PathKey, str]]:
         for locale, term in text_variants(definition.term):
             if locale not in ctx.locales:
                 continue
-            pattern = term_pattern(term, locale)
             if stated_by_structure(ctx.product, term, locale):
                 continue
-            if not any(loc == locale and pattern.search(v)
+            if not any(loc == locale and uses_term(v, term, locale)
                        for _, loc, v in _other_texts(ctx, index)):
                 yield _text_path(definition.path + ("term",), definition.term, locale), (
                     f"'{term}' is defined but never used ({locale})")

@@ -159,3 +159,18 @@ def test_terms_the_schedule_states_count_as_used_when_the_product_has_the_featur
     assert lint(loads(with_definition("sum insured", "保险金额"), "si.yaml")) == []
     found = lint(loads(with_definition("deductible", "免赔额"), "ded.yaml"))
     assert [f.code for f in found] == ["TERM_UNUSED", "TERM_UNUSED"]  # no benefit has one
+
+
+@pytest.mark.parametrize("text, term, locale, used", [
+    ("You may need home oxygen after the waiting period.", "need for home oxygen", "en", True),
+    ("We cannot cover very severe COPD.", "how severe your COPD is", "en", True),
+    ("Ask us about oxygen.", "need for home oxygen", "en", False),
+    ("It takes off the tartar.", "scaling", "en", False),
+    ("Waiting periods apply.", "waiting period", "en", True),
+    ("我们按保额给付。", "保额", "zh-CN", True),
+    ("极重度慢阻肺者不予承保。", "慢阻肺严重程度", "zh-CN", False),
+])
+def test_how_a_defined_term_counts_as_used(text, term, locale, used):
+    from configurator.lint import uses_term
+
+    assert uses_term(text, term, locale) is used
