@@ -411,40 +411,41 @@ class _Compiler:
 
     def claims(self, constants) -> list[_Spec]:
         out = []
-        benefits = {b.id: b for b in self.product.benefits}
+        scopes = {b.id: self.benefit_scope(b, constants) for b in self.product.benefits}
         for benefit in self.product.benefits:
             rule_id = f"benefit.{benefit.id}"
             self.register(rule_id, "benefit", benefit.id, "claim", benefit.path,
                           rule_id, benefit.when)
-            typed = [{"_type": benefit.event}]
-            out.append(self.single(rule_id, "claim", typed,
-                                   self.translate(benefit.when, "claim", constants)))
+            out.append(self.single(rule_id, "claim", [], scopes[benefit.id]))
             days = self.number(benefit.waiting_period_days, constants)
             if days > 0:
                 wait_id = f"waiting.{benefit.id}"
                 self.register(wait_id, "waiting", benefit.id, "claim",
                               benefit.path + ("waiting_period_days",), rule_id,
                               f"_days < {days:g}")
-                out.append(self.single(wait_id, "claim", typed, leaf("<", "_days", days)))
+                waiting = Translator.boolean("and", [scopes[benefit.id],
+                                                     leaf("<", "_days", days)])
+                out.append(self.single(wait_id, "claim", [], waiting))
         for exclusion in self.product.exclusions:
-            out.append(self.exclusion(exclusion, benefits, constants))
+            out.append(self.exclusion(exclusion, scopes, constants))
         return out
 
-    def exclusion(self, exclusion, benefits, constants) -> _Spec:
+    def benefit_scope(self, benefit, constants) -> dict | bool:
+        """A claim this benefit covers: its event type and its own condition."""
+        own = self.translate(benefit.when, "claim", constants)
+        return Translator.boolean("and", [{"_type": benefit.event}, own])
+
+    def exclusion(self, exclusion, scopes: dict[str, dict | bool], constants) -> _Spec:
+        """An exclusion fires only on claims some benefit it applies to would cover."""
         rule_id = f"exclusion.{exclusion.id}"
         self.register(rule_id, "exclusion", exclusion.id, "claim", exclusion.path, rule_id,
                       exclusion.when)
-        applies = exclusion.applies_to if exclusion.applies_to is not None else list(benefits)
-        events = sorted({benefits[b].event for b in applies if b in benefits})
-        extra: list[dict] = []
-        if len(events) == 1:
-            extra.append({"_type": events[0]})
-        elif events and len(events) < len({b.event for b in benefits.values()}):
-            extra.append({"$or": [{"_type": e} for e in events]})
+        applies = exclusion.applies_to if exclusion.applies_to is not None else list(scopes)
+        covered = Translator.boolean("or", [scopes[b] for b in applies if b in scopes])
+        parts = [covered, self.translate(exclusion.when, "claim", constants)]
         if exclusion.added_by_underwriting:
-            extra.append({exclusion_flag(exclusion.id): True})
-        return self.single(rule_id, "claim", extra,
-                           self.translate(exclusion.when, "claim", constants))
+            parts.append({exclusion_flag(exclusion.id): True})
+        return self.single(rule_id, "claim", [], Translator.boolean("and", parts))
 
     # -- rulesets
 

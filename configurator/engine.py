@@ -296,10 +296,10 @@ class _Evaluation:
             if checkup.id not in done:
                 self.unscheduled_visit(checkup, event, env)
         if event.type in self.cover.event_triggers:
-            metrics = self.cover.metrics_for("event", event.date)
-            fired = self.assert_fact("event", self.fact("event", {**env, **metrics},
-                                                        _type=event.type))
-            self.triggers(fired, env)
+            # the trigger's reason is explained from what it read: the metrics too
+            measured = {**env, **self.cover.metrics_for("event", event.date)}
+            fired = self.assert_fact("event", self.fact("event", measured, _type=event.type))
+            self.triggers(fired, measured)
         if event.type in self.cover.claim_types:
             self.claim(event, env)
 
@@ -405,32 +405,13 @@ class _Evaluation:
         flags.update({exclusion_flag(x): True for x in self.added})
         days = (event.date - self.start).days
         fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
-        mark = len(self.trace)
         fired = self.assert_fact("claim", fact)
         matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
-        self.drop_unmatched(mark, {b.id for b in matched})
         if not matched:
             self.refuse_claim(event, "declined", "no benefit covers this claim")
             return
         for benefit in matched:
             self.claims.append(self.cover.judge_claim(benefit, event, fired, env))
-
-    def drop_unmatched(self, mark: int, matched: set[str]) -> None:
-        """Waiting and exclusion rules are scoped by event type only, so they also fire
-        for claims of other benefits on that event; keep only those that judged this one."""
-        def judged(rule: str) -> bool:
-            kind, _, owner = rule.partition(".")
-            if kind == "waiting":
-                return owner in matched
-            if kind == "exclusion":
-                applies = self.plan.exclusions[owner].applies_to
-                return bool(matched) and (applies is None or bool(matched & set(applies)))
-            return True
-
-        kept = [step for step in self.trace[mark:] if judged(step.rule)]
-        for seq, step in enumerate(kept, start=mark + 1):
-            step.seq = seq
-        self.trace[mark:] = kept
 
     # -------------------------------------------------------------- outcome
 
