@@ -225,9 +225,10 @@ def metrics(v: Versions) -> None:
 def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
     subject = f"metric.{key}"
     spots = (o, n)
-    if o.kind != n.kind or o.window != n.window:
+    if o.kind != n.kind or _window(o.window) != _window(n.window):
         v.add("metric_changed", subject, MIXED, f"metric {key} now measured differently "
-              f"({o.kind}, {o.window} -> {n.kind}, {n.window})", old_node=o, new_node=n)
+              f"({o.kind} over {_window(o.window)} -> {n.kind} over {_window(n.window)})",
+              old_node=o, new_node=n)
         return
     a, b = o.kinds()[_KINDS.index(o.kind)], n.kinds()[_KINDS.index(n.kind)]
     event_a, event_b = getattr(a, "event", None), getattr(b, "event", None)
@@ -252,6 +253,11 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
 
 
 _KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest")
+
+
+def _window(window: Any) -> str:
+    """A metric window in words (models compare by their source spans too, so never by ==)."""
+    return window if isinstance(window, str) else f"{window.days} days"
 
 
 # ------------------------------------------------------------ wording and parameters

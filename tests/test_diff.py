@@ -327,3 +327,13 @@ def test_newer_model_features_are_compared():
     from configurator.lint import lint
 
     assert [f.code for f in lint(new)] == ["OVERLAP"]  # base.yaml's older_loading, on purpose
+
+
+@pytest.mark.parametrize("product", sorted((Path(__file__).parent.parent / "products").glob(
+    "*.yaml")), ids=lambda p: p.stem)
+def test_a_bundled_product_against_a_copy_of_itself_has_no_changes(product, tmp_path):
+    copy = tmp_path / "copy.yaml"
+    copy.write_text("# a copy, one line lower\n" + product.read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    result = diff(load(product), load(copy))
+    assert [c.reason for c in result.changes] == [] and result.redline == []
