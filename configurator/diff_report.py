@@ -58,7 +58,9 @@ def declared_words(declared: str) -> str:
 
 
 def changes_table(result: Diff) -> Table:
-    table = Table(title=f"{len(result.changes)} changes", show_lines=False, expand=True)
+    count = len(result.changes)
+    table = Table(title=f"{count} change{'' if count == 1 else 's'}", show_lines=False,
+                  expand=True)
     for column, width in (("#", 3), ("clause", 6), ("kind", 24), ("effect", 12)):
         table.add_column(column, no_wrap=True, min_width=width)
     table.add_column("reason", ratio=1)
