@@ -62,14 +62,23 @@ def read_raw(path: str | Path) -> Iterator[Raw]:
 
 
 def _jsonl(path: Path) -> Iterator[Raw]:
+    for number, line in _lines(path):
+        yield parse_line(number, line)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line), None, {}
-            except json.JSONDecodeError as exc:
-                yield number, None, f"{exc.colno}:invalid JSON: {exc.msg}", {}
+            if line.strip():
+                yield number, line
+
+
+def parse_line(number: int, line: str) -> Raw:
+    """One JSON line as a raw row (parsed in the worker, so the parent only reads text)."""
+    try:
+        return number, json.loads(line), None, {}
+    except json.JSONDecodeError as exc:
+        return number, None, f"{exc.colno}:invalid JSON: {exc.msg}", {}
 
 
 def _csv(path: Path) -> Iterator[Raw]:
@@ -198,9 +207,10 @@ def _start_worker(product_text: str, file: str, audit: Audit | None) -> None:
     _WORKER.update(product=product, compiled=compile_product(product), audit=audit)
 
 
-def _run_chunk(file: str, chunk: list[Raw]) -> list[Result]:
+def _run_chunk(file: str, chunk: list) -> list[Result]:
+    rows = (parse_line(*item) if len(item) == 2 else item for item in chunk)
     return [_run_one(file, raw, _WORKER["product"], _WORKER["compiled"], _WORKER["audit"])
-            for raw in chunk]
+            for raw in rows]
 
 
 def _run_one(file: str, raw: Raw, product: Product, compiled: CompiledProduct,
@@ -283,6 +293,8 @@ def _results(product: Product, cases: Path, workers: int, audit: Audit | None
         for raw in rows:
             yield _run_one(file, raw, product, compiled, audit)
         return
+    if cases.suffix == ".jsonl":
+        rows = _lines(cases)  # workers parse the JSON
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(product_text(product), product.source_file,
