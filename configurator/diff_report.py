@@ -114,12 +114,11 @@ def render_html(result: Diff) -> str:
 
 
 def render_pdf(html: str) -> bytes:
-    """HTML to PDF; only `data:` URLs may be fetched (no network, no files)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
+    """The report through the policy documents' pipeline: tagged PDF/UA-1, the same
+    fonts, a fetcher that serves only files under templates/, byte-identical output."""
+    from .render import html_to_pdf
 
-    fetcher = URLFetcher(allowed_protocols={"data"})
-    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return html_to_pdf(html)
 
 
 def report_bytes(result: Diff, suffix: str) -> bytes:

@@ -12,8 +12,8 @@ and yields ``(path, message)`` pairs; `lint` turns them into positioned
 lawful, consistent and readable. The regulatory facts come from
 ``shared/reference/domain.md`` §0, §5 and §7.5.
 
-Two codes are declared but not yet implemented (`PENDING`): READABILITY and
-HIGHLIGHT need the rendered document.
+READABILITY and HIGHLIGHT read the rendered policy document; they live in
+`lint_document` and register here on import.
 """
 
 from __future__ import annotations
@@ -39,11 +39,6 @@ MAX_WAITING_DAYS = 180
 MAX_HEALTH_MANAGEMENT_SHARE = Decimal("0.20")
 MIN_COOLING_OFF_DAYS = 15
 PROFILES = ("CN", "US")
-PENDING = {
-    "READABILITY": "per-clause readability below the profile's threshold (CN: sentence length "
-                   "and difficult words; US: Flesch reading ease >= 40)",
-    "HIGHLIGHT": "every exclusion and cover reduction highlighted and listed in the reading guide",
-}
 
 
 @dataclass(frozen=True)
@@ -556,3 +551,6 @@ def _amounts(benefit) -> Iterator[tuple[str, Any]]:
                         ("the claims allowed in a lifetime", frequency.lifetime)):
         if value is not None:
             yield name, value
+
+
+from . import lint_document  # noqa: E402,F401  (registers READABILITY and HIGHLIGHT)

@@ -127,7 +127,14 @@ def suite_gate(product: Product, path: Path | None) -> list[str]:
     return found
 
 
-PUBLISH_GATES: list[PublishGate] = [validation_gate, suite_gate]
+def lint_gate(product: Product, path: Path | None) -> list[str]:
+    """No lint errors under the product's own jurisdiction profile (warnings do not block)."""
+    from .lint import publish_gate
+
+    return publish_gate(product, path)
+
+
+PUBLISH_GATES: list[PublishGate] = [validation_gate, lint_gate, suite_gate]
 
 
 def register_gate(gate: PublishGate) -> PublishGate:

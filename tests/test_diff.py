@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from weasyprint.urls import FatalURLFetchingError
 
 from cli import main
 from configurator import load, loads
@@ -267,12 +268,14 @@ def test_pdf_report_is_a_pdf(base):
     assert data.startswith(b"%PDF")
 
 
-def test_pdf_never_fetches_files(tmp_path):
+def test_pdf_never_fetches_files(tmp_path, caplog):
+    """The report goes through the documents' fetcher: anything outside templates/ stops it."""
     secret = tmp_path / "secret.css"
     secret.write_text("body { background: red }")
-    pdf = render_pdf(f'<link rel="stylesheet" href="file://{secret}"><img src="file://{secret}">'
-                     "<p>hello</p>")
-    assert pdf.startswith(b"%PDF")
+    with pytest.raises(FatalURLFetchingError, match="secret.css"):
+        render_pdf(f'<link rel="stylesheet" href="file://{secret}"><p>hello</p>')
+    assert "refused to fetch" in caplog.text
+    assert render_pdf("<html lang='en'><title>t</title><p>hello</p></html>").startswith(b"%PDF")
 
 
 def test_cli_diff_terminal_json_and_files(capsys, tmp_path):
