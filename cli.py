@@ -478,9 +478,15 @@ class _Counter:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False), help="Write Outcomes to DIR.")
+@click.option("-o", "--output", type=click.Path(file_okay=False),
+              help="Write each Outcome (JSON) and each product's specimen policy (PDF) to DIR.")
 def demo(output: str | None) -> None:
-    """Validate every bundled product and evaluate all of its example cases.
+    """The main job on every bundled product, end to end.
+
+    Validates and compiles each product, lints it, runs its scenario suites
+    (with rule coverage) and evaluates every example case; with -o it also
+    writes the Outcomes and the specimen policy PDFs. Exit 1 if a suite fails
+    or a product has lint findings.
 
     Example:
 
@@ -489,18 +495,30 @@ def demo(output: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    rows = run_demo(out=Path(output) if output else None)
+    result = run_demo(out=Path(output) if output else None)
     table = Table(title="configurator demo: bundled products and example cases")
     for column in ("product", "case", "decision", "tier", "sum insured", "payable",
                    "check-ups open"):
         table.add_column(column, justify="right" if column in ("sum insured", "payable") else
                          "left")
-    for row in rows:
+    for row in result.rows:
         table.add_row(row.product, row.case, row.decision, row.tier or "-",
                       money_text(row.sum_insured), money_text(row.payable), str(row.open_checkups))
     Console(width=140).print(table)
-    products = len({r.product for r in rows})
-    click.echo(f"{len(rows)} cases evaluated across {products} products")
+    for report in result.products:
+        lint_words = "lint clean" if not report.lint_findings else \
+            f"{len(report.lint_findings)} lint findings"
+        click.echo(f"{report.id} {report.version} ({report.hash}): valid, {lint_words}, "
+                   f"{report.scenarios - len(report.failed)} of {report.scenarios} scenarios "
+                   f"pass, rule coverage {report.coverage:.0f}%")
+        for line in report.lint_findings + report.failed:
+            click.echo(f"  {line}")
+        for document in report.documents:
+            click.echo(f"  wrote {document}")
+    click.echo(f"{len(result.rows)} example cases evaluated across {len(result.products)} "
+               "products")
+    if any(r.failed or r.lint_findings for r in result.products):
+        raise click.exceptions.Exit(1)
 
 # ------------------------------------------------------------ registry and audit
 

@@ -1,17 +1,25 @@
-"""The main job end to end on the bundled products: validate, compile, evaluate every example."""
+"""The main job end to end on the bundled products.
+
+For each product: load and check it, compile it, lint it under its own
+jurisdiction, run its scenario suites (with rule coverage), and evaluate
+every example case. With an output folder it also writes each Outcome as
+JSON and the specimen policy of each product as PDF.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from .case import load_case
 from .compile import compile_product
 from .engine import evaluate
+from .lint import lint
 from .load import load
 from .source import load_file
+from .suite import Coverage, check, load_suite, suites_for
 
 
 def bundled_products() -> Path:
@@ -46,21 +54,73 @@ class DemoRow:
     open_checkups: int
 
 
-def run_demo(folder: Path | None = None, out: Path | None = None) -> list[DemoRow]:
-    """Evaluate every bundled example; optionally write each Outcome as JSON under `out`."""
-    rows = []
+@dataclass
+class ProductReport:
+    """What the demo found for one product."""
+
+    id: str
+    version: str
+    hash: str
+    lint_findings: list[str] = field(default_factory=list)
+    scenarios: int = 0
+    failed: list[str] = field(default_factory=list)
+    coverage: float = 100.0
+    documents: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Demo:
+    products: list[ProductReport] = field(default_factory=list)
+    rows: list[DemoRow] = field(default_factory=list)
+
+
+def run_demo(folder: Path | None = None, out: Path | None = None) -> Demo:
+    """Run the whole pipeline on every bundled product; write files under `out` if given."""
+    demo = Demo()
     for product_file in product_files(folder or bundled_products()):
         product = load(product_file)
         compiled = compile_product(product)
+        report = ProductReport(product.id, product.version, product.hash)
+        report.lint_findings = [str(f) for f in lint(product, product.jurisdiction)]
+        _scenarios(product_file, compiled, report)
         for case_file in example_cases(product_file):
             outcome = evaluate(compiled, load_case(case_file, product))
             cover = outcome.coverage
-            rows.append(DemoRow(product.id, case_file.stem, outcome.decision, cover.tier,
-                                cover.sum_insured, outcome.payable_total,
-                                sum(1 for c in outcome.checkups if c.status in ("due", "overdue"))))
+            demo.rows.append(DemoRow(
+                product.id, case_file.stem, outcome.decision, cover.tier, cover.sum_insured,
+                outcome.payable_total,
+                sum(1 for c in outcome.checkups if c.status in ("due", "overdue"))))
             if out is not None:
                 target = out / product.id / f"{case_file.stem}.json"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 text = json.dumps(outcome.to_json(), ensure_ascii=False, indent=2)
                 target.write_text(text + "\n", encoding="utf-8")
-    return rows
+        if out is not None:
+            report.documents = _documents(product, out / product.id)
+        demo.products.append(report)
+    return demo
+
+
+def _scenarios(product_file: Path, compiled, report: ProductReport) -> None:
+    coverage = Coverage(compiled)
+    for suite in suites_for(product_file):
+        for scenario in load_suite(suite, compiled.product):
+            outcome = evaluate(compiled, scenario.case)
+            coverage.record(outcome)
+            report.scenarios += 1
+            if check(outcome.to_json(), scenario.expect):
+                report.failed.append(f"{scenario.span}: {scenario.name}")
+    report.coverage = coverage.percent
+
+
+def _documents(product, folder: Path) -> list[Path]:
+    """The specimen policy in each of the product's languages."""
+    from .render import render_pdf
+
+    written = []
+    folder.mkdir(parents=True, exist_ok=True)
+    for locale in product.languages:
+        target = folder / f"policy.{locale}.pdf"
+        target.write_bytes(render_pdf(product, locale=locale))
+        written.append(target)
+    return written

@@ -103,13 +103,25 @@ def test_schema_writes_the_json_schema(tmp_path):
     assert "eligibility" in schema["properties"]
 
 
-def test_demo_evaluates_every_bundled_example(tmp_path, capsys):
+def test_demo_runs_the_whole_pipeline_on_every_bundled_product(tmp_path, capsys):
+    from configurator.demo import bundled_products, example_cases, product_files
+
     assert cli.main(["demo", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "hepatitis_b" in out and "adherent_two_years" in out
-    written = sorted(tmp_path.rglob("*.json"))
-    assert written and json.loads(written[0].read_text())["decision"] in ("accept", "decline",
-                                                                          "refer")
+    products = product_files(bundled_products())
+    assert len(products) == 4
+    for path in products:
+        line = next(x for x in out.splitlines() if x.startswith(f"{path.stem} "))
+        assert "valid, lint clean" in line and "rule coverage 100%" in line
+        assert len(list((tmp_path / path.stem).glob("*.json"))) == len(example_cases(path))
+        for pdf in (tmp_path / path.stem).glob("policy.*.pdf"):
+            assert pdf.read_bytes().startswith(b"%PDF")
+        assert sorted(p.name for p in (tmp_path / path.stem).glob("policy.*.pdf")) == [
+            "policy.en.pdf", "policy.zh-CN.pdf"]
+    assert "adherent_two_years" in out
+    total = sum(len(example_cases(p)) for p in products)
+    assert out.strip().splitlines()[-1] == (f"{total} example cases evaluated across 4 "
+                                            "products")
 
 
 def test_usage_errors_exit_two(capsys):
