@@ -250,10 +250,10 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
         click.echo("\n".join(report_lines(loaded, lang)))
         if not (output or case_file or cases_file):
             return
-    if record and (cases_file or fmt != "pdf"):
-        raise BadInput("--record records one issued PDF: leave out --cases and --format html")
+    if record and fmt != "pdf":
+        raise BadInput("--record records issued PDFs: leave out --format html")
     if cases_file:
-        _render_batch(product, cases_file, output, fmt, lang, workers)
+        _render_batch(product, cases_file, output, fmt, lang, workers, record)
         return
     the_case = load_case(case_file, loaded) if case_file else None
     if fmt == "html":
@@ -276,13 +276,30 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
 
 
 def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, lang: str,
-                  workers: int) -> None:
+                  workers: int, record: bool = False) -> None:
+    from contextlib import ExitStack
+
+    if not output:
+        raise BadInput("render --cases needs -o DIR for the policies")
+    with ExitStack() as stack:
+        on_written = None
+        if record:
+            from configurator.audit import record_document
+
+            store = stack.enter_context(open_store())
+
+            def on_written(product_, case, path) -> None:
+                record_document(store, product_, case, path.read_bytes())
+
+        _render_batch_run(product, cases_file, output, fmt, lang, workers, on_written)
+
+
+def _render_batch_run(product: str, cases_file: str, output: str, fmt: str, lang: str,
+                      workers: int, on_written) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from configurator.render import render_batch
 
-    if not output:
-        raise BadInput("render --cases needs -o DIR for the policies")
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
     with Progress(*columns, transient=False) as bar:
@@ -292,7 +309,7 @@ def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, l
             bar.update(task, completed=done, total=total)
 
         result = render_batch(product, cases_file, output, workers=workers, locale=lang,
-                              fmt=fmt, progress=progress, db=_db())
+                              fmt=fmt, progress=progress, db=_db(), on_written=on_written)
     click.echo(f"wrote {len(result.written)} policies to {output}; "
                f"{len(result.skipped)} skipped, {len(result.failed)} failed")
     for line in result.skipped:

@@ -88,8 +88,13 @@ def _render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None
 
 def run_batch(product_ref: str, cases_path: Path, out_dir: Path, workers: int, locale: str,
               fmt: str, progress: Callable[[int, int | None], None] | None = None,
-              db: str | None = None):
-    """Render every case; bad rows are reported, not fatal. See `render.render_batch`."""
+              db: str | None = None,
+              on_written: Callable[[Product, Case, Path], None] | None = None):
+    """Render every case; bad rows are reported, not fatal. See `render.render_batch`.
+
+    `on_written(product, case, path)` runs in this process after each document
+    is written (e.g. to record it in the audit trail).
+    """
     from .render import BatchResult
 
     product = resolve_product(product_ref, db)
@@ -99,12 +104,14 @@ def run_batch(product_ref: str, cases_path: Path, out_dir: Path, workers: int, l
     done = 0
     tick = progress or (lambda done, total: None)
     tick(0, total)
-    for _row, status, message, path, cpu in _results(product, (product_ref, db), cases_path,
-                                                   out_dir, workers, locale, fmt):
+    for _row, status, message, path, cpu, case in _results(
+            product, (product_ref, db), cases_path, out_dir, workers, locale, fmt):
         done += 1
         if status == "written":
             result.written.append(path)
             result.cpu_seconds.append(cpu)
+            if on_written is not None:
+                on_written(product, case, path)
         elif status == "skipped":
             result.skipped.append(message)
         else:
@@ -115,34 +122,34 @@ def run_batch(product_ref: str, cases_path: Path, out_dir: Path, workers: int, l
 
 def _results(product: Product, source: tuple[str, str | None], cases_path: Path, out_dir: Path,
              workers: int, locale: str, fmt: str
-             ) -> Iterator[tuple[int, str, str, Path, float]]:
-    """(row, status, message, path, CPU seconds) per case, in completion order."""
+             ) -> Iterator[tuple[int, str, str, Path, float, Case | None]]:
+    """(row, status, message, path, CPU seconds, case) per case, in completion order."""
     context = multiprocessing.get_context("spawn")
     limit = workers * IN_FLIGHT_PER_WORKER
-    pending: dict[Future, Path] = {}
+    pending: dict[Future, tuple[Path, Case]] = {}
     names: set[str] = set()
     with ProcessPoolExecutor(workers, mp_context=context, initializer=warm_worker,
                              initargs=(*source, locale, fmt),
                              max_tasks_per_child=TASKS_PER_WORKER) as pool:
         for row, case in read_cases(cases_path, product):
             if isinstance(case, CaseError):
-                yield row, "failed", "\n".join(str(p) for p in case.problems), Path(), 0.0
+                yield row, "failed", "\n".join(str(p) for p in case.problems), Path(), 0.0, None
                 continue
             name = file_name(case, row, fmt)
             if name in names:
                 name = f"{Path(name).stem}-row-{row}.{fmt}"
             names.add(name)
             path = out_dir / name
-            pending[pool.submit(render_one, row, case, str(path))] = path
+            pending[pool.submit(render_one, row, case, str(path))] = (path, case)
             while len(pending) >= limit:
                 yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
         while pending:
             yield from _collect(pending, wait(pending, return_when=FIRST_COMPLETED).done)
 
 
-def _collect(pending: dict[Future, Path], finished: set[Future]
-             ) -> Iterator[tuple[int, str, str, Path, float]]:
+def _collect(pending: dict[Future, tuple[Path, Case]], finished: set[Future]
+             ) -> Iterator[tuple[int, str, str, Path, float, Case]]:
     for future in finished:
-        path = pending.pop(future)
+        path, case = pending.pop(future)
         row, status, message, cpu = future.result()
-        yield row, status, message or "", path, cpu
+        yield row, status, message or "", path, cpu, case

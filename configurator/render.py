@@ -394,7 +394,8 @@ class BatchResult:
 
 def render_batch(product: str | Path, cases_path: str | Path, out_dir: str | Path,
                  workers: int = 1, locale: str = "en", fmt: str = "pdf",
-                 progress: Any = None, db: str | None = None) -> BatchResult:
+                 progress: Any = None, db: str | None = None,
+                 on_written: Any = None) -> BatchResult:
     """One personalised policy per case of a JSONL or CSV file, by warm worker processes.
 
     `product` is a file or a registry reference (``id@version``, with `db`).
@@ -404,4 +405,4 @@ def render_batch(product: str | Path, cases_path: str | Path, out_dir: str | Pat
     from .batch_render import run_batch
 
     return run_batch(str(product), Path(cases_path), Path(out_dir), workers, locale, fmt,
-                     progress, db)
+                     progress, db, on_written)

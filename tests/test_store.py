@@ -848,3 +848,24 @@ def test_batch_record_writes_one_row_per_case_and_resumes(capsys, live: Store, t
         for secret in (person["applicant"]["name"], person["applicant"]["id_number"],
                        person["policy"]["holder"]):
             assert secret.encode() not in data
+
+
+def test_render_batch_records_every_issued_policy(capsys, live: Store, tmp_path: Path) -> None:
+    people = [{"name": f"Person {i}", "policy": {"number": f"P-{i}", "start": "2026-06-01"},
+               "as_of": "2026-06-01",
+               "applicant": {"name": f"Secret Name {i}", "age": 40 + i, "sex": "male",
+                             "hbv_status": "carrier", "hbsag_positive_months": 24, "alt": 30,
+                             "hbv_dna": 100, "afp": 3}} for i in range(2)]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(p) + "\n" for p in people))
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "render", "hepatitis_b@2026-06-01", "--cases", cases, "-o", out,
+                       "--record", "--db", live.path)
+    assert code == 0, err
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == 2
+    with sqlite3.connect(live.path) as db:
+        recorded = {row[0] for row in db.execute("SELECT sha256 FROM documents")}
+    assert recorded == {hashlib.sha256(p.read_bytes()).hexdigest() for p in pdfs}
+    assert verify(live).ok
+    assert b"Secret Name" not in Path(live.path).read_bytes()
