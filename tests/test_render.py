@@ -11,6 +11,7 @@ import logging
 import re
 import socket
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -38,6 +39,9 @@ from configurator.render import (
     render_html,
     render_pdf,
 )
+
+# the console script of the interpreter running the tests (the venv need not be on PATH)
+CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
@@ -209,7 +213,7 @@ def test_identical_input_gives_identical_bytes(rendered, product, case):
 
 def test_a_fresh_process_gives_the_same_bytes(rendered, tmp_path):
     out = tmp_path / "policy.pdf"
-    subprocess.run(["configurator", "render", str(PRODUCT), "--case", str(CASE), "-o", str(out)],
+    subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--case", str(CASE), "-o", str(out)],
                    check=True, capture_output=True, cwd=ROOT)
     assert out.read_bytes() == rendered["case-en"][0]
 
@@ -489,13 +493,13 @@ def test_batch_renders_each_case_and_reports_bad_rows(product, tmp_path):
 
 
 def test_cli_render_readability_and_bad_input(tmp_path):
-    result = subprocess.run(["configurator", "render", str(PRODUCT), "--readability"],
+    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--readability"],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert "whole document: Flesch" in result.stdout and "met" in result.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text(CASE.read_text().replace("age: 45", "age: old"))
-    result = subprocess.run(["configurator", "render", str(PRODUCT), "--case", str(bad)],
+    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--case", str(bad)],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "expected a number" in result.stderr
