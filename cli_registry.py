@@ -1,0 +1,186 @@
+"""`configurator` commands for the product registry and the audit trail.
+
+Registered on the same click group as the commands in `cli.py`: publish,
+approve, retire, history, and `audit verify` / `audit show`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+
+from cli import DATE, Failed, cli, db_option, open_store
+
+
+@cli.command()
+@click.argument("product", type=click.Path(dir_okay=False))
+@click.option("--effective-from", type=DATE, help="First day in force (registering a file).")
+@click.option("--effective-to", type=DATE,
+              help="Last day in force, inclusive [default: the product's effective_to, or "
+                   "open-ended].")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def publish(product: str, effective_from: dt.date | None, effective_to: dt.date | None,
+            by: str) -> None:
+    """Register a product version as a draft, or publish an approved one.
+
+    Lifecycle: publish FILE (draft) -> approve (approved) -> publish again
+    (published) -> retire. Registering is refused for a product that does not
+    validate, content identical to another version, or a window overlapping a
+    published version. Window ends are inclusive.
+
+    Example:
+
+        configurator publish products/hepatitis_b.yaml --effective-from 2026-01-01 --by alice
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+
+        configurator publish hepatitis_b@1.0.0 --by alice
+    """
+    with open_store(create=True) as store:
+        record = store.publish(product, by=by, effective_from=effective_from,
+                               effective_to=effective_to)
+    click.echo(f"{record.ref}: {record.status}, in force {record.window}, hash {record.hash}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="The reviewer (not the person who registered it).")
+@db_option
+def approve(ref: str, by: str) -> None:
+    """Approve a draft version (four eyes: not by the person who registered it).
+
+    Example:
+
+        configurator approve hepatitis_b@1.0.0 --by bob
+    """
+    with open_store() as store:
+        record = store.approve(ref, by=by)
+    click.echo(f"{record.ref}: approved by {record.approved_by}")
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--by", required=True, help="Who is doing this.")
+@db_option
+def retire(ref: str, by: str) -> None:
+    """Retire a version: it stops resolving by date and frees its window (final).
+
+    Example:
+
+        configurator retire hepatitis_b@1.0.0 --by alice
+    """
+    with open_store() as store:
+        record = store.retire(ref, by=by)
+    click.echo(f"{record.ref}: retired by {record.retired_by}")
+
+
+@cli.command()
+@click.argument("product_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def history(product_id: str, as_json: bool) -> None:
+    """List the registered versions of a product: status, window, hash, who and when.
+
+    Example:
+
+        configurator history hepatitis_b
+    """
+    with open_store() as store:
+        records = store.history(product_id)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
+        return
+    columns = ("version", "status", "in force (inclusive)", "hash", "registered", "approved",
+               "published", "retired")
+    rows = [(r.version, r.status, r.window, r.hash, _who(r.registered_by, r.registered_at),
+             _who(r.approved_by, r.approved_at), _who(r.published_by, r.published_at),
+             _who(r.retired_by, r.retired_at)) for r in records]
+    _table(f"{product_id}: registered versions", columns, rows)
+
+
+def _who(by: str | None, at: str | None) -> str:
+    return f"{by} {at[:16].replace('T', ' ')}" if by and at else "-"
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    Console(width=160).print(table)
+
+
+@cli.group()
+def audit() -> None:
+    """The audit trail: recorded decisions and issued documents, hash-chained.
+
+    Example:
+
+        configurator audit verify
+
+        configurator audit show --product hepatitis_b --decision decline
+    """
+
+
+@audit.command(name="verify")
+@db_option
+def audit_verify() -> None:
+    """Check the hash chains and the registry; name the first bad row (exit 1).
+
+    Example:
+
+        configurator audit verify
+    """
+    from configurator.audit import verify
+
+    with open_store() as store:
+        result = verify(store)
+    for table, count in result.rows.items():
+        click.echo(f"{table}: {count} rows, tip {result.tips[table]}")
+    if not result.ok:
+        raise Failed("\n".join(f"TAMPERED {p}" for p in result.problems))
+    click.echo("ok: every chain verifies and the registry matches its log")
+
+
+@audit.command(name="show")
+@click.option("--product", "product_id", help="Product id.")
+@click.option("--version", help="Product version.")
+@click.option("--since", type=DATE, help="Recorded on or after this UTC day.")
+@click.option("--until", type=DATE, help="Recorded on or before this UTC day.")
+@click.option("--decision", type=click.Choice(["accept", "decline", "refer"]))
+@click.option("--limit", type=int, help="At most N rows.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@db_option
+def audit_show(product_id: str | None, version: str | None, since: dt.date | None,
+               until: dt.date | None, decision: str | None, limit: int | None,
+               as_json: bool) -> None:
+    """List recorded decisions, filtered by product, version, day and decision.
+
+    Example:
+
+        configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
+    """
+    from configurator.audit import AuditFilter, show
+
+    with open_store() as store:
+        rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps({**row, "outcome": json.loads(row["outcome"])},
+                                  ensure_ascii=False))
+        return
+    columns = ("row", "recorded (UTC)", "product", "hash", "decision", "case key", "case hash",
+               "engine")
+    _table("audit trail: recorded decisions", columns, [
+        (r["seq"], r["recorded_at"][:19].replace("T", " "),
+         f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
+         (r["case_key"] or "-")[:12], r["case_hash"][:12], r["engine_version"] or "unknown")
+        for r in rows])
+    click.echo(f"{len(rows)} rows")
