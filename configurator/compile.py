@@ -27,7 +27,7 @@ from .condition import Bool, BoolOp, Compare, In, Name, Node, Not, Num, Str, nam
 from .condition_eval import FLIP, NEGATE, fold, is_constant
 from .errors import CompileError
 from .model import NumberRef, Product
-from .params import parameter_periods
+from .params import in_force, parameter_periods
 from .safe_subset import (
     MAX_CONDITIONS_PER_KIND,
     MAX_RULES_PER_RULESET,
@@ -111,11 +111,7 @@ class CompiledProduct:
 
     def period_at(self, day: dt.date) -> Period:
         """The period whose parameters are in force on `day`."""
-        found = self.periods[0]
-        for period in self.periods:
-            if period.start <= day:
-                found = period
-        return found
+        return in_force(self.periods, day, lambda period: period.start)
 
     def to_data(self) -> dict[str, Any]:
         """Everything compiled, as JSON-able data (what `configurator compile` prints)."""

@@ -62,9 +62,6 @@ class Cover:
     def in_force(self, day: dt.date) -> bool:
         return self.end is None or day < self.end
 
-    def set_tier(self, tier: str, rule: str) -> None:
-        self.tier = tier
-
     def renewed(self, number: int) -> None:
         """New policy year: metrics use the parameters now in force."""
         self.timeline.constants = self.run.period.constants

@@ -18,7 +18,7 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import durable_rules_engine as _engine
@@ -123,11 +123,6 @@ class Session:
         self.offset = offset
         self._drain()
 
-    def retract_facts(self, facts: list[dict[str, Any]]) -> None:
-        """Take facts out of the session (keeps later joins small)."""
-        if facts:
-            _engine.retract_facts(self.handle, _encode_facts(facts))
-
     def _drain(self) -> None:
         started = _engine.start_action_for_state(self.handle, self.offset)
         if not started:
@@ -188,12 +183,6 @@ def session_exists(handle: int, sid: str) -> bool:
     except _engine.error:
         return False
     return True
-
-
-def run_once(handle: int, facts: Iterable[dict[str, Any]], on_action: OnAction) -> None:
-    """Assert facts in a fresh session, drain, delete: durable-rules' own cost, for the bench."""
-    with Sessions(on_action) as sessions:
-        sessions.get(handle).assert_facts(list(facts))
 
 
 def raw_run(handle: int, fact_json: str) -> int:

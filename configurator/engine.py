@@ -350,7 +350,7 @@ class _Evaluation:
         text = effect.text if effect.text is not None else checkup.text
         self.reasons.append(self.reason(rule_id, text, env))
         if effect.tier is not None:
-            self.cover.set_tier(effect.tier, rule_id)
+            self.cover.tier = effect.tier
         for exclusion_id in effect.exclude:
             self.add_exclusion(exclusion_id, rule_id)
         if effect.refer:

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from .model import Parameter, Product
+
+T = TypeVar("T")
+
+
+def in_force(items: Sequence[T], day: dt.date, start: Callable[[T], dt.date]) -> T:
+    """The item with the latest start on or before `day` (the first one before them all).
+
+    `items` are in increasing start order: parameter values, compiled periods.
+    """
+    found = items[0]
+    for item in items:
+        if start(item) <= day:
+            found = item
+    return found
 
 
 def value_at(parameter: Parameter, day: dt.date) -> Any:
     """The parameter's value in force on `day` (the earliest value before its history)."""
     if parameter.values is None:
         return parameter.value
-    found = parameter.values[0].value
-    for dated in parameter.values:
-        if dated.from_ <= day:
-            found = dated.value
-    return found
+    return in_force(parameter.values, day, lambda dated: dated.from_).value
 
 
 def parameters_at(product: Product, day: dt.date) -> dict[str, Any]:

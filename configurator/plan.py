@@ -21,6 +21,7 @@ from .condition import Node, parse
 from .condition_eval import EvaluationError, Fn, compile_fn
 from .model import Checkup, EligibilityRule, Exclusion, Product, Text
 from .outcome import ExclusionOut
+from .params import in_force
 from .wording import render_text
 
 _PLANS: dict[str, Plan] = {}
@@ -80,11 +81,7 @@ class Plan:
         return found
 
     def period_at(self, day: dt.date) -> PeriodPlan:
-        found = self.periods[0]
-        for period in self.periods:
-            if period.start <= day:
-                found = period
-        return found
+        return in_force(self.periods, day, lambda period: period.start)
 
     def text(self, key: str, text: Text | None, period: PeriodPlan, locale: str) -> str:
         """Wording with parameters injected, cached per (item, period, locale)."""
