@@ -14,11 +14,12 @@ from pathlib import Path
 import click
 
 from configurator import ConfigError, Product, compile_product, evaluate, json_schema, load_case
-from configurator.db import DEFAULT_DB, ENV_DB, StoreError
-from configurator.demo import run_demo
-from configurator.outcome import money_text
-from configurator.report import outcome_lines
-from configurator.store import Store, resolve_product
+from configurator.cli.output import outcome_lines
+from configurator.engine.outcome import money_text
+from configurator.registry.db import DEFAULT_DB, ENV_DB, StoreError
+from configurator.registry.store import Store, resolve_product
+from configurator.runs.demo import run_demo
+from configurator.runs.gates import STANDARD_GATES
 
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
@@ -63,13 +64,13 @@ def db_option(command):
 
 
 def _remember_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    ctx.meta["configurator.db"] = value
+    ctx.meta["configurator.registry.db"] = value
     return value
 
 
 def _db() -> str | None:
     ctx = click.get_current_context(silent=True)
-    return ctx.meta.get("configurator.db") if ctx else None
+    return ctx.meta.get("configurator.registry.db") if ctx else None
 
 
 def product_from(ref: str) -> Product:
@@ -79,7 +80,7 @@ def product_from(ref: str) -> Product:
 
 def open_store(create: bool = False) -> Store:
     """The database named by ``--db`` / ``$CONFIGURATOR_DB`` (created only if `create`)."""
-    return Store(_db(), create=create)
+    return Store(_db(), create=create, gates=STANDARD_GATES)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -192,7 +193,7 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     the_case = load_case(case, loaded)
     outcome = evaluate(compiled, the_case, explain=explain or as_json, locale=lang)
     if record:
-        from configurator.audit import record_evaluation
+        from configurator.registry.audit import record_evaluation
 
         with open_store() as store:
             row = record_evaluation(store, loaded, the_case, outcome)
@@ -242,8 +243,8 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
 
         configurator render products/hepatitis_b.yaml --cases cases.jsonl -o out/ --workers 2
     """
-    from configurator.readability import report_lines
-    from configurator.render import render_html, render_pdf
+    from configurator.document.readability import report_lines
+    from configurator.document.render import render_html, render_pdf
 
     loaded = product_from(product)
     if readability:
@@ -268,7 +269,7 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
     _write_bytes(target, data)
     click.echo(f"wrote {target} ({len(data):,} bytes)")
     if record:
-        from configurator.audit import record_document
+        from configurator.registry.audit import record_document
 
         with open_store() as store:
             row = record_document(store, loaded, the_case, data)
@@ -284,7 +285,7 @@ def _render_batch(product: str, cases_file: str, output: str | None, fmt: str, l
     with ExitStack() as stack:
         on_written = None
         if record:
-            from configurator.audit import record_document
+            from configurator.registry.audit import record_document
 
             store = stack.enter_context(open_store())
 
@@ -298,7 +299,7 @@ def _render_batch_run(product: str, cases_file: str, output: str, fmt: str, lang
                       workers: int, on_written) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from configurator.render import render_batch
+    from configurator.document.render import render_batch
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
@@ -346,8 +347,8 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
     """
     from rich.console import Console
 
-    from configurator.diff import diff
-    from configurator.diff_report import print_diff, report_bytes
+    from configurator.compliance.diff import diff
+    from configurator.compliance.report import print_diff, report_bytes
 
     if more_cases and not cases:
         raise BadInput(f"'{more_cases[0]}': give case paths after --impact")
@@ -375,13 +376,13 @@ def lint_command(products: tuple[str, ...], profile: str | None, output_format: 
 
     A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
     Prints one finding a line; exits 1 when there is any finding, 2 when a
-    product does not load. Codes and their sources: `configurator.lint.RULES`.
+    product does not load. Codes and their sources: `configurator.compliance.lint.RULES`.
 
     Example:
 
         configurator lint products/hepatitis_b.yaml --profile CN
     """
-    from configurator.lint import lint
+    from configurator.compliance.lint import lint
 
     loaded = [product_from(path) for path in products]
     findings = [f for product in loaded for f in lint(product, profile or product.jurisdiction)]
@@ -400,7 +401,7 @@ def _batch(product: str, cases: str, output: str | None, workers: int, record: b
 
     from rich.progress import Progress
 
-    from configurator.batch import count_rows, run_batch
+    from configurator.runs.batch import count_rows, run_batch
 
     if not output:
         raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
@@ -428,7 +429,7 @@ def _batch(product: str, cases: str, output: str | None, workers: int, record: b
 def _batch_recorder(stack, product, cases: str, batch_id: str | None):
     import hashlib
 
-    from configurator.audit import BatchRecorder
+    from configurator.registry.audit import BatchRecorder
 
     store = stack.enter_context(open_store())
     if batch_id is None:
@@ -460,7 +461,7 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, keyword: st
     """
     import pytest
 
-    from configurator.demo import bundled_products
+    from configurator.resources import products_folder as bundled_products
 
     counter = _Counter()
     args = [*(paths or [str(bundled_products())]), "-q", "--no-header", "-p", "no:cacheprovider",

@@ -138,7 +138,7 @@ def audit_verify() -> None:
 
         configurator audit verify
     """
-    from configurator.audit import verify
+    from configurator.registry.audit import verify
 
     with open_store() as store:
         result = verify(store)
@@ -167,7 +167,7 @@ def audit_show(product_id: str | None, version: str | None, since: dt.date | Non
 
         configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
     """
-    from configurator.audit import AuditFilter, show
+    from configurator.registry.audit import AuditFilter, show
 
     with open_store() as store:
         rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))

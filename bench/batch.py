@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import START, applicant, timeline  # noqa: E402
 
-from configurator.batch import run_batch  # noqa: E402
+from configurator.runs.batch import run_batch  # noqa: E402
 
 
 def write_cases(path: Path, count: int, timeline_share: float) -> None:

@@ -35,9 +35,9 @@ from configurator import (  # noqa: E402
     evaluate,
     load,
 )
-from configurator.condition import parse  # noqa: E402
-from configurator.condition_eval import compile_fn  # noqa: E402
-from configurator.plan import plan_for  # noqa: E402
+from configurator.conditions.evaluate import compile_fn  # noqa: E402
+from configurator.conditions.parser import parse  # noqa: E402
+from configurator.engine.plan import plan_for  # noqa: E402
 
 START = dt.date(2026, 3, 1)
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from configurator import load, load_case  # noqa: E402
-from configurator.render import (  # noqa: E402
+from configurator.document.render import (  # noqa: E402
     html_to_pdf,
     render_batch,
     render_html,

@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-from .case import Case, Event, case_from_data, load_case, loads_case
-from .compile import CompiledProduct, compile_product
-from .engine import evaluate
+from .cases.case import Case, Event, case_from_data, load_case, loads_case
+from .compiler.compile import CompiledProduct, compile_product
+from .engine.evaluate import evaluate
+from .engine.outcome import Outcome
 from .errors import CaseError, CompileError, ConfigError, Problem, ProductError, Span
-from .load import load, loads
-from .model import Product, json_schema
-from .outcome import Outcome
+from .product.load import load, loads
+from .product.model import Product, json_schema
 
 __all__ = [
     "Case",

@@ -13,9 +13,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from configurator.condition import Num, parse
-from configurator.condition import names as _names  # noqa: F401  (re-exported for tests)
-from configurator.model import InputSpec, Product
+from configurator.conditions.parser import Num, parse
+from configurator.conditions.parser import names as _names  # noqa: F401  (re-exported for tests)
+from configurator.product.model import InputSpec, Product
 
 
 def thresholds(product: Product) -> list[float]:

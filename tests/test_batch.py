@@ -10,7 +10,7 @@ import pytest
 
 import cli
 from configurator import case_from_data, compile_product, evaluate, load
-from configurator.batch import nest, read_cases, run_batch
+from configurator.runs.batch import nest, read_cases, run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
@@ -104,7 +104,7 @@ def test_cli_batch_exits_two_after_writing_every_good_row(tmp_path, capsys):
 
 
 def test_a_failed_run_leaves_no_output_file(tmp_path, monkeypatch):
-    import configurator.batch as batch
+    import configurator.runs.batch as batch
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 import configurator
 from configurator import Case, CaseError, case_from_data, load_case, loads_case
-from configurator.case import coerce_value, epoch_day
-from configurator.model import InputSpec
+from configurator.cases.case import epoch_day
+from configurator.product.model import InputSpec
+from configurator.product.values import coerce_value
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN = Path("tests/fixtures/broken_cases")

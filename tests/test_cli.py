@@ -104,7 +104,8 @@ def test_schema_writes_the_json_schema(tmp_path):
 
 
 def test_demo_runs_the_whole_pipeline_on_every_bundled_product(tmp_path, capsys):
-    from configurator.demo import bundled_products, example_cases, product_files
+    from configurator.resources import products_folder as bundled_products
+    from configurator.runs.demo import example_cases, product_files
 
     assert cli.main(["demo", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out

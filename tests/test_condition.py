@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from configurator.condition import (
+from configurator.conditions.evaluate import (
+    EvaluationError,
+    compile_fn,
+    explain,
+    fold,
+    is_constant,
+    values_read,
+    words,
+)
+from configurator.conditions.parser import (
     KEYWORDS,
     Arith,
     Bool,
@@ -28,7 +37,7 @@ from configurator.condition import (
     parse,
     unparse,
 )
-from configurator.condition_check import (
+from configurator.conditions.types import (
     BOOLEAN,
     DATE,
     ENUM,
@@ -39,15 +48,6 @@ from configurator.condition_check import (
     Symbol,
     check,
     infer,
-)
-from configurator.condition_eval import (
-    EvaluationError,
-    compile_fn,
-    explain,
-    fold,
-    is_constant,
-    values_read,
-    words,
 )
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from configurator import compile_product, evaluate, load
-from configurator.case import load_case
-from configurator.demo import example_cases
+from configurator.cases.case import load_case
+from configurator.runs.demo import example_cases
 
 PRODUCT = Path(__file__).resolve().parent.parent / "products" / "copd.yaml"
 CONDITIONED = ("eligibility.", "trigger.", "result.", "adherence.")

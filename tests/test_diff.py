@@ -10,12 +10,12 @@ from weasyprint.urls import FatalURLFetchingError
 
 from cli import main
 from configurator import load, loads
-from configurator.condition import parse
-from configurator.condition_compare import compare_conditions
-from configurator.condition_range import Domain, resolve
-from configurator.diff import declared_bump, diff
-from configurator.diff_report import render_html, render_pdf, report_bytes
-from configurator.redline import compare_words, pieces_html, tokens
+from configurator.compliance.diff import declared_bump, diff
+from configurator.compliance.polarity import compare_conditions
+from configurator.compliance.ranges import Domain, resolve
+from configurator.compliance.redline import compare_words, pieces_html, tokens
+from configurator.compliance.report import render_html, render_pdf, report_bytes
+from configurator.conditions.parser import parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 U, F, N, M = "unfavourable", "favourable", "neutral", "mixed"
@@ -327,7 +327,7 @@ def test_newer_model_features_are_compared():
     change, = diff(old, new).changes
     assert (change.kind, change.effect, change.subject) == ("threshold_moved", U,
                                                             "adherence.alt_down")
-    from configurator.lint import lint
+    from configurator.compliance.lint import lint
 
     assert [f.code for f in lint(new)] == ["OVERLAP"]  # base.yaml's older_loading, on purpose
 

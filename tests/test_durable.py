@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from configurator import case_from_data, compile_product, durable, evaluate, load, load_case
-from configurator.engine import _Evaluation
+from configurator import case_from_data, compile_product, evaluate, load, load_case
+from configurator.engine import durable
+from configurator.engine.evaluate import _Evaluation
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
@@ -145,6 +146,6 @@ def test_trace_names_the_facts_each_rule_matched(product, compiled):
 
 
 def durable_seen() -> str:
-    from configurator.safe_subset import SEEN
+    from configurator.compiler.safe_subset import SEEN
 
     return SEEN

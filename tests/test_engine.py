@@ -32,8 +32,8 @@ from typing import Any
 import pytest
 
 from configurator import case_from_data, compile_product, evaluate, load, load_case
-from configurator.demo import example_cases
-from configurator.timeline import add_years, year_number
+from configurator.engine.timeline import add_years, year_number
+from configurator.runs.demo import example_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"

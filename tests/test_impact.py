@@ -9,9 +9,9 @@ import pytest
 
 from cli import main
 from configurator import load, loads
-from configurator.diff import diff
+from configurator.compliance.diff import diff
+from configurator.compliance.impact import collect_cases, hybrid, owner
 from configurator.errors import CaseError
-from configurator.impact import collect_cases, hybrid, owner
 
 HERE = Path(__file__).parent / "fixtures"
 BASE = HERE / "diff" / "base.yaml"

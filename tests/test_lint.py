@@ -9,7 +9,7 @@ import pytest
 
 from cli import main
 from configurator import load, loads
-from configurator.lint import RULES, Finding, lint
+from configurator.compliance.lint import RULES, Finding, lint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 PRODUCTS = Path(__file__).parent.parent / "products"
@@ -102,7 +102,7 @@ def test_never_fires_sees_a_contradiction_inside_one_condition():
 
 
 def test_highlight_finds_an_exclusion_the_document_does_not_highlight(monkeypatch):
-    import configurator.policy as policy
+    import configurator.document.policy as policy
 
     real = policy.build_policy
 
@@ -207,6 +207,6 @@ def test_terms_the_schedule_states_count_as_used_when_the_product_has_the_featur
     ("极重度慢阻肺者不予承保。", "慢阻肺严重程度", "zh-CN", False),
 ])
 def test_how_a_defined_term_counts_as_used(text, term, locale, used):
-    from configurator.lint import uses_term
+    from configurator.compliance.lint_regulation import uses_term
 
     assert uses_term(text, term, locale) is used

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import configurator
 from configurator import Problem, ProductError, Span
 from configurator.errors import ConfigError, did_you_mean
-from configurator.source import load_text
+from configurator.product.source import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path("tests/fixtures")  # relative: error positions name files as given

@@ -12,14 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from configurator import case_from_data, compile_product, durable, evaluate, load
-from configurator.condition import parse
-from configurator.condition_eval import compile_fn
-from configurator.demo import example_cases
-from configurator.engine import _Evaluation
-from configurator.plan import plan_for
-from configurator.source import load_file
-from configurator.timeline import add_months, year_number
+from configurator import case_from_data, compile_product, evaluate, load
+from configurator.conditions.evaluate import compile_fn
+from configurator.conditions.parser import parse
+from configurator.engine import durable
+from configurator.engine.evaluate import _Evaluation
+from configurator.engine.plan import plan_for
+from configurator.engine.timeline import add_months, year_number
+from configurator.product.source import load_file
+from configurator.runs.demo import example_cases
 
 from .strategies import applicant, case_data, event
 

@@ -20,8 +20,7 @@ import pikepdf
 import pytest
 
 from configurator import load, load_case, loads
-from configurator.compile import clause_numbers
-from configurator.readability import (
+from configurator.document.readability import (
     TARGET_FLESCH,
     TARGET_GRADE,
     ClauseScore,
@@ -30,7 +29,7 @@ from configurator.readability import (
     score_text,
     syllables,
 )
-from configurator.render import (
+from configurator.document.render import (
     REFUSED,
     RenderError,
     build_document,
@@ -39,6 +38,7 @@ from configurator.render import (
     render_html,
     render_pdf,
 )
+from configurator.product.clauses import clause_numbers
 
 # the console script of the interpreter running the tests (the venv need not be on PATH)
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
@@ -458,7 +458,7 @@ def test_naic_counting_rules():
 
 
 def test_readability_works_offline(product, monkeypatch):
-    from configurator import readability
+    from configurator.document import readability
 
     def no_network(*args, **kwargs):
         raise AssertionError("readability tried to use the network")

@@ -1,4 +1,4 @@
-"""Product registry and audit trail (configurator.store, configurator.audit, configurator.db).
+"""Product registry and audit trail (`configurator.registry`: store, audit, db).
 
 CLI tests go through the real entry point `cli.main`; crash and concurrency
 tests run real subprocesses against a real SQLite file.
@@ -21,7 +21,7 @@ import pytest
 
 from cli import main
 from configurator import compile_product, evaluate, load, load_case, loads_case
-from configurator.audit import (
+from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
     PersonalDataLeak,
@@ -30,8 +30,8 @@ from configurator.audit import (
     show,
     verify,
 )
-from configurator.db import SCHEMA_VERSION, StoreError, schema_version
-from configurator.store import (
+from configurator.registry.db import SCHEMA_VERSION, StoreError, schema_version
+from configurator.registry.store import (
     LifecycleError,
     NotFound,
     PublishRefused,
@@ -346,7 +346,7 @@ def test_database_from_the_environment(capsys, monkeypatch, two_windows: Store) 
 def test_a_path_never_touches_the_database(capsys, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "validate", PRODUCT)[0] == 0
-    assert not (tmp_path / "configurator.db").exists()
+    assert not (tmp_path / "configurator.registry.db").exists()
 
 
 # ------------------------------------------------------------ recording
@@ -552,7 +552,7 @@ def test_tampering_is_detected_and_the_first_bad_row_named(capsys, trail: Path, 
 
 
 def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(capsys, trail: Path) -> None:
-    from configurator.db import row_digest
+    from configurator.registry.db import row_digest
 
     with sqlite3.connect(trail) as conn:
         conn.row_factory = sqlite3.Row
@@ -571,8 +571,8 @@ WRITER = """
 import os, sys, time
 from pathlib import Path
 from configurator import compile_product, evaluate, load, load_case
-from configurator.audit import BatchRecorder
-from configurator.store import Store
+from configurator.registry.audit import BatchRecorder
+from configurator.registry.store import Store
 
 db, product_file, case_file, batch, count, chunk, gate = sys.argv[1:]
 product = load(product_file)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from configurator import CaseError, compile_product, evaluate, load
-from configurator.store import suite_gate
-from configurator.suite import Coverage, check, failures, load_suite, lookup, same
+from configurator.runs.gates import suite_gate
+from configurator.runs.suites import Coverage, check, failures, load_suite, lookup, same
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOME = {

@@ -28,7 +28,7 @@ DOCUMENTS = HERE / "documents.json"
 
 def _api():
     from configurator import compile_product, evaluate, load, load_case
-    from configurator.suite import load_suite
+    from configurator.runs.suites import load_suite
 
     return load, compile_product, evaluate, load_case, load_suite
 
@@ -60,7 +60,7 @@ PERSONALISED = {"hepatitis_b": "adherent_two_years", "copd": "mild_copd_standard
 def documents() -> dict[str, str]:
     """Document name -> sha256 of its PDF bytes (and of its HTML)."""
     from configurator import load, load_case
-    from configurator.render import render_html, render_pdf
+    from configurator.document.render import render_html, render_pdf
 
     found = {}
     for product_file in sorted((ROOT / "products").glob("*.yaml")):

@@ -1,0 +1,277 @@
+"""A case: one applicant, a policy start, a dated timeline and an as-of date.
+
+Cases are checked against their product: every input present (or defaulted),
+typed and in range; every event of a declared type with its declared fields.
+Events are put in a canonical order (date, type, content, id) so the order
+in which equal-dated events are written never changes an outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import CaseError, Problem, Span, did_you_mean
+from ..product.model import InputSpec, Product
+from ..product.source import Document, PathKey, format_path, load_file, load_text
+from ..product.values import coerce_value
+
+EPOCH = dt.date(1970, 1, 1)
+_CASE_KEYS = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
+_POLICY_KEYS = ("number", "start", "holder")
+_EVENT_KEYS = ("date", "type", "id")
+
+
+def epoch_day(day: dt.date) -> int:
+    """Dates enter the engine as integer days since 1970-01-01."""
+    return (day - EPOCH).days
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated timeline entry, fields typed per the product."""
+
+    id: str
+    type: str
+    date: dt.date
+    fields: dict[str, Any]
+    span: Span | None = field(default=None, compare=False)  # where, not what: not in ==
+
+    @property
+    def day(self) -> int:
+        return epoch_day(self.date)
+
+    def sort_key(self) -> tuple:
+        content = json.dumps(self.fields, sort_keys=True, default=str)
+        return (self.date, self.type, content, self.id)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A checked case, ready to evaluate."""
+
+    start: dt.date
+    as_of: dt.date
+    applicant: dict[str, Any]
+    events: tuple[Event, ...] = ()
+    personal: dict[str, Any] = field(default_factory=dict)
+    policy_number: str | None = None
+    name: str | None = None
+    file: str = "<case>"
+    expect: dict[str, Any] | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The case as plain data, loadable again with `case_from_data`."""
+        return {
+            "name": self.name,
+            "policy": {"number": self.policy_number, "start": self.start.isoformat(),
+                       **({"holder": self.personal.get("holder")} if "holder" in self.personal
+                          else {})},
+            "as_of": self.as_of.isoformat(),
+            "applicant": {**self.applicant, **{k: v for k, v in self.personal.items()
+                                               if k != "holder"}},
+            "events": [{"date": e.date.isoformat(), "type": e.type, "id": e.id, **e.fields}
+                       for e in self.events],
+        }
+
+
+def load_case(path: str | Path, product: Product) -> Case:
+    """Load and check a case file against `product`."""
+    return case_from_document(load_file(path, CaseError), product)
+
+
+def loads_case(text: str, product: Product, file: str = "<case>") -> Case:
+    return case_from_document(load_text(text, file, CaseError), product)
+
+
+def case_from_data(data: Any, product: Product, file: str = "<case>", text_values: bool = False
+                   ) -> Case:
+    """Check plain data (e.g. a JSON line or a CSV row) against `product`."""
+    return case_from_document(Document(file, data), product, text_values)
+
+
+def case_from_document(doc: Document, product: Product, text_values: bool = False) -> Case:
+    builder = _CaseBuilder(doc, product, text_values)
+    case = builder.build()
+    if builder.problems:
+        raise CaseError(builder.problems)
+    return case
+
+
+class _CaseBuilder:
+    def __init__(self, doc: Document, product: Product, text_values: bool):
+        self.doc = doc
+        self.product = product
+        self.text = text_values
+        self.problems: list[Problem] = []
+        # paths a misspelt key was taken for ("did you mean"): not reported missing as well
+        self.misspelt: set[PathKey] = set()
+
+    def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
+        span = self.doc.key_span(path) if key else self.doc.span(path)
+        self.problems.append(Problem(span, format_path(path), message, hint, "case"))
+
+    def unknown(self, path: PathKey, message: str, choices) -> None:
+        """An unknown key at `path`, with "did you mean" when one is close."""
+        hint = did_you_mean(str(path[-1]), choices)
+        if hint:
+            self.misspelt.add(path[:-1] + (hint.split("'")[1],))
+        self.fail(path, message, hint, key=True)
+
+    def mapping(self, path: PathKey, value: Any, allowed: tuple[str, ...] | None) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, "expected a mapping")
+            return {}
+        for key in value:
+            if allowed is not None and key not in allowed:
+                self.unknown(path + (key,), f"unknown field '{key}'", allowed)
+        return value
+
+    def date(self, path: PathKey, value: Any, what: str) -> dt.date | None:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        if value is None and path in self.misspelt:
+            return None  # reported as a misspelt key
+        if value is None:
+            self.fail(path[:-1], f"missing {what} '{path[-1]}'", "write it as YYYY-MM-DD")
+        else:
+            self.fail(path, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+        return None
+
+    def build(self) -> Case | None:
+        data = self.mapping((), self.doc.data, _CASE_KEYS)
+        if not isinstance(self.doc.data, dict):
+            return None
+        policy = self.mapping(("policy",), data.get("policy", {}), _POLICY_KEYS)
+        start = self.date(("policy", "start"), policy.get("start"), "policy date")
+        as_of = self.date(("as_of",), data.get("as_of"), "date")
+        self.dates(start, as_of)
+        applicant, personal = self.applicant(data.get("applicant"))
+        if "holder" in policy:
+            personal["holder"] = str(policy["holder"])
+        events = self.events(data.get("events", []))
+        if self.problems:
+            return None
+        number = policy.get("number")
+        return Case(start, as_of, applicant, events, personal,
+                    str(number) if number is not None else None,
+                    str(data["name"]) if data.get("name") is not None else None,
+                    self.doc.file, data.get("expect"))
+
+    def dates(self, start: dt.date | None, as_of: dt.date | None) -> None:
+        product = self.product
+        if start and as_of and as_of < start:
+            self.fail(("as_of",), f"as_of {as_of} is before the policy start {start}",
+                      "evaluate on or after the day cover starts")
+        if start and start < product.effective_from:
+            self.fail(("policy", "start"), f"the policy starts {start}, before the product is "
+                      f"effective ({product.effective_from})")
+        if start and product.effective_to and start > product.effective_to:
+            self.fail(("policy", "start"), f"the policy starts {start}, after the product "
+                      f"closed ({product.effective_to})")
+
+    def applicant(self, raw: Any) -> tuple[dict, dict]:
+        inputs = self.product.inputs
+        if raw is None and ("applicant",) in self.misspelt:
+            return {}, {}  # reported as a misspelt key
+        if raw is None:
+            needed = [n for n, s in inputs.items() if s.required and s.default is None
+                      and not s.personal]
+            self.fail((), "missing 'applicant'", f"give the applicant's {', '.join(needed)}")
+            return {}, {}
+        values = self.mapping(("applicant",), raw, None)
+        for key in values:
+            if key not in inputs:
+                self.unknown(("applicant", key), f"'{key}' is not an input of this product", inputs)
+        return self.typed(("applicant",), values, inputs, "input")
+
+    def typed(self, path: PathKey, values: dict, specs: dict[str, InputSpec], what: str
+              ) -> tuple[dict, dict]:
+        typed: dict[str, Any] = {}
+        personal: dict[str, Any] = {}
+        for name, spec in specs.items():
+            target = personal if spec.personal else typed
+            if name not in values or values[name] is None or values[name] == "":
+                if spec.default is not None:
+                    target[name] = spec.default
+                elif spec.required and not spec.personal and path + (name,) not in self.misspelt:
+                    self.fail(path, f"missing required {what} '{name}'",
+                              _describe(spec))
+                continue
+            value, error = coerce_value(spec, values[name], self.text)
+            if error:
+                self.fail(path + (name,), error)
+            else:
+                target[name] = value
+        return typed, personal
+
+    def events(self, raw: Any) -> tuple[Event, ...]:
+        if not isinstance(raw, list):
+            self.fail(("events",), "expected a list of events")
+            return ()
+        events: list[tuple[Event, int]] = []
+        for index, item in enumerate(raw):
+            event = self.event(("events", index), item)
+            if event is not None:
+                events.append((event, index))
+        return self.canonical(events)
+
+    def event(self, path: PathKey, raw: Any) -> Event | None:
+        item = self.mapping(path, raw, None)
+        kind = item.get("type")
+        if kind not in self.product.events:
+            if kind is None:
+                self.fail(path, "missing field 'type'", "say what kind of event this is")
+            else:
+                self.fail(path + ("type",), f"unknown event type '{kind}'",
+                          did_you_mean(str(kind), self.product.events))
+            return None
+        specs = self.product.events[kind].fields
+        for key in item:
+            if key not in _EVENT_KEYS and key not in specs:
+                self.unknown(path + (key,), f"'{key}' is not a field of event '{kind}'",
+                             [*specs, *_EVENT_KEYS])
+        date = self.date(path + ("date",), item.get("date"), "event date")
+        fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
+                               "field")
+        if date is None:
+            return None
+        given = item.get("id")
+        return Event(str(given) if given is not None else "", kind, date, fields,
+                     self.doc.span(path))
+
+    def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
+        """Sort by (date, type, content, id) and name unnamed events by that order."""
+        ordered = sorted(events, key=lambda pair: pair[0].sort_key())
+        seen: dict[str, Event] = {}
+        counters: dict[str, int] = {}
+        named: list[Event] = []
+        for event, index in ordered:
+            counters[event.type] = counters.get(event.type, 0) + 1
+            event_id = event.id or f"{event.type}-{counters[event.type]}"
+            if event_id in seen:
+                first = seen[event_id].span
+                also = f" (also at line {first.line})" if first else ""
+                self.problems.append(Problem(event.span, format_path(("events", index)),
+                                             f"duplicate event id '{event_id}'{also}",
+                                             "give each event its own id", "case"))
+            seen.setdefault(event_id, event)
+            named.append(Event(event_id, event.type, event.date, event.fields, event.span))
+        return tuple(named)
+
+
+def _describe(spec: InputSpec) -> str | None:
+    if spec.type == "enum":
+        return f"one of: {', '.join(spec.values or ())}"
+    if spec.unit:
+        kind = {"integer": "a whole number", "number": "a number"}.get(spec.type, spec.type)
+        return f"{kind} in {spec.unit}"
+    return None

@@ -1,0 +1,491 @@
+"""Compile a checked product into durable-rules rulesets, as plain data.
+
+The output is JSON-able and deterministic: rulesets per stage (`underwriting`
+for the applicant, `timeline` for visits, missed check-ups, policy years and
+claims), one set per period of effective-dated parameters, named from product
+id + version + content hash, plus an index from every rule id to its YAML
+span, policy clause and condition text.
+
+Only the safe subset of durable-rules is emitted (see
+`../shared/reference/durable-rules.md`, checked again by `verify_ruleset`):
+single-fact conditions scoped by `_kind`, comparisons of one attribute with a
+constant, joins only as an unconditioned pairing with the decision fact, no
+`none`, no regex, explicit priorities, dates as integer days. A comparison
+between two fact attributes (``alt > 2 * alt_uln``) is "lifted": computed in
+Python by the direct evaluator and asserted as a boolean attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..conditions.evaluate import FLIP, NEGATE, fold, is_constant
+from ..conditions.parser import (
+    Bool,
+    BoolOp,
+    Compare,
+    In,
+    Name,
+    Node,
+    Not,
+    Num,
+    Str,
+    names,
+    parse,
+    unparse,
+)
+from ..errors import CompileError
+from ..product.clauses import clause_numbers
+from ..product.model import NumberRef, Product
+from ..product.params import in_force, parameter_periods
+from .safe_subset import (
+    MAX_CONDITIONS_PER_KIND,
+    MAX_RULES_PER_RULESET,
+    SEEN,
+    verify_ruleset,
+)
+
+_CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+NEVER = "_never"  # an attribute no fact carries: a condition that cannot hold
+
+# Fact kinds and the system attributes each carries (all begin with "_", which
+# product names cannot, so they never collide with inputs or fields).
+FACT_KINDS = ("applicant", "decision", "visit", "missed", "event", "year", "claim")
+SYSTEM_ATTRIBUTES = {
+    "applicant": ("_kind", "_ref"),
+    "decision": ("_kind", "_ref", "_decision"),
+    "visit": ("_kind", "_ref", "_checkup", "_scheduled"),
+    "missed": ("_kind", "_ref", "_checkup"),
+    "event": ("_kind", "_ref", "_type"),
+    "year": ("_kind", "_ref", "_year"),
+    "claim": ("_kind", "_ref", "_type", "_days"),
+}
+STAGE_OF = {"applicant": "underwriting"}
+
+
+@dataclass
+class RuleInfo:
+    """Where a compiled rule came from and what it means."""
+
+    id: str
+    kind: str  # eligibility, trigger, result, done, missed, adherence, benefit, waiting, exclusion
+    owner: str  # the id of the rule, check-up, programme, benefit or exclusion in the YAML
+    fact: str
+    stage: str
+    path: str
+    source: str  # file:line:col
+    line: int
+    clause: str
+    condition: str | None = None
+
+
+@dataclass
+class Ruleset:
+    name: str
+    stage: str
+    kinds: list[str]
+    rules: dict[str, Any]
+
+
+@dataclass
+class Period:
+    """Rulesets for the parameter values in force from `start`."""
+
+    start: dt.date
+    parameters: dict[str, Any]
+    rulesets: list[Ruleset]
+
+
+@dataclass
+class Lifted:
+    attribute: str
+    expression: str
+    kinds: list[str]
+
+
+@dataclass
+class CompiledProduct:
+    """A product compiled to plain data; the engine runs it, `compile` prints it."""
+
+    product: Product
+    name: str
+    periods: list[Period]
+    rules: dict[str, RuleInfo]
+    lifted: dict[str, Lifted]
+    facts: dict[str, list[str]]
+    conditions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def hash(self) -> str:
+        return self.product.hash
+
+    def period_at(self, day: dt.date) -> Period:
+        """The period whose parameters are in force on `day`."""
+        return in_force(self.periods, day, lambda period: period.start)
+
+    def to_data(self) -> dict[str, Any]:
+        """Everything compiled, as JSON-able data (what `configurator compile` prints)."""
+        p = self.product
+        return {
+            "name": self.name,
+            "product": {"id": p.id, "version": p.version, "hash": p.hash},
+            "periods": [{"from": period.start.isoformat(), "parameters": period.parameters,
+                         "rulesets": [asdict(r) for r in period.rulesets]}
+                        for period in self.periods],
+            "rules": {rule_id: asdict(info) for rule_id, info in self.rules.items()},
+            "lifted": {name: asdict(info) for name, info in self.lifted.items()},
+            "facts": self.facts,
+        }
+
+
+def compile_product(product: Product) -> CompiledProduct:
+    """Compile a checked product; raise `CompileError` if it leaves the safe subset."""
+    compiler = _Compiler(product)
+    periods = []
+    for index, (start, constants) in enumerate(parameter_periods(product)):
+        specs = compiler.rules(constants)
+        rulesets = compiler.rulesets(specs, index)
+        periods.append(Period(start, dict(constants), rulesets))
+    compiled = CompiledProduct(product, ruleset_base_name(product), periods, compiler.info,
+                               compiler.lifted_info(), compiler.fact_attributes(),
+                               compiler.condition_text)
+    problems = [problem for period in periods for ruleset in period.rulesets
+                for problem in verify_ruleset(ruleset.rules, ruleset.name, compiled.facts)]
+    if problems:
+        raise CompileError(problems)
+    return compiled
+
+
+def ruleset_base_name(product: Product) -> str:
+    return f"{product.id}-{product.version}-{product.hash}"
+
+
+# ------------------------------------------------------------ clause numbers
+
+
+# ------------------------------------------------------------ conditions
+
+
+class Translator:
+    """One condition -> a durable-rules single-fact condition (or a constant)."""
+
+    def __init__(self, constants: Mapping[str, Any], lift):
+        self.constants = constants
+        self.lift = lift
+
+    def __call__(self, node: Node) -> dict | bool:
+        if isinstance(node, BoolOp):
+            return self.boolean(node.op, [self(item) for item in node.items])
+        if isinstance(node, Not):
+            return self(negate(node.operand))
+        if isinstance(node, (Num, Str, Bool)) or is_constant(node, self.constants):
+            return bool(fold(node, self.constants))
+        if isinstance(node, Name):
+            return {node.id: True}
+        if isinstance(node, In):
+            return self.membership(node)
+        if isinstance(node, Compare):
+            return self.compare(node)
+        return {self.lift(node): True}
+
+    @staticmethod
+    def boolean(op: str, parts: list[dict | bool]) -> dict | bool:
+        absorbing, neutral = (False, True) if op == "and" else (True, False)
+        if absorbing in parts:
+            return absorbing
+        kept = [p for p in parts if p is not neutral]
+        if not kept:
+            return neutral
+        return kept[0] if len(kept) == 1 else {f"${op}": kept}
+
+    def membership(self, node: In) -> dict | bool:
+        if not isinstance(node.operand, Name):
+            return {self.lift(node): True}
+        op = "!=" if node.negated else "=="
+        leaves = [leaf(op, node.operand.id, o.value) for o in node.options]
+        return self.boolean("and" if node.negated else "or", leaves)
+
+    def compare(self, node: Compare) -> dict | bool:
+        left_const = is_constant(node.left, self.constants)
+        right_const = is_constant(node.right, self.constants)
+        if isinstance(node.left, Name) and right_const:
+            return leaf(node.op, node.left.id, fold(node.right, self.constants))
+        if isinstance(node.right, Name) and left_const:
+            return leaf(FLIP[node.op], node.right.id, fold(node.left, self.constants))
+        return {self.lift(node): True}
+
+
+def leaf(op: str, attribute: str, value: Any) -> dict:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if op == "==":
+        return {attribute: value}
+    return {_CMP[op]: {attribute: value}}
+
+
+def negate(node: Node) -> Node:
+    """`not node`, pushed inwards (De Morgan), so no `not` reaches the engine."""
+    if isinstance(node, Compare):
+        return Compare(NEGATE[node.op], node.left, node.right, node.pos)
+    if isinstance(node, BoolOp):
+        other = "or" if node.op == "and" else "and"
+        return BoolOp(other, tuple(negate(item) for item in node.items), node.pos)
+    if isinstance(node, Not):
+        return node.operand
+    if isinstance(node, In):
+        return In(node.operand, node.options, not node.negated, node.pos)
+    if isinstance(node, Bool):
+        return Bool(not node.value, node.pos)
+    return Compare("==", node, Bool(False), node.pos)
+
+
+def lifted_name(node: Node) -> str:
+    digest = hashlib.sha256(unparse(node).encode("utf-8")).hexdigest()[:10]
+    return f"_l{digest}"
+
+
+def scoped(kind: str, extra: list[dict], condition: dict | bool) -> dict:
+    """`_kind == kind` and the scoping equalities and the condition, flattened."""
+    parts = [{"_kind": kind}, *extra]
+    if condition is False:
+        parts.append({NEVER: True})
+    elif condition is not True:
+        if "$and" in condition and len(condition) == 1:
+            parts += condition["$and"]
+        else:
+            parts.append(condition)
+    return {"$and": parts}
+
+
+# ------------------------------------------------------------ the compiler
+
+
+@dataclass
+class _Spec:
+    id: str
+    stage: str
+    kinds: list[str]
+    all: list[dict]
+
+
+class _Compiler:
+    def __init__(self, product: Product):
+        self.product = product
+        self.info: dict[str, RuleInfo] = {}
+        self.clauses = clause_numbers(product)
+        self.lifted: dict[str, tuple[str, set[str]]] = {}
+        self.reads: dict[str, set[str]] = {kind: set() for kind in FACT_KINDS}
+        self.condition_text: dict[str, str] = {}
+        self.parsed: dict[str, Node] = {}
+
+    # -- helpers
+
+    def node(self, text: str) -> Node:
+        if text not in self.parsed:
+            self.parsed[text] = parse(text)
+        return self.parsed[text]
+
+    def translate(self, text: str | None, kind: str, constants: Mapping[str, Any]) -> dict | bool:
+        if text is None:
+            return True
+        node = self.node(text)
+        self.reads[kind] |= {n.id for n in names(node) if n.id not in constants}
+
+        def lift(sub: Node) -> str:
+            name = lifted_name(sub)
+            expression, kinds = self.lifted.setdefault(name, (unparse(sub), set()))
+            kinds.add(kind)
+            return name
+
+        return Translator(constants, lift)(node)
+
+    def number(self, value: NumberRef, constants: Mapping[str, Any]) -> float:
+        return constants[value] if isinstance(value, str) else value
+
+    def register(self, rule_id: str, kind: str, owner: str, fact: str, path: tuple,
+                 clause_key: str, condition: str | None) -> None:
+        from ..product.source import format_path
+
+        doc = self.product.source
+        span = doc.span(path) if doc is not None else None
+        self.info[rule_id] = RuleInfo(
+            rule_id, kind, owner, fact, STAGE_OF.get(fact, "timeline"), format_path(path),
+            str(span) if span else "<product>", span.line if span else 0,
+            self.clauses.get(clause_key, ""), condition)
+        if condition is not None:
+            self.condition_text[rule_id] = condition
+
+    # -- rules
+
+    def rules(self, constants: Mapping[str, Any]) -> list[_Spec]:
+        specs: list[_Spec] = []
+        for build in (self.eligibility, self.checkups, self.adherence, self.claims):
+            specs += build(constants)
+        return specs
+
+    def single(self, rule_id: str, fact: str, extra: list[dict], condition: dict | bool) -> _Spec:
+        return _Spec(rule_id, STAGE_OF.get(fact, "timeline"), [fact],
+                     [{"m": scoped(fact, extra, condition)}])
+
+    def eligibility(self, constants) -> list[_Spec]:
+        out = []
+        for rule in self.product.eligibility:
+            rule_id = f"eligibility.{rule.id}"
+            self.register(rule_id, "eligibility", rule.id, "applicant", rule.path,
+                          rule_id, rule.when)
+            out.append(self.single(rule_id, "applicant", [],
+                                   self.translate(rule.when, "applicant", constants)))
+        return out
+
+    def checkups(self, constants) -> list[_Spec]:
+        out: list[_Spec] = []
+        by_id = {c.id: c for c in self.product.checkups}
+        for checkup in self.product.checkups:
+            out += self.trigger(checkup, by_id, constants)
+            clause = f"checkup.{checkup.id}"
+            for result in checkup.results:
+                rule_id = f"result.{checkup.id}.{result.id}"
+                self.register(rule_id, "result", checkup.id, "visit", result.path,
+                              f"{clause}.{result.id}", result.when)
+                out.append(self.single(rule_id, "visit", [{"_checkup": checkup.id}],
+                                       self.translate(result.when, "visit", constants)))
+            for kind, fact in (("done", "visit"), ("missed", "missed")):
+                rule_id = f"{kind}.{checkup.id}"
+                effect = checkup.on_done if kind == "done" else checkup.on_missed
+                path = effect.path if effect is not None else checkup.path
+                self.register(rule_id, kind, checkup.id, fact, path, clause, None)
+                out.append(self.joined(rule_id, fact, checkup.id))
+        return out
+
+    def joined(self, rule_id: str, fact: str, checkup: str) -> _Spec:
+        """The chained rule: an accepted policy plus a check-up outcome."""
+        decision = {"$and": [{"_kind": "decision"}, {"_decision": "accept"}]}
+        outcome = {"$and": [{"_kind": fact}, {"_checkup": checkup}]}
+        if fact == "visit":  # only a visit inside the check-up's window completes it
+            outcome["$and"].append({"_scheduled": True})
+        return _Spec(rule_id, "timeline", ["decision", fact], [{"d": decision}, {"c": outcome}])
+
+    def trigger(self, checkup, by_id, constants) -> list[_Spec]:
+        trigger = checkup.trigger
+        if trigger.when is None:
+            return []
+        on = trigger.on or "applicant"
+        rule_id = f"trigger.{checkup.id}"
+        if on == "applicant":
+            fact, extra = "applicant", []
+        elif on in by_id:
+            fact, extra = "visit", [{"_checkup": on}]
+        else:
+            fact, extra = "event", [{"_type": on}]
+        self.register(rule_id, "trigger", checkup.id, fact, trigger.path + ("when",),
+                      f"checkup.{checkup.id}", trigger.when)
+        return [self.single(rule_id, fact, extra, self.translate(trigger.when, fact, constants))]
+
+    def adherence(self, constants) -> list[_Spec]:
+        out = []
+        for programme in self.product.adherence:
+            rule_id = f"adherence.{programme.id}"
+            self.register(rule_id, "adherence", programme.id, "year", programme.path,
+                          rule_id, programme.when)
+            out.append(self.single(rule_id, "year", [],
+                                   self.translate(programme.when, "year", constants)))
+        return out
+
+    def claims(self, constants) -> list[_Spec]:
+        out = []
+        scopes = {b.id: self.benefit_scope(b, constants) for b in self.product.benefits}
+        for benefit in self.product.benefits:
+            rule_id = f"benefit.{benefit.id}"
+            self.register(rule_id, "benefit", benefit.id, "claim", benefit.path,
+                          rule_id, benefit.when)
+            out.append(self.single(rule_id, "claim", [], scopes[benefit.id]))
+            days = self.number(benefit.waiting_period_days, constants)
+            if days > 0:
+                wait_id = f"waiting.{benefit.id}"
+                self.register(wait_id, "waiting", benefit.id, "claim",
+                              benefit.path + ("waiting_period_days",), rule_id,
+                              f"_days < {days:g}")
+                waiting = Translator.boolean("and", [scopes[benefit.id],
+                                                     leaf("<", "_days", days)])
+                out.append(self.single(wait_id, "claim", [], waiting))
+        for exclusion in self.product.exclusions:
+            out.append(self.exclusion(exclusion, scopes, constants))
+        return out
+
+    def benefit_scope(self, benefit, constants) -> dict | bool:
+        """A claim this benefit covers: its event type and its own condition."""
+        own = self.translate(benefit.when, "claim", constants)
+        return Translator.boolean("and", [{"_type": benefit.event}, own])
+
+    def exclusion(self, exclusion, scopes: dict[str, dict | bool], constants) -> _Spec:
+        """An exclusion fires only on claims some benefit it applies to would cover."""
+        rule_id = f"exclusion.{exclusion.id}"
+        self.register(rule_id, "exclusion", exclusion.id, "claim", exclusion.path, rule_id,
+                      exclusion.when)
+        applies = exclusion.applies_to if exclusion.applies_to is not None else list(scopes)
+        covered = Translator.boolean("or", [scopes[b] for b in applies if b in scopes])
+        parts = [covered, self.translate(exclusion.when, "claim", constants)]
+        if exclusion.added_by_underwriting:
+            parts.append({exclusion_flag(exclusion.id): True})
+        return self.single(rule_id, "claim", [], Translator.boolean("and", parts))
+
+    # -- rulesets
+
+    def rulesets(self, specs: list[_Spec], period: int) -> list[Ruleset]:
+        out: list[Ruleset] = []
+        base = ruleset_base_name(self.product)
+        for stage in ("underwriting", "timeline"):
+            chunks = _chunks([s for s in specs if s.stage == stage])
+            for number, chunk in enumerate(chunks):
+                rules = {}
+                for priority, spec in enumerate(chunk, start=1):
+                    rules[spec.id] = {"all": spec.all, "pri": priority}
+                kinds = sorted({k for spec in chunk for k in spec.kinds})
+                for kind in kinds:  # every fact must match some rule: see SEEN
+                    rules[f"{SEEN}{kind}"] = {"all": [{"m": {"_kind": kind}}],
+                                              "pri": MAX_RULES_PER_RULESET + 1}
+                out.append(Ruleset(f"{base}-p{period}-{stage}-{number}", stage, kinds, rules))
+        return out
+
+    def lifted_info(self) -> dict[str, Lifted]:
+        return {name: Lifted(name, expr, sorted(kinds))
+                for name, (expr, kinds) in sorted(self.lifted.items())}
+
+    def fact_attributes(self) -> dict[str, list[str]]:
+        """Attributes each fact kind must carry so every rule can read them."""
+        out = {}
+        flags = [exclusion_flag(x.id) for x in self.product.exclusions if x.added_by_underwriting]
+        for kind in FACT_KINDS:
+            attributes = set(SYSTEM_ATTRIBUTES[kind]) | self.reads[kind]
+            attributes |= {name for name, (_, kinds) in self.lifted.items() if kind in kinds}
+            if kind == "claim":
+                attributes |= set(flags)
+            out[kind] = sorted(attributes)
+        return out
+
+
+def exclusion_flag(exclusion_id: str) -> str:
+    return f"_x_{exclusion_id}"
+
+
+def _chunks(specs: list[_Spec]) -> list[list[_Spec]]:
+    """Split rules so no fact kind meets more than MAX_CONDITIONS_PER_KIND conditions."""
+    chunks: list[list[_Spec]] = []
+    counts: list[dict[str, int]] = []
+    for spec in specs:
+        for chunk, count in zip(chunks, counts, strict=True):
+            fits = len(chunk) < MAX_RULES_PER_RULESET and all(
+                count.get(k, 0) < MAX_CONDITIONS_PER_KIND for k in spec.kinds)
+            if fits:
+                chunk.append(spec)
+                for k in spec.kinds:
+                    count[k] = count.get(k, 0) + 1
+                break
+        else:
+            chunks.append([spec])
+            counts.append({k: 1 for k in spec.kinds})
+    return chunks

@@ -1,0 +1,47 @@
+"""Regulatory and plain-language checks on a loaded product, by jurisdiction profile.
+
+    >>> from configurator import load
+    >>> from configurator.compliance.lint import lint
+    >>> [str(f) for f in lint(load("products/hepatitis_b.yaml"))]
+    []
+
+A lint rule is one small function registered in `RULES` with its code,
+severity, the profiles that use it and its source. It receives a `Context`
+and yields ``(path, message)`` pairs; `lint` turns them into positioned
+`Finding`s. A product that loads is well-formed; lint asks whether it is
+lawful, consistent and readable. The regulatory facts come from
+``shared/reference/domain.md`` §0, §5 and §7.5.
+
+READABILITY and HIGHLIGHT read the rendered policy document; they live in
+`lint_document`; the regulatory rules in `lint_regulation` and the logic
+rules in `lint_logic`. All three register into `lint_rules.RULES` when imported here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..product.model import Product
+from . import lint_document, lint_logic, lint_regulation  # noqa: F401  (they register the rules)
+from .lint_rules import ERROR, PROFILES, RULES, WARNING, Context, Finding, Rule, rule
+
+__all__ = ["ERROR", "PROFILES", "RULES", "WARNING", "Context", "Finding", "Rule", "lint",
+           "publish_gate", "rule"]
+
+
+def lint(product: Product, profile: str = "CN") -> list[Finding]:
+    """Every finding of the rules `profile` selects, in file order."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
+    context = Context(product, profile)
+    findings = []
+    for item in RULES.values():
+        if profile in item.profiles:
+            for path, message in item.check(context):
+                findings.append(Finding(context.span(path), item.code, message, item.severity))
+    return sorted(set(findings), key=lambda f: (f.span, f.code, f.message))
+
+
+def publish_gate(product: Product, path: Any = None) -> list[str]:
+    """A publish gate: lint errors (not warnings) refuse publishing."""
+    return [str(f) for f in lint(product, product.jurisdiction) if f.severity == ERROR]

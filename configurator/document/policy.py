@@ -1,0 +1,537 @@
+"""The policy document as plain data: key facts, reading guide, numbered clauses.
+
+`build_policy` turns a product (and, for a personalised policy, a schedule
+built from the engine's Outcome) into a `Policy`: small dataclasses the
+templates lay out and the readability scorer reads. Clause numbers come from
+`compile.clause_numbers`, so a reason the engine gives cites the clause the
+customer reads. Every number is formatted from the product's parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..conditions.parser import names, parse
+from ..product.clauses import clause_numbers
+from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
+from ..product.params import parameters_at
+from ..product.wording import render_text
+from .phrases import Phrases, Values, phrases
+
+# Section numbers 1-6 are fixed by `compile.clause_numbers`; the rest follow.
+SECTIONS = ("definitions", "eligibility", "benefits", "checkups", "adherence", "exclusions",
+            "claims", "general")
+
+
+@dataclass
+class Para:
+    """A paragraph of body text; `attention` ones are shown bold on a shaded background."""
+
+    text: str
+    attention: bool = False
+    label: str | None = None  # a lead-in caption, not scored for readability
+    kind: str = "para"
+
+
+@dataclass
+class Cell:
+    text: str
+    attention: bool = False
+
+
+@dataclass
+class Table:
+    """A captioned table with a header row (tables are not scored for readability)."""
+
+    caption: str
+    head: list[str]
+    rows: list[list[Cell]]
+    kind: str = "table"
+
+
+@dataclass
+class Clause:
+    """A numbered clause: `key` is its owner in the YAML (``benefit.liver_cancer``)."""
+
+    number: str
+    title: str
+    key: str
+    blocks: list[Any] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+    attention: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return "clause-" + self.number.replace(".", "-")
+
+
+@dataclass
+class Section:
+    number: str
+    key: str
+    title: str
+    blocks: list[Any] = field(default_factory=list)
+    clauses: list[Clause] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.number}"
+
+
+@dataclass
+class GuideItem:
+    """A line of the reading guide or key facts, with the clause it points to."""
+
+    text: str
+    ref: str = ""
+    attention: bool = False
+
+    @property
+    def anchor(self) -> str:
+        if not self.ref:
+            return ""
+        return ("clause-" if "." in self.ref else "section-") + self.ref.replace(".", "-")
+
+
+@dataclass
+class KeyFacts:
+    who: list[GuideItem]
+    pays: list[GuideItem]
+    waiting: list[GuideItem]
+    must_do: list[GuideItem]
+    exclusions: list[GuideItem]
+    cooling_off: GuideItem
+
+
+@dataclass
+class Policy:
+    """Everything the templates lay out, already in words."""
+
+    locale: str
+    product_id: str
+    version: str
+    hash: str
+    product_name: str
+    title: str
+    running: str
+    version_line: str
+    date: dt.date
+    key_facts: KeyFacts
+    rights: list[GuideItem]
+    attention: list[GuideItem]
+    sections: list[Section]
+    schedule: Any = None
+    holder: str | None = None
+    policy_number: str | None = None
+    start: str | None = None
+    words: Phrases | None = None
+
+    def clauses(self) -> list[Clause]:
+        """Every clause and sub-clause, in document order."""
+        out = []
+        for section in self.sections:
+            for clause in section.clauses:
+                out.append(clause)
+                out.extend(clause.clauses)
+        return out
+
+
+def build_policy(product: Product, locale: str = "en", day: dt.date | None = None,
+                 extras: dict[str, Any] | None = None) -> Policy:
+    """The specimen wording of `product` in `locale`, with parameters in force on `day`.
+
+    `extras` may carry ``examples`` (programme id -> worked-example blocks).
+    """
+    day = day or product.effective_from
+    return _Builder(product, locale, day, extras or {}).policy()
+
+
+class _Builder:
+    def __init__(self, product: Product, locale: str, day: dt.date, extras: dict[str, Any]):
+        self.product = product
+        self.locale = locale
+        self.day = day
+        self.extras = extras
+        self.constants = parameters_at(product, day)
+        self.words = phrases(locale)
+        self.values = Values(product, self.constants, locale)
+        self.numbers = clause_numbers(product)
+        self.number_of = {key: str(i) for i, key in enumerate(SECTIONS, start=1)}
+
+    # -------------------------------------------------------------- helpers
+
+    def text(self, text: Any) -> str:
+        return render_text(text, self.product, self.constants, self.locale)
+
+    def name(self, text: Any) -> str:
+        return text_in(text, self.locale)
+
+    def clause(self, key: str) -> str:
+        return self.numbers[key]
+
+    def label(self, name: str) -> str:
+        """The plain-language label of an input, derived value, metric or event field."""
+        p = self.product
+        for spec in (p.inputs.get(name), p.derived.get(name), p.metrics.get(name)):
+            if spec is not None and spec.label is not None:
+                return self.name(spec.label)
+        for event in p.events.values():
+            spec = event.fields.get(name)
+            if spec is not None and spec.label is not None:
+                return self.name(spec.label)
+        return name.replace("_", " ")
+
+    def topic(self, condition: str) -> str:
+        """A clause title from what a condition reads: 'Your age', 'HBV DNA, ...'."""
+        seen: list[str] = []
+        for node in names(parse(condition)):
+            if node.id not in self.constants and node.id not in seen:
+                seen.append(node.id)
+        return _capital(("、" if self.locale == "zh-CN" else ", ").join(
+            self.label(n) for n in seen))
+
+    # -------------------------------------------------------------- the document
+
+    def policy(self) -> Policy:
+        p, w = self.product, self.words
+        name = self.name(p.name)
+        sections = [self.definitions(), self.eligibility(), self.benefits(), self.checkups(),
+                    self.adherence(), self.exclusions(), self.claims(), self.general()]
+        return Policy(
+            self.locale, p.id, p.version, p.hash, name,
+            w("title", product=name, kind=w("specimen")),
+            w("running", product=name, version=p.version),
+            w("version", version=p.version, date=self.values.date(p.effective_from)),
+            self.day, self.key_facts(), self.rights(), self.attention(),
+            [s for s in sections if s.clauses or s.blocks], words=w)
+
+    def section(self, key: str, blocks: list | None = None) -> Section:
+        return Section(self.number_of[key], key, self.words(f"sections.{key}"), blocks or [])
+
+    # -------------------------------------------------------------- sections 1-6
+
+    def definitions(self) -> Section:
+        section = self.section("definitions", [Para(self.words("definitions_intro"))])
+        for item in self.product.definitions:
+            section.clauses.append(Clause(self.clause(f"definition.{item.id}"),
+                                          _capital(self.name(item.term)),
+                                          f"definition.{item.id}",
+                                          [Para(self.text(item.text))]))
+        return section
+
+    def eligibility(self) -> Section:
+        section = self.section("eligibility", [Para(self.words("eligibility_intro"))])
+        for rule in self.product.eligibility:
+            section.clauses.append(self.eligibility_clause(rule))
+        return section
+
+    def eligibility_clause(self, rule: EligibilityRule) -> Clause:
+        reduces = rule.outcome in ("loading", "exclusion")
+        blocks = [Para(self.text(rule.text), reduces),
+                  Para(self.words(f"elig_{rule.outcome}"), reduces)]
+        return Clause(self.clause(f"eligibility.{rule.id}"), self.topic(rule.when),
+                      f"eligibility.{rule.id}", blocks, attention=reduces)
+
+    def benefits(self) -> Section:
+        si = self.values.ref(self.product.coverage.sum_insured, self.product.currency)
+        blocks: list[Any] = [Para(self.words("benefits_intro", sum_insured=si))]
+        blocks += self.tiers()
+        blocks.append(self.benefits_table())
+        section = self.section("benefits", blocks)
+        for benefit in self.product.benefits:
+            section.clauses.append(Clause(
+                self.clause(f"benefit.{benefit.id}"), self.name(benefit.name),
+                f"benefit.{benefit.id}", [Para(self.text(benefit.text),
+                                               self.benefit_restricted(benefit))]))
+        return section
+
+    def tiers(self) -> list[Para]:
+        tiers = self.product.coverage.tiers
+        if len(tiers) < 2:
+            return []
+        out = [Para(self.words("tier_intro"))]
+        for tier in tiers.values():
+            reduced = self.values.number(tier.percent) < 100
+            line = self.words("tier_row", name=self.name(tier.name),
+                              percent=self.values.ref(tier.percent, "percent"))
+            out.append(Para(line, reduced))
+            if tier.text is not None:
+                out.append(Para(self.text(tier.text), reduced))
+        return out
+
+    def benefit_restricted(self, benefit: Benefit) -> bool:
+        v = self.values
+        return bool(v.number(benefit.waiting_period_days) or self.limits_words(benefit)
+                    or v.number(benefit.pays.ratio_percent) < 100
+                    or v.number(benefit.pays.deductible))
+
+    def pays_words(self, benefit: Benefit) -> str:
+        pays, v, w = benefit.pays, self.values, self.words
+        if pays.percent_of_sum_insured is not None:
+            words = w("pays_percent", percent=v.ref(pays.percent_of_sum_insured, "percent"))
+        elif pays.amount is not None:
+            words = w("pays_amount", amount=v.ref(pays.amount, self.product.currency))
+        elif pays.per_day is not None:
+            words = w("pays_per_day", amount=v.ref(pays.per_day, self.product.currency))
+        else:
+            words = w("pays_expenses", ratio=v.ref(pays.ratio_percent, "percent"))
+        if v.number(pays.deductible):
+            words += w("pays_deductible", amount=v.ref(pays.deductible, self.product.currency))
+        return words
+
+    def limits_words(self, benefit: Benefit) -> list[str]:
+        limits, freq, v, w = benefit.limits, benefit.frequency, self.values, self.words
+        money = self.product.currency
+        out = []
+        if limits.per_claim is not None:
+            out.append(w("limit_per_claim", amount=v.ref(limits.per_claim, money)))
+        if limits.per_year is not None:
+            out.append(w("limit_per_year", amount=v.ref(limits.per_year, money)))
+        if limits.per_year_days is not None:
+            out.append(w("limit_per_year_days", days=v.ref(limits.per_year_days, "days")))
+        if limits.lifetime is not None:
+            out.append(w("limit_lifetime", amount=v.ref(limits.lifetime, money)))
+        if limits.per_year_percent_of_sum_insured is not None:
+            out.append(w("limit_per_year_share", percent=v.ref(
+                limits.per_year_percent_of_sum_insured, "percent")))
+        if limits.shared is not None:
+            shared = self.product.coverage.limits[limits.shared]
+            out.append(w("limit_shared", name=self.name(shared.name),
+                         amount=v.ref(shared.amount, money)))
+        if freq.per_policy_year is not None:
+            out.append(w("freq_per_year", count=v.ref(freq.per_policy_year)))
+        if freq.lifetime is not None:
+            out.append(w("freq_lifetime_once") if v.number(freq.lifetime) == 1
+                       else w("freq_lifetime", count=v.ref(freq.lifetime)))
+        return out
+
+    def benefits_table(self) -> Table:
+        w, v = self.words, self.values
+        rows = []
+        for b in self.product.benefits:
+            limits = self.limits_words(b)
+            waiting = v.number(b.waiting_period_days)
+            ratio = v.number(b.pays.ratio_percent)
+            rows.append([
+                Cell(f"{self.clause(f'benefit.{b.id}')}{w.gap or ' '}{self.name(b.name)}"),
+                Cell(self.pays_words(b)),
+                Cell(w("list_sep").join(limits) if limits else w("no_limit"), bool(limits)),
+                Cell(v.ref(b.pays.ratio_percent, "percent"), ratio < 100),
+                Cell(v.ref(b.waiting_period_days, "days") if waiting else w("no_waiting"),
+                     bool(waiting))])
+        head = [w(k) for k in ("col_benefit", "col_pays", "col_limits", "col_ratio",
+                               "col_waiting")]
+        return Table(w("benefits_table"), head, rows)
+
+    def checkups(self) -> Section:
+        section = self.section("checkups", [Para(self.words("checkups_intro"))])
+        for checkup in self.product.checkups:
+            section.clauses.append(self.checkup_clause(checkup))
+        return section
+
+    def checkup_clause(self, checkup: Checkup) -> Clause:
+        w = self.words
+        key = f"checkup.{checkup.id}"
+        blocks = [Para(self.text(checkup.text))]
+        if checkup.on_done is not None and checkup.on_done.text is not None:
+            blocks.append(Para(self.text(checkup.on_done.text), label=w("on_done")))
+        if checkup.on_missed is not None:
+            text = checkup.on_missed.text if checkup.on_missed.text is not None else checkup.text
+            blocks.append(Para(self.text(text), True, w("on_missed")))
+        clause = Clause(self.clause(key), self.name(checkup.name), key, blocks)
+        for result in checkup.results:
+            clause.clauses.append(self.result_clause(checkup, result))
+        return clause
+
+    def result_clause(self, checkup: Checkup, result: ResultRule) -> Clause:
+        key = f"checkup.{checkup.id}.{result.id}"
+        reduces = self.reduces(result)
+        return Clause(self.clause(key), self.topic(result.when), key,
+                      [Para(self.text(result.text), reduces)], attention=reduces)
+
+    def reduces(self, effect: Any) -> bool:
+        """Whether an effect can lower cover or raise the price (an attention item)."""
+        tiers = self.product.coverage.tiers
+        lower_tier = effect.tier is not None and effect.tier in tiers and \
+            self.values.number(tiers[effect.tier].percent) < 100
+        return bool(effect.exclude or effect.refer or effect.loading is not None or lower_tier)
+
+    def adherence(self) -> Section:
+        section = self.section("adherence", [Para(self.words("adherence_intro"))])
+        examples = self.extras.get("examples", {})
+        for programme in self.product.adherence:
+            key = f"adherence.{programme.id}"
+            blocks = [Para(self.text(programme.text), programme.change is not None)]
+            blocks += examples.get(programme.id, [])
+            section.clauses.append(Clause(self.clause(key), self.name(programme.name), key,
+                                          blocks))
+        return section
+
+    def exclusions(self) -> Section:
+        w = self.words
+        section = self.section("exclusions", [Para(w("exclusions_intro"), True)])
+        benefit_names = {b.id: self.name(b.name) for b in self.product.benefits}
+        for exclusion in self.product.exclusions:
+            key = f"exclusion.{exclusion.id}"
+            blocks = [Para(self.text(exclusion.text), True)]
+            if exclusion.applies_to:
+                listed = w.join([benefit_names[b] for b in exclusion.applies_to])
+                blocks.append(Para(w("applies_to", benefits=listed), True))
+            if exclusion.added_by_underwriting:
+                blocks.append(Para(w("exclusion_added"), True))
+            section.clauses.append(Clause(self.clause(key), self.name(exclusion.name), key,
+                                          blocks, attention=True))
+        return section
+
+    # -------------------------------------------------------------- sections 7-8
+
+    def claims(self) -> Section:
+        section = self.section("claims")
+        number = self.number_of["claims"]
+        for index, item in enumerate(self.words.get("claims", []), start=1):
+            section.clauses.append(Clause(f"{number}.{index}", item["title"],
+                                          f"claims.{index}", [Para(item["text"])]))
+        return section
+
+    def general(self) -> Section:
+        section = self.section("general")
+        number, w, p = self.number_of["general"], self.words, self.product
+        parts: list[tuple[str, list[Para], bool]] = [
+            ("renewal", [Para(self.text(p.term.text), not p.term.guaranteed_renewal)],
+             not p.term.guaranteed_renewal),
+            ("premium", self.premium_paras(), False),
+            ("cooling_off", [Para(w("general.cooling_off_text",
+                                    days=self.values.ref(p.cooling_off_days, "days")))], False),
+            ("cancelling", [Para(w("general.cancelling_text"))], False),
+            ("disclosure", [Para(w("general.disclosure_text"), True)], True),
+            ("complaints", [Para(w("general.complaints_text"))], False)]
+        for index, (key, paras, attention) in enumerate(parts, start=1):
+            section.clauses.append(Clause(f"{number}.{index}", w(f"general.{key}"),
+                                          f"general.{key}", paras, attention=attention))
+        return section
+
+    def premium_paras(self) -> list[Para]:
+        w, v, premium = self.words, self.values, self.product.premium
+        out = [Para(w("general.premium_text", net=v.money(premium.net)))]
+        if premium.health_management_cost:
+            out.append(Para(w("general.premium_services",
+                              cost=v.money(premium.health_management_cost))))
+        return out
+
+    def general_clause(self, key: str) -> str:
+        keys = ("renewal", "premium", "cooling_off", "cancelling", "disclosure", "complaints")
+        return f"{self.number_of['general']}.{keys.index(key) + 1}"
+
+    # -------------------------------------------------------------- front matter
+
+    def key_facts(self) -> KeyFacts:
+        w, v, p = self.words, self.values, self.product
+        who = [GuideItem(self.text(p.summary))] if p.summary is not None else []
+        who.append(GuideItem(w("kf_who_more"), self.number_of["eligibility"]))
+        si = v.ref(p.coverage.sum_insured, p.currency)
+        pays = [GuideItem(f"{w('benefits_intro', sum_insured=si)}", self.number_of["benefits"])]
+        colon = w("colon")
+        pays += [GuideItem(f"{self.name(b.name)}{colon}{self.pays_words(b)}",
+                           self.clause(f"benefit.{b.id}")) for b in p.benefits]
+        waiting = [GuideItem(f"{self.name(b.name)}{colon}{v.ref(b.waiting_period_days, 'days')}",
+                             self.clause(f"benefit.{b.id}"), True)
+                   for b in p.benefits if v.number(b.waiting_period_days)]
+        must = [GuideItem(self.name(c.name), self.clause(f"checkup.{c.id}"))
+                for c in p.checkups if c.trigger.every_months is not None or c.trigger.on_issue]
+        must += [GuideItem(self.name(a.name), self.clause(f"adherence.{a.id}"))
+                 for a in p.adherence]
+        exclusions = [GuideItem(self.name(x.name), self.clause(f"exclusion.{x.id}"), True)
+                      for x in p.exclusions if not x.added_by_underwriting]
+        cooling = GuideItem(w("kf_cooling", days=v.ref(p.cooling_off_days, "days"),
+                              clause=self.general_clause("cooling_off")),
+                            self.general_clause("cooling_off"))
+        return KeyFacts(who, pays, waiting, must, exclusions, cooling)
+
+    def rights(self) -> list[GuideItem]:
+        w, p = self.words, self.product
+        out = [GuideItem(w("right_cooling", days=self.values.ref(p.cooling_off_days, "days")),
+                         self.general_clause("cooling_off"))]
+        out += [GuideItem(w("right_benefit", benefit=self.name(b.name)),
+                          self.clause(f"benefit.{b.id}")) for b in p.benefits]
+        out += [GuideItem(w("right_bonus", programme=self.name(a.name)),
+                          self.clause(f"adherence.{a.id}")) for a in p.adherence]
+        if p.term.renewable:
+            out.append(GuideItem(w("right_renewal"), self.general_clause("renewal")))
+        out.append(GuideItem(w("right_claims"), self.number_of["claims"]))
+        out.append(GuideItem(w("right_complaints"), self.general_clause("complaints")))
+        return out
+
+    def attention(self) -> list[GuideItem]:
+        """Every exclusion and every way cover can be reduced or not increased."""
+        items = self.benefit_attention() + self.underwriting_attention()
+        items += self.checkup_attention() + self.adherence_attention()
+        w, p = self.words, self.product
+        items += [GuideItem(w("att_exclusion", name=self.name(x.name)),
+                            self.clause(f"exclusion.{x.id}"), True)
+                  for x in p.exclusions if not x.added_by_underwriting]
+        items += [GuideItem(w("att_added_exclusion", name=self.name(x.name)),
+                            self.clause(f"exclusion.{x.id}"), True)
+                  for x in p.exclusions if x.added_by_underwriting]
+        if not p.term.guaranteed_renewal:
+            items.append(GuideItem(w("att_renewal"), self.general_clause("renewal"), True))
+        items.append(GuideItem(w("att_disclosure"), self.general_clause("disclosure"), True))
+        return items
+
+    def benefit_attention(self) -> list[GuideItem]:
+        w, v = self.words, self.values
+        items = []
+        for b in self.product.benefits:
+            ref, name = self.clause(f"benefit.{b.id}"), self.name(b.name)
+            if v.number(b.waiting_period_days):
+                items.append(GuideItem(w("att_waiting", benefit=name,
+                                         days=v.ref(b.waiting_period_days, "days")), ref, True))
+            limits = self.limits_words(b)
+            if limits:
+                items.append(GuideItem(w("att_limits", benefit=name,
+                                         limits=w("list_sep").join(limits)), ref, True))
+            if v.number(b.pays.ratio_percent) < 100:
+                items.append(GuideItem(w("att_ratio", benefit=name,
+                                         ratio=v.ref(b.pays.ratio_percent, "percent")), ref, True))
+            if v.number(b.pays.deductible):
+                items.append(GuideItem(w("att_deductible", benefit=name, amount=v.ref(
+                    b.pays.deductible, self.product.currency)), ref, True))
+        return items
+
+    def underwriting_attention(self) -> list[GuideItem]:
+        items = []
+        for rule in self.product.eligibility:
+            if rule.outcome == "loading":
+                items.append(GuideItem(self.words("att_loading", text=self.text(rule.text)),
+                                       self.clause(f"eligibility.{rule.id}"), True))
+        return items
+
+    def checkup_attention(self) -> list[GuideItem]:
+        w, items = self.words, []
+        for c in self.product.checkups:
+            name = self.name(c.name)
+            if c.on_missed is not None:
+                items.append(GuideItem(w("att_missed", checkup=name),
+                                       self.clause(f"checkup.{c.id}"), True))
+            for r in c.results:
+                if self.reduces(r):
+                    items.append(GuideItem(w("att_result", checkup=name, text=self.text(r.text)),
+                                           self.clause(f"checkup.{c.id}.{r.id}"), True))
+        return items
+
+    def adherence_attention(self) -> list[GuideItem]:
+        w, items = self.words, []
+        for a in self.product.adherence:
+            if a.change is None:  # it only removes a loading: nothing is capped or lost
+                continue
+            ref, name = self.clause(f"adherence.{a.id}"), self.name(a.name)
+            items.append(GuideItem(w("att_cap", programme=name,
+                                     cap=self.values.ref(a.change.cap_percent, "percent")),
+                                   ref, True))
+            items.append(GuideItem(w(f"att_{a.change.on_miss}", programme=name), ref, True))
+        return items
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,409 @@
+"""Render a product (and optionally one person's Outcome) as a policy document.
+
+    >>> html = render_html(product)                      # the specimen policy
+    >>> pdf = render_pdf(product, case=case)             # a personalised policy
+    >>> render_batch("products/hepatitis_b.yaml", "cases.jsonl", "out/", workers=2)
+
+The document is built as plain data (`policy.build_policy`,
+`schedule.personal_schedule`), laid out by jinja2 templates in `templates/`,
+and printed to a tagged PDF/UA-1 by weasyprint. Output is byte-identical for
+identical input: the document date comes from the case (its as-of date) or
+the product (its effective date), and the PDF identifier is a hash of the HTML.
+Templates cannot fetch anything: the URL fetcher serves only files under
+`templates/` and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..cases.case import Case, load_case
+from ..compiler.compile import CompiledProduct, compile_product
+from ..engine.evaluate import evaluate
+from ..engine.outcome import Outcome
+from ..errors import ConfigError, Problem
+from ..product.model import Product
+from ..resources import templates_folder
+from .phrases import Values, phrases
+from .policy import Policy, build_policy
+from .schedule import personal_schedule, worked_example
+
+PDF_VARIANT = "pdf/ua-1"
+GENERATOR = "configurator"
+LOGGER = logging.getLogger("configurator.render")
+
+
+class RenderError(ConfigError):
+    """A policy cannot be rendered for this input (e.g. the application was declined)."""
+
+
+# ------------------------------------------------------------ the façade
+
+
+def render_html(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+                locale: str = "en") -> str:
+    """The policy as one self-contained HTML page (specimen without a case or Outcome)."""
+    policy = build_document(product, outcome, case, locale)
+    return _html(policy, _meta(product, case, policy), "all")
+
+
+def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+               locale: str = "en", *, variant: str | None = PDF_VARIANT,
+               timings: dict[str, float] | None = None) -> bytes:
+    """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise).
+
+    The document is laid out in two parts: the front (cover and the person's
+    schedule) for every document, and the clauses, which are the same for
+    every person with this product, language and page count, laid out once
+    per process and reused (see `PagedPolicy`). `timings`, if given, gets the
+    seconds spent in our code ("ours") and in weasyprint ("weasyprint").
+    """
+    clock = _Clock(timings)
+    with clock("ours"):
+        policy = build_document(product, outcome, case, locale)
+        meta = _meta(product, case, policy)
+        shared = _meta(product, None, policy, product.effective_from)
+    return PagedPolicy(policy, meta, shared, variant, clock).pdf()
+
+
+def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
+    """weasyprint on one whole HTML document, with nothing cached."""
+    import weasyprint
+
+    return weasyprint.HTML(string=html, base_url=_base_url(), url_fetcher=local_fetcher()
+                           ).write_pdf(pdf_variant=variant, pdf_identifier=_identifier(html),
+                                       custom_metadata=True, font_config=_font_config())
+
+
+def _html(policy: Policy, meta: dict[str, Any], part: str, **pages: int | None) -> str:
+    """The HTML of `part` ("all", "front" or "body"); `pages` fixes page numbers."""
+    numbers = {"total": None, "offset": None, "schedule_page": None, **pages}
+    css = _css() if part == "all" else ""  # the parts get the stylesheet pre-parsed
+    return _template().render(policy=policy, css=css, meta=meta, part=part, pages=numbers)
+
+
+def _identifier(*texts: str) -> bytes:
+    """The PDF file identifier: a hash of the HTML, so equal input gives equal bytes."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:32].encode("ascii")
+
+
+def _base_url() -> str:
+    return templates_folder().as_uri() + "/"
+
+
+class _Clock:
+    """Adds elapsed seconds to named totals (for bench/render.py)."""
+
+    def __init__(self, totals: dict[str, float] | None):
+        self.totals = totals
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.totals is not None:
+                self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - began
+
+
+# ------------------------------------------------------------ paged output
+
+
+_CLAUSE_PAGES: dict[str, int] = {}  # clause-part key -> its page count
+_FRONT_PAGES: dict[tuple[str, bool], int] = {}  # last front-part page count seen
+_CLAUSE_LAYOUTS: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
+MAX_CACHED_LAYOUTS = 6
+
+
+class PagedPolicy:
+    """A policy laid out as front part + clause part, the clause part cached.
+
+    The clause part (reading guide, contents, clauses 1-8) depends only on the
+    product, language, parameters in force and the page numbers around it; its
+    layout is kept per process, keyed by its HTML with the page numbers left
+    out, plus those page numbers. The front part (cover and schedule) is laid
+    out for each document, with the total page count written in its footer.
+    """
+
+    def __init__(self, policy: Policy, meta: dict[str, Any], shared: dict[str, Any],
+                 variant: str | None, clock: _Clock):
+        self.policy = policy
+        self.meta = meta
+        self.shared = shared  # the clause part's metadata: nothing personal
+        self.variant = variant
+        self.clock = clock
+
+    def layout(self, html: str) -> Any:
+        import weasyprint
+
+        with self.clock("weasyprint"):
+            return weasyprint.HTML(string=html, base_url=_base_url(),
+                                   url_fetcher=local_fetcher()).render(
+                font_config=_font_config(), pdf_variant=self.variant,
+                stylesheets=[_stylesheet()])
+
+    def html(self, part: str, **pages: int | None) -> str:
+        with self.clock("ours"):
+            return _html(self.policy, self.shared if part == "body" else self.meta, part,
+                         **pages)
+
+    def pdf(self) -> bytes:
+        plain = self.html("body", total=None, offset=None, schedule_page=None)
+        key = hashlib.sha256(f"{self.variant}\n{plain}".encode()).hexdigest()
+        clause_pages = _CLAUSE_PAGES.get(key)
+        if clause_pages is None:
+            clause_pages = _CLAUSE_PAGES[key] = len(self.layout(plain).pages)
+        front, front_html = self.front(key, clause_pages)
+        schedule_page = self.page_of(front, "schedule")
+        clauses, clauses_html = self.clauses(key, len(front.pages), clause_pages, schedule_page)
+        with self.clock("weasyprint"):
+            whole = front.copy(front.pages + clauses.pages)
+            return whole.write_pdf(pdf_variant=self.variant, custom_metadata=True,
+                                   pdf_identifier=_identifier(front_html, clauses_html))
+
+    def front(self, key: str, clause_pages: int) -> tuple[Any, str]:
+        """The front part, laid out until the page total in its footer is right."""
+        guess_key = (key, self.policy.schedule is not None)
+        guess = _FRONT_PAGES.get(guess_key, 2 if self.policy.schedule else 1)
+        for _ in range(4):
+            html = self.html("front", total=guess + clause_pages, offset=None,
+                             schedule_page=None)
+            front = self.layout(html)
+            if len(front.pages) == guess:
+                break
+            guess = len(front.pages)
+        _FRONT_PAGES[guess_key] = guess
+        return front, html
+
+    def clauses(self, key: str, front_pages: int, clause_pages: int,
+                schedule_page: int | None) -> tuple[Any, str]:
+        """The clause part with its page numbers following the front part (cached)."""
+        layout_key = (key, front_pages, clause_pages, schedule_page)
+        found = _CLAUSE_LAYOUTS.get(layout_key)
+        if found is None:
+            html = self.html("body", total=front_pages + clause_pages, offset=front_pages + 1,
+                             schedule_page=schedule_page)
+            found = (self.layout(html), html)
+            _CLAUSE_LAYOUTS[layout_key] = found
+            while len(_CLAUSE_LAYOUTS) > MAX_CACHED_LAYOUTS:
+                _CLAUSE_LAYOUTS.popitem(last=False)
+        _CLAUSE_LAYOUTS.move_to_end(layout_key)
+        return found
+
+    @staticmethod
+    def page_of(document: Any, anchor: str) -> int | None:
+        for number, page in enumerate(document.pages, start=1):
+            if anchor in page.anchors:
+                return number
+        return None
+
+
+def build_document(product: Product, outcome: Outcome | None = None, case: Case | None = None,
+                   locale: str = "en") -> Policy:
+    """The policy as plain data: specimen wording, plus the schedule for one person."""
+    _check_locale(product, locale)
+    compiled = compiled_product(product)
+    if case is not None and outcome is None:
+        outcome = evaluate(compiled, case, locale=locale)
+    if outcome is not None and outcome.decision != "accept":
+        raise RenderError([Problem(None, "decision", f"the engine's decision is "
+                                   f"'{outcome.decision}', so there is no policy to render",
+                                   "render the specimen, or settle the application first")])
+    day = case.start if case is not None else product.effective_from
+    policy = build_policy(product, locale, day, {"examples": illustration(product, locale)})
+    if outcome is not None:
+        _personalise(policy, product, outcome, case, compiled, locale)
+    return policy
+
+
+def _personalise(policy: Policy, product: Product, outcome: Outcome, case: Case | None,
+                 compiled: CompiledProduct, locale: str) -> None:
+    words = phrases(locale)
+    constants = compiled.period_at(outcome.as_of).parameters
+    values = Values(product, constants, locale)
+    policy.schedule = personal_schedule(product, outcome, case, constants, locale)
+    if case is not None:
+        policy.holder = case.personal.get("holder") or case.personal.get("name")
+        policy.policy_number = case.policy_number
+        policy.start = values.date(case.start)
+        if case.policy_number:
+            policy.title = words("title_personal", product=policy.product_name,
+                                 number=case.policy_number)
+    policy.date = outcome.as_of
+
+
+def _check_locale(product: Product, locale: str) -> None:
+    if locale not in product.languages:
+        raise RenderError([Problem(product.span, "languages", f"{product.id} is not written in "
+                                   f"'{locale}'", f"use one of: {', '.join(product.languages)}")])
+
+
+# ------------------------------------------------------------ per-process caches
+
+
+_COMPILED: dict[tuple[str, str], CompiledProduct] = {}
+_EXAMPLES: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
+
+
+def compiled_product(product: Product) -> CompiledProduct:
+    """The product compiled once per process (keyed by id and content hash)."""
+    key = (product.id, product.hash)
+    found = _COMPILED.get(key)
+    if found is None or found.product is not product:
+        found = _COMPILED[key] = compile_product(product)
+    return found
+
+
+def illustration_file(product: Product) -> Path:
+    """`products/<id>/illustration.yaml`: the sample timeline behind the worked example."""
+    return Path(product.source_file).with_suffix("") / "illustration.yaml"
+
+
+def illustration(product: Product, locale: str) -> dict[str, list[Any]]:
+    """The worked example per adherence programme, computed by the engine (cached)."""
+    key = (product.id, product.hash, locale)
+    if key not in _EXAMPLES:
+        path = illustration_file(product)
+        if not product.adherence or not path.is_file():
+            _EXAMPLES[key] = {}
+        else:
+            case = load_case(path, product)
+            _EXAMPLES[key] = worked_example(compiled_product(product), case, locale)
+    return _EXAMPLES[key]
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_folder())),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["css_string"] = css_string
+    return env
+
+
+def _template() -> jinja2.Template:
+    return _environment().get_template("policy.html.j2")
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (templates_folder() / "policy.css").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> Any:
+    """policy.css parsed once per process."""
+    import weasyprint
+
+    return weasyprint.CSS(string=_css(), base_url=_base_url(), url_fetcher=local_fetcher(),
+                          font_config=_font_config())
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> Any:
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def css_string(text: str) -> Markup:
+    """Text as the inside of a double-quoted CSS string in a <style> element."""
+    return Markup("".join(f"\\{ord(ch):x} " if ch in '\\"\n<>&' else ch for ch in str(text)))
+
+
+def _meta(product: Product, case: Case | None, policy: Policy, day: Any = None
+          ) -> dict[str, Any]:
+    """Document metadata: fixed dates (never the clock) and the product's identity."""
+    day, locale = day or policy.date, policy.locale
+    # weasyprint keeps only letters and digits of a name: /productid, /producthash...
+    custom = {"product-id": product.id, "product-version": product.version,
+              "product-hash": product.hash, "language": locale}
+    if case is not None and case.policy_number:
+        custom["policy-number"] = case.policy_number
+    return {"created": day.isoformat(), "generator": GENERATOR, "custom": custom,
+            "date": Values(product, {}, locale).date(day),
+            "keywords": f"{product.id}, {product.version}, {product.hash}"}
+
+
+# ------------------------------------------------------------ no remote fetches
+
+
+REFUSED: list[str] = []  # every URL a document tried to fetch and was refused
+
+
+def local_fetcher() -> Any:
+    """A url_fetcher that serves files under `templates/` and refuses everything else.
+
+    Refused URLs are appended to `REFUSED`, so a test can assert that no
+    remote fetch was even attempted; a refusal also stops the render.
+    """
+    return _local_fetcher_class()()
+
+
+@lru_cache(maxsize=1)
+def _local_fetcher_class() -> type:
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher  # weasyprint is slow to import: only when used
+
+    root = templates_folder().resolve()
+
+    class LocalFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
+            if path is None or not path.is_relative_to(root):
+                REFUSED.append(url)
+                LOGGER.error("refused to fetch %s: documents only use files in %s", url, root)
+                raise PermissionError(f"refused to fetch {url}")
+            return super().fetch(url, headers)
+
+    return LocalFetcher
+
+
+# ------------------------------------------------------------ batch
+
+
+@dataclasses.dataclass
+class BatchResult:
+    """What a batch run did: files written, rows skipped and rows that failed."""
+
+    written: list[Path] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)
+    cpu_seconds: list[float] = dataclasses.field(default_factory=list)  # per written document
+
+
+def render_batch(product: str | Path, cases_path: str | Path, out_dir: str | Path,
+                 workers: int = 1, locale: str = "en", fmt: str = "pdf",
+                 progress: Any = None, db: str | None = None,
+                 on_written: Any = None) -> BatchResult:
+    """One personalised policy per case of a JSONL or CSV file, by warm worker processes.
+
+    `product` is a file or a registry reference (``id@version``, with `db`).
+    See `configurator.batch_render` for the machinery; `progress(done, total)`
+    is called after each case.
+    """
+    from ..runs.batch_render import run_batch
+
+    return run_batch(str(product), Path(cases_path), Path(out_dir), workers, locale, fmt,
+                     progress, db, on_written)

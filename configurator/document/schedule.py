@@ -1,0 +1,379 @@
+"""The parts of a policy computed by the engine: a person's schedule and the worked example.
+
+`personal_schedule` turns one Outcome (and the case's personal data) into
+the policy schedule: cover level, sum insured, loadings, exclusions added for
+this person, check-up dates and the adherence status with what would raise
+it. `worked_example` evaluates a sample timeline year by year, so the example
+in the adherence section is what the rules actually do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cases.case import Case
+from ..compiler.compile import CompiledProduct
+from ..conditions.evaluate import OPS, compile_fn, fold
+from ..conditions.parser import BoolOp, Compare, Name, Node, Not, names, parse
+from ..engine.evaluate import evaluate
+from ..engine.outcome import Outcome
+from ..engine.timeline import ONE_DAY, policy_year, year_number
+from ..product.clauses import clause_numbers
+from ..product.model import Product, Programme, text_in
+from .phrases import Values, phrases
+from .policy import Cell, Para, Table
+
+
+@dataclass
+class Row:
+    label: str
+    value: str
+    attention: bool = False
+
+
+@dataclass
+class ProgrammeStatus:
+    title: str
+    clause: str
+    paras: list[Para] = field(default_factory=list)
+    progress_intro: str = ""
+    progress: list[Para] = field(default_factory=list)
+    closing: str = ""
+
+
+@dataclass
+class Schedule:
+    """A person's cover, in words, as the engine decided it on `as_of`."""
+
+    intro: str
+    rows: list[Row]
+    loadings: list[Para]
+    exclusions: list[Para]
+    checkups: Table
+    programmes: list[ProgrammeStatus]
+
+
+def personal_schedule(product: Product, outcome: Outcome, case: Case | None,
+                      constants: dict[str, Any], locale: str = "en") -> Schedule:
+    """The schedule page of a personalised policy."""
+    return _ScheduleBuilder(product, outcome, case, constants, locale).schedule()
+
+
+class _ScheduleBuilder:
+    def __init__(self, product: Product, outcome: Outcome, case: Case | None,
+                 constants: dict[str, Any], locale: str):
+        self.product = product
+        self.outcome = outcome
+        self.case = case
+        self.constants = constants
+        self.locale = locale
+        self.words = phrases(locale)
+        self.values = Values(product, constants, locale)
+        self.numbers = clause_numbers(product)
+
+    def name(self, text: Any) -> str:
+        return text_in(text, self.locale)
+
+    def clause_of(self, rule: str) -> str:
+        """The clause a rule id (``eligibility.x``, ``result.c.r``) belongs to."""
+        kind, _, rest = rule.partition(".")
+        prefix = {"eligibility": "eligibility", "result": "checkup", "done": "checkup",
+                  "missed": "checkup", "trigger": "checkup", "adherence": "adherence"}
+        return self.numbers.get(f"{prefix.get(kind, kind)}.{rest}", "")
+
+    def schedule(self) -> Schedule:
+        w, v, out = self.words, self.values, self.outcome
+        loadings, exclusions = self.loadings(), self.exclusions()
+        rows = self.rows()
+        for label, items in ((w("sched_loadings"), loadings), (w("sched_exclusions"), exclusions)):
+            rows.append(Row(label, " ".join(p.text for p in items) or w("sched_none"),
+                            any(p.attention for p in items)))
+        return Schedule(w("schedule_intro", date=v.date(out.as_of)), rows, loadings, exclusions,
+                        self.checkups(), self.programmes())
+
+    def rows(self) -> list[Row]:
+        w, v, out, case = self.words, self.values, self.outcome, self.case
+        cover = out.coverage
+        rows = []
+        if case is not None:
+            holder = case.personal.get("holder") or case.personal.get("name")
+            if holder:
+                rows.append(Row(w("sched_holder"), str(holder)))
+            if case.policy_number:
+                rows.append(Row(w("sched_number"), case.policy_number))
+            rows.append(Row(w("sched_start"), v.date(case.start)))
+        rows.append(Row(w("sched_as_of"), v.date(out.as_of)))
+        tiers = self.product.coverage.tiers
+        if cover.tier and cover.tier in tiers:
+            reduced = v.number(tiers[cover.tier].percent) < 100
+            rows.append(Row(w("sched_tier"), self.name(tiers[cover.tier].name), reduced))
+        rows.append(Row(w("sched_sum_insured"), v.money(cover.sum_insured)))
+        for limit_id, amount in cover.limits.items():
+            rows.append(Row(self.name(self.product.coverage.limits[limit_id].name),
+                            v.money(amount)))
+        if cover.bonus_percent:
+            rows.append(Row(w("sched_bonus"), v.percent(cover.bonus_percent)))
+        change = cover.premium_adjustment_percent
+        rows.append(Row(w("sched_premium"), w("sched_premium_value", percent=(
+            "+" if change > 0 else "") + v.percent(change)) if change else w("sched_no_change"),
+            change > 0))
+        return rows
+
+    def loadings(self) -> list[Para]:
+        w, v = self.words, self.values
+        rules = {f"eligibility.{r.id}": r for r in self.product.eligibility}
+        out = []
+        for loading in self.outcome.loadings:
+            rule = rules.get(loading.rule)
+            title = _topic(self, rule.when) if rule else loading.rule
+            if loading.removed is not None:
+                text = w("sched_loading_removed", percent=v.percent(loading.percent),
+                         date=v.date(loading.removed), clause=self.clause_of(loading.rule))
+            else:
+                text = w("sched_loading_item", percent=v.percent(loading.percent), title=title,
+                         clause=self.clause_of(loading.rule))
+            out.append(Para(text, loading.removed is None))
+        return out
+
+    def exclusions(self) -> list[Para]:
+        w, v = self.words, self.values
+        by_id = {x.id: x for x in self.product.exclusions}
+        out = []
+        for item in self.outcome.exclusions:
+            if item.source == "product":
+                continue
+            since = item.since or self.outcome.as_of
+            out.append(Para(w("sched_exclusion_item", name=self.name(by_id[item.id].name),
+                              clause=self.numbers[f"exclusion.{item.id}"],
+                              date=v.date(since)), True))
+        return out
+
+    def checkups(self) -> Table:
+        w, v = self.words, self.values
+        names_of = {c.id: self.name(c.name) for c in self.product.checkups}
+        rows = []
+        for item in sorted(self.outcome.checkups, key=lambda c: (c.due, c.id)):
+            window = (f"{v.date(item.window[0])} – {v.date(item.deadline or item.window[1])}"
+                      if item.window else "")
+            status = (w("status_done", date=v.date(item.done_on)) if item.done_on
+                      else w(f"status_{item.status}"))
+            rows.append([Cell(f"{self.numbers[f'checkup.{item.id}']}{w.gap or ' '}"
+                              f"{names_of[item.id]}"),
+                         Cell(v.date(item.due)), Cell(window),
+                         Cell(status, item.status in ("missed", "overdue"))])
+        head = [w(k) for k in ("col_checkup", "col_due", "col_window", "col_status")]
+        return Table(w("sched_checkup_caption"), head, rows)
+
+    def programmes(self) -> list[ProgrammeStatus]:
+        statuses = {a.id: a for a in self.outcome.adherence}
+        out = []
+        for programme in self.product.adherence:
+            status = statuses.get(programme.id)
+            if status is not None:
+                out.append(self.programme(programme, status))
+        return out
+
+    def programme(self, programme: Programme, status: Any) -> ProgrammeStatus:
+        w, v = self.words, self.values
+        name = self.name(programme.name)
+        result = ProgrammeStatus(name, self.numbers[f"adherence.{programme.id}"])
+        if programme.change is None:  # it removes a loading: say how far along the year is
+            return self.progress(programme, status, result)
+        result.paras.append(Para(w("adh_status", bonus=v.percent(status.bonus_percent),
+                                   programme=name, cap=v.percent(status.cap_percent),
+                                   years=v.plain(status.consecutive_years))))
+        if status.bonus_percent >= status.cap_percent:
+            result.closing = w("adh_capped")
+            return result
+        return self.progress(programme, status, result)
+
+    def progress(self, programme: Programme, status: Any, result: ProgrammeStatus
+                 ) -> ProgrammeStatus:
+        """This year's requirements, where the person stands, and by when."""
+        w, v = self.words, self.values
+        start = self.case.start if self.case else self.product.effective_from
+        year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
+        env = {**(self.case.applicant if self.case else {}), **status.current}
+        needs = requirements(parse(programme.when), env, self.product, self.constants)
+        lines = [self.need_line(node, env) for node in needs]
+        result.progress_intro = w("adh_progress", date=v.date(self.outcome.as_of))
+        result.progress = [para for para, _ in lines]
+        all_met = all(met for _, met in lines)
+        raise_key = "adh_raise" if programme.change is not None else "adh_remove_loading"
+        result.closing = w("adh_on_track" if all_met else raise_key, date=v.date(year_end))
+        return result
+
+    def need_line(self, node: Compare, env: dict[str, Any]) -> tuple[Para, bool]:
+        """One requirement of a programme: where the person is and what is needed."""
+        w = self.words
+        metric, op, target = _metric_side(node, self.product)
+        kind = self.product.metrics[metric].kind
+        value = env.get(metric, 0)
+        met = bool(OPS[op](value, fold(target, self.constants)))
+        shown = self.show(kind, value, None)
+        needed = self.show(kind, fold(target, self.constants), target)
+        wording = {">=": "adh_need_at_least", "<=": "adh_need_at_most",
+                   ">": "adh_need_more_than", "<": "adh_need_less_than"}.get(op,
+                                                                            "adh_need_at_least")
+        label = _label(self.product, metric, self.locale)
+        text = w("adh_row_met" if met else "adh_row_short", metric=label[:1].upper() + label[1:],
+                 value=shown, target=w(wording, value=needed))
+        return Para(text), met
+
+    def show(self, kind: str, value: Any, node: Node | None) -> str:
+        if kind == "pdc":
+            return self.values.ratio_percent(float(value))
+        if isinstance(node, Name) and node.id in self.product.parameters:
+            return self.values.ref(node.id)
+        return self.values.plain(value)
+
+
+def _label(product: Product, name: str, locale: str) -> str:
+    spec = product.metrics.get(name) or product.inputs.get(name) or product.derived.get(name)
+    if spec is not None and spec.label is not None:
+        return text_in(spec.label, locale)
+    return name.replace("_", " ")
+
+
+def _topic(builder: _ScheduleBuilder, condition: str) -> str:
+    found = [n.id for n in names(parse(condition)) if n.id not in builder.constants]
+    text = ("、" if builder.locale == "zh-CN" else ", ").join(
+        dict.fromkeys(_label(builder.product, n, builder.locale) for n in found))
+    return text[:1].upper() + text[1:]
+
+
+def _metric_side(node: Compare, product: Product) -> tuple[str, str, Node]:
+    """(metric, operator with the metric on the left, the other side)."""
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+    if isinstance(node.left, Name) and node.left.id in product.metrics:
+        return node.left.id, node.op, node.right
+    return node.right.id, flip[node.op], node.left
+
+
+def _reads_metric(node: Node, product: Product) -> bool:
+    return any(n.id in product.metrics for n in names(node))
+
+
+def requirements(node: Node, env: dict[str, Any], product: Product,
+                 constants: dict[str, Any]) -> list[Compare]:
+    """The metric comparisons a person must meet for `node` to hold.
+
+    A branch of an ``or`` that already holds without any metric (``not
+    on_antivirals`` for someone not on antivirals) makes the others moot.
+    """
+    if isinstance(node, Compare) and _reads_metric(node, product):
+        side = node.left if isinstance(node.left, Name) else node.right
+        return [node] if isinstance(side, Name) and side.id in product.metrics else []
+    if isinstance(node, BoolOp) and node.op == "and":
+        return [c for item in node.items for c in requirements(item, env, product, constants)]
+    if isinstance(node, BoolOp):
+        for item in node.items:
+            if not _reads_metric(item, product) and _holds(item, env, constants):
+                return []
+        return [c for item in node.items for c in requirements(item, env, product, constants)]
+    if isinstance(node, Not):
+        return []
+    return []
+
+
+def _holds(node: Node, env: dict[str, Any], constants: dict[str, Any]) -> bool:
+    try:
+        return bool(compile_fn(node, constants)(env))
+    except ValueError:
+        return False
+
+
+# ------------------------------------------------------------ worked example
+
+
+def worked_example(compiled: CompiledProduct, case: Case, locale: str = "en"
+                   ) -> dict[str, list[Any]]:
+    """Blocks per programme id: the sample timeline evaluated at the end of each policy year."""
+    product = compiled.product
+    years = _whole_years(case)
+    if years < 1:
+        return {}
+    at_end = [evaluate(compiled, _as_of(case, policy_year(case.start, n).end - ONE_DAY))
+              for n in range(1, years + 1)]
+    at_renewal = [evaluate(compiled, _as_of(case, policy_year(case.start, n).end))
+                  for n in range(1, years + 1)]
+    first = evaluate(compiled, _as_of(case, case.start))
+    constants = compiled.period_at(case.start).parameters
+    out = {}
+    for index, programme in enumerate(product.adherence):
+        if programme.change is None:
+            continue
+        renewal = [o.adherence[index] for o in at_renewal]
+        if any(a.years.get(n + 1) for n, a in enumerate(renewal)):
+            out[programme.id] = _example_blocks(product, programme, index, case, first, at_end,
+                                                at_renewal, constants, locale)
+    return out
+
+
+def _whole_years(case: Case) -> int:
+    number = year_number(case.start, case.as_of)
+    return number if case.as_of >= policy_year(case.start, number).end - ONE_DAY else number - 1
+
+
+def _as_of(case: Case, day: dt.date) -> Case:
+    return dataclasses.replace(case, as_of=day)
+
+
+def _target_value(outcome: Outcome, programme: Programme, values: Values) -> str:
+    change = programme.change
+    if change.target == "sum_insured":
+        return values.money(outcome.coverage.sum_insured)
+    if change.target == "limits":
+        return phrases(values.locale)("list_sep").join(
+            values.money(outcome.coverage.limits[n]) for n in change.limits)
+    bonus = next(a.bonus_percent for a in outcome.adherence if a.id == programme.id)
+    return values.percent(bonus)
+
+
+def _example_blocks(product: Product, programme: Programme, index: int, case: Case,
+                    first: Outcome, at_end: list[Outcome], at_renewal: list[Outcome],
+                    constants: dict[str, Any], locale: str) -> list[Any]:
+    w = phrases(locale)
+    v = Values(product, constants, locale)
+    name = text_in(programme.name, locale)
+    env = dict(case.applicant)
+    metrics = [_metric_side(c, product)[0] for c in
+               requirements(parse(programme.when), env, product, constants)]
+    metrics = list(dict.fromkeys(metrics))
+    target = w(f"target_{programme.change.target}")
+    head = [w("col_year")] + [_capital(_label(product, m, locale)) for m in metrics]
+    head += [w("col_adherent"), w("col_bonus"), w("col_next", target=target)]
+    rows = []
+    for n, (end, renewal) in enumerate(zip(at_end, at_renewal, strict=True), start=1):
+        status = renewal.adherence[index]
+        current = end.adherence[index].current
+        cells = [Cell(v.plain(n))]
+        cells += [Cell(_metric_text(product, m, current.get(m, 0), v)) for m in metrics]
+        kept = bool(status.years.get(n))
+        cells += [Cell(w("yes") if kept else w("no"), not kept),
+                  Cell(v.percent(status.bonus_percent)),
+                  Cell(_target_value(renewal, programme, v))]
+        rows.append(cells)
+    last = at_renewal[-1]
+    bonus = v.percent(last.adherence[index].bonus_percent)
+    if programme.change.target == "premium_discount":
+        summary = w("example_summary_discount", bonus=bonus, years=v.plain(len(at_end)))
+    else:
+        summary = w("example_summary", bonus=bonus, years=v.plain(len(at_end)),
+                    start=_target_value(first, programme, v),
+                    end=_target_value(last, programme, v))
+    return [Para(w("example_intro", programme=name), label=w("example")),
+            Table(w("example_caption", programme=name), head, rows), Para(summary)]
+
+
+def _metric_text(product: Product, metric: str, value: Any, values: Values) -> str:
+    if product.metrics[metric].kind == "pdc":
+        return values.ratio_percent(float(value))
+    return values.plain(value)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

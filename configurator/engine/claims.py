@@ -1,0 +1,131 @@
+"""What a matched benefit pays: amounts, limits, day caps and frequency.
+
+The engine decides which benefit a claim matches, whether it falls in a
+waiting period and which exclusions apply; this module does the arithmetic,
+keeping per-policy-year and lifetime usage so no limit is ever exceeded.
+Money is `Decimal`, rounded to cents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ..cases.case import Event
+from ..product.model import Benefit, Product
+from .outcome import money
+
+
+@dataclass
+class Usage:
+    amount: Decimal = Decimal(0)
+    days: int = 0
+    count: int = 0
+
+
+@dataclass
+class Judgement:
+    status: str
+    payable: Decimal
+    claimed: Decimal
+    notes: list[str] = field(default_factory=list)
+
+
+class ClaimBook:
+    """Running totals per benefit (per policy year and lifetime) and per shared limit."""
+
+    def __init__(self, product: Product):
+        self.product = product
+        self.yearly: dict[tuple[str, int], Usage] = {}
+        self.lifetime: dict[str, Usage] = {}
+        self.shared: dict[tuple[str, int], Decimal] = {}
+
+    def used(self, benefit: str, year: int) -> Usage:
+        return self.yearly.setdefault((benefit, year), Usage())
+
+    def judge(self, benefit: Benefit, event: Event, year: int, sum_insured: Decimal,
+              limits: Mapping[str, Decimal], constants: Mapping[str, Any]) -> Judgement:
+        """Pay what the benefit allows, within every limit; record the usage."""
+        number = _numbers(constants)
+        yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
+                                                                                 Usage())
+        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
+        refusal = self._frequency(benefit, yearly, lifetime, number)
+        if refusal:
+            return Judgement("declined", Decimal(0), claimed, [refusal])
+        per_day = benefit.pays.per_day
+        # the day cap limits what is paid, not what was claimed
+        payable = claimed if per_day is None else money(number(per_day) * days)
+        caps = benefit.limits
+        for cap, used, label in ((caps.per_claim, Decimal(0), "per-claim limit"),
+                                 (caps.per_year, yearly.amount, "yearly limit"),
+                                 (caps.lifetime, lifetime.amount, "lifetime limit")):
+            if cap is not None:
+                payable = _cap(payable, number(cap) - used, label, notes)
+        if caps.per_year_percent_of_sum_insured is not None:
+            share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
+            payable = _cap(payable, share - yearly.amount, "yearly share of the sum insured",
+                           notes)
+        if caps.shared is not None:
+            used = self.shared.get((caps.shared, year), Decimal(0))
+            payable = _cap(payable, limits[caps.shared] - used, f"'{caps.shared}' limit", notes)
+            self.shared[(caps.shared, year)] = used + payable
+        payable = money(max(payable, Decimal(0)))
+        for usage in (yearly, lifetime):
+            usage.amount += payable
+            usage.days += days
+            usage.count += 1 if payable > 0 else 0
+        if payable <= 0:
+            return Judgement("declined", payable, claimed, notes or ["nothing payable"])
+        return Judgement("paid" if payable == claimed else "partly_paid", payable, claimed, notes)
+
+    def _frequency(self, benefit: Benefit, yearly: Usage, lifetime: Usage, number) -> str | None:
+        freq = benefit.frequency
+        if freq.per_policy_year is not None and yearly.count >= number(freq.per_policy_year):
+            return f"already paid {yearly.count} time(s) this policy year (limit " \
+                   f"{number(freq.per_policy_year):g})"
+        if freq.lifetime is not None and lifetime.count >= number(freq.lifetime):
+            return f"already paid {lifetime.count} time(s) (lifetime limit " \
+                   f"{number(freq.lifetime):g})"
+        return None
+
+    def _base(self, benefit: Benefit, event: Event, yearly: Usage, sum_insured: Decimal,
+              number) -> tuple[Decimal, int, list[str]]:
+        pays = benefit.pays
+        notes: list[str] = []
+        if pays.percent_of_sum_insured is not None:
+            return money(sum_insured * number(pays.percent_of_sum_insured) / 100), 0, notes
+        if pays.amount is not None:
+            return money(number(pays.amount)), 0, notes
+        if pays.per_day is not None:
+            days = int(event.fields.get(pays.days_field, 0))
+            claimed = money(number(pays.per_day) * days)
+            cap = benefit.limits.per_year_days
+            if cap is not None:
+                allowed = max(0, int(number(cap)) - yearly.days)
+                if days > allowed:
+                    notes.append(f"{days} days claimed, {allowed} left of the yearly "
+                                 f"{int(number(cap))}-day cap")
+                days = min(days, allowed)
+            return claimed, days, notes
+        expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
+        after = max(Decimal(0), expenses - number(pays.deductible))
+        return money(after * number(pays.ratio_percent) / 100), 0, notes
+
+
+def _numbers(constants: Mapping[str, Any]):
+    def number(value: Any) -> Decimal:
+        raw = constants[value] if isinstance(value, str) else value
+        return Decimal(str(raw))
+
+    return number
+
+
+def _cap(payable: Decimal, room: Decimal, label: str, notes: list[str]) -> Decimal:
+    room = max(room, Decimal(0))
+    if payable > room:
+        notes.append(f"capped by the {label} ({money(room)} left)")
+        return room
+    return payable

@@ -1,0 +1,220 @@
+"""The Outcome of evaluating a case: small dataclasses with a flat JSON form.
+
+The JSON keys are a contract (DESIGN.md): product, as_of, decision, reasons,
+loadings, exclusions, checkups, coverage, claims, trace. Money is a decimal
+string, never a float. Extra keys (adherence, notes) extend the contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | int | float | str) -> Decimal:
+    """Round to cents, half up (the insurer's convention)."""
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money_text(value: Decimal) -> str:
+    return str(money(value))
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+@dataclass(slots=True)
+class Reason:
+    """Why something happened: the rule, its clause and where it is written."""
+
+    rule: str
+    text: str
+    clause: str = ""
+    source: str = ""
+    date: dt.date | None = None
+    values: dict[str, Any] | None = None
+    checks: list[dict[str, Any]] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rule": self.rule, "text": self.text, "clause": self.clause,
+                                "source": self.source}
+        if self.date is not None:
+            data["date"] = self.date.isoformat()
+        if self.values is not None:
+            data["values"] = {k: _number(v) for k, v in self.values.items()}
+        if self.checks is not None:
+            data["checks"] = self.checks
+        return data
+
+
+@dataclass(slots=True)
+class Loading:
+    rule: str
+    percent: float
+    since: dt.date | None = None
+    removed: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"rule": self.rule, "percent": _number(self.percent)}
+        if self.removed is not None:
+            data["removed"] = self.removed.isoformat()
+        return data
+
+
+@dataclass(slots=True, frozen=True)
+class ExclusionOut:
+    id: str
+    text: str
+    source: str  # "product" for general exclusions, else the rule that added it
+    since: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"id": self.id, "text": self.text, "source": self.source}
+        if self.since is not None:
+            data["since"] = self.since.isoformat()
+        return data
+
+
+@dataclass(slots=True)
+class CheckupOut:
+    id: str
+    due: dt.date
+    status: str  # due | overdue | done | missed
+    reason: str
+    window: tuple[dt.date, dt.date] | None = None
+    deadline: dt.date | None = None
+    done_on: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "due": self.due.isoformat(), "status": self.status,
+                                "reason": self.reason}
+        if self.window:
+            data["window"] = [d.isoformat() for d in self.window]
+        if self.deadline:
+            data["deadline"] = self.deadline.isoformat()
+        if self.done_on:
+            data["done_on"] = self.done_on.isoformat()
+        return data
+
+
+@dataclass(slots=True)
+class Coverage:
+    sum_insured: Decimal
+    limits: dict[str, Decimal]
+    premium_adjustment_percent: float
+    tier: str | None
+    in_force: bool
+    bonus_percent: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sum_insured": money_text(self.sum_insured),
+                "limits": {k: money_text(v) for k, v in self.limits.items()},
+                "premium_adjustment_percent": _number(self.premium_adjustment_percent),
+                "tier": self.tier, "in_force": self.in_force,
+                "bonus_percent": _number(self.bonus_percent)}
+
+
+@dataclass(slots=True)
+class ClaimOut:
+    id: str
+    benefit: str | None
+    date: dt.date
+    status: str  # paid | partly_paid | declined | pending
+    payable: Decimal
+    reasons: list[Reason] = field(default_factory=list)
+    claimed: Decimal | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"id": self.id, "benefit": self.benefit, "date": self.date.isoformat(),
+                "status": self.status, "payable": money_text(self.payable),
+                "reasons": [r.to_json() for r in self.reasons]}
+        if self.claimed is not None:
+            data["claimed"] = money_text(self.claimed)
+        return data
+
+
+@dataclass(slots=True)
+class AdherenceOut:
+    id: str
+    target: str
+    bonus_percent: float
+    cap_percent: float
+    consecutive_years: int
+    years: dict[int, bool]
+    current: dict[str, Any]
+    on_miss: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "target": self.target, "bonus_percent": _number(self.bonus_percent),
+                "cap_percent": _number(self.cap_percent),
+                "consecutive_years": self.consecutive_years,
+                "years": {str(k): v for k, v in sorted(self.years.items())},
+                "current": {k: _number(v) for k, v in self.current.items()},
+                "on_miss": self.on_miss}
+
+
+@dataclass(slots=True)
+class TraceStep:
+    """One rule firing: when, on which fact, and the engine's own action record."""
+
+    seq: int
+    date: dt.date
+    rule: str
+    action: str  # the engine's action record as JSON text (parsed only when shown)
+
+    def to_json(self) -> dict[str, Any]:
+        (_, facts), = json.loads(self.action).items()  # {rule: {alias: fact}}
+        return {"seq": self.seq, "date": self.date.isoformat(), "rule": self.rule,
+                "facts": {alias: fact.get("_ref") for alias, fact in facts.items()}}
+
+
+@dataclass
+class Outcome:
+    """Everything the engine decided about one case, as of a date."""
+
+    product: dict[str, str]
+    as_of: dt.date
+    decision: str
+    reasons: list[Reason]
+    loadings: list[Loading]
+    exclusions: list[ExclusionOut]
+    checkups: list[CheckupOut]
+    coverage: Coverage
+    claims: list[ClaimOut]
+    adherence: list[AdherenceOut]
+    trace: list[TraceStep]
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self, trace: bool = True) -> dict[str, Any]:
+        data = {
+            "product": self.product,
+            "as_of": self.as_of.isoformat(),
+            "decision": self.decision,
+            "reasons": [r.to_json() for r in self.reasons],
+            "loadings": [x.to_json() for x in self.loadings],
+            "exclusions": [x.to_json() for x in self.exclusions],
+            "checkups": [x.to_json() for x in self.checkups],
+            "coverage": self.coverage.to_json(),
+            "claims": [x.to_json() for x in self.claims],
+            "adherence": [x.to_json() for x in self.adherence],
+            "notes": list(self.notes),
+        }
+        data["trace"] = [t.to_json() for t in self.trace] if trace else []
+        return data
+
+    def dumps(self, trace: bool = True) -> str:
+        return json.dumps(self.to_json(trace), ensure_ascii=False, indent=2)
+
+    @property
+    def payable_total(self) -> Decimal:
+        return sum((c.payable for c in self.claims), Decimal(0))

@@ -1,0 +1,127 @@
+"""The façade: configuration and the one compile cache, in one object.
+
+Like jinja's `Environment`, an `Environment` holds where things are (the
+products folder, the registry database), the default language, and the
+caches that make repeated work cheap: each product is compiled once and its
+worked example evaluated once per environment. The CLI, the HTTP server, the
+pytest plugin, batch workers and the renderer all reach products, engines and
+documents through it::
+
+    >>> from configurator import Environment
+    >>> env = Environment()
+    >>> product = env.load("products/hepatitis_b.yaml")       # or "hepatitis_b@1.0.0"
+    >>> outcome = env.evaluate(product, env.case("case.yaml", product))
+    >>> pdf = env.render_pdf(product, env.case("case.yaml", product))
+
+A product is named by a file path, ``id@version`` or ``id@YYYY-MM-DD`` (the
+version in force that day in the registry); a path never touches the
+database.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .cases.case import Case, case_from_data, load_case
+from .compiler.compile import CompiledProduct, compile_product
+from .document import render as documents
+from .engine.evaluate import evaluate
+from .engine.outcome import Outcome
+from .product.load import load, loads
+from .product.model import Product
+from .registry.db import database_path
+from .registry.store import DEFAULT_GATES, PublishGate, Store
+from .registry.versions import is_ref
+from .resources import products_folder
+
+MAX_COMPILED = 64  # compiled products kept per environment (each holds engine rulesets)
+
+
+class Environment:
+    """Where products and the registry are, the default language, and the caches.
+
+    `products` is the folder of bundled products (default: the ones shipped
+    with configurator); `db` the registry and audit database (default:
+    ``$CONFIGURATOR_DB``, else ``configurator.db`` in the working directory);
+    `locale` the language of wording when a call does not name one.
+    """
+
+    def __init__(self, products: str | Path | None = None, db: str | Path | None = None,
+                 locale: str = "en"):
+        self.products_folder = Path(products) if products is not None else products_folder()
+        self.db = db
+        self.locale = locale
+        self._compiled: dict[tuple[str, str, str], CompiledProduct] = {}
+
+    # ------------------------------------------------------------ products
+
+    @property
+    def db_path(self) -> Path:
+        return database_path(self.db)
+
+    def product_files(self) -> list[Path]:
+        """The product files in the products folder, by name."""
+        return sorted(p for p in self.products_folder.glob("*.yaml") if p.is_file())
+
+    def load(self, ref: str | Path) -> Product:
+        """A product from a file, ``id@version`` or ``id@YYYY-MM-DD`` (the registry)."""
+        if not is_ref(ref):
+            return load(ref)
+        with self.store() as store:
+            return store.product(str(ref))
+
+    def loads(self, text: str, file: str = "<product>") -> Product:
+        """A product from YAML text."""
+        return loads(text, file)
+
+    def compile(self, product: Product) -> CompiledProduct:
+        """The product compiled into durable-rules rulesets, once per environment."""
+        key = (product.id, product.hash, product.source_file)
+        found = self._compiled.get(key)
+        if found is None or found.product is not product:
+            if len(self._compiled) >= MAX_COMPILED:
+                self._compiled.pop(next(iter(self._compiled)))
+            found = self._compiled[key] = compile_product(product)
+        return found
+
+    # ------------------------------------------------------------ cases
+
+    def case(self, source: str | Path | dict, product: Product) -> Case:
+        """A case checked against `product`: from a file, or from plain data."""
+        if isinstance(source, dict):
+            return case_from_data(source, product)
+        return load_case(source, product)
+
+    def evaluate(self, product: Product, case: Case | dict, *, explain: bool = False,
+                 locale: str | None = None) -> Outcome:
+        """Decide one case as of its date (a decline is a decision, not an error)."""
+        return evaluate(self.compile(product), case, explain=explain,
+                        locale=locale or self.locale)
+
+    # ------------------------------------------------------------ documents
+
+    def render_html(self, product: Product, case: Case | None = None,
+                    outcome: Outcome | None = None, locale: str | None = None) -> str:
+        """The policy as one HTML page: the specimen, or personalised for `case`."""
+        return documents.render_html(product, outcome, case, locale or self.locale)
+
+    def render_pdf(self, product: Product, case: Case | None = None,
+                   outcome: Outcome | None = None, locale: str | None = None,
+                   **options: Any) -> bytes:
+        """The policy as a tagged PDF: the specimen, or personalised for `case`."""
+        return documents.render_pdf(product, outcome, case, locale or self.locale, **options)
+
+    # ------------------------------------------------------------ the registry
+
+    def store(self, create: bool = False,
+              gates: tuple[PublishGate, ...] = DEFAULT_GATES) -> Store:
+        """The registry and audit database (created only when `create`)."""
+        return Store(self.db, create=create, gates=gates)
+
+
+@lru_cache(maxsize=1)
+def default_environment() -> Environment:
+    """The environment library calls use when none is given (bundled products, defaults)."""
+    return Environment()

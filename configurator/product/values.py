@@ -1,0 +1,82 @@
+"""Typed values of declared inputs and event fields: the rules every value must meet.
+
+The case loader applies them to applicants and events; the product check
+applies them to declared defaults, so a default is held to the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..errors import did_you_mean
+from .model import InputSpec
+
+_TRUE = {"true", "yes", "y", "1"}
+
+
+_FALSE = {"false", "no", "n", "0"}
+
+
+def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, str | None]:
+    """`value` converted to `spec`'s type, or an error message saying what is wrong."""
+    if text and isinstance(value, str):
+        value = _from_text(spec, value.strip())
+    kind = spec.type
+    if kind in ("number", "integer"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, f"expected a number, got {value!r}"
+        if kind == "integer":
+            if isinstance(value, float) and not value.is_integer():
+                return None, f"expected a whole number, got {value!r}"
+            value = int(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, f"expected a finite number, got {value!r}"
+        return _in_range(spec, value)
+    if kind == "boolean":
+        return (value, None) if isinstance(value, bool) else (None, f"expected true or false, "
+                                                                    f"got {value!r}")
+    if kind == "date":
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return None, f"'{value}' is not a valid date (write YYYY-MM-DD)"
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            return None, f"expected a date, got {value!r}"
+        return value, None
+    if not isinstance(value, str):
+        return None, f"expected text, got {value!r}"
+    if kind == "enum" and value not in (spec.values or ()):
+        hint = did_you_mean(value, spec.values or ()) or f"use one of: {', '.join(spec.values)}"
+        return None, f"'{value}' is not one of the allowed values; {hint}"
+    return value, None
+
+
+def _from_text(spec: InputSpec, value: str) -> Any:
+    if spec.type in ("number", "integer"):
+        try:
+            return int(value) if value.lstrip("-").isdigit() else float(value)
+        except ValueError:
+            return value
+    if spec.type == "boolean":
+        lowered = value.lower()
+        return True if lowered in _TRUE else False if lowered in _FALSE else value
+    return value
+
+
+def _in_range(spec: InputSpec, value: float) -> tuple[Any, str | None]:
+    if spec.min is not None and value < spec.min:
+        return None, f"{value} is below the minimum {_num(spec.min)}{_unit(spec)}"
+    if spec.max is not None and value > spec.max:
+        return None, f"{value} is above the maximum {_num(spec.max)}{_unit(spec)}"
+    return value, None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _unit(spec: InputSpec) -> str:
+    return f" {spec.unit}" if spec.unit else ""
+

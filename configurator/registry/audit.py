@@ -1,0 +1,470 @@
+"""The audit trail: which product version decided which case, what it decided, untouched.
+
+One row per decided case (``evaluations``) and per issued document
+(``documents``), each appended to its own hash chain (see `configurator.db`).
+A row holds the recording time (UTC, from the store's clock), the product id,
+version and content hash, the engine version, the case hash, a pseudonymous
+case key and the Outcome JSON. It holds nothing personal:
+
+- **Personal inputs never enter the database.** `Case.personal` (inputs the
+  product marks ``personal: true``, and the policy holder's name) is kept out
+  of the case hash and the Outcome; before a row is written, the Outcome text
+  is checked to contain none of those values, and the write is refused if it
+  does.
+- **The case hash** is sha256 of the canonical JSON of the non-personal case:
+  policy number and start, as_of, applicant inputs, events. Whoever holds the
+  case file can prove it is the one that was decided.
+- **The case key** is HMAC-SHA256 over the person's identity with a local
+  secret, so the same person links across rows and nobody can read the
+  identity back or test guesses without the secret. The identity is the
+  applicant's national ID number (an input named ``id_number``) when the case
+  has one, else all the applicant's personal inputs, else the policy number;
+  a case with none of these has no key. The secret is 32 random bytes in a
+  file beside the database (``configurator.db.key``, mode 0600), or the file
+  named by ``$CONFIGURATOR_SECRET_FILE``. The database keeps only a
+  fingerprint of it, so a different secret is noticed instead of silently
+  breaking the links. Lose the secret and old keys can no longer be matched.
+
+Batches (`BatchRecorder`) commit every `chunk` rows in one transaction: a
+failure or a kill leaves whole committed chunks and nothing of the chunk in
+flight. Recording is idempotent by (batch id, row number): run the same batch
+again with the same id and rows already recorded are skipped (the case hash
+must match, else the batch file changed and recording stops).
+
+Recording requires the product version to be in the registry with the same
+content hash, published or retired: drafts do not decide real cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..cases.case import Case
+from ..engine.durable import ENGINE_VERSION
+from ..engine.outcome import Outcome
+from ..product.model import Product
+from .db import (
+    CHAINS,
+    ChainBreak,
+    StoreError,
+    append_chained,
+    canonical,
+    meta_get,
+    meta_set,
+    sha256_text,
+    transaction,
+    verify_chain,
+)
+from .store import Store, VersionRecord
+
+ENV_SECRET = "CONFIGURATOR_SECRET_FILE"
+IDENTITY_INPUT = "id_number"
+DEFAULT_CHUNK = 100
+
+
+class PersonalDataLeak(StoreError):
+    """An Outcome that contains a personal value; it is not recorded."""
+
+
+# ------------------------------------------------------------ case hash and key
+
+
+def case_hash(case: Case) -> str:
+    """sha256 of the non-personal case (policy number and start, as_of, inputs, events)."""
+    data = {"policy": {"number": case.policy_number, "start": case.start.isoformat()},
+            "as_of": case.as_of.isoformat(), "applicant": _plain(case.applicant),
+            "events": [{"id": e.id, "type": e.type, "date": e.date.isoformat(),
+                        "fields": _plain(e.fields)} for e in case.events]}
+    return sha256_text(canonical(data))
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+
+
+def identity(case: Case) -> str | None:
+    """What identifies the insured person: national ID, else personal inputs, else policy."""
+    inputs = {k: _normal(v) for k, v in case.personal.items() if k != "holder" and v is not None}
+    if inputs.get(IDENTITY_INPUT):
+        return canonical({IDENTITY_INPUT: inputs[IDENTITY_INPUT]})
+    if any(inputs.values()):
+        return canonical(inputs)
+    if case.policy_number:
+        return canonical({"policy": case.policy_number})
+    return None
+
+
+def _normal(value: Any) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def case_key(secret: bytes, case: Case) -> str | None:
+    """HMAC-SHA256 of the case's identity under `secret`; None when nothing identifies it."""
+    who = identity(case)
+    if who is None:
+        return None
+    return hmac.new(secret, who.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def secret_path(store: Store) -> Path:
+    return Path(os.environ.get(ENV_SECRET) or f"{store.path}.key")
+
+
+def load_secret(path: Path) -> bytes:
+    """The case-key secret at `path`, created (0600, atomically) if it does not exist."""
+    if not path.exists():
+        _create_secret(path)
+    mode = path.stat().st_mode & 0o077
+    if mode:
+        raise StoreError(f"the case-key secret {path} is readable by other users; run "
+                         f"'chmod 600 {path}'")
+    try:
+        secret = bytes.fromhex(path.read_text().strip())
+    except ValueError:
+        secret = b""
+    if len(secret) < 16:
+        raise StoreError(f"the case-key secret {path} is not at least 16 bytes written in hex")
+    return secret
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new secret beside its final name, then link it in: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first; use theirs
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _fingerprint(secret: bytes) -> str:
+    return hmac.new(secret, b"configurator case-key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def _check_fingerprint(store: Store, secret: bytes, path: Path) -> None:
+    """Inside a write transaction: the secret is the one earlier keys were made with."""
+    mine, known = _fingerprint(secret), meta_get(store.db, "case_key_fingerprint")
+    if known is None:
+        meta_set(store.db, "case_key_fingerprint", mine)
+    elif known != mine:
+        raise StoreError(f"the case-key secret {path} is not the one this database's case keys "
+                         f"were made with (fingerprint {known}); restore that file or set "
+                         f"${ENV_SECRET} to it")
+
+
+# ------------------------------------------------------------ recording
+
+
+def evaluation_row(product: Product, secret: bytes, case: Case, outcome: Outcome,
+                   batch: tuple[str, int] | None = None) -> dict[str, Any]:
+    """The audit row for one decided case, before chaining (pure: batch workers build it)."""
+    text = canonical(outcome.to_json())
+    _refuse_personal(case, text)
+    return {"recorded_at": None, "product_id": product.id,
+            "product_version": product.version, "product_hash": product.hash,
+            "engine_version": ENGINE_VERSION, "case_hash": case_hash(case),
+            "case_key": case_key(secret, case), "decision": outcome.decision,
+            "outcome": text, "batch_id": batch[0] if batch else None,
+            "batch_row": batch[1] if batch else None}
+
+
+class Recorder:
+    """Writes audit rows for one product version into one store."""
+
+    def __init__(self, store: Store, product: Product):
+        self.store = store
+        self.product = product
+        self.version = registered_for_audit(store, product)
+        self.secret_file = secret_path(store)
+        self.secret = load_secret(self.secret_file)
+
+    def evaluation_row(self, case: Case, outcome: Outcome,
+                       batch: tuple[str, int] | None = None) -> dict[str, Any]:
+        """The row for one decided case (hashes filled in when appended)."""
+        return evaluation_row(self.product, self.secret, case, outcome, batch)
+
+    def append(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
+        """Append rows in one transaction, stamped with the store's clock."""
+        if not rows:
+            return []
+        with transaction(self.store.db, "record"):
+            _check_fingerprint(self.store, self.secret, self.secret_file)
+            rows = self._new_rows(table, rows)
+            at = self.store.now()
+            for row in rows:
+                row["recorded_at"] = at
+            return append_chained(self.store.db, table, rows)
+
+    def _new_rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Drop batch rows already recorded (resume); refuse ones whose case changed."""
+        if table != "evaluations" or rows[0]["batch_id"] is None:
+            return rows
+        done = recorded_rows(self.store, rows[0]["batch_id"], [r["batch_row"] for r in rows])
+        for row in rows:
+            old = done.get(row["batch_row"])
+            if old is not None and old != row["case_hash"]:
+                raise StoreError(f"batch {row['batch_id']} row {row['batch_row']} was recorded "
+                                 f"with a different case; use a new batch id for changed input")
+        return [row for row in rows if row["batch_row"] not in done]
+
+
+def registered_for_audit(store: Store, product: Product) -> VersionRecord:
+    """The registry record a decision is recorded against; refuses unpublished content."""
+    record = store.get(product.id, product.version)
+    ref = f"{product.id}@{product.version}"
+    if record is None:
+        raise StoreError(f"{ref} is not in the registry at {store.path}; publish it before "
+                         f"recording decisions made with it")
+    if record.hash != product.hash:
+        raise StoreError(f"{ref} differs from the registered version (hash {product.hash}, "
+                         f"registered {record.hash}); record with the registered content")
+    if record.status not in ("published", "retired"):
+        raise StoreError(f"{ref} is {record.status}, not published; only published versions "
+                         f"decide cases on the record")
+    return record
+
+
+def _refuse_personal(case: Case, outcome_text: str) -> None:
+    """Refuse an Outcome that mentions a personal value as a whole word."""
+    for name, value in case.personal.items():
+        text = str(value).strip() if value is not None else ""
+        if len(text) < 2 or text not in outcome_text:  # the fast, usual case
+            continue
+        if re.search(rf"(?<!\w){re.escape(text)}(?!\w)", outcome_text):
+            raise PersonalDataLeak(f"the Outcome contains the personal value of '{name}'; "
+                                   f"nothing was recorded (this is a bug in configurator)")
+
+
+def record_evaluation(store: Store, product: Product, case: Case, outcome: Outcome) -> int:
+    """Record one decided case; returns its row number in the audit trail."""
+    recorder = Recorder(store, product)
+    return recorder.append("evaluations", [recorder.evaluation_row(case, outcome)])[0]
+
+
+def record_document(store: Store, product: Product, case: Case | None,
+                    pdf: bytes | str | Path, kind: str = "policy") -> int:
+    """Record an issued document (its bytes, or a path to them) by sha256.
+
+    Stored with the product id, version and hash and the case hash and key;
+    returns the row number in the ``documents`` chain.
+    """
+    data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
+    recorder = Recorder(store, product)
+    row = {"recorded_at": None, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind,
+           "product_id": product.id, "product_version": product.version,
+           "product_hash": product.hash,
+           "case_hash": case_hash(case) if case is not None else None,
+           "case_key": case_key(recorder.secret, case) if case is not None else None}
+    return recorder.append("documents", [row])[0]
+
+
+def recorded_rows(store: Store, batch_id: str, among: list[int] | None = None
+                  ) -> dict[int, str]:
+    """Row number -> case hash of what batch `batch_id` has recorded (of `among`, if given)."""
+    sql = "SELECT batch_row, case_hash FROM evaluations WHERE batch_id = ?"
+    if among is not None:
+        sql += f" AND batch_row IN ({', '.join('?' * len(among))})"
+    return {r["batch_row"]: r["case_hash"] for r in store.db.query(
+        sql, [batch_id, *(among or [])])}
+
+
+@dataclass
+class BatchRecorder:
+    """Records a batch in chunks; resumable by (batch id, row number).
+
+    Use as a context manager: rows are buffered and written `chunk` at a time,
+    each chunk one transaction; the rest is written on a clean exit and
+    dropped on an exception (a rerun with the same batch id records it).
+    `done` lists rows already recorded, so a rerun can skip evaluating them.
+    """
+
+    store: Store
+    product: Product
+    batch_id: str
+    chunk: int = DEFAULT_CHUNK
+    recorded: int = 0
+    skipped: int = 0
+    done: set[int] = field(default_factory=set)
+    _pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._recorder = Recorder(self.store, self.product)
+        self.done = set(recorded_rows(self.store, self.batch_id))
+
+    def __enter__(self) -> BatchRecorder:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None:
+            self.flush()
+
+    def add(self, row_number: int, case: Case, outcome: Outcome) -> None:
+        if row_number in self.done:
+            self.skipped += 1
+            return
+        batch = (self.batch_id, row_number)
+        self.add_row(self._recorder.evaluation_row(case, outcome, batch))
+
+    @property
+    def secret(self) -> bytes:
+        return self._recorder.secret
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        """Add a row built by `evaluation_row` (e.g. in a batch worker process)."""
+        if row["batch_row"] in self.done:
+            self.skipped += 1
+            return
+        self._pending.append(row)
+        if len(self._pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        written = self._recorder.append("evaluations", pending)
+        self.recorded += len(written)
+        self.skipped += len(pending) - len(written)
+        self.done.update(r["batch_row"] for r in pending)
+
+
+def record_batch(store: Store, product: Product, batch_id: str,
+                 rows: Iterable[tuple[int, Case, Outcome]],
+                 chunk: int = DEFAULT_CHUNK) -> BatchRecorder:
+    """Record ``(row number, case, outcome)`` items as batch `batch_id`; see `BatchRecorder`."""
+    with BatchRecorder(store, product, batch_id, chunk) as recorder:
+        for number, case, outcome in rows:
+            recorder.add(number, case, outcome)
+    return recorder
+
+
+# ------------------------------------------------------------ verify and show
+
+
+@dataclass
+class Verification:
+    """The result of `verify`: rows per chain, chain tips and every problem found."""
+
+    rows: dict[str, int]
+    tips: dict[str, str]
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(store: Store) -> Verification:
+    """Check every chain, and the registry against its log, in one consistent snapshot."""
+    db = store.db
+    db.execute("BEGIN")  # one read snapshot; WAL lets writers carry on meanwhile
+    try:
+        rows, tips, breaks = {}, {}, {}
+        for table in CHAINS:
+            _, breaks[table] = verify_chain(db, table)
+            rows[table] = db[table].count
+            tips[table] = (next(db.query(f"SELECT hash FROM [{table}] ORDER BY seq DESC "
+                                         f"LIMIT 1"), None) or {"hash": "-"})["hash"]
+        problems = [str(b) for b in breaks.values() if b]
+        if not breaks["registry_log"]:  # a broken log cannot vouch for the versions table
+            problems += registry_problems(store)
+    finally:
+        db.rollback()
+    return Verification(rows, tips, problems)
+
+
+def registry_problems(store: Store) -> list[str]:
+    """Replay the registry log and compare it with the `versions` table."""
+    expected: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in store.db.query("SELECT * FROM registry_log ORDER BY seq"):
+        _replay(expected, entry)
+    problems = []
+    for row in store.db.query("SELECT * FROM versions ORDER BY product_id, version"):
+        key = (row["product_id"], row["version"])
+        problems += _version_problems(row, expected.pop(key, None))
+    problems += [f"versions: {pid}@{ver} is in the registry log but its row was deleted"
+                 for pid, ver in expected]
+    return problems
+
+
+def _replay(expected: dict, entry: dict[str, Any]) -> None:
+    key = (entry["product_id"], entry["version"])
+    detail = json.loads(entry["detail"])
+    if entry["action"] == "register":
+        expected[key] = {"status": "draft", "hash": detail["hash"],
+                         "content_sha256": detail["content_sha256"],
+                         "effective_from": detail["effective_from"],
+                         "effective_to": detail["effective_to"],
+                         "registered_by": entry["by"], "registered_at": entry["at"]}
+    elif key in expected:
+        status = detail["status"]
+        expected[key].update({"status": status, f"{status}_by": entry["by"],
+                              f"{status}_at": entry["at"]})
+
+
+def _version_problems(row: dict[str, Any], want: dict[str, Any] | None) -> list[str]:
+    ref = f"{row['product_id']}@{row['version']}"
+    if want is None:
+        return [f"versions: {ref} has no registration in the registry log (inserted directly)"]
+    problems = [f"versions: {ref} {name} is {row.get(name)!r} but the registry log says "
+                f"{value!r} (edited)" for name, value in want.items() if row.get(name) != value]
+    if sha256_text(row["content"]) != row["content_sha256"]:
+        problems.append(f"versions: {ref} content does not match its hash (edited)")
+    return problems
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What `show` selects: all given conditions must hold; dates are UTC days, inclusive."""
+
+    product_id: str | None = None
+    version: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    decision: str | None = None
+    limit: int | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses, params = [], []
+        for column, value in (("product_id", self.product_id),
+                              ("product_version", self.version),
+                              ("decision", self.decision)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if self.since:
+            clauses.append("recorded_at >= ?")
+            params.append(self.since.isoformat())
+        if self.until:
+            clauses.append("recorded_at < ?")
+            params.append((self.until + dt.timedelta(days=1)).isoformat())
+        return " AND ".join(clauses) or "1", params
+
+
+def show(store: Store, selection: AuditFilter = AuditFilter()) -> list[dict[str, Any]]:
+    """Recorded evaluations matching `selection`, oldest first (Outcome JSON as text)."""
+    where, params = selection.where()
+    limit = f" LIMIT {int(selection.limit)}" if selection.limit else ""
+    return list(store.db.query(f"SELECT * FROM evaluations WHERE {where} ORDER BY seq{limit}",
+                               params))
+
+
+__all__ = [
+    "AuditFilter", "BatchRecorder", "ChainBreak", "PersonalDataLeak", "Recorder",
+    "Verification", "case_hash", "case_key", "record_batch", "record_document",
+    "record_evaluation", "recorded_rows", "show", "verify",
+]

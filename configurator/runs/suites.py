@@ -1,0 +1,268 @@
+"""Scenario suites: cases with expectations, and rule coverage over a set of runs.
+
+A suite lives beside its product (``products/<id>/<name>.suite.yaml``) and
+holds ``cases:``, each a case (policy, as_of, applicant, events) plus
+``expect``: a partial match on the Outcome JSON by dotted path::
+
+    expect:
+      decision: accept
+      coverage.sum_insured: 110000          # numbers compare as numbers
+      exclusions: [alcohol_or_drugs]        # a list of ids: exactly these ids
+      claims[liver_cancer_diagnosis-1].status: paid    # [ID] picks items by id/rule
+      checkups[monitoring].status: [done, due]         # several matches give a list
+
+Everything else in the Outcome is ignored, so a suite states only what the
+underwriter cares about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from ..cases.case import Case, case_from_document
+from ..compiler.compile import CompiledProduct
+from ..compiler.safe_subset import SEEN
+from ..engine.outcome import Outcome
+from ..errors import CaseError, Problem, Span
+from ..product.model import Product
+from ..product.source import Document, PathKey, load_file
+
+SUFFIX = ".suite.yaml"
+_SELECTOR = re.compile(r"^(?P<key>[A-Za-z_]+)\[(?P<id>[^\]]+)\]$")
+
+
+@dataclass
+class SuiteCase:
+    """One scenario: a checked case and what its Outcome must show."""
+
+    name: str
+    case: Case
+    expect: dict[str, Any]
+    span: Span
+
+
+@dataclass
+class Mismatch:
+    path: str
+    expected: Any
+    actual: Any
+
+    def __str__(self) -> str:
+        return f"{self.path}: expected {self.expected!r}, got {self.actual!r}"
+
+
+def product_for(suite: Path) -> Path:
+    """A suite at products/<id>/x.suite.yaml belongs to products/<id>.yaml."""
+    return suite.resolve().parent.with_suffix(".yaml")
+
+
+def load_suite(path: str | Path, product: Product) -> list[SuiteCase]:
+    """Every case in a suite file, checked against `product`; all problems at once."""
+    doc = load_file(path, CaseError)
+    items = doc.data.get("cases") if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        raise CaseError([Problem(doc.span(()), "cases", "a suite needs a list under 'cases'",
+                                 "see configurator/suite.py for the format")])
+    cases, problems = [], []
+    for index, item in enumerate(items):
+        sub = sub_document(doc, ("cases", index))
+        try:
+            case = case_from_document(sub, product)
+        except CaseError as exc:
+            problems += exc.problems
+            continue
+        name = item.get("name") if isinstance(item, dict) else None
+        expect = item.get("expect", {}) if isinstance(item, dict) else {}
+        if not name or not isinstance(expect, dict):
+            problems.append(Problem(doc.span(("cases", index)), f"cases[{index}]",
+                                    "each case needs a 'name' and an 'expect' mapping"))
+            continue
+        cases.append(SuiteCase(str(name), case, expect, doc.span(("cases", index))))
+    if problems:
+        raise CaseError(problems)
+    return cases
+
+
+def sub_document(doc: Document, prefix: PathKey) -> Document:
+    """The part of `doc` under `prefix`, positions kept, paths made relative."""
+    data: Any = doc.data
+    for part in prefix:
+        data = data[part]
+    cut = len(prefix)
+    sub = Document(doc.file, data)
+    for table, target in ((doc.spans, sub.spans), (doc.key_spans, sub.key_spans),
+                          (doc.text_offsets, sub.text_offsets)):
+        for path, value in table.items():
+            if path[:cut] == tuple(prefix):
+                target[path[cut:]] = value
+    sub.spans.setdefault((), doc.span(prefix))
+    return sub
+
+
+# ------------------------------------------------------------ matching
+
+
+def check(outcome: dict[str, Any], expect: dict[str, Any]) -> list[Mismatch]:
+    """Every expectation the Outcome JSON does not meet."""
+    found = []
+    for path, expected in expect.items():
+        actual = lookup(outcome, str(path))
+        if not same(expected, actual):
+            found.append(Mismatch(str(path), expected, _shown(actual, expected)))
+    return found
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def lookup(data: Any, path: str) -> Any:
+    """The value at a dotted path; `key[ID]` picks list items by their id or rule."""
+    current = data
+    for part in _split(path):
+        selector = _SELECTOR.match(part)
+        if selector:
+            items = current.get(selector["key"], MISSING) if isinstance(current, dict) else MISSING
+            if not isinstance(items, list):
+                return MISSING
+            picked = [i for i in items if _ident(i) == selector["id"]]
+            current = picked[0] if len(picked) == 1 else picked if picked else MISSING
+        elif isinstance(current, list) and part.isdigit():
+            current = current[int(part)] if int(part) < len(current) else MISSING
+        elif isinstance(current, list):
+            current = [item.get(part, MISSING) if isinstance(item, dict) else MISSING
+                       for item in current]
+        elif isinstance(current, dict):
+            current = current.get(part, MISSING)
+        else:
+            return MISSING
+        if current is MISSING:
+            return MISSING
+    return current
+
+
+def _split(path: str) -> list[str]:
+    """Split on dots outside [...] (ids such as `claim-1.5` may hold dots)."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(path):
+        depth += char == "["
+        depth -= char == "]"
+        if char == "." and depth == 0:
+            parts.append(path[start:index])
+            start = index + 1
+    parts.append(path[start:])
+    return parts
+
+
+def _ident(item: Any) -> Any:
+    if isinstance(item, dict):
+        return item.get("id", item.get("rule"))
+    return item
+
+
+def same(expected: Any, actual: Any) -> bool:
+    if actual is MISSING:
+        return False
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return False
+        if expected and all(not isinstance(e, (dict, list)) for e in expected) and actual and \
+                all(isinstance(a, dict) for a in actual):
+            return sorted(map(str, expected)) == sorted({str(_ident(a)) for a in actual})
+        if not expected and all(isinstance(a, dict) for a in actual):
+            return not actual
+        return len(expected) == len(actual) and all(map(same, expected, actual))
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            same(value, actual.get(key, MISSING)) for key, value in expected.items())
+    number_e, number_a = _number(expected), _number(actual)
+    if number_e is not None and number_a is not None:
+        return number_e == number_a
+    if hasattr(expected, "isoformat"):
+        return expected.isoformat() == actual
+    return expected == actual
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _shown(actual: Any, expected: Any) -> Any:
+    """Lists of objects are shown by their ids when ids were expected."""
+    if isinstance(expected, list) and isinstance(actual, list) and all(
+            isinstance(a, dict) for a in actual):
+        return sorted({str(_ident(a)) for a in actual})
+    return actual
+
+
+# ------------------------------------------------------------ rule coverage
+
+
+@dataclass
+class Coverage:
+    """What a set of runs exercised of one product: rules, check-ups, benefits, exclusions."""
+
+    compiled: CompiledProduct
+    fired: set[str] = field(default_factory=set)
+    checkups: set[str] = field(default_factory=set)
+
+    def record(self, outcome: Outcome) -> None:
+        self.fired |= {step.rule for step in outcome.trace}
+        self.checkups |= {c.id for c in outcome.checkups}
+
+    def items(self) -> list[str]:
+        """Everything a suite should exercise, as labelled ids."""
+        product = self.compiled.product
+        rules = [r for r in self.compiled.rules if not r.startswith(SEEN)]
+        return sorted(set(rules) | {f"checkup {c.id}" for c in product.checkups})
+
+    def missed(self) -> list[str]:
+        return [item for item in self.items() if not self._hit(item)]
+
+    def _hit(self, item: str) -> bool:
+        if item.startswith("checkup "):
+            return item.split(" ", 1)[1] in self.checkups
+        return item in self.fired
+
+    @property
+    def percent(self) -> float:
+        items = self.items()
+        return 100.0 if not items else 100.0 * (len(items) - len(self.missed())) / len(items)
+
+
+# ------------------------------------------------------------ running without pytest
+
+
+def suites_for(product_path: str | Path) -> list[Path]:
+    """The suites beside a product: products/<id>/*.suite.yaml for products/<id>.yaml."""
+    folder = Path(product_path).with_suffix("")
+    return sorted(folder.glob(f"*{SUFFIX}")) if folder.is_dir() else []
+
+
+def failures(path: str | Path, compiled: CompiledProduct) -> list[str]:
+    """Every failing case of one suite, one line each (for gates and scripts)."""
+    from ..engine.evaluate import evaluate
+
+    found = []
+    for scenario in load_suite(path, compiled.product):
+        outcome = evaluate(compiled, scenario.case).to_json()
+        for mismatch in check(outcome, scenario.expect):
+            found.append(f"{scenario.span}: {scenario.name}: {mismatch}")
+    return found
