@@ -23,13 +23,14 @@ from ..compiler.compile import CompiledProduct, exclusion_flag
 from ..compiler.safe_subset import SEEN
 from ..conditions.evaluate import explain as explain_checks
 from ..conditions.evaluate import values_read
-from ..product.model import Checkup, Effect, Product
-from .cover import Cover
+from ..product.model import Benefit, Checkup, Effect, Metric, Product
+from .checkups import CheckupBook, Occurrence
+from .cover import CoverState
 from .durable import Sessions
 from .outcome import (
-    CheckupOut,
+    AdherenceOut,
     ClaimOut,
-    Coverage,
+    CoverOut,
     ExclusionOut,
     Loading,
     Outcome,
@@ -37,28 +38,9 @@ from .outcome import (
     TraceStep,
 )
 from .plan import PeriodPlan, Plan, plan_for
-from .timeline import ONE_DAY, add_months, add_years
+from .timeline import ONE_DAY, Timeline, add_years, policy_year, year_number
 
 RENEWAL, DEADLINE, EVENT = 0, 1, 2
-
-
-class Occurrence:
-    """One due instance of a check-up."""
-
-    __slots__ = ("checkup", "seq", "due", "opens", "closes", "final", "status", "done_on",
-                 "reason")
-
-    def __init__(self, checkup: Checkup, seq: int, due: dt.date, opens: dt.date,
-                 closes: dt.date, extension: int, reason: str):
-        self.checkup = checkup
-        self.seq = seq
-        self.due = due
-        self.opens = opens
-        self.closes = closes
-        self.final = closes + dt.timedelta(days=extension)
-        self.status = "open"
-        self.done_on: dt.date | None = None
-        self.reason = reason
 
 
 def evaluate(compiled: CompiledProduct, case: Case | dict, *, explain: bool = False,
@@ -88,7 +70,9 @@ class _Evaluation:
         self.reasons: list[Reason] = []
         self.loadings: list[tuple[Loading, str | None]] = []
         self.added: dict[str, ExclusionOut] = {}
-        self.occurrences: list[Occurrence] = []
+        self.checkups = CheckupBook(plan.product)
+        self.cover: CoverState | None = None
+        self._timeline: Timeline | None = None
         self.claims: list[ClaimOut] = []
         self.notes: list[str] = []
         self.decision = "accept"
@@ -160,10 +144,9 @@ class _Evaluation:
             self.decided: set[int] = set()
             self.underwrite()
             if self.decision == "accept":
-                self.cover = Cover(self)
+                self.cover = CoverState.issued(self.product, self.case, self.period)
                 self.walk()
             else:
-                self.cover = None
                 self.unissued_claims()
         return self.outcome()
 
@@ -214,7 +197,7 @@ class _Evaluation:
                 self.before_cover(event)
             else:
                 self.push(event.date, EVENT, event)
-        self.initial_checkups()
+        self.track(self.checkups.at_issue(self.start, self.as_of, self.cover.end, self.period))
         while self.agenda:
             day, order, _, payload = heapq.heappop(self.agenda)
             self.day = day
@@ -230,46 +213,15 @@ class _Evaluation:
         self.seq += 1
         heapq.heappush(self.agenda, (day, order, self.seq, payload))
 
-    def initial_checkups(self) -> None:
-        for checkup in self.product.checkups:
-            if checkup.trigger.on_issue:
-                self.schedule(checkup.id, self.start, "at issue")
-            elif checkup.trigger.every_months is not None:
-                self.periodic(checkup)
-
-    def periodic(self, checkup: Checkup) -> None:
-        every = int(self.number(checkup.trigger.every_months))
-        window = int(self.number(checkup.window_days))
-        extension = int(self.number(checkup.extension_days))
-        k = 1
-        while True:
-            due = add_months(self.start, k * every)
-            if self.cover.end is not None and due >= self.cover.end:
-                break
-            opens = due - dt.timedelta(days=window)
-            closes = due + dt.timedelta(days=window)
-            self.add_occurrence(Occurrence(checkup, k, due, opens, closes, extension,
-                                           f"every {every} months"))
-            if due > self.as_of:
-                break  # the next one due is shown; later ones are not yet scheduled
-            k += 1
-
     def schedule(self, checkup_id: str, day: dt.date, why: str) -> None:
-        checkup = self.plan.checkups[checkup_id]
-        if any(o.checkup is checkup and o.status == "open" for o in self.occurrences):
-            return  # already due: one open occurrence at a time
-        due = day + dt.timedelta(days=int(self.number(checkup.due_days)))
-        closes = due + dt.timedelta(days=int(self.number(checkup.window_days)))
-        reason = why if why == "at issue" else f"triggered by {why} on {day.isoformat()}"
-        seq = sum(1 for o in self.occurrences if o.checkup is checkup) + 1
-        self.add_occurrence(Occurrence(checkup, seq, due, day, closes,
-                                       int(self.number(checkup.extension_days)), reason))
+        self.track(self.checkups.schedule(checkup_id, day, why, self.period))
 
-    def add_occurrence(self, occurrence: Occurrence) -> None:
-        self.occurrences.append(occurrence)
-        missed_on = occurrence.final + ONE_DAY
-        if missed_on <= self.as_of:
-            self.push(missed_on, DEADLINE, occurrence)
+    def track(self, occurrences: list[Occurrence]) -> None:
+        """Put the day each new occurrence is finally missed on the agenda."""
+        for occurrence in occurrences:
+            missed_on = occurrence.final + ONE_DAY
+            if missed_on <= self.as_of:
+                self.push(missed_on, DEADLINE, occurrence)
 
     def deadline(self, occurrence: Occurrence) -> None:
         if occurrence.status != "open":
@@ -283,40 +235,30 @@ class _Evaluation:
 
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):
-            if event.type in self.cover.claim_types:
+            if event.type in self.plan.claim_types:
                 self.refuse_claim(event, "declined", "the policy was not in force on this date")
             return
         env = {**self.env, **event.fields}
-        matched = self.matching(event)
+        matched = self.checkups.matching(event.type, event.date)
         for occurrence in matched:
             self.visit(occurrence, event, env)
         done = {o.checkup.id for o in matched}
         for checkup in self.plan.visit_readers.get(event.type, ()):
             if checkup.id not in done:
                 self.unscheduled_visit(checkup, event, env)
-        if event.type in self.cover.event_triggers:
+        if event.type in self.plan.event_triggers:
             # the trigger's reason is explained from what it read: the metrics too
-            measured = {**env, **self.cover.metrics_for("event", event.date)}
+            measured = {**env, **self.metrics_for("event", event.date)}
             fired = self.assert_fact("event", self.fact("event", measured, _type=event.type))
             self.triggers(fired, measured)
-        if event.type in self.cover.claim_types:
+        if event.type in self.plan.claim_types:
             self.claim(event, env)
-
-    def matching(self, event: Event) -> list[Occurrence]:
-        found: dict[str, Occurrence] = {}
-        for occurrence in self.occurrences:
-            checkup = occurrence.checkup
-            if (checkup.event == event.type and occurrence.status == "open"
-                    and occurrence.opens <= event.date <= occurrence.final
-                    and checkup.id not in found):
-                found[checkup.id] = occurrence
-        return list(found.values())
 
     def visit(self, occurrence: Occurrence, event: Event, env: dict[str, Any]) -> None:
         occurrence.status = "done"
         occurrence.done_on = event.date
         checkup = occurrence.checkup
-        env = {**env, **self.cover.metrics_for("visit", event.date)}
+        env = {**env, **self.metrics_for("visit", event.date)}
         self.decide_first("visit")
         fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
                                                     _scheduled=True))
@@ -326,7 +268,7 @@ class _Evaluation:
 
     def unscheduled_visit(self, checkup: Checkup, event: Event, env: dict[str, Any]) -> None:
         """A visit outside every window completes nothing, but its results still count."""
-        env = {**env, **self.cover.metrics_for("visit", event.date)}
+        env = {**env, **self.metrics_for("visit", event.date)}
         fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
                                                     _scheduled=False))
         self.results(checkup, fired, env)
@@ -363,27 +305,23 @@ class _Evaluation:
             self.schedule(effect.schedule, self.day, rule_id)
 
     def renew(self, number: int) -> None:
-        ended = number - 1
-        self.cover.judge_year(ended)
+        self.judge_year(number - 1)
         if not self.cover.in_force(self.day):
             self.notes.append(f"the policy was not renewed for year {number}")
             return
         period = self.plan.period_at(self.day)
         if period is not self.period:
             self.set_period(period)
-        self.cover.renewed(number)
+        timeline = self.timeline  # metrics use the parameters now in force
+        timeline.constants, timeline.filters = period.constants, period.metric_filters
         for checkup in self.product.checkups:
-            if checkup.trigger.repeat_if_missed and self.last_missed(checkup):
+            if checkup.trigger.repeat_if_missed and self.checkups.last_missed(checkup):
                 self.schedule(checkup.id, self.day, f"renewal of year {number}")
-
-    def last_missed(self, checkup: Checkup) -> bool:
-        mine = [o for o in self.occurrences if o.checkup is checkup]
-        return bool(mine) and mine[-1].status == "missed"
 
     # -------------------------------------------------------------- claims
 
     def before_cover(self, event: Event) -> None:
-        if event.type in self.cover.claim_types:
+        if event.type in self.plan.claim_types:
             self.refuse_claim(event, "declined", "the event happened before cover started")
 
     def refuse_claim(self, event: Event, status: str, why: str) -> None:
@@ -400,7 +338,7 @@ class _Evaluation:
                 self.refuse_claim(event, status, why)
 
     def claim(self, event: Event, env: dict[str, Any]) -> None:
-        flags = {name: False for name in self.cover.flag_names}
+        flags = {name: False for name in self.plan.exclusion_flags}
         flags.update({exclusion_flag(x): True for x in self.added})
         days = (event.date - self.start).days
         fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
@@ -410,28 +348,120 @@ class _Evaluation:
             self.refuse_claim(event, "declined", "no benefit covers this claim")
             return
         for benefit in matched:
-            self.claims.append(self.cover.judge_claim(benefit, event, fired, env))
+            self.claims.append(self.judge_claim(benefit, event, fired, env))
 
     # -------------------------------------------------------------- outcome
 
     def outcome(self) -> Outcome:
         general = self.plan.general_exclusions(self.period, self.locale)
         exclusions = general + list(self.added.values()) if self.decision != "decline" else []
+        issued = self.cover is not None
         return Outcome(
             product=dict(self.plan.identity),
             as_of=self.as_of, decision=self.decision, reasons=self.reasons,
-            loadings=[loading for loading, _ in self.loadings] if self.cover else [],
-            exclusions=exclusions if self.cover else [],
-            checkups=[self.checkup_out(o) for o in self.occurrences],
-            coverage=self.cover.coverage() if self.cover else Coverage(
-                Decimal(0), {}, 0.0, None, False),
-            claims=self.claims, adherence=self.cover.adherence() if self.cover else [],
+            loadings=[loading for loading, _ in self.loadings] if issued else [],
+            exclusions=exclusions if issued else [],
+            checkups=[o.out(self.as_of) for o in self.checkups.occurrences],
+            coverage=self.coverage() if issued else CoverOut(Decimal(0), {}, 0.0, None, False),
+            claims=self.claims, adherence=self.adherence() if issued else [],
             trace=self.trace, notes=self.notes)
 
-    def checkup_out(self, occurrence: Occurrence) -> CheckupOut:
-        status = occurrence.status
-        if status == "open":
-            status = "overdue" if self.as_of > occurrence.due else "due"
-        return CheckupOut(occurrence.checkup.id, occurrence.due, status, occurrence.reason,
-                          (occurrence.opens, occurrence.closes), occurrence.final,
-                          occurrence.done_on)
+    # -------------------------------------------------------------- cover over time
+
+    @property
+    def timeline(self) -> Timeline:
+        """Metric computations over the case's events (built on first use)."""
+        if self._timeline is None:
+            self._timeline = Timeline(self.product, self.case.events, self.start,
+                                      self.period.metric_filters, self.env,
+                                      self.period.constants)
+        return self._timeline
+
+    def metrics_for(self, kind: str, day: dt.date, year: int | None = None) -> dict[str, Any]:
+        """The metrics facts of `kind` read, measured on `day`."""
+        metrics = self.product.metrics
+        year = year_number(self.start, day) if year is None else year
+        return {name: self.timeline.value(name, metrics[name], day,
+                                          lambda p: self.cover.consecutive(p, year))
+                for name in self.plan.fact_names[kind] if name in metrics}
+
+    def judge_year(self, number: int) -> None:
+        """Policy year `number` has ended: which programmes it kept, and what that moves."""
+        last_day = policy_year(self.start, number).end - ONE_DAY
+        env = {**self.env, **self.metrics_for("year", last_day, number)}
+        fired = self.assert_fact("year", self.fact("year", env, _year=number))
+        adherent = {p.id: f"adherence.{p.id}" in fired for p in self.product.adherence}
+        for programme in self.product.adherence:
+            if adherent[programme.id]:
+                self.reasons.append(self.reason(f"adherence.{programme.id}", programme.text,
+                                                env))
+        self.cover.record_year(self.product, self.period, number, adherent)
+        for loading, removed_by in self.loadings:
+            if removed_by and adherent.get(removed_by) and loading.removed is None:
+                loading.removed = self.day
+
+    def judge_claim(self, benefit: Benefit, event: Event, fired: list[str], env: dict
+                    ) -> ClaimOut:
+        """A claim a benefit covers: refused in waiting or by an exclusion, else paid."""
+        reasons: list[Reason] = []
+        waiting = f"waiting.{benefit.id}"
+        if waiting in fired:
+            days = int(self.number(benefit.waiting_period_days))
+            why = (f"claim on day {(event.date - self.start).days + 1} of cover is inside the "
+                   f"{days}-day waiting period")
+            info = self.plan.rules[waiting]
+            reasons.append(Reason(waiting, why, info.clause, info.source, event.date))
+        for exclusion in self.product.exclusions:
+            rule_id = f"exclusion.{exclusion.id}"
+            applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
+            if rule_id in fired and applies:
+                reasons.append(self.reason(rule_id, exclusion.text, env))
+        if reasons:
+            return ClaimOut(event.id, benefit.id, event.date, "declined", Decimal(0), reasons)
+        cover, period = self.cover, self.period
+        judgement = cover.book.judge(benefit, event, year_number(self.start, event.date),
+                                     cover.sum_insured(self.product, period),
+                                     cover.limits(self.product, period), period.constants)
+        reasons.append(self.reason(f"benefit.{benefit.id}", benefit.text, env))
+        reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)
+                    for note in judgement.notes]
+        return ClaimOut(event.id, benefit.id, event.date, judgement.status, judgement.payable,
+                        reasons, judgement.claimed)
+
+    def coverage(self) -> CoverOut:
+        """Cover on `as_of`: amounts (none once it has ended), tier, premium adjustment."""
+        cover, product = self.cover, self.product
+        in_force = cover.in_force(self.as_of)
+        loading = sum(x.percent for x, _ in self.loadings if x.removed is None)
+        discount = cover.bonus_for(product, "premium_discount") + self.rebate
+        return CoverOut(cover.sum_insured(product, self.period) if in_force else Decimal(0),
+                        cover.limits(product, self.period) if in_force else {},
+                        loading - discount, cover.tier, in_force,
+                        cover.bonus_for(product, "sum_insured"))
+
+    def current_metric(self, name: str, metric: Metric, year: int) -> float | int:
+        """The metric so far in the policy year containing as_of."""
+        if metric.consecutive_years is not None:
+            return self.cover.consecutive(metric.consecutive_years.programme, year)
+        if metric.lowest is not None:
+            return self.timeline.value(name, metric, self.as_of, lambda p: 0)
+        if not self.case.events:
+            return 0.0 if metric.pdc is not None else 0
+        return self.timeline.value(name, metric, self.as_of,
+                                   lambda p: self.cover.consecutive(p, year))
+
+    def adherence(self) -> list[AdherenceOut]:
+        """Each programme's bonus, cap, adherent years and the metrics so far this year."""
+        year = year_number(self.start, self.as_of)
+        current = {name: self.current_metric(name, metric, year)
+                   for name, metric in self.product.metrics.items()}
+        out = []
+        for programme in self.product.adherence:
+            change = programme.change
+            out.append(AdherenceOut(
+                programme.id, change.target if change else "loading_removal",
+                self.cover.bonus[programme.id], self.number(change.cap_percent) if change else 0,
+                self.cover.consecutive(programme.id, year),
+                dict(self.cover.adherent[programme.id]), current,
+                change.on_miss if change else "none"))
+        return out

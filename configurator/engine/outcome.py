@@ -108,7 +108,7 @@ class CheckupOut:
 
 
 @dataclass(slots=True)
-class Coverage:
+class CoverOut:
     sum_insured: Decimal
     limits: dict[str, Decimal]
     premium_adjustment_percent: float
@@ -189,7 +189,7 @@ class Outcome:
     loadings: list[Loading]
     exclusions: list[ExclusionOut]
     checkups: list[CheckupOut]
-    coverage: Coverage
+    coverage: CoverOut
     claims: list[ClaimOut]
     adherence: list[AdherenceOut]
     trace: list[TraceStep]

@@ -1,0 +1,113 @@
+"""Check-ups falling due over a case's timeline: when each is due, its window, its status.
+
+Pure date arithmetic: which occurrences of each check-up exist, when they
+open, close and are finally missed, and which one a visit completes. The
+evaluation (`evaluate.py`) asks the rules what a completed, missed or
+triggered check-up does to cover.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..product.model import Checkup, Product
+from .outcome import CheckupOut
+from .plan import PeriodPlan
+from .timeline import add_months
+
+
+class Occurrence:
+    """One due instance of a check-up."""
+
+    __slots__ = ("checkup", "seq", "due", "opens", "closes", "final", "status", "done_on",
+                 "reason")
+
+    def __init__(self, checkup: Checkup, seq: int, due: dt.date, opens: dt.date,
+                 closes: dt.date, extension: int, reason: str):
+        self.checkup = checkup
+        self.seq = seq
+        self.due = due
+        self.opens = opens
+        self.closes = closes
+        self.final = closes + dt.timedelta(days=extension)
+        self.status = "open"
+        self.done_on: dt.date | None = None
+        self.reason = reason
+
+    def out(self, as_of: dt.date) -> CheckupOut:
+        """The occurrence as the Outcome reports it on `as_of`."""
+        status = self.status
+        if status == "open":
+            status = "overdue" if as_of > self.due else "due"
+        return CheckupOut(self.checkup.id, self.due, status, self.reason,
+                          (self.opens, self.closes), self.final, self.done_on)
+
+
+class CheckupBook:
+    """Every occurrence of every check-up so far, in the order they fell due."""
+
+    def __init__(self, product: Product):
+        self.checkups = {c.id: c for c in product.checkups}
+        self.occurrences: list[Occurrence] = []
+
+    def at_issue(self, start: dt.date, as_of: dt.date, end: dt.date | None,
+                 period: PeriodPlan) -> list[Occurrence]:
+        """Check-ups due from the start: those at issue, and periodic ones."""
+        found: list[Occurrence] = []
+        for checkup in self.checkups.values():
+            if checkup.trigger.on_issue:
+                found += self.schedule(checkup.id, start, "at issue", period)
+            elif checkup.trigger.every_months is not None:
+                found += self.periodic(checkup, start, as_of, end, period)
+        return found
+
+    def periodic(self, checkup: Checkup, start: dt.date, as_of: dt.date, end: dt.date | None,
+                 period: PeriodPlan) -> list[Occurrence]:
+        every = int(period.number(checkup.trigger.every_months))
+        window = int(period.number(checkup.window_days))
+        extension = int(period.number(checkup.extension_days))
+        found = []
+        k = 1
+        while True:
+            due = add_months(start, k * every)
+            if end is not None and due >= end:
+                break
+            opens, closes = due - dt.timedelta(days=window), due + dt.timedelta(days=window)
+            found.append(self._add(Occurrence(checkup, k, due, opens, closes, extension,
+                                              f"every {every} months")))
+            if due > as_of:
+                break  # the next one due is shown; later ones are not yet scheduled
+            k += 1
+        return found
+
+    def schedule(self, checkup_id: str, day: dt.date, why: str, period: PeriodPlan
+                 ) -> list[Occurrence]:
+        """A check-up falls due from `day`; none when one is already open."""
+        checkup = self.checkups[checkup_id]
+        if any(o.checkup is checkup and o.status == "open" for o in self.occurrences):
+            return []  # already due: one open occurrence at a time
+        due = day + dt.timedelta(days=int(period.number(checkup.due_days)))
+        closes = due + dt.timedelta(days=int(period.number(checkup.window_days)))
+        reason = why if why == "at issue" else f"triggered by {why} on {day.isoformat()}"
+        seq = sum(1 for o in self.occurrences if o.checkup is checkup) + 1
+        return [self._add(Occurrence(checkup, seq, due, day, closes,
+                                     int(period.number(checkup.extension_days)), reason))]
+
+    def _add(self, occurrence: Occurrence) -> Occurrence:
+        self.occurrences.append(occurrence)
+        return occurrence
+
+    def matching(self, event_type: str, day: dt.date) -> list[Occurrence]:
+        """The open occurrences a visit on `day` completes: the first of each check-up."""
+        found: dict[str, Occurrence] = {}
+        for occurrence in self.occurrences:
+            checkup = occurrence.checkup
+            if (checkup.event == event_type and occurrence.status == "open"
+                    and occurrence.opens <= day <= occurrence.final
+                    and checkup.id not in found):
+                found[checkup.id] = occurrence
+        return list(found.values())
+
+    def last_missed(self, checkup: Checkup) -> bool:
+        mine = [o for o in self.occurrences if o.checkup is checkup]
+        return bool(mine) and mine[-1].status == "missed"
