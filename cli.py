@@ -244,11 +244,13 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
         configurator render products/hepatitis_b.yaml --cases cases.jsonl -o out/ --workers 2
     """
     from configurator.document.readability import report_lines
-    from configurator.document.render import render_html, render_pdf
+    from configurator.environment import Environment
+
+    env = Environment(db=_db(), locale=lang)
 
     loaded = product_from(product)
     if readability:
-        click.echo("\n".join(report_lines(loaded, lang)))
+        click.echo("\n".join(report_lines(loaded, lang, env.illustration(loaded))))
         if not (output or case_file or cases_file):
             return
     if record and fmt != "pdf":
@@ -258,13 +260,13 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
         return
     the_case = load_case(case_file, loaded) if case_file else None
     if fmt == "html":
-        text = render_html(loaded, case=the_case, locale=lang)
+        text = env.render_html(loaded, the_case)
         if output:
             _write(Path(output), text)
         else:
             click.echo(text, nl=False)
         return
-    data = render_pdf(loaded, case=the_case, locale=lang)
+    data = env.render_pdf(loaded, the_case)
     target = Path(output) if output else Path(f"{loaded.id}-{lang}.pdf")
     _write_bytes(target, data)
     click.echo(f"wrote {target} ({len(data):,} bytes)")
@@ -299,7 +301,7 @@ def _render_batch_run(product: str, cases_file: str, output: str, fmt: str, lang
                       workers: int, on_written) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from configurator.document.render import render_batch
+    from configurator.runs.batch_render import render_batch
 
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())
@@ -401,7 +403,8 @@ def _batch(product: str, cases: str, output: str | None, workers: int, record: b
 
     from rich.progress import Progress
 
-    from configurator.runs.batch import count_rows, run_batch
+    from configurator.cases.batchfile import count_rows
+    from configurator.runs.batch import run_batch
 
     if not output:
         raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")

@@ -28,12 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from configurator import load, load_case  # noqa: E402
-from configurator.document.render import (  # noqa: E402
-    html_to_pdf,
-    render_batch,
-    render_html,
-    render_pdf,
-)
+from configurator.document.render import html_to_pdf  # noqa: E402
+from configurator.environment import Environment  # noqa: E402
+from configurator.runs.batch_render import render_batch  # noqa: E402
+
+ENV = Environment()
 
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
 CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
@@ -88,14 +87,14 @@ def main() -> None:
     product = load(PRODUCT)
     case = load_case(CASE, product)
     timings: dict[str, float] = {}
-    render_pdf(product, case=case, locale=args.lang)  # warm: fonts, caches, clause layout
-    html = render_html(product, case=case, locale=args.lang)
+    ENV.render_pdf(product, case, locale=args.lang)  # warm: fonts, caches, clause layout
+    html = ENV.render_html(product, case, locale=args.lang)
 
     def ours() -> None:
-        render_html(product, case=case, locale=args.lang)
+        ENV.render_html(product, case, locale=args.lang)
 
     def whole() -> None:
-        render_pdf(product, case=case, locale=args.lang, timings=timings)
+        ENV.render_pdf(product, case, locale=args.lang, timings=timings)
 
     ours_s = median_seconds(ours, args.rounds)
     splits = []
@@ -108,7 +107,7 @@ def main() -> None:
     cold_s = median_seconds(lambda: html_to_pdf(html), max(1, args.rounds // 2))
     began = time.process_time()
     for _ in range(args.rounds):
-        render_pdf(product, case=case, locale=args.lang)
+        ENV.render_pdf(product, case, locale=args.lang)
     cpu_s = (time.process_time() - began) / args.rounds
     print(f"render {product.id} {product.version} ({product.hash}), personalised policy "
           f"({args.lang}); medians of {args.rounds} rounds")

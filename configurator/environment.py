@@ -27,7 +27,9 @@ from typing import Any
 from .cases.case import Case, case_from_data, load_case
 from .compiler.compile import CompiledProduct, compile_product
 from .document import render as documents
+from .document.policy import Policy
 from .engine.evaluate import evaluate
+from .engine.illustrate import Illustration, illustrate
 from .engine.outcome import Outcome
 from .product.load import load, loads
 from .product.model import Product
@@ -54,6 +56,7 @@ class Environment:
         self.db = db
         self.locale = locale
         self._compiled: dict[tuple[str, str, str], CompiledProduct] = {}
+        self._illustrations: dict[tuple[str, str, str], Illustration | None] = {}
 
     # ------------------------------------------------------------ products
 
@@ -102,16 +105,47 @@ class Environment:
 
     # ------------------------------------------------------------ documents
 
+    def illustration(self, product: Product) -> Illustration | None:
+        """The worked example's Outcomes: the product's sample case, year by year (cached)."""
+        key = (product.id, product.hash, product.source_file)
+        if key not in self._illustrations:
+            case = illustration_case(product) if product.adherence else None
+            found = illustrate(self.compile(product), case) if case is not None else None
+            self._illustrations[key] = found
+        return self._illustrations[key]
+
+    def document(self, product: Product, case: Case | None = None,
+                 outcome: Outcome | None = None, locale: str | None = None) -> Policy:
+        """The policy as plain data (what the templates lay out and lint reads)."""
+        locale = locale or self.locale
+        outcome = self._outcome(product, case, outcome, locale)
+        return documents.build_document(product, outcome, case, locale,
+                                        self.illustration(product))
+
     def render_html(self, product: Product, case: Case | None = None,
                     outcome: Outcome | None = None, locale: str | None = None) -> str:
         """The policy as one HTML page: the specimen, or personalised for `case`."""
-        return documents.render_html(product, outcome, case, locale or self.locale)
+        locale = locale or self.locale
+        outcome = self._outcome(product, case, outcome, locale)
+        return documents.render_html(product, outcome, case, locale, self.illustration(product))
 
     def render_pdf(self, product: Product, case: Case | None = None,
                    outcome: Outcome | None = None, locale: str | None = None,
                    **options: Any) -> bytes:
-        """The policy as a tagged PDF: the specimen, or personalised for `case`."""
-        return documents.render_pdf(product, outcome, case, locale or self.locale, **options)
+        """The policy as a tagged PDF: the specimen, or personalised for `case`.
+
+        `options` go to `document.render.render_pdf` (`variant`, `timings`).
+        """
+        locale = locale or self.locale
+        outcome = self._outcome(product, case, outcome, locale)
+        return documents.render_pdf(product, outcome, case, locale, self.illustration(product),
+                                    **options)
+
+    def _outcome(self, product: Product, case: Case | None, outcome: Outcome | None,
+                 locale: str) -> Outcome | None:
+        if outcome is None and case is not None:
+            return self.evaluate(product, case, locale=locale)
+        return outcome
 
     # ------------------------------------------------------------ the registry
 
@@ -125,3 +159,9 @@ class Environment:
 def default_environment() -> Environment:
     """The environment library calls use when none is given (bundled products, defaults)."""
     return Environment()
+
+
+def illustration_case(product: Product) -> Case | None:
+    """The sample case behind the worked example: ``<product folder>/<id>/illustration.yaml``."""
+    path = Path(product.source_file).with_suffix("") / "illustration.yaml"
+    return load_case(path, product) if path.is_file() else None

@@ -10,7 +10,8 @@ import pytest
 
 import cli
 from configurator import case_from_data, compile_product, evaluate, load
-from configurator.runs.batch import nest, read_cases, run_batch
+from configurator.cases.batchfile import nest, read_cases
+from configurator.runs.batch import run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"

@@ -102,9 +102,9 @@ def test_never_fires_sees_a_contradiction_inside_one_condition():
 
 
 def test_highlight_finds_an_exclusion_the_document_does_not_highlight(monkeypatch):
-    import configurator.document.policy as policy
+    import configurator.compliance.lint_document as lint_document
 
-    real = policy.build_policy
+    real = lint_document.build_policy
 
     def unhighlighted(product, locale="en", *args, **kwargs):
         built = real(product, locale, *args, **kwargs)
@@ -119,7 +119,7 @@ def test_highlight_finds_an_exclusion_the_document_does_not_highlight(monkeypatc
 
     product = load(FIXTURES / "clean.yaml")
     assert [f for f in lint(product) if f.code == "HIGHLIGHT"] == []
-    monkeypatch.setattr(policy, "build_policy", unhighlighted)
+    monkeypatch.setattr(lint_document, "build_policy", unhighlighted)
     findings = [f for f in lint(product) if f.code == "HIGHLIGHT"]
     assert all("is an exclusion but is not highlighted" in f.message for f in findings)
     assert sorted(f.message.rsplit("(", 1)[1] for f in findings) == ["en)", "zh-CN)"]

@@ -29,16 +29,10 @@ from configurator.document.readability import (
     score_text,
     syllables,
 )
-from configurator.document.render import (
-    REFUSED,
-    RenderError,
-    build_document,
-    html_to_pdf,
-    render_batch,
-    render_html,
-    render_pdf,
-)
+from configurator.document.render import REFUSED, RenderError, html_to_pdf
+from configurator.environment import Environment
 from configurator.product.clauses import clause_numbers
+from configurator.runs.batch_render import render_batch
 
 # the console script of the interpreter running the tests (the venv need not be on PATH)
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
@@ -47,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
 CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
 TEMPLATES = ROOT / "templates"
+ENV = Environment()
 
 
 class _Warnings(logging.Handler):
@@ -77,7 +72,7 @@ def rendered(product, case):
         handler = _Warnings()
         logging.getLogger("weasyprint").addHandler(handler)
         try:
-            out[name] = (render_pdf(product, case=the_case, locale=locale), handler.messages)
+            out[name] = (ENV.render_pdf(product, the_case, locale=locale), handler.messages)
         finally:
             logging.getLogger("weasyprint").removeHandler(handler)
     return out
@@ -193,7 +188,7 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_pdftotext_finds_every_clause_in_order(rendered, name, product, case, tmp_path):
     locale = name.split("-", 1)[1]
-    policy = build_document(product, case=case if name.startswith("case") else None,
+    policy = ENV.document(product, case if name.startswith("case") else None,
                             locale=locale)
     text = _text(rendered[name][0], tmp_path)
     headings = [f"{c.number} {c.title}" for c in policy.clauses()]
@@ -208,7 +203,7 @@ def test_pdftotext_finds_every_clause_in_order(rendered, name, product, case, tm
 
 
 def test_identical_input_gives_identical_bytes(rendered, product, case):
-    assert render_pdf(product, case=case) == rendered["case-en"][0]
+    assert ENV.render_pdf(product, case) == rendered["case-en"][0]
 
 
 def test_a_fresh_process_gives_the_same_bytes(rendered, tmp_path):
@@ -224,7 +219,7 @@ def test_no_remote_fetch_is_attempted(product, monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     REFUSED.clear()
-    html = render_html(product)
+    html = ENV.render_html(product)
     assert "http://" not in html and "https://" not in html
     html_to_pdf(html)
     assert REFUSED == []
@@ -272,8 +267,8 @@ def _chunks(html: str) -> list[tuple[str, bool]]:
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_every_exclusion_and_reduction_is_highlighted_wherever_it_appears(product, case, locale):
-    html = render_html(product, case=case, locale=locale)
-    policy = build_document(product, case=case, locale=locale)
+    html = ENV.render_html(product, case, locale=locale)
+    policy = ENV.document(product, case, locale=locale)
     words = {c.key: c for c in policy.clauses()}
     needles = []
     # a defined term may share its name with an exclusion (zh-CN: 既往症); as a
@@ -295,7 +290,7 @@ def test_every_exclusion_and_reduction_is_highlighted_wherever_it_appears(produc
 
 
 def test_reading_guide_lists_every_exclusion_and_reduction_with_clause_numbers(product):
-    policy = build_document(product)
+    policy = ENV.document(product)
     numbers = clause_numbers(product)
     refs = {item.ref for item in policy.attention}
     for exclusion in product.exclusions:
@@ -309,7 +304,7 @@ def test_reading_guide_lists_every_exclusion_and_reduction_with_clause_numbers(p
 
 
 def test_clause_numbers_are_the_compilers(product):
-    html = render_html(product)
+    html = ENV.render_html(product)
     for key, number in clause_numbers(product).items():
         anchor = "clause-" + number.replace(".", "-")
         assert re.search(rf'id="{anchor}"[^>]*>\s*<h[34][^>]*><span class="num">'
@@ -322,7 +317,7 @@ def test_numbers_come_from_parameters_not_templates(product):
             .replace("sum_insured: {value: 200000", "sum_insured: {value: 350000")
             .replace("cancer_waiting_days: {value: 180", "cancer_waiting_days: {value: 120"))
     changed = loads(text, file=str(PRODUCT))
-    html = render_html(changed)
+    html = ENV.render_html(changed)
     assert "21 days" in html and "15 days" not in html
     assert "RMB 350,000" in html and "RMB 200,000" not in html
     assert "120 days" in html and "180 days" not in html
@@ -345,8 +340,8 @@ def test_no_number_is_typed_into_the_templates_or_wording():
 
 
 def test_personalised_policy_comes_from_the_outcome(product, case):
-    policy = build_document(product, case=case)
-    html = render_html(product, case=case)
+    policy = ENV.document(product, case)
+    html = ENV.render_html(product, case)
     assert "Wang Fang" in html and "LC-2026-000123" in html
     rows = {row.label: row.value for row in policy.schedule.rows}
     assert rows["Sum insured now"] == "RMB 240,000"  # 200,000 plus two adherent years of 10%
@@ -367,7 +362,7 @@ def test_exclusion_added_by_underwriting_is_in_the_schedule_highlighted(product)
     from configurator import case_from_data
 
     fatty = case_from_data(data, product)
-    policy = build_document(product, case=fatty)
+    policy = ENV.document(product, fatty)
     assert [p.attention for p in policy.schedule.exclusions] == [True]
     assert "Fatty liver disease (clause 6.5)" in policy.schedule.exclusions[0].text
 
@@ -378,11 +373,11 @@ def test_a_declined_application_has_no_policy(product):
     from configurator import case_from_data
 
     with pytest.raises(RenderError, match="decline"):
-        render_html(product, case=case_from_data(data, product))
+        ENV.render_html(product, case_from_data(data, product))
 
 
 def test_worked_example_is_computed_by_the_engine(product):
-    policy = build_document(product)
+    policy = ENV.document(product)
     clause = next(c for c in policy.clauses() if c.key == "adherence.treatment_adherence")
     table = next(b for b in clause.blocks if b.kind == "table")
     kept = [row[-3].text for row in table.rows]
@@ -396,7 +391,7 @@ def test_worked_example_is_computed_by_the_engine(product):
 
 
 def test_english_wording_meets_the_readability_targets(product):
-    whole = document_score(product, "en")
+    whole = document_score(product, "en", ENV.illustration(product))
     assert whole.flesch >= TARGET_FLESCH and whole.grade <= TARGET_GRADE, whole
     assert whole.words > 1000
 
@@ -406,7 +401,8 @@ BUNDLED = sorted((ROOT / "products").glob("*.yaml"))
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_every_bundled_product_meets_the_readability_targets(path):
-    whole = document_score(load(path), "en")
+    other = load(path)
+    whole = document_score(other, "en", ENV.illustration(other))
     assert whole.flesch >= TARGET_FLESCH and whole.grade <= TARGET_GRADE, whole
 
 
@@ -417,7 +413,7 @@ def test_every_bundled_product_renders_to_valid_pdf_ua(path):
     handler = _Warnings()
     logging.getLogger("weasyprint").addHandler(handler)
     try:
-        pdf = render_pdf(other)
+        pdf = ENV.render_pdf(other)
     finally:
         logging.getLogger("weasyprint").removeHandler(handler)
     assert handler.messages == []
@@ -425,13 +421,14 @@ def test_every_bundled_product_renders_to_valid_pdf_ua(path):
 
 
 def test_every_english_clause_reads_at_least_at_the_flesch_target(product):
-    low = [(s.clause, s.title, s.flesch) for s in clause_scores(product, "en")
+    scores = clause_scores(product, "en", ENV.illustration(product))
+    low = [(s.clause, s.title, s.flesch) for s in scores
            if s.flesch < TARGET_FLESCH]
     assert low == []
 
 
 def test_clause_scores_are_worst_first_with_the_lint_fields(product):
-    scores = clause_scores(product, "en")
+    scores = clause_scores(product, "en", ENV.illustration(product))
     assert all(isinstance(s, ClauseScore) for s in scores)
     assert [s.flesch for s in scores] == sorted(s.flesch for s in scores)
     numbers = {s.clause for s in scores}
@@ -442,7 +439,7 @@ def test_clause_scores_are_worst_first_with_the_lint_fields(product):
 
 
 def test_chinese_is_scored_by_sentence_length(product):
-    scores = clause_scores(product, "zh-CN")
+    scores = clause_scores(product, "zh-CN", ENV.illustration(product))
     assert all(s.flesch is None and s.chars_per_sentence for s in scores)
 
 
@@ -465,7 +462,7 @@ def test_readability_works_offline(product, monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     readability._syllable_table.cache_clear()
-    assert clause_scores(product, "en")
+    assert clause_scores(product, "en", ENV.illustration(product))
 
 
 # ------------------------------------------------------------ batch and CLI

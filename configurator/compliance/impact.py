@@ -36,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..cases.batchfile import read_raw, to_case
 from ..cases.case import Case, case_from_document
 from ..compiler.compile import compile_product
 from ..engine.evaluate import evaluate
@@ -44,8 +45,6 @@ from ..errors import CaseError, ConfigError, Problem, ProductError, Span
 from ..product.load import load_document
 from ..product.model import Product
 from ..product.source import Document, load_file
-from ..runs.batch import read_raw, to_case
-from ..runs.suites import sub_document
 from .changes import FAVOURABLE, NEUTRAL, UNFAVOURABLE, Change, combine
 from .diff_sections import PATCH_KINDS
 
@@ -101,7 +100,7 @@ def _suite(path: Path, doc: Document) -> list[CaseSource]:
     out = []
     for index, item in enumerate(doc.data["cases"]):
         name = item.get("name") if isinstance(item, dict) else None
-        sub = sub_document(doc, ("cases", index))
+        sub = doc.part(("cases", index))
         out.append(CaseSource(str(name or f"{path.stem}[{index}]"),
                               str(doc.span(("cases", index))),
                               lambda product, d=sub: case_from_document(d, product)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..environment import Environment
 from ..product.model import Product
 from . import lint_document, lint_logic, lint_regulation  # noqa: F401  (they register the rules)
 from .lint_rules import ERROR, PROFILES, RULES, WARNING, Context, Finding, Rule, rule
@@ -29,11 +30,16 @@ __all__ = ["ERROR", "PROFILES", "RULES", "WARNING", "Context", "Finding", "Rule"
            "publish_gate", "rule"]
 
 
-def lint(product: Product, profile: str = "CN") -> list[Finding]:
-    """Every finding of the rules `profile` selects, in file order."""
+def lint(product: Product, profile: str = "CN", env: Environment | None = None
+         ) -> list[Finding]:
+    """Every finding of the rules `profile` selects, in file order.
+
+    `env` supplies the worked example the readability rules score (default:
+    the default environment).
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
-    context = Context(product, profile)
+    context = Context(product, profile, env)
     findings = []
     for item in RULES.values():
         if profile in item.profiles:

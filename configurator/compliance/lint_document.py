@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..document.policy import build_policy
+from ..document.readability import clause_scores, document_score
 from ..product.clauses import clause_numbers
 from ..product.model import Product
 from ..product.source import PathKey
@@ -49,8 +51,6 @@ def must_highlight(product: Product) -> Iterator[tuple[str, PathKey, str]]:
 @rule("HIGHLIGHT", source=ART_17)
 def highlight(ctx: Context) -> Iterator[tuple[PathKey, str]]:
     """Every exclusion and cover reduction is highlighted and listed in the reading guide."""
-    from ..document.policy import build_policy
-
     for locale in _locales(ctx):
         policy = build_policy(ctx.product, locale)
         clauses = {clause.key: clause for clause in policy.clauses()}
@@ -70,23 +70,21 @@ def highlight(ctx: Context) -> Iterator[tuple[PathKey, str]]:
 @rule("READABILITY", source=f"{NAIC}; {CN_READABILITY}")
 def readability(ctx: Context) -> Iterator[tuple[PathKey, str]]:
     """Each clause reads plainly enough for the profile (US: Flesch; CN: sentence length)."""
-    from ..document.readability import clause_scores, document_score
-
     places = clause_paths(ctx.product)
     if ctx.profile == "US" and "en" in _locales(ctx):
-        for score in clause_scores(ctx.product, "en"):
+        for score in clause_scores(ctx.product, "en", ctx.illustration):
             if score.flesch is not None and score.flesch < FLESCH_MIN["US"]:
                 yield places.get(score.clause, ()), (
                     f"clause {score.clause} ({score.title}) scores Flesch {score.flesch:.0f}, "
                     f"below {FLESCH_MIN['US']:.0f}: use shorter sentences and words")
     if ctx.profile == "CN" and "zh-CN" in _locales(ctx):
-        for score in clause_scores(ctx.product, "zh-CN"):
+        for score in clause_scores(ctx.product, "zh-CN", ctx.illustration):
             chars = score.chars_per_sentence or 0
             if chars > CHINESE_CLAUSE_CHARS_MAX:
                 yield places.get(score.clause, ()), (
                     f"clause {score.clause} ({score.title}) averages {chars:.0f} characters a "
                     f"sentence, over {CHINESE_CLAUSE_CHARS_MAX:.0f}: split long sentences")
-        whole = document_score(ctx.product, "zh-CN").chars_per_sentence or 0
+        whole = document_score(ctx.product, "zh-CN", ctx.illustration).chars_per_sentence or 0
         if whole > CHINESE_DOCUMENT_CHARS_MAX:
             yield ("languages",), (
                 f"the Chinese policy averages {whole:.0f} characters a sentence, over "

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..conditions.parser import Node, parse
+from ..engine.illustrate import Illustration
+from ..environment import Environment, default_environment
 from ..errors import Span
 from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods
@@ -74,11 +76,17 @@ def rule(code: str, severity: str = ERROR, profiles: tuple[str, ...] = PROFILES,
 class Context:
     """The product and what several rules need: values over time, texts, conditions."""
 
-    def __init__(self, product: Product, profile: str):
+    def __init__(self, product: Product, profile: str, env: Environment | None = None):
         self.product = product
         self.profile = profile
+        self.env = env or default_environment()
         self.periods = [constants for _, constants in parameter_periods(product)]
         self.locales = ("en",) if profile == "US" else ("en", "zh-CN")
+
+    @property
+    def illustration(self) -> Illustration | None:
+        """The worked example's Outcomes, as the rendered policy shows them."""
+        return self.env.illustration(self.product)
 
     def span(self, path: PathKey) -> Span:
         doc = self.product.source

@@ -28,8 +28,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..engine.illustrate import Illustration
 from ..product.model import Product
 from ..resources import templates_folder
+from .example import worked_example
 from .policy import Para, Policy, build_policy
 
 TARGET_FLESCH = 60.0
@@ -166,9 +168,14 @@ def scored_parts(policy: Policy) -> list[tuple[str, str, str]]:
     return [part for part in parts if part[2].strip()]
 
 
-def clause_scores(product: Product, locale: str = "en") -> list[ClauseScore]:
-    """Per-clause scores of the specimen policy's body text, worst first."""
-    policy = build_policy(product, locale, extras={"examples": _examples(product, locale)})
+def clause_scores(product: Product, locale: str = "en",
+                  illustration: Illustration | None = None) -> list[ClauseScore]:
+    """Per-clause scores of the specimen policy's body text, worst first.
+
+    `illustration` is the worked example's Outcomes (its table is not scored,
+    but its lead-in and summary sentences are, as the customer reads them).
+    """
+    policy = _specimen(product, locale, illustration)
     score = score_chinese if locale == "zh-CN" else score_text
     scores = [score(text, number, title) for number, title, text in scored_parts(policy)]
     if locale == "zh-CN":
@@ -176,29 +183,31 @@ def clause_scores(product: Product, locale: str = "en") -> list[ClauseScore]:
     return sorted(scores, key=lambda s: (s.flesch, -(s.grade or 0)))
 
 
-def document_score(product: Product, locale: str = "en") -> ClauseScore:
+def document_score(product: Product, locale: str = "en",
+                   illustration: Illustration | None = None) -> ClauseScore:
     """The whole body text scored as one (NAIC: forms of up to 10,000 words)."""
-    policy = build_policy(product, locale, extras={"examples": _examples(product, locale)})
+    policy = _specimen(product, locale, illustration)
     text = " ".join(text for _, _, text in scored_parts(policy))
     title = policy.product_name
     return score_chinese(text, "", title) if locale == "zh-CN" else score_text(text, "", title)
 
 
-def _examples(product: Product, locale: str) -> dict:
-    from .render import illustration
+def _specimen(product: Product, locale: str, illustration: Illustration | None) -> Policy:
+    examples = worked_example(product, illustration, locale)
+    return build_policy(product, locale, extras={"examples": examples})
 
-    return illustration(product, locale)
 
-
-def report_lines(product: Product, locale: str = "en") -> list[str]:
+def report_lines(product: Product, locale: str = "en",
+                 illustration: Illustration | None = None) -> list[str]:
     """The readability report `configurator render --readability` prints."""
-    whole = document_score(product, locale)
+    whole = document_score(product, locale, illustration)
+    scores = clause_scores(product, locale, illustration)
     lines = [f"readability of {product.id} {product.version} ({locale}), body text only"]
     if whole.flesch is None:
         lines.append(f"whole document: {whole.chars_per_sentence} characters per sentence "
                      f"({whole.words} characters, {whole.sentences} sentences)")
         lines += [f"  {s.clause or '-':<7} {s.chars_per_sentence:>6} chars/sentence  {s.title}"
-                  for s in clause_scores(product, locale)]
+                  for s in scores]
         return lines
     met = whole.flesch >= TARGET_FLESCH and (whole.grade or 0) <= TARGET_GRADE
     lines.append(f"whole document: Flesch {whole.flesch} (target >= {TARGET_FLESCH:g}), "
@@ -207,5 +216,5 @@ def report_lines(product: Product, locale: str = "en") -> list[str]:
                  f"{whole.sentences} sentences")
     lines.append("per clause, worst first:")
     lines += [f"  {s.clause or '-':<7} Flesch {s.flesch:>6}  grade {s.grade:>5}  "
-              f"{s.words:>4} words  {s.title}" for s in clause_scores(product, locale)]
+              f"{s.words:>4} words  {s.title}" for s in scores]
     return lines

@@ -1,11 +1,14 @@
 """Render a product (and optionally one person's Outcome) as a policy document.
 
-    >>> html = render_html(product)                      # the specimen policy
-    >>> pdf = render_pdf(product, case=case)             # a personalised policy
-    >>> render_batch("products/hepatitis_b.yaml", "cases.jsonl", "out/", workers=2)
+    >>> html = render_html(product)                                # the specimen policy
+    >>> pdf = render_pdf(product, outcome, case, illustration=ill)  # a personalised policy
 
-The document is built as plain data (`policy.build_policy`,
-`schedule.personal_schedule`), laid out by jinja2 templates in `templates/`,
+Rendering is the last stage: it takes a product and plain data the engine
+produced - the person's Outcome and the worked example's Outcomes
+(`engine.illustrate`) - and never compiles or evaluates anything itself
+(`Environment.render_pdf` does both and then calls this). The document is
+built as plain data (`policy.build_policy`, `schedule.personal_schedule`,
+`example.worked_example`), laid out by jinja2 templates in `templates/`,
 and printed to a tagged PDF/UA-1 by weasyprint. Output is byte-identical for
 identical input: the document date comes from the case (its as-of date) or
 the product (its effective date), and the PDF identifier is a hash of the HTML.
@@ -15,7 +18,6 @@ Templates cannot fetch anything: the URL fetcher serves only files under
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import time
@@ -29,16 +31,17 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from ..cases.case import Case, load_case
-from ..compiler.compile import CompiledProduct, compile_product
-from ..engine.evaluate import evaluate
+from ..cases.case import Case
+from ..engine.illustrate import Illustration
 from ..engine.outcome import Outcome
 from ..errors import ConfigError, Problem
 from ..product.model import Product
+from ..product.params import parameters_at
 from ..resources import templates_folder
+from .example import worked_example
 from .phrases import Values, phrases
 from .policy import Policy, build_policy
-from .schedule import personal_schedule, worked_example
+from .schedule import personal_schedule
 
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "configurator"
@@ -53,14 +56,20 @@ class RenderError(ConfigError):
 
 
 def render_html(product: Product, outcome: Outcome | None = None, case: Case | None = None,
-                locale: str = "en") -> str:
-    """The policy as one self-contained HTML page (specimen without a case or Outcome)."""
-    policy = build_document(product, outcome, case, locale)
+                locale: str = "en", illustration: Illustration | None = None) -> str:
+    """The policy as one self-contained HTML page (specimen without an Outcome).
+
+    `outcome` is the engine's decision for the person in `case` (whose name,
+    policy number and start the schedule shows); `illustration` the worked
+    example's Outcomes.
+    """
+    policy = build_document(product, outcome, case, locale, illustration)
     return _html(policy, _meta(product, case, policy), "all")
 
 
 def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
-               locale: str = "en", *, variant: str | None = PDF_VARIANT,
+               locale: str = "en", illustration: Illustration | None = None, *,
+               variant: str | None = PDF_VARIANT,
                timings: dict[str, float] | None = None) -> bytes:
     """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise).
 
@@ -72,7 +81,7 @@ def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | No
     """
     clock = _Clock(timings)
     with clock("ours"):
-        policy = build_document(product, outcome, case, locale)
+        policy = build_document(product, outcome, case, locale, illustration)
         meta = _meta(product, case, policy)
         shared = _meta(product, None, policy, product.effective_from)
     return PagedPolicy(policy, meta, shared, variant, clock).pdf()
@@ -215,27 +224,25 @@ class PagedPolicy:
 
 
 def build_document(product: Product, outcome: Outcome | None = None, case: Case | None = None,
-                   locale: str = "en") -> Policy:
+                   locale: str = "en", illustration: Illustration | None = None) -> Policy:
     """The policy as plain data: specimen wording, plus the schedule for one person."""
     _check_locale(product, locale)
-    compiled = compiled_product(product)
-    if case is not None and outcome is None:
-        outcome = evaluate(compiled, case, locale=locale)
     if outcome is not None and outcome.decision != "accept":
         raise RenderError([Problem(None, "decision", f"the engine's decision is "
                                    f"'{outcome.decision}', so there is no policy to render",
                                    "render the specimen, or settle the application first")])
     day = case.start if case is not None else product.effective_from
-    policy = build_policy(product, locale, day, {"examples": illustration(product, locale)})
+    examples = worked_example(product, illustration, locale)
+    policy = build_policy(product, locale, day, {"examples": examples})
     if outcome is not None:
-        _personalise(policy, product, outcome, case, compiled, locale)
+        _personalise(policy, product, outcome, case, locale)
     return policy
 
 
 def _personalise(policy: Policy, product: Product, outcome: Outcome, case: Case | None,
-                 compiled: CompiledProduct, locale: str) -> None:
+                 locale: str) -> None:
     words = phrases(locale)
-    constants = compiled.period_at(outcome.as_of).parameters
+    constants = parameters_at(product, outcome.as_of)
     values = Values(product, constants, locale)
     policy.schedule = personal_schedule(product, outcome, case, constants, locale)
     if case is not None:
@@ -255,37 +262,6 @@ def _check_locale(product: Product, locale: str) -> None:
 
 
 # ------------------------------------------------------------ per-process caches
-
-
-_COMPILED: dict[tuple[str, str], CompiledProduct] = {}
-_EXAMPLES: dict[tuple[str, str, str], dict[str, list[Any]]] = {}
-
-
-def compiled_product(product: Product) -> CompiledProduct:
-    """The product compiled once per process (keyed by id and content hash)."""
-    key = (product.id, product.hash)
-    found = _COMPILED.get(key)
-    if found is None or found.product is not product:
-        found = _COMPILED[key] = compile_product(product)
-    return found
-
-
-def illustration_file(product: Product) -> Path:
-    """`products/<id>/illustration.yaml`: the sample timeline behind the worked example."""
-    return Path(product.source_file).with_suffix("") / "illustration.yaml"
-
-
-def illustration(product: Product, locale: str) -> dict[str, list[Any]]:
-    """The worked example per adherence programme, computed by the engine (cached)."""
-    key = (product.id, product.hash, locale)
-    if key not in _EXAMPLES:
-        path = illustration_file(product)
-        if not product.adherence or not path.is_file():
-            _EXAMPLES[key] = {}
-        else:
-            case = load_case(path, product)
-            _EXAMPLES[key] = worked_example(compiled_product(product), case, locale)
-    return _EXAMPLES[key]
 
 
 @lru_cache(maxsize=1)
@@ -378,32 +354,3 @@ def _local_fetcher_class() -> type:
             return super().fetch(url, headers)
 
     return LocalFetcher
-
-
-# ------------------------------------------------------------ batch
-
-
-@dataclasses.dataclass
-class BatchResult:
-    """What a batch run did: files written, rows skipped and rows that failed."""
-
-    written: list[Path] = dataclasses.field(default_factory=list)
-    skipped: list[str] = dataclasses.field(default_factory=list)
-    failed: list[str] = dataclasses.field(default_factory=list)
-    cpu_seconds: list[float] = dataclasses.field(default_factory=list)  # per written document
-
-
-def render_batch(product: str | Path, cases_path: str | Path, out_dir: str | Path,
-                 workers: int = 1, locale: str = "en", fmt: str = "pdf",
-                 progress: Any = None, db: str | None = None,
-                 on_written: Any = None) -> BatchResult:
-    """One personalised policy per case of a JSONL or CSV file, by warm worker processes.
-
-    `product` is a file or a registry reference (``id@version``, with `db`).
-    See `configurator.batch_render` for the machinery; `progress(done, total)`
-    is called after each case.
-    """
-    from ..runs.batch_render import run_batch
-
-    return run_batch(str(product), Path(cases_path), Path(out_dir), workers, locale, fmt,
-                     progress, db, on_written)

@@ -1,24 +1,19 @@
-"""The parts of a policy computed by the engine: a person's schedule and the worked example.
+"""A person's schedule, from the engine's Outcome.
 
 `personal_schedule` turns one Outcome (and the case's personal data) into
 the policy schedule: cover level, sum insured, loadings, exclusions added for
 this person, check-up dates and the adherence status with what would raise
-it. `worked_example` evaluates a sample timeline year by year, so the example
-in the adherence section is what the rules actually do.
+it. (The worked example is laid out from Outcomes in `example.py`.)
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cases.case import Case
-from ..compiler.compile import CompiledProduct
 from ..conditions.evaluate import OPS, compile_fn, fold
 from ..conditions.parser import BoolOp, Compare, Name, Node, Not, names, parse
-from ..engine.evaluate import evaluate
 from ..engine.outcome import Outcome
 from ..engine.timeline import ONE_DAY, policy_year, year_number
 from ..product.clauses import clause_numbers
@@ -286,94 +281,4 @@ def _holds(node: Node, env: dict[str, Any], constants: dict[str, Any]) -> bool:
         return False
 
 
-# ------------------------------------------------------------ worked example
 
-
-def worked_example(compiled: CompiledProduct, case: Case, locale: str = "en"
-                   ) -> dict[str, list[Any]]:
-    """Blocks per programme id: the sample timeline evaluated at the end of each policy year."""
-    product = compiled.product
-    years = _whole_years(case)
-    if years < 1:
-        return {}
-    at_end = [evaluate(compiled, _as_of(case, policy_year(case.start, n).end - ONE_DAY))
-              for n in range(1, years + 1)]
-    at_renewal = [evaluate(compiled, _as_of(case, policy_year(case.start, n).end))
-                  for n in range(1, years + 1)]
-    first = evaluate(compiled, _as_of(case, case.start))
-    constants = compiled.period_at(case.start).parameters
-    out = {}
-    for index, programme in enumerate(product.adherence):
-        if programme.change is None:
-            continue
-        renewal = [o.adherence[index] for o in at_renewal]
-        if any(a.years.get(n + 1) for n, a in enumerate(renewal)):
-            out[programme.id] = _example_blocks(product, programme, index, case, first, at_end,
-                                                at_renewal, constants, locale)
-    return out
-
-
-def _whole_years(case: Case) -> int:
-    number = year_number(case.start, case.as_of)
-    return number if case.as_of >= policy_year(case.start, number).end - ONE_DAY else number - 1
-
-
-def _as_of(case: Case, day: dt.date) -> Case:
-    return dataclasses.replace(case, as_of=day)
-
-
-def _target_value(outcome: Outcome, programme: Programme, values: Values) -> str:
-    change = programme.change
-    if change.target == "sum_insured":
-        return values.money(outcome.coverage.sum_insured)
-    if change.target == "limits":
-        return phrases(values.locale)("list_sep").join(
-            values.money(outcome.coverage.limits[n]) for n in change.limits)
-    bonus = next(a.bonus_percent for a in outcome.adherence if a.id == programme.id)
-    return values.percent(bonus)
-
-
-def _example_blocks(product: Product, programme: Programme, index: int, case: Case,
-                    first: Outcome, at_end: list[Outcome], at_renewal: list[Outcome],
-                    constants: dict[str, Any], locale: str) -> list[Any]:
-    w = phrases(locale)
-    v = Values(product, constants, locale)
-    name = text_in(programme.name, locale)
-    env = dict(case.applicant)
-    metrics = [_metric_side(c, product)[0] for c in
-               requirements(parse(programme.when), env, product, constants)]
-    metrics = list(dict.fromkeys(metrics))
-    target = w(f"target_{programme.change.target}")
-    head = [w("col_year")] + [_capital(_label(product, m, locale)) for m in metrics]
-    head += [w("col_adherent"), w("col_bonus"), w("col_next", target=target)]
-    rows = []
-    for n, (end, renewal) in enumerate(zip(at_end, at_renewal, strict=True), start=1):
-        status = renewal.adherence[index]
-        current = end.adherence[index].current
-        cells = [Cell(v.plain(n))]
-        cells += [Cell(_metric_text(product, m, current.get(m, 0), v)) for m in metrics]
-        kept = bool(status.years.get(n))
-        cells += [Cell(w("yes") if kept else w("no"), not kept),
-                  Cell(v.percent(status.bonus_percent)),
-                  Cell(_target_value(renewal, programme, v))]
-        rows.append(cells)
-    last = at_renewal[-1]
-    bonus = v.percent(last.adherence[index].bonus_percent)
-    if programme.change.target == "premium_discount":
-        summary = w("example_summary_discount", bonus=bonus, years=v.plain(len(at_end)))
-    else:
-        summary = w("example_summary", bonus=bonus, years=v.plain(len(at_end)),
-                    start=_target_value(first, programme, v),
-                    end=_target_value(last, programme, v))
-    return [Para(w("example_intro", programme=name), label=w("example")),
-            Table(w("example_caption", programme=name), head, rows), Para(summary)]
-
-
-def _metric_text(product: Product, metric: str, value: Any, values: Values) -> str:
-    if product.metrics[metric].kind == "pdc":
-        return values.ratio_percent(float(value))
-    return values.plain(value)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

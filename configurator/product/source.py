@@ -55,6 +55,21 @@ class Document:
         """The span of the key that names `path` (falls back to the value)."""
         return self.key_spans.get(tuple(path)) or self.span(path)
 
+    def part(self, prefix: PathKey) -> Document:
+        """The part of this document under `prefix`, positions kept, paths made relative."""
+        data: Any = self.data
+        for key in prefix:
+            data = data[key]
+        cut = len(prefix)
+        part = Document(self.file, data)
+        for table, target in ((self.spans, part.spans), (self.key_spans, part.key_spans),
+                              (self.text_offsets, part.text_offsets)):
+            for path, value in table.items():
+                if path[:cut] == tuple(prefix):
+                    target[path[cut:]] = value
+        part.spans.setdefault((), self.span(prefix))
+        return part
+
     def text_span(self, path: PathKey, offset: int) -> Span:
         """The span of character `offset` inside a single-line string value."""
         start = self.span(path)

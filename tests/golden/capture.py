@@ -60,8 +60,9 @@ PERSONALISED = {"hepatitis_b": "adherent_two_years", "copd": "mild_copd_standard
 def documents() -> dict[str, str]:
     """Document name -> sha256 of its PDF bytes (and of its HTML)."""
     from configurator import load, load_case
-    from configurator.document.render import render_html, render_pdf
+    from configurator.environment import Environment
 
+    env = Environment()
     found = {}
     for product_file in sorted((ROOT / "products").glob("*.yaml")):
         product = load(product_file)
@@ -70,8 +71,8 @@ def documents() -> dict[str, str]:
         for locale in product.languages:
             for kind, the_case in (("specimen", None), ("personal", case)):
                 name = f"{product.id}.{kind}.{locale}"
-                html = render_html(product, case=the_case, locale=locale)
-                pdf = render_pdf(product, case=the_case, locale=locale)
+                html = env.render_html(product, the_case, locale=locale)
+                pdf = env.render_pdf(product, the_case, locale=locale)
                 found[f"{name}.html"] = hashlib.sha256(html.encode()).hexdigest()
                 found[f"{name}.pdf"] = hashlib.sha256(pdf).hexdigest()
     return found
