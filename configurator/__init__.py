@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from .cases.case import Case, Event, case_from_data, load_case, loads_case
+from .cases.outcome import Outcome
 from .compiler.compile import CompiledProduct, compile_product
 from .engine.evaluate import evaluate
-from .engine.outcome import Outcome
 from .errors import CaseError, CompileError, ConfigError, Problem, ProductError, Span
 from .product.load import load, loads
 from .product.model import Product, json_schema

@@ -1,15 +1,25 @@
 """One error hierarchy. Every user-facing problem carries a position.
 
-A `Problem` is a record (pydantic's habit: type, location, message, context),
-and a `ConfigError` carries one or more of them so that every mistake in a
-file is reported at once, one line each: ``file:line:col: path: message``.
+`ConfiguratorError` is the root of everything configurator raises on purpose:
+
+- `ConfigError` (bad input: `ProductError`, `CaseError`, `CompileError`)
+  carries one or more `Problem` records (pydantic's habit: type, location,
+  message, context), so every mistake in a file is reported at once, one line
+  each: ``file:line:col: path: message``;
+- `StoreError`: a registry or audit operation that cannot be done (the
+  message says why and what to do);
+- `EngineError`: the rules engine failed - a bug in configurator, not in
+  the input.
+
+The faces (CLI, HTTP server) turn the root into a message and a status in one
+place each; nothing below them prints.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -47,7 +57,11 @@ class Problem:
         return (span.file, span.line, span.col, self.path, self.message)
 
 
-class ConfigError(Exception):
+class ConfiguratorError(Exception):
+    """The root of every error configurator raises on purpose (never shown as a traceback)."""
+
+
+class ConfigError(ConfiguratorError):
     """Bad input: one or more positioned problems. Never shown as a traceback."""
 
     def __init__(self, problems: Iterable[Problem]):
@@ -67,7 +81,11 @@ class CompileError(ConfigError):
     """A product that would need durable-rules features outside the safe subset."""
 
 
-class EngineError(RuntimeError):
+class StoreError(ConfiguratorError):
+    """A registry or audit operation that cannot be done; the message says why."""
+
+
+class EngineError(ConfiguratorError, RuntimeError):
     """The rules engine failed; this is a bug in configurator, not bad input."""
 
 
@@ -75,18 +93,3 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a near miss, or None when nothing is close."""
     close = difflib.get_close_matches(name, sorted(set(choices)), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
-
-
-@dataclass
-class ProblemSink:
-    """Collects problems while a stage runs, then raises them together."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, span: Span | None, path: str, message: str, hint: str | None = None,
-            code: str = "invalid") -> None:
-        self.problems.append(Problem(span, path, message, hint, code))
-
-    def raise_if_any(self, error: type[ConfigError] = ConfigError) -> None:
-        if self.problems:
-            raise error(self.problems)

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from configurator import case_from_data, compile_product, evaluate, load, load_case
-from configurator.engine.timeline import add_years, year_number
+from configurator.cases.calendar import add_years, year_number
 from configurator.runs.demo import example_cases
 
 ROOT = Path(__file__).resolve().parent.parent

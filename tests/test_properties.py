@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from configurator import case_from_data, compile_product, evaluate, load
+from configurator.cases.calendar import add_months, year_number
 from configurator.conditions.evaluate import compile_fn
 from configurator.conditions.parser import parse
 from configurator.engine import durable
 from configurator.engine.evaluate import _Evaluation
 from configurator.engine.plan import plan_for
-from configurator.engine.timeline import add_months, year_number
 from configurator.product.source import load_file
 from configurator.runs.demo import example_cases
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..cases.outcome import Outcome, Reason
 from ..conditions.evaluate import show_value
-from ..engine.outcome import Outcome, Reason
 from ..product.model import Product, text_in
 from ..product.wording import number_text
 

@@ -38,9 +38,9 @@ from typing import Any
 
 from ..cases.batchfile import read_raw, to_case
 from ..cases.case import Case, case_from_document
+from ..cases.outcome import Outcome
 from ..compiler.compile import compile_product
 from ..engine.evaluate import evaluate
-from ..engine.outcome import Outcome
 from ..errors import CaseError, ConfigError, Problem, ProductError, Span
 from ..product.load import load_document
 from ..product.model import Product

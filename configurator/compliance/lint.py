@@ -19,27 +19,25 @@ rules in `lint_logic`. All three register into `lint_rules.RULES` when imported 
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..environment import Environment
+from ..cases.outcome import Illustration
 from ..product.model import Product
 from . import lint_document, lint_logic, lint_regulation  # noqa: F401  (they register the rules)
 from .lint_rules import ERROR, PROFILES, RULES, WARNING, Context, Finding, Rule, rule
 
-__all__ = ["ERROR", "PROFILES", "RULES", "WARNING", "Context", "Finding", "Rule", "lint",
-           "publish_gate", "rule"]
+__all__ = ["ERROR", "PROFILES", "RULES", "WARNING", "Context", "Finding", "Rule", "errors",
+           "lint", "rule"]
 
 
-def lint(product: Product, profile: str = "CN", env: Environment | None = None
+def lint(product: Product, profile: str = "CN", illustration: Illustration | None = None
          ) -> list[Finding]:
     """Every finding of the rules `profile` selects, in file order.
 
-    `env` supplies the worked example the readability rules score (default:
-    the default environment).
+    `illustration` is the worked example's Outcomes (`Environment.illustration`):
+    the readability rules score the policy as it is printed, example included.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
-    context = Context(product, profile, env)
+    context = Context(product, profile, illustration)
     findings = []
     for item in RULES.values():
         if profile in item.profiles:
@@ -48,6 +46,7 @@ def lint(product: Product, profile: str = "CN", env: Environment | None = None
     return sorted(set(findings), key=lambda f: (f.span, f.code, f.message))
 
 
-def publish_gate(product: Product, path: Any = None) -> list[str]:
-    """A publish gate: lint errors (not warnings) refuse publishing."""
-    return [str(f) for f in lint(product, product.jurisdiction) if f.severity == ERROR]
+def errors(product: Product, illustration: Illustration | None = None) -> list[str]:
+    """Lint errors (not warnings) under the product's own jurisdiction, one line each."""
+    return [str(f) for f in lint(product, product.jurisdiction, illustration)
+            if f.severity == ERROR]

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..cases.outcome import Illustration
 from ..conditions.parser import Node, parse
-from ..engine.illustrate import Illustration
-from ..environment import Environment, default_environment
 from ..errors import Span
 from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods
@@ -76,17 +75,12 @@ def rule(code: str, severity: str = ERROR, profiles: tuple[str, ...] = PROFILES,
 class Context:
     """The product and what several rules need: values over time, texts, conditions."""
 
-    def __init__(self, product: Product, profile: str, env: Environment | None = None):
+    def __init__(self, product: Product, profile: str, illustration: Illustration | None = None):
         self.product = product
         self.profile = profile
-        self.env = env or default_environment()
+        self.illustration = illustration  # the worked example, as the policy shows it
         self.periods = [constants for _, constants in parameter_periods(product)]
         self.locales = ("en",) if profile == "US" else ("en", "zh-CN")
-
-    @property
-    def illustration(self) -> Illustration | None:
-        """The worked example's Outcomes, as the rendered policy shows them."""
-        return self.env.illustration(self.product)
 
     def span(self, path: PathKey) -> Span:
         doc = self.product.source

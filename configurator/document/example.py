@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cases.outcome import Illustration, Outcome
 from ..conditions.parser import parse
-from ..engine.illustrate import Illustration
-from ..engine.outcome import Outcome
 from ..product.model import Product, Programme, text_in
 from ..product.params import parameters_at
+from .blocks import Cell, Para, Table
 from .phrases import Values, phrases
-from .policy import Cell, Para, Table
 from .schedule import _label, _metric_side, requirements
 
 

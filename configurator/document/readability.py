@@ -28,11 +28,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..engine.illustrate import Illustration
+from ..cases.outcome import Illustration
 from ..product.model import Product
 from ..resources import templates_folder
+from .blocks import Para, Policy
 from .example import worked_example
-from .policy import Para, Policy, build_policy
+from .policy import build_policy
 
 TARGET_FLESCH = 60.0
 TARGET_GRADE = 8.0

@@ -32,15 +32,15 @@ import jinja2
 from markupsafe import Markup
 
 from ..cases.case import Case
-from ..engine.illustrate import Illustration
-from ..engine.outcome import Outcome
+from ..cases.outcome import Illustration, Outcome
 from ..errors import ConfigError, Problem
 from ..product.model import Product
 from ..product.params import parameters_at
 from ..resources import templates_folder
+from .blocks import Policy
 from .example import worked_example
 from .phrases import Values, phrases
-from .policy import Policy, build_policy
+from .policy import build_policy
 from .schedule import personal_schedule
 
 PDF_VARIANT = "pdf/ua-1"

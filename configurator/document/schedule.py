@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cases.calendar import ONE_DAY, policy_year, year_number
 from ..cases.case import Case
+from ..cases.outcome import Outcome
 from ..conditions.evaluate import OPS, compile_fn, fold
 from ..conditions.parser import BoolOp, Compare, Name, Node, Not, names, parse
-from ..engine.outcome import Outcome
-from ..engine.timeline import ONE_DAY, policy_year, year_number
 from ..product.clauses import clause_numbers
 from ..product.model import Product, Programme, text_in
+from .blocks import Cell, Para, Table
 from .phrases import Values, phrases
-from .policy import Cell, Para, Table
 
 
 @dataclass

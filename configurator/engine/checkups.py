@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..cases.calendar import add_months
+from ..cases.outcome import CheckupOut
 from ..product.model import Checkup, Product
-from .outcome import CheckupOut
 from .plan import PeriodPlan
-from .timeline import add_months
 
 
 class Occurrence:

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..cases.case import Event
+from ..cases.outcome import money
 from ..product.model import Benefit, Product
-from .outcome import money
 
 
 @dataclass

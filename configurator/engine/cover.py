@@ -13,12 +13,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..cases.calendar import add_years, year_number
 from ..cases.case import Case
+from ..cases.outcome import money
 from ..product.model import Product
 from .claims import ClaimBook
-from .outcome import money
 from .plan import PeriodPlan
-from .timeline import add_years, year_number
 
 
 @dataclass

@@ -18,16 +18,9 @@ import heapq
 from decimal import Decimal
 from typing import Any
 
+from ..cases.calendar import ONE_DAY, add_years, policy_year, year_number
 from ..cases.case import Case, Event, case_from_data
-from ..compiler.compile import CompiledProduct, exclusion_flag
-from ..compiler.safe_subset import SEEN
-from ..conditions.evaluate import explain as explain_checks
-from ..conditions.evaluate import values_read
-from ..product.model import Benefit, Checkup, Effect, Metric, Product
-from .checkups import CheckupBook, Occurrence
-from .cover import CoverState
-from .durable import Sessions
-from .outcome import (
+from ..cases.outcome import (
     AdherenceOut,
     ClaimOut,
     CoverOut,
@@ -37,8 +30,16 @@ from .outcome import (
     Reason,
     TraceStep,
 )
+from ..compiler.compile import CompiledProduct, exclusion_flag
+from ..compiler.safe_subset import SEEN
+from ..conditions.evaluate import explain as explain_checks
+from ..conditions.evaluate import values_read
+from ..product.model import Benefit, Checkup, Effect, Metric, Product
+from .checkups import CheckupBook, Occurrence
+from .cover import CoverState
+from .durable import Sessions
 from .plan import PeriodPlan, Plan, plan_for
-from .timeline import ONE_DAY, Timeline, add_years, policy_year, year_number
+from .timeline import Timeline
 
 RENEWAL, DEADLINE, EVENT = 0, 1, 2
 

@@ -12,27 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
 
+from ..cases.calendar import ONE_DAY, policy_year, year_number
 from ..cases.case import Case
+from ..cases.outcome import Illustration
 from ..compiler.compile import CompiledProduct
 from .evaluate import evaluate
-from .outcome import Outcome
-from .timeline import ONE_DAY, policy_year, year_number
-
-
-@dataclass(frozen=True)
-class Illustration:
-    """The sample case's Outcomes: at the start, at each year's end and at each renewal."""
-
-    case: Case
-    first: Outcome
-    at_end: tuple[Outcome, ...]
-    at_renewal: tuple[Outcome, ...]
-
-    @property
-    def years(self) -> int:
-        return len(self.at_end)
 
 
 def illustrate(compiled: CompiledProduct, case: Case) -> Illustration | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..cases.outcome import ExclusionOut
 from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
 from ..conditions.parser import Node, parse
@@ -22,7 +23,6 @@ from ..product.model import Checkup, EligibilityRule, Exclusion, Product, Text
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
-from .outcome import ExclusionOut
 
 _PLANS: dict[str, Plan] = {}
 

@@ -8,50 +8,13 @@ plain numbers. Time comes only from event dates and the case's `as_of`.
 from __future__ import annotations
 
 import bisect
-import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..cases.calendar import ONE_DAY, add_months, policy_year, year_number
 from ..cases.case import Event
 from ..product.model import Metric, Product
-
-ONE_DAY = dt.timedelta(days=1)
-
-
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
-    total = day.month - 1 + months
-    year, month = day.year + total // 12, total % 12 + 1
-    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
-    return dt.date(year, month, min(day.day, last))
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    return add_months(day, 12 * years)
-
-
-@dataclass(frozen=True)
-class PolicyYear:
-    number: int
-    start: dt.date
-    end: dt.date  # exclusive: the next renewal date
-
-
-def policy_year(start: dt.date, number: int) -> PolicyYear:
-    return PolicyYear(number, add_years(start, number - 1), add_years(start, number))
-
-
-def year_number(start: dt.date, day: dt.date) -> int:
-    """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
-    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
-    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
-        number += 1
-    return number
 
 
 class Timeline:

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from ..cases.case import Case
+from ..cases.outcome import Outcome
 from ..engine.durable import ENGINE_VERSION
-from ..engine.outcome import Outcome
 from ..product.model import Product
 from .db import (
     CHAINS,

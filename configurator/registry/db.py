@@ -45,6 +45,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..errors import StoreError
+
 DEFAULT_DB = "configurator.db"
 ENV_DB = "CONFIGURATOR_DB"
 SCHEMA_VERSION = 2
@@ -53,10 +55,6 @@ CHAINS = ("registry_log", "evaluations", "documents")
 BUSY_TIMEOUT_SECONDS = 60.0
 
 Clock = Callable[[], dt.datetime]
-
-
-class StoreError(Exception):
-    """A registry or audit operation that cannot be done; the message says why."""
 
 
 def utc_now() -> dt.datetime:

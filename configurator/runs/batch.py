@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cases.batchfile import Raw, parse_line, read_raw, text_lines, to_case
-from ..engine.outcome import Outcome, money_text
+from ..cases.outcome import Outcome, money_text
 from ..environment import Environment
 from ..errors import CaseError, ConfigError, Problem, Span
 from ..files import atomic_file

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..compliance.lint import lint
 from ..engine.evaluate import evaluate
 from ..environment import Environment
 from ..files import write_atomic
@@ -78,7 +77,7 @@ def run_demo(folder: Path | None = None, out: Path | None = None,
         product = env.load(product_file)
         compiled = env.compile(product)
         report = ProductReport(product.id, product.version, product.hash)
-        report.lint_findings = [str(f) for f in lint(product, product.jurisdiction, env)]
+        report.lint_findings = [str(f) for f in env.lint(product)]
         _scenarios(product_file, compiled, report)
         for case_file in example_cases(product_file):
             outcome = env.evaluate(product, env.case(case_file, product))

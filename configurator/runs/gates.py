@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..compiler.compile import compile_product
-from ..compliance.lint import publish_gate
+from ..compliance.lint import errors
+from ..environment import default_environment
 from ..errors import ConfigError
 from ..product.model import Product
 from ..registry.store import PublishGate, validation_gate
@@ -23,7 +23,7 @@ def suite_gate(product: Product, path: Path | None) -> list[str]:
     """Every scenario suite beside the product file passes."""
     if path is None:
         return []
-    compiled = compile_product(product)
+    compiled = default_environment().compile(product)
     found: list[str] = []
     for suite in suites_for(path):
         try:
@@ -35,7 +35,7 @@ def suite_gate(product: Product, path: Path | None) -> list[str]:
 
 def lint_gate(product: Product, path: Path | None) -> list[str]:
     """No lint errors under the product's own jurisdiction profile (warnings do not block)."""
-    return publish_gate(product, path)
+    return errors(product, default_environment().illustration(product))
 
 
 STANDARD_GATES: tuple[PublishGate, ...] = (validation_gate, lint_gate, suite_gate)

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ..cases.case import Case, case_from_document
+from ..cases.outcome import Outcome
 from ..compiler.compile import CompiledProduct
 from ..compiler.safe_subset import SEEN
-from ..engine.outcome import Outcome
 from ..errors import CaseError, Problem, Span
 from ..product.model import Product
 from ..product.source import Document, PathKey, load_file

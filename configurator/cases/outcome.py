@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .case import Case
+
 CENT = Decimal("0.01")
 
 
@@ -218,3 +220,17 @@ class Outcome:
     @property
     def payable_total(self) -> Decimal:
         return sum((c.payable for c in self.claims), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Illustration:
+    """The sample case's Outcomes: at the start, at each year's end and at each renewal."""
+
+    case: Case
+    first: Outcome
+    at_end: tuple[Outcome, ...]
+    at_renewal: tuple[Outcome, ...]
+
+    @property
+    def years(self) -> int:
+        return len(self.at_end)

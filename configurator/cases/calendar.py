@@ -1,0 +1,49 @@
+"""The calendar of a policy: calendar months, policy years and renewal dates.
+
+Time in configurator comes only from a case's dates (its policy start, its
+events and its as-of date), never from the wall clock; these are the rules
+for counting with them, shared by the engine and the documents.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+
+ONE_DAY = dt.timedelta(days=1)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    return add_months(day, 12 * years)
+
+
+@dataclass(frozen=True)
+class PolicyYear:
+    number: int
+    start: dt.date
+    end: dt.date  # exclusive: the next renewal date
+
+
+def policy_year(start: dt.date, number: int) -> PolicyYear:
+    return PolicyYear(number, add_years(start, number - 1), add_years(start, number))
+
+
+def year_number(start: dt.date, day: dt.date) -> int:
+    """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
+    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
+    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
+        number += 1
+    return number
+
