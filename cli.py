@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 
 from configurator import ConfigError, Product, compile_product, evaluate, json_schema, load_case
-from configurator.cli.output import outcome_lines
 from configurator.cases.outcome import money_text
+from configurator.cli.output import outcome_lines
 from configurator.registry.db import DEFAULT_DB, ENV_DB, StoreError
 from configurator.registry.store import Store, resolve_product
 from configurator.runs.demo import run_demo

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases.case import Case, case_from_data, load_case
+from .cases.illustration import illustration_case
 from .cases.outcome import Illustration, Outcome
 from .compiler.compile import CompiledProduct, compile_product
 from .compliance.lint import Finding, lint
@@ -70,15 +71,16 @@ class Environment:
         return sorted(p for p in self.products_folder.glob("*.yaml") if p.is_file())
 
     def load(self, ref: str | Path) -> Product:
-        """A product from a file, ``id@version`` or ``id@YYYY-MM-DD`` (the registry)."""
+        """A product from a file, ``id@version`` or ``id@YYYY-MM-DD`` (the registry),
+        checked whole: its sample case too (`CaseError` positioned in the product)."""
         if not is_ref(ref):
-            return load(ref)
+            return _checked(load(ref))
         with self.store() as store:
-            return store.product(str(ref))
+            return _checked(store.product(str(ref)))
 
     def loads(self, text: str, file: str = "<product>") -> Product:
-        """A product from YAML text."""
-        return loads(text, file)
+        """A product from YAML text, checked whole."""
+        return _checked(loads(text, file))
 
     def compile(self, product: Product) -> CompiledProduct:
         """The product compiled into durable-rules rulesets, once per environment."""
@@ -169,7 +171,6 @@ def default_environment() -> Environment:
     return Environment()
 
 
-def illustration_case(product: Product) -> Case | None:
-    """The sample case behind the worked example: ``<product folder>/<id>/illustration.yaml``."""
-    path = Path(product.source_file).with_suffix("") / "illustration.yaml"
-    return load_case(path, product) if path.is_file() else None
+def _checked(product: Product) -> Product:
+    illustration_case(product)  # raises a positioned CaseError for a broken sample case
+    return product

@@ -340,3 +340,15 @@ def test_a_bundled_product_against_a_copy_of_itself_has_no_changes(product, tmp_
                     encoding="utf-8")
     result = diff(load(product), load(copy))
     assert [c.reason for c in result.changes] == [] and result.redline == []
+
+
+def test_a_changed_sample_case_is_a_neutral_change_to_the_example():
+    path = Path(__file__).parent.parent / "products" / "hepatitis_b.yaml"
+    text = path.read_text(encoding="utf-8")
+    old, new = loads(text, "v1.yaml"), loads(text.replace("  as_of: 2029-12-31",
+                                                          "  as_of: 2028-12-31"), "v2.yaml")
+    change, = diff(old, new).changes
+    assert (change.kind, change.subject, change.effect) == ("wording_only", "illustration",
+                                                            "neutral")
+    assert "worked example" in change.reason and change.new_source.startswith("v2.yaml:")
+    assert diff(old, loads(text, "same.yaml")).changes == []

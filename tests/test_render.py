@@ -19,7 +19,7 @@ import page
 import pikepdf
 import pytest
 
-from configurator import load, load_case, loads
+from configurator import ConfigError, load, load_case, loads
 from configurator.document.readability import (
     TARGET_FLESCH,
     TARGET_GRADE,
@@ -500,3 +500,50 @@ def test_cli_render_readability_and_bad_input(tmp_path):
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "expected a number" in result.stderr
+
+
+# ------------------------------------------------------------ the worked example's case
+
+
+def test_a_file_and_its_registry_version_render_the_same_bytes(product, tmp_path):
+    """The sample case is part of the product, so `id@version` renders the worked example too."""
+    env = Environment(db=tmp_path / "registry.db")
+    with env.store(create=True) as store:
+        store.publish(PRODUCT, by="alice", effective_from=product.effective_from)
+        store.approve("hepatitis_b@1.0.0", by="bob")
+        store.publish("hepatitis_b@1.0.0", by="alice")
+    registered = env.load("hepatitis_b@1.0.0")
+    assert registered.source_file == "hepatitis_b@1.0.0" and registered.hash == product.hash
+    from_file, from_registry = env.render_pdf(product), env.render_pdf(registered)
+    assert from_file == from_registry
+    texts = []
+    for pdf in (from_file, from_registry):
+        path = tmp_path / "policy.pdf"
+        path.write_bytes(pdf)
+        texts.append(subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                                    capture_output=True, text=True).stdout)
+    assert texts[0] == texts[1] and "Worked example" in texts[0]
+
+
+def test_a_broken_sample_case_is_reported_inside_the_product_file(tmp_path):
+    text = PRODUCT.read_text(encoding="utf-8")
+    assert "\n  applicant:\n    age: 40\n" in text  # the illustration's applicant
+    broken = tmp_path / "hepatitis_b.yaml"
+    broken.write_text(text.replace("\n  applicant:\n    age: 40\n",
+                                   "\n  applicant:\n    age: 400\n"))
+    line = broken.read_text().splitlines().index("    age: 400") + 1
+    with pytest.raises(ConfigError) as error:
+        Environment().load(broken)
+    problem, = error.value.problems
+    assert (problem.span.file, problem.span.line) == (str(broken), line)
+    assert problem.path == "illustration.applicant.age"
+    assert "above the maximum" in problem.message
+
+
+def test_worked_example_follows_the_sample_case_in_the_product(product):
+    shorter = loads(PRODUCT.read_text(encoding="utf-8").replace(
+        "  as_of: 2029-12-31", "  as_of: 2027-12-31"), "two_years.yaml")
+    rows = [block for block in ENV.document(shorter).sections[4].clauses[0].blocks
+            if getattr(block, "kind", "") == "table"]
+    assert [row[0].text for row in rows[0].rows] == ["1", "2"]
+    assert ENV.illustration(shorter).years == 2 and ENV.illustration(product).years == 4

@@ -45,10 +45,22 @@ def compare_products(old: Product, new: Product) -> list[Change]:
     v = Versions(old, new)
     for section in (metadata, term, premium, coverage, definitions, inputs, events, derived,
                     metrics, eligibility, checkups, adherence, benefits, exclusions, wording,
-                    parameters):
+                    parameters, illustration):
         section(v)
     _finish(v)
     return v.changes
+
+
+def illustration(v: Versions) -> None:
+    """The sample case behind the worked example: the example's table changes, no rule does."""
+    o, n = v.old.illustration, v.new.illustration
+    if o == n:
+        return
+    what = "added" if o is None else "removed" if n is None else "changed"
+    v.add("wording_only", "illustration", NEUTRAL, f"the worked example's sample case {what} "
+          "(the example table in the adherence section)",
+          old_node=v.spot("old", v.old, "illustration") if o is not None else None,
+          new_node=v.spot("new", v.new, "illustration") if n is not None else None)
 
 
 def _finish(v: Versions) -> None:

@@ -475,6 +475,10 @@ class Product(Model):
     adherence: list[Programme] = Field(default_factory=list)
     benefits: list[Benefit] = Field(default_factory=list)
     exclusions: list[Exclusion] = Field(default_factory=list)
+    illustration: dict[str, Any] | None = Field(
+        None, description="The sample case behind the worked example in the adherence section: "
+                          "a case (policy, as_of, applicant, events) the engine evaluates year "
+                          "by year, so the example shows what the rules actually do.")
 
     _source: Any = PrivateAttr(default=None)
     _hash: str = PrivateAttr(default="")

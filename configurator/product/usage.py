@@ -25,7 +25,8 @@ def parameter_uses(product: Product) -> dict[str, dict[str, list[PathKey]]]:
                 _note(uses, match.group(1).strip(), WORDING, path)
     data = product.model_dump(by_alias=True)
     for path, value in walk(data):
-        if not isinstance(value, str) or path[:1] == ("parameters",) or _inside(path, text_paths):
+        if not isinstance(value, str) or path[:1] in (("parameters",), ("illustration",)) \
+                or _inside(path, text_paths):
             continue
         if path and path[-1] in CONDITION_KEYS:
             for name in _condition_names(value):

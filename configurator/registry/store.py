@@ -52,6 +52,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..cases.illustration import illustration_case
 from ..compiler.compile import compile_product
 from ..errors import ConfigError
 from ..product.load import load, loads
@@ -102,9 +103,10 @@ class PublishRefused(StoreError):
 
 
 def validation_gate(product: Product, path: Path | None) -> list[str]:
-    """The product compiles into the safe durable-rules subset (it already loaded)."""
+    """The product compiles into the safe durable-rules subset and its sample case checks."""
     try:
         compile_product(product)
+        illustration_case(product)
     except ConfigError as exc:
         return [str(p) for p in exc.problems]
     return []

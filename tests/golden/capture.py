@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,21 +34,28 @@ def _api():
     return load, compile_product, evaluate, load_case, load_suite
 
 
+def _product_files() -> list[Path]:
+    """The bundled products as the repository names them (`products/x.yaml`), so every
+    position in an Outcome reads the same from any checkout."""
+    os.chdir(ROOT)
+    return sorted(Path("products").glob("*.yaml"))
+
+
 def outcomes() -> dict[str, str]:
     """Relative name -> the Outcome JSON text `evaluate --json` prints."""
     load, compile_product, evaluate, load_case, load_suite = _api()
     found: dict[str, str] = {}
-    for product_file in sorted((ROOT / "products").glob("*.yaml")):
+    for product_file in _product_files():
         product = load(product_file)
         compiled = compile_product(product)
         folder = product_file.with_suffix("")
         for path in sorted(folder.glob("*.yaml")):
-            rel = path.relative_to(ROOT / "products")
+            rel = path.relative_to("products")
             if path.name.endswith(".suite.yaml"):
                 for index, scenario in enumerate(load_suite(path, product)):
                     outcome = evaluate(compiled, scenario.case, explain=True)
                     found[f"{rel.with_suffix('')}.{index:03d}.json"] = outcome.dumps()
-            elif path.name != "illustration.yaml":
+            else:
                 outcome = evaluate(compiled, load_case(path, product), explain=True)
                 found[f"{rel.with_suffix('')}.json"] = outcome.dumps()
     return found
@@ -64,7 +72,7 @@ def documents() -> dict[str, str]:
 
     env = Environment()
     found = {}
-    for product_file in sorted((ROOT / "products").glob("*.yaml")):
+    for product_file in _product_files():
         product = load(product_file)
         case = load_case(product_file.with_suffix("") / f"{PERSONALISED[product.id]}.yaml",
                          product)
