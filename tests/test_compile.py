@@ -11,7 +11,7 @@ import pytest
 from configurator import compile_product, evaluate, load, loads
 from configurator.compiler.compile import lifted_name
 from configurator.compiler.safe_subset import MAX_CONDITIONS_PER_KIND, SEEN, fnv1a32, verify_ruleset
-from configurator.conditions.parser import parse
+from configurator.conditions import parse
 from configurator.product.clauses import clause_numbers
 
 ROOT = Path(__file__).resolve().parent.parent

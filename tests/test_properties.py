@@ -13,8 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from configurator import case_from_data, compile_product, evaluate, load
-from configurator.conditions.evaluate import compile_fn
-from configurator.conditions.parser import parse
+from configurator.conditions import compile_fn, parse
 from configurator.engine import durable
 from configurator.engine.evaluate import _Evaluation
 from configurator.engine.plan import plan_for

@@ -24,20 +24,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..conditions.evaluate import FLIP, NEGATE, fold, is_constant
-from ..conditions.parser import (
-    Bool,
-    BoolOp,
-    Compare,
-    In,
-    Name,
-    Node,
-    Not,
-    Num,
-    Str,
-    names,
-    parse,
-    unparse,
-)
+from ..conditions.nodes import Bool, BoolOp, Compare, In, Name, Node, Not, Num, Str
+from ..conditions.parser import parse
+from ..conditions.visitor import names, unparse
 from ..errors import CompileError
 from ..product.clauses import clause_numbers
 from ..product.model import NumberRef, Product

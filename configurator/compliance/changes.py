@@ -375,7 +375,7 @@ def _where(node: Any) -> str | None:
 def _names(text: str | None) -> list[str]:
     if text is None:
         return []
-    from ..conditions.parser import names
+    from ..conditions.visitor import names
 
     return [n.id for n in names(parse(text))]
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..conditions.parser import Node, parse
+from ..conditions.nodes import Node
+from ..conditions.parser import parse
 from ..errors import Span
 from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods

@@ -17,20 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..conditions.parser import (
-    Arith,
-    Bool,
-    BoolOp,
-    Compare,
-    IfElse,
-    In,
-    Name,
-    Neg,
-    Node,
-    Not,
-    Num,
-    parse,
-)
+from ..conditions.nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num
+from ..conditions.parser import parse
 from ..product.model import Product
 from ..product.params import parameters_at
 from .ranges import Domain, cells, domains, resolve, sign, truth

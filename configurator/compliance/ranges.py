@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..conditions.evaluate import OPS, fold, is_constant
-from ..conditions.parser import (
+from ..conditions.nodes import (
     Arith,
     Bool,
     BoolOp,
@@ -42,8 +42,8 @@ from ..conditions.parser import (
     Not,
     Num,
     Str,
-    parse,
 )
+from ..conditions.parser import parse
 from ..product.derived import derived_order
 from ..product.model import InputSpec, Product
 

@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conditions.parser import names, parse
+from ..conditions.parser import parse
+from ..conditions.visitor import names
 from ..product.clauses import clause_numbers
 from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
 from ..product.params import parameters_at

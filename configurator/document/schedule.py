@@ -17,7 +17,9 @@ from typing import Any
 from ..cases.case import Case
 from ..compiler.compile import CompiledProduct
 from ..conditions.evaluate import OPS, compile_fn, fold
-from ..conditions.parser import BoolOp, Compare, Name, Node, Not, names, parse
+from ..conditions.nodes import BoolOp, Compare, Name, Node, Not
+from ..conditions.parser import parse
+from ..conditions.visitor import names
 from ..engine.evaluate import evaluate
 from ..engine.outcome import Outcome
 from ..engine.timeline import ONE_DAY, policy_year, year_number

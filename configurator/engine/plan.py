@@ -16,7 +16,8 @@ from typing import Any
 
 from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
-from ..conditions.parser import Node, parse
+from ..conditions.nodes import Node
+from ..conditions.parser import parse
 from ..product.derived import derived_order
 from ..product.model import Checkup, EligibilityRule, Exclusion, Product, Text
 from ..product.params import in_force

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..conditions.parser import ConditionSyntaxError, Node, parse
+from ..conditions.nodes import Node
+from ..conditions.parser import ConditionSyntaxError, parse
 from ..conditions.types import (
     BOOLEAN,
     DATE,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..conditions.parser import ConditionSyntaxError, names, parse
+from ..conditions.parser import ConditionSyntaxError, parse
+from ..conditions.visitor import names
 
 
 def derived_order(derived: dict) -> list[str] | str:

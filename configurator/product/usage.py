@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conditions.parser import ConditionSyntaxError, names, parse
+from ..conditions.parser import ConditionSyntaxError, parse
+from ..conditions.visitor import names
 from .model import Product, text_variants
 from .source import PathKey, walk
 from .texts import PLACEHOLDER, texts
