@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from configurator import compile_product, evaluate, load, loads
-from configurator.compiler.compile import lifted_name
 from configurator.compiler.safe_subset import MAX_CONDITIONS_PER_KIND, SEEN, fnv1a32, verify_ruleset
+from configurator.compiler.translate import lifted_name
 from configurator.conditions import parse
 from configurator.product.clauses import clause_numbers
 

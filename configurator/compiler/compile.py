@@ -18,13 +18,11 @@ Python by the direct evaluator and asserted as a boolean attribute.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..conditions.evaluate import FLIP, NEGATE, fold, is_constant
-from ..conditions.nodes import Bool, BoolOp, Compare, In, Name, Node, Not, Num, Str
+from ..conditions.nodes import Node
 from ..conditions.parser import parse
 from ..conditions.visitor import names, unparse
 from ..errors import CompileError
@@ -37,9 +35,7 @@ from .safe_subset import (
     SEEN,
     verify_ruleset,
 )
-
-_CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
-NEVER = "_never"  # an attribute no fact carries: a condition that cannot hold
+from .translate import Translator, leaf, lifted_name, scoped
 
 # Fact kinds and the system attributes each carries (all begin with "_", which
 # product names cannot, so they never collide with inputs or fields).
@@ -151,103 +147,6 @@ def compile_product(product: Product) -> CompiledProduct:
 
 def ruleset_base_name(product: Product) -> str:
     return f"{product.id}-{product.version}-{product.hash}"
-
-
-# ------------------------------------------------------------ clause numbers
-
-
-# ------------------------------------------------------------ conditions
-
-
-class Translator:
-    """One condition -> a durable-rules single-fact condition (or a constant)."""
-
-    def __init__(self, constants: Mapping[str, Any], lift):
-        self.constants = constants
-        self.lift = lift
-
-    def __call__(self, node: Node) -> dict | bool:
-        if isinstance(node, BoolOp):
-            return self.boolean(node.op, [self(item) for item in node.items])
-        if isinstance(node, Not):
-            return self(negate(node.operand))
-        if isinstance(node, (Num, Str, Bool)) or is_constant(node, self.constants):
-            return bool(fold(node, self.constants))
-        if isinstance(node, Name):
-            return {node.id: True}
-        if isinstance(node, In):
-            return self.membership(node)
-        if isinstance(node, Compare):
-            return self.compare(node)
-        return {self.lift(node): True}
-
-    @staticmethod
-    def boolean(op: str, parts: list[dict | bool]) -> dict | bool:
-        absorbing, neutral = (False, True) if op == "and" else (True, False)
-        if absorbing in parts:
-            return absorbing
-        kept = [p for p in parts if p is not neutral]
-        if not kept:
-            return neutral
-        return kept[0] if len(kept) == 1 else {f"${op}": kept}
-
-    def membership(self, node: In) -> dict | bool:
-        if not isinstance(node.operand, Name):
-            return {self.lift(node): True}
-        op = "!=" if node.negated else "=="
-        leaves = [leaf(op, node.operand.id, o.value) for o in node.options]
-        return self.boolean("and" if node.negated else "or", leaves)
-
-    def compare(self, node: Compare) -> dict | bool:
-        left_const = is_constant(node.left, self.constants)
-        right_const = is_constant(node.right, self.constants)
-        if isinstance(node.left, Name) and right_const:
-            return leaf(node.op, node.left.id, fold(node.right, self.constants))
-        if isinstance(node.right, Name) and left_const:
-            return leaf(FLIP[node.op], node.right.id, fold(node.left, self.constants))
-        return {self.lift(node): True}
-
-
-def leaf(op: str, attribute: str, value: Any) -> dict:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if op == "==":
-        return {attribute: value}
-    return {_CMP[op]: {attribute: value}}
-
-
-def negate(node: Node) -> Node:
-    """`not node`, pushed inwards (De Morgan), so no `not` reaches the engine."""
-    if isinstance(node, Compare):
-        return Compare(NEGATE[node.op], node.left, node.right, node.pos)
-    if isinstance(node, BoolOp):
-        other = "or" if node.op == "and" else "and"
-        return BoolOp(other, tuple(negate(item) for item in node.items), node.pos)
-    if isinstance(node, Not):
-        return node.operand
-    if isinstance(node, In):
-        return In(node.operand, node.options, not node.negated, node.pos)
-    if isinstance(node, Bool):
-        return Bool(not node.value, node.pos)
-    return Compare("==", node, Bool(False), node.pos)
-
-
-def lifted_name(node: Node) -> str:
-    digest = hashlib.sha256(unparse(node).encode("utf-8")).hexdigest()[:10]
-    return f"_l{digest}"
-
-
-def scoped(kind: str, extra: list[dict], condition: dict | bool) -> dict:
-    """`_kind == kind` and the scoping equalities and the condition, flattened."""
-    parts = [{"_kind": kind}, *extra]
-    if condition is False:
-        parts.append({NEVER: True})
-    elif condition is not True:
-        if "$and" in condition and len(condition) == 1:
-            parts += condition["$and"]
-        else:
-            parts.append(condition)
-    return {"$and": parts}
 
 
 # ------------------------------------------------------------ the compiler
