@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from configurator.compliance.ranges import _Resolver
 from configurator.conditions import (
     KEYWORDS,
     NODE_TYPES,
@@ -389,7 +390,7 @@ def test_child_fields_name_every_child_in_field_order(node):
 
 # The visitors that must say something of every construct: a node class
 # added to the language without a method in each of them fails here.
-COMPLETE_VISITORS = [_Checker, _Closures, _Words, _Unparser]
+COMPLETE_VISITORS = [_Checker, _Closures, _Words, _Unparser, _Resolver]
 
 
 @pytest.mark.parametrize("visitor", COMPLETE_VISITORS, ids=lambda v: v.__name__)

@@ -7,11 +7,11 @@ a parameter name is resolved to its dated history (`params`), so a benefit
 whose waiting period points at a parameter that moved from 180 to 200 days
 "lengthened from 180 days to 200 days", and a history whose values stayed
 but whose dates moved is a "parameter_dates_changed". Conditions are compared
-after parameters are folded in (`condition_range.resolve`): the direction of
+after parameters are folded in (`ranges.resolve`): the direction of
 a change (the set of cases that satisfy it widened or narrowed) comes from
 the polarity of each moved constant in the AST (``age > 60`` -> ``age > 55``
 widens), and where the shapes differ, from evaluating both conditions over
-the declared input ranges (`condition_range.cells`).
+the declared input ranges (`cells.cells`).
 
 Each `Change` records its `causes`: the smallest edits (``parameter.<name>``
 or ``<section>.<id>``) that, applied to the old version alone, make it; the

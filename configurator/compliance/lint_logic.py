@@ -9,12 +9,13 @@ from ..conditions.parser import parse
 from ..product.source import PathKey
 from ..product.usage import RULES as IN_RULES
 from ..product.usage import WORDING, parameter_uses
+from .cells import jointly_possible, restricting_names
 from .lint_rules import (
     WARNING,
     Context,
     rule,
 )
-from .ranges import domains, jointly_possible, resolve, restricting_names
+from .ranges import domains, resolve
 
 # ------------------------------------------------------------ logic
 

@@ -20,7 +20,8 @@ from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods
 from ..product.source import PathKey
 from ..product.texts import texts
-from .ranges import domains, possible, resolve
+from .cells import possible
+from .ranges import domains, resolve
 
 ERROR, WARNING = "error", "warning"
 MAX_WAITING_DAYS = 180
