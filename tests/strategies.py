@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from configurator.conditions import NodeVisitor, Num, parse
+from configurator.conditions import NodeVisitor, Num
 from configurator.product.model import InputSpec, Product
 
 
@@ -26,7 +26,7 @@ def thresholds(product: Product) -> list[float]:
         found |= {float(v) for v in values if isinstance(v, (int, float))
                   and not isinstance(v, bool)}
     for text in conditions(product):
-        found |= {float(n.value) for n in _literals(parse(text))}
+        found |= {float(n.value) for n in _literals(text.node)}
     return sorted(found)
 
 

@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..conditions.expression import Expression, as_expression
 from ..conditions.nodes import Node
-from ..conditions.parser import parse
 from ..conditions.visitor import names, unparse
 from ..errors import CompileError
 from ..product.clauses import clause_numbers
@@ -87,9 +87,22 @@ class Period:
 
 @dataclass
 class Lifted:
+    """A comparison the engine cannot make, computed in Python and asserted as `attribute`.
+
+    `node` is the part of a rule's tree that was lifted (`expression` is its
+    canonical text), kept so the engine never parses the text again; it is
+    left out of `to_data`, where the text says the same.
+    """
+
     attribute: str
     expression: str
     kinds: list[str]
+    node: Node = field(repr=False, compare=False)
+
+    def to_data(self) -> dict[str, Any]:
+        """The entry as `configurator compile` prints it (the text, not the tree)."""
+        return {"attribute": self.attribute, "expression": self.expression,
+                "kinds": list(self.kinds)}
 
 
 @dataclass
@@ -102,7 +115,7 @@ class CompiledProduct:
     rules: dict[str, RuleInfo]
     lifted: dict[str, Lifted]
     facts: dict[str, list[str]]
-    conditions: dict[str, str] = field(default_factory=dict)
+    conditions: dict[str, Expression] = field(default_factory=dict)
 
     @property
     def hash(self) -> str:
@@ -122,7 +135,7 @@ class CompiledProduct:
                          "rulesets": [asdict(r) for r in period.rulesets]}
                         for period in self.periods],
             "rules": {rule_id: asdict(info) for rule_id, info in self.rules.items()},
-            "lifted": {name: asdict(info) for name, info in self.lifted.items()},
+            "lifted": {name: info.to_data() for name, info in self.lifted.items()},
             "facts": self.facts,
         }
 
@@ -165,27 +178,22 @@ class _Compiler:
         self.product = product
         self.info: dict[str, RuleInfo] = {}
         self.clauses = clause_numbers(product)
-        self.lifted: dict[str, tuple[str, set[str]]] = {}
+        self.lifted: dict[str, tuple[str, set[str], Node]] = {}
         self.reads: dict[str, set[str]] = {kind: set() for kind in FACT_KINDS}
-        self.condition_text: dict[str, str] = {}
-        self.parsed: dict[str, Node] = {}
+        self.condition_text: dict[str, Expression] = {}
 
     # -- helpers
 
-    def node(self, text: str) -> Node:
-        if text not in self.parsed:
-            self.parsed[text] = parse(text)
-        return self.parsed[text]
-
-    def translate(self, text: str | None, kind: str, constants: Mapping[str, Any]) -> dict | bool:
+    def translate(self, text: Expression | None, kind: str, constants: Mapping[str, Any]
+                  ) -> dict | bool:
         if text is None:
             return True
-        node = self.node(text)
+        node = text.node
         self.reads[kind] |= {n.id for n in names(node) if n.id not in constants}
 
         def lift(sub: Node) -> str:
             name = lifted_name(sub)
-            expression, kinds = self.lifted.setdefault(name, (unparse(sub), set()))
+            _, kinds, _ = self.lifted.setdefault(name, (unparse(sub), set(), sub))
             kinds.add(kind)
             return name
 
@@ -198,14 +206,16 @@ class _Compiler:
                  clause_key: str, condition: str | None) -> None:
         from ..product.source import format_path
 
+        # model conditions already are Expressions; the waiting rules' `_days < n` becomes one
+        text = as_expression(condition) if condition is not None else None
         doc = self.product.source
         span = doc.span(path) if doc is not None else None
         self.info[rule_id] = RuleInfo(
             rule_id, kind, owner, fact, STAGE_OF.get(fact, "timeline"), format_path(path),
             str(span) if span else "<product>", span.line if span else 0,
-            self.clauses.get(clause_key, ""), condition)
-        if condition is not None:
-            self.condition_text[rule_id] = condition
+            self.clauses.get(clause_key, ""), text)
+        if text is not None:
+            self.condition_text[rule_id] = text
 
     # -- rules
 
@@ -340,8 +350,8 @@ class _Compiler:
         return out
 
     def lifted_info(self) -> dict[str, Lifted]:
-        return {name: Lifted(name, expr, sorted(kinds))
-                for name, (expr, kinds) in sorted(self.lifted.items())}
+        return {name: Lifted(name, expr, sorted(kinds), node)
+                for name, (expr, kinds, node) in sorted(self.lifted.items())}
 
     def fact_attributes(self) -> dict[str, list[str]]:
         """Attributes each fact kind must carry so every rule can read them."""
@@ -349,7 +359,7 @@ class _Compiler:
         flags = [exclusion_flag(x.id) for x in self.product.exclusions if x.added_by_underwriting]
         for kind in FACT_KINDS:
             attributes = set(SYSTEM_ATTRIBUTES[kind]) | self.reads[kind]
-            attributes |= {name for name, (_, kinds) in self.lifted.items() if kind in kinds}
+            attributes |= {name for name, (_, kinds, _) in self.lifted.items() if kind in kinds}
             if kind == "claim":
                 attributes |= set(flags)
             out[kind] = sorted(attributes)

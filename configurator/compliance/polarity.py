@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..conditions.nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num
-from ..conditions.parser import parse
 from ..conditions.visitor import NodeVisitor
 from ..product.model import Product
 from ..product.params import parameters_at
@@ -174,7 +173,7 @@ def name_polarity(product: Product, name: str) -> int:
     doms = domains(product, constants)
     found: set[int] = set()
     for programme in product.adherence:
-        _POLARITIES.visit(resolve(parse(programme.when), constants), name, 1, doms, found)
+        _POLARITIES.visit(resolve(programme.when.node, constants), name, 1, doms, found)
     return found.pop() if len(found) == 1 else 0
 
 

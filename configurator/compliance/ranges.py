@@ -42,7 +42,6 @@ from ..conditions.nodes import (
     Num,
     Str,
 )
-from ..conditions.parser import parse
 from ..conditions.visitor import NodeVisitor
 from ..product.derived import derived_order
 from ..product.model import InputSpec, Product
@@ -104,7 +103,7 @@ def domains(product: Product, constants: Mapping[str, Any], event: str | None = 
     out = {name: spec_domain(spec) for name, spec in product.inputs.items() if not spec.personal}
     order = derived_order(product.derived)
     for name in order if isinstance(order, list) else product.derived:
-        node = resolve(parse(product.derived[name].expr), constants)
+        node = resolve(product.derived[name].expr.node, constants)
         out[name] = _derived_domain(node, out)
     if metrics:
         out.update({name: metric_domain(product, name) for name in product.metrics})

@@ -19,6 +19,7 @@ from .evaluate import (
     show_value,
     values_read,
 )
+from .expression import Expression, as_expression
 from .nodes import (
     NODE_TYPES,
     Arith,
@@ -43,8 +44,8 @@ from .words import words
 __all__ = [
     "COMPARISONS", "FLIP", "KEYWORDS", "NEGATE", "NODE_TYPES", "OPS",
     "Arith", "Bool", "BoolOp", "Check", "Compare", "ConditionSyntaxError", "EvaluationError",
-    "IfElse", "In", "Literal", "Name", "Neg", "Node", "NodeVisitor", "Not", "Num",
+    "Expression", "IfElse", "In", "Literal", "Name", "Neg", "Node", "NodeVisitor", "Not", "Num",
     "Scope", "Str", "Symbol", "Token", "TypeProblem",
-    "check", "compile_fn", "explain", "fold", "infer", "is_constant", "names",
+    "as_expression", "check", "compile_fn", "explain", "fold", "infer", "is_constant", "names",
     "parse", "show_value", "tokenize", "unparse", "values_read", "words",
 ]

@@ -18,7 +18,6 @@ from ..cases.case import Case
 from ..compiler.compile import CompiledProduct
 from ..conditions.evaluate import OPS, compile_fn, fold
 from ..conditions.nodes import BoolOp, Compare, Name, Node, Not
-from ..conditions.parser import parse
 from ..conditions.visitor import names
 from ..engine.evaluate import evaluate
 from ..engine.outcome import Outcome
@@ -199,7 +198,7 @@ class _ScheduleBuilder:
         start = self.case.start if self.case else self.product.effective_from
         year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
         env = {**(self.case.applicant if self.case else {}), **status.current}
-        needs = requirements(parse(programme.when), env, self.product, self.constants)
+        needs = requirements(programme.when.node, env, self.product, self.constants)
         lines = [self.need_line(node, env) for node in needs]
         result.progress_intro = w("adh_progress", date=v.date(self.outcome.as_of))
         result.progress = [para for para, _ in lines]
@@ -241,7 +240,7 @@ def _label(product: Product, name: str, locale: str) -> str:
 
 
 def _topic(builder: _ScheduleBuilder, condition: str) -> str:
-    found = [n.id for n in names(parse(condition)) if n.id not in builder.constants]
+    found = [n.id for n in names(condition.node) if n.id not in builder.constants]
     text = ("、" if builder.locale == "zh-CN" else ", ").join(
         dict.fromkeys(_label(builder.product, n, builder.locale) for n in found))
     return text[:1].upper() + text[1:]
@@ -343,7 +342,7 @@ def _example_blocks(product: Product, programme: Programme, index: int, case: Ca
     name = text_in(programme.name, locale)
     env = dict(case.applicant)
     metrics = [_metric_side(c, product)[0] for c in
-               requirements(parse(programme.when), env, product, constants)]
+               requirements(programme.when.node, env, product, constants)]
     metrics = list(dict.fromkeys(metrics))
     target = w(f"target_{programme.change.target}")
     head = [w("col_year")] + [_capital(_label(product, m, locale)) for m in metrics]
