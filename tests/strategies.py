@@ -13,8 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from configurator.conditions.parser import Num, parse
-from configurator.conditions.parser import names as _names  # noqa: F401  (re-exported for tests)
+from configurator.conditions import NodeVisitor, Num
 from configurator.product.model import InputSpec, Product
 
 
@@ -27,7 +26,7 @@ def thresholds(product: Product) -> list[float]:
         found |= {float(v) for v in values if isinstance(v, (int, float))
                   and not isinstance(v, bool)}
     for text in conditions(product):
-        found |= {float(n.value) for n in _literals(parse(text))}
+        found |= {float(n.value) for n in _literals(text.node)}
     return sorted(found)
 
 
@@ -41,20 +40,16 @@ def conditions(product: Product) -> list[str]:
     return texts
 
 
+class _Numbers(NodeVisitor):
+    def visit_Num(self, node: Num, found: list[Num]) -> None:
+        found.append(node)
+
+
 def _literals(node) -> list[Num]:
-    out = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Num):
-            out.append(item)
-        for attr in ("left", "right", "operand", "then", "test", "otherwise"):
-            child = getattr(item, attr, None)
-            if child is not None:
-                stack.append(child)
-        stack.extend(getattr(item, "items", ()) or ())
-        stack.extend(getattr(item, "options", ()) or ())
-    return out
+    """Every number literal in a condition (those in `in [...]` lists too)."""
+    found: list[Num] = []
+    _Numbers().visit(node, found)
+    return found
 
 
 def value_for(spec: InputSpec, marks: list[float]) -> st.SearchStrategy[Any]:

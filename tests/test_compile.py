@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from configurator import compile_product, evaluate, load, loads
-from configurator.compiler.compile import lifted_name
 from configurator.compiler.safe_subset import MAX_CONDITIONS_PER_KIND, SEEN, fnv1a32, verify_ruleset
-from configurator.conditions.parser import parse
+from configurator.compiler.translate import lifted_name
+from configurator.conditions import parse, unparse
 from configurator.product.clauses import clause_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +91,10 @@ def test_comparison_of_two_attributes_is_lifted_into_python():
     assert {name: True} in rule["all"][0]["m"]["$and"]
     assert compiled.lifted[name].expression == "score > 2 * limit"
     assert name in compiled.facts["applicant"]
+    # the lifted part keeps its tree for the engine, but the printed data is text only
+    assert unparse(compiled.lifted[name].node) == "score > 2 * limit"
+    assert compiled.to_data()["lifted"][name] == {
+        "attribute": name, "expression": "score > 2 * limit", "kinds": ["applicant"]}
 
 
 def test_not_is_pushed_inwards_and_never_reaches_the_engine():

@@ -1,4 +1,4 @@
-"""The condition language: parser, type checker, direct evaluator, unparse, words."""
+"""The condition language: parser, the NodeVisitor, type checker, evaluator, unparse, words."""
 
 from __future__ import annotations
 
@@ -9,34 +9,36 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from configurator.conditions.evaluate import (
-    EvaluationError,
-    compile_fn,
-    explain,
-    fold,
-    is_constant,
-    values_read,
-    words,
-)
-from configurator.conditions.parser import (
+from configurator.compliance.ranges import _Resolver
+from configurator.conditions import (
     KEYWORDS,
+    NODE_TYPES,
     Arith,
     Bool,
     BoolOp,
     Compare,
     ConditionSyntaxError,
+    EvaluationError,
     IfElse,
     In,
     Name,
     Neg,
     Node,
+    NodeVisitor,
     Not,
     Num,
     Str,
+    compile_fn,
+    explain,
+    fold,
+    is_constant,
     names,
     parse,
     unparse,
+    values_read,
+    words,
 )
+from configurator.conditions.evaluate import _Closures
 from configurator.conditions.types import (
     BOOLEAN,
     DATE,
@@ -46,9 +48,12 @@ from configurator.conditions.types import (
     STRING,
     Scope,
     Symbol,
+    _Checker,
     check,
     infer,
 )
+from configurator.conditions.visitor import _Unparser
+from configurator.conditions.words import _Words
 
 
 def bare(node: Node) -> Node:
@@ -353,6 +358,69 @@ def test_unparse_keeps_comparisons_of_comparisons_apart():
     node = Compare("==", Compare("<", a, b), c)
     assert unparse(node) == "(a < b) == c"
     assert unparse(Compare(">", a, Arith("*", Num(2), b))) == "a > 2 * b"  # arithmetic stays bare
+
+
+# ------------------------------------------------------------ the one NodeVisitor
+
+
+def _node_fields(node: Node) -> list[Node]:
+    """Every node held by a node's fields, in field order (tuples flattened)."""
+    out: list[Node] = []
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, Node):
+                out.append(item)
+    return out
+
+
+def test_every_node_class_is_listed():
+    assert set(Node.__subclasses__()) == set(NODE_TYPES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ASTS)
+def test_child_fields_name_every_child_in_field_order(node):
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        assert list(item.iter_child_nodes()) == _node_fields(item)
+        stack.extend(_node_fields(item))
+
+
+# The visitors that must say something of every construct: a node class
+# added to the language without a method in each of them fails here.
+COMPLETE_VISITORS = [_Checker, _Closures, _Words, _Unparser, _Resolver]
+
+
+@pytest.mark.parametrize("visitor", COMPLETE_VISITORS, ids=lambda v: v.__name__)
+def test_complete_visitors_have_a_method_for_every_node_class(visitor):
+    missing = [t.__name__ for t in NODE_TYPES if not hasattr(visitor, f"visit_{t.__name__}")]
+    assert missing == []
+
+
+def test_generic_visit_walks_children_in_source_order_with_the_arguments():
+    class Collect(NodeVisitor):
+        def visit_Name(self, node, found, prefix):
+            found.append(prefix + node.id)
+
+    found: list[str] = []
+    Collect().visit(parse("x if a > b else not c in [1] or -d * e"), found, ">")
+    assert found == [">x", ">a", ">b", ">c", ">d", ">e"]
+
+
+def test_each_visitor_class_keeps_its_own_method_cache():
+    class Base(NodeVisitor):
+        def visit_Num(self, node):
+            return "base"
+
+    class Derived(Base):
+        def visit_Num(self, node):
+            return "derived"
+
+    assert Base().visit(Num(1)) == "base"
+    assert Derived().visit(Num(1)) == "derived"  # not the method Base cached for Num
+    assert Base._methods is not Derived._methods
 
 
 # ------------------------------------------------------------ words

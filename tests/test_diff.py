@@ -15,7 +15,7 @@ from configurator.compliance.polarity import compare_conditions
 from configurator.compliance.ranges import Domain, resolve
 from configurator.compliance.redline import compare_words, pieces_html, tokens
 from configurator.compliance.report import render_html, render_pdf, report_bytes
-from configurator.conditions.parser import parse
+from configurator.conditions import parse
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 U, F, N, M = "unfavourable", "favourable", "neutral", "mixed"

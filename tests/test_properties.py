@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from configurator import case_from_data, compile_product, evaluate, load
 from configurator.cases.calendar import add_months, year_number
-from configurator.conditions.evaluate import compile_fn
-from configurator.conditions.parser import parse
+from configurator.conditions import compile_fn
 from configurator.engine import durable
 from configurator.engine.evaluate import _Evaluation
 from configurator.engine.plan import plan_for
@@ -63,7 +62,7 @@ def expected_by_direct(plan, kind: str, env: dict, scope: dict) -> set[str]:
             continue
         if kind == "visit" and _scoped_checkup(plan, info) != scope.get("_checkup"):
             continue
-        if compile_fn(parse(info.condition), constants)(env):
+        if compile_fn(info.condition.node, constants)(env):
             expected.add(rule_id)
     return expected
 

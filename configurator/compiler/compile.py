@@ -18,26 +18,13 @@ Python by the direct evaluator and asserted as a boolean attribute.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..conditions.evaluate import FLIP, NEGATE, fold, is_constant
-from ..conditions.parser import (
-    Bool,
-    BoolOp,
-    Compare,
-    In,
-    Name,
-    Node,
-    Not,
-    Num,
-    Str,
-    names,
-    parse,
-    unparse,
-)
+from ..conditions.expression import Expression, as_expression
+from ..conditions.nodes import Node
+from ..conditions.visitor import names, unparse
 from ..errors import CompileError
 from ..product.clauses import clause_numbers
 from ..product.model import NumberRef, Product
@@ -48,9 +35,7 @@ from .safe_subset import (
     SEEN,
     verify_ruleset,
 )
-
-_CMP = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
-NEVER = "_never"  # an attribute no fact carries: a condition that cannot hold
+from .translate import Translator, leaf, lifted_name, scoped
 
 # Fact kinds and the system attributes each carries (all begin with "_", which
 # product names cannot, so they never collide with inputs or fields).
@@ -102,9 +87,22 @@ class Period:
 
 @dataclass
 class Lifted:
+    """A comparison the engine cannot make, computed in Python and asserted as `attribute`.
+
+    `node` is the part of a rule's tree that was lifted (`expression` is its
+    canonical text), kept so the engine never parses the text again; it is
+    left out of `to_data`, where the text says the same.
+    """
+
     attribute: str
     expression: str
     kinds: list[str]
+    node: Node = field(repr=False, compare=False)
+
+    def to_data(self) -> dict[str, Any]:
+        """The entry as `configurator compile` prints it (the text, not the tree)."""
+        return {"attribute": self.attribute, "expression": self.expression,
+                "kinds": list(self.kinds)}
 
 
 @dataclass
@@ -117,7 +115,7 @@ class CompiledProduct:
     rules: dict[str, RuleInfo]
     lifted: dict[str, Lifted]
     facts: dict[str, list[str]]
-    conditions: dict[str, str] = field(default_factory=dict)
+    conditions: dict[str, Expression] = field(default_factory=dict)
 
     @property
     def hash(self) -> str:
@@ -137,7 +135,7 @@ class CompiledProduct:
                          "rulesets": [asdict(r) for r in period.rulesets]}
                         for period in self.periods],
             "rules": {rule_id: asdict(info) for rule_id, info in self.rules.items()},
-            "lifted": {name: asdict(info) for name, info in self.lifted.items()},
+            "lifted": {name: info.to_data() for name, info in self.lifted.items()},
             "facts": self.facts,
         }
 
@@ -164,103 +162,6 @@ def ruleset_base_name(product: Product) -> str:
     return f"{product.id}-{product.version}-{product.hash}"
 
 
-# ------------------------------------------------------------ clause numbers
-
-
-# ------------------------------------------------------------ conditions
-
-
-class Translator:
-    """One condition -> a durable-rules single-fact condition (or a constant)."""
-
-    def __init__(self, constants: Mapping[str, Any], lift):
-        self.constants = constants
-        self.lift = lift
-
-    def __call__(self, node: Node) -> dict | bool:
-        if isinstance(node, BoolOp):
-            return self.boolean(node.op, [self(item) for item in node.items])
-        if isinstance(node, Not):
-            return self(negate(node.operand))
-        if isinstance(node, (Num, Str, Bool)) or is_constant(node, self.constants):
-            return bool(fold(node, self.constants))
-        if isinstance(node, Name):
-            return {node.id: True}
-        if isinstance(node, In):
-            return self.membership(node)
-        if isinstance(node, Compare):
-            return self.compare(node)
-        return {self.lift(node): True}
-
-    @staticmethod
-    def boolean(op: str, parts: list[dict | bool]) -> dict | bool:
-        absorbing, neutral = (False, True) if op == "and" else (True, False)
-        if absorbing in parts:
-            return absorbing
-        kept = [p for p in parts if p is not neutral]
-        if not kept:
-            return neutral
-        return kept[0] if len(kept) == 1 else {f"${op}": kept}
-
-    def membership(self, node: In) -> dict | bool:
-        if not isinstance(node.operand, Name):
-            return {self.lift(node): True}
-        op = "!=" if node.negated else "=="
-        leaves = [leaf(op, node.operand.id, o.value) for o in node.options]
-        return self.boolean("and" if node.negated else "or", leaves)
-
-    def compare(self, node: Compare) -> dict | bool:
-        left_const = is_constant(node.left, self.constants)
-        right_const = is_constant(node.right, self.constants)
-        if isinstance(node.left, Name) and right_const:
-            return leaf(node.op, node.left.id, fold(node.right, self.constants))
-        if isinstance(node.right, Name) and left_const:
-            return leaf(FLIP[node.op], node.right.id, fold(node.left, self.constants))
-        return {self.lift(node): True}
-
-
-def leaf(op: str, attribute: str, value: Any) -> dict:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if op == "==":
-        return {attribute: value}
-    return {_CMP[op]: {attribute: value}}
-
-
-def negate(node: Node) -> Node:
-    """`not node`, pushed inwards (De Morgan), so no `not` reaches the engine."""
-    if isinstance(node, Compare):
-        return Compare(NEGATE[node.op], node.left, node.right, node.pos)
-    if isinstance(node, BoolOp):
-        other = "or" if node.op == "and" else "and"
-        return BoolOp(other, tuple(negate(item) for item in node.items), node.pos)
-    if isinstance(node, Not):
-        return node.operand
-    if isinstance(node, In):
-        return In(node.operand, node.options, not node.negated, node.pos)
-    if isinstance(node, Bool):
-        return Bool(not node.value, node.pos)
-    return Compare("==", node, Bool(False), node.pos)
-
-
-def lifted_name(node: Node) -> str:
-    digest = hashlib.sha256(unparse(node).encode("utf-8")).hexdigest()[:10]
-    return f"_l{digest}"
-
-
-def scoped(kind: str, extra: list[dict], condition: dict | bool) -> dict:
-    """`_kind == kind` and the scoping equalities and the condition, flattened."""
-    parts = [{"_kind": kind}, *extra]
-    if condition is False:
-        parts.append({NEVER: True})
-    elif condition is not True:
-        if "$and" in condition and len(condition) == 1:
-            parts += condition["$and"]
-        else:
-            parts.append(condition)
-    return {"$and": parts}
-
-
 # ------------------------------------------------------------ the compiler
 
 
@@ -277,27 +178,22 @@ class _Compiler:
         self.product = product
         self.info: dict[str, RuleInfo] = {}
         self.clauses = clause_numbers(product)
-        self.lifted: dict[str, tuple[str, set[str]]] = {}
+        self.lifted: dict[str, tuple[str, set[str], Node]] = {}
         self.reads: dict[str, set[str]] = {kind: set() for kind in FACT_KINDS}
-        self.condition_text: dict[str, str] = {}
-        self.parsed: dict[str, Node] = {}
+        self.condition_text: dict[str, Expression] = {}
 
     # -- helpers
 
-    def node(self, text: str) -> Node:
-        if text not in self.parsed:
-            self.parsed[text] = parse(text)
-        return self.parsed[text]
-
-    def translate(self, text: str | None, kind: str, constants: Mapping[str, Any]) -> dict | bool:
+    def translate(self, text: Expression | None, kind: str, constants: Mapping[str, Any]
+                  ) -> dict | bool:
         if text is None:
             return True
-        node = self.node(text)
+        node = text.node
         self.reads[kind] |= {n.id for n in names(node) if n.id not in constants}
 
         def lift(sub: Node) -> str:
             name = lifted_name(sub)
-            expression, kinds = self.lifted.setdefault(name, (unparse(sub), set()))
+            _, kinds, _ = self.lifted.setdefault(name, (unparse(sub), set(), sub))
             kinds.add(kind)
             return name
 
@@ -310,14 +206,16 @@ class _Compiler:
                  clause_key: str, condition: str | None) -> None:
         from ..product.source import format_path
 
+        # model conditions already are Expressions; the waiting rules' `_days < n` becomes one
+        text = as_expression(condition) if condition is not None else None
         doc = self.product.source
         span = doc.span(path) if doc is not None else None
         self.info[rule_id] = RuleInfo(
             rule_id, kind, owner, fact, STAGE_OF.get(fact, "timeline"), format_path(path),
             str(span) if span else "<product>", span.line if span else 0,
-            self.clauses.get(clause_key, ""), condition)
-        if condition is not None:
-            self.condition_text[rule_id] = condition
+            self.clauses.get(clause_key, ""), text)
+        if text is not None:
+            self.condition_text[rule_id] = text
 
     # -- rules
 
@@ -452,8 +350,8 @@ class _Compiler:
         return out
 
     def lifted_info(self) -> dict[str, Lifted]:
-        return {name: Lifted(name, expr, sorted(kinds))
-                for name, (expr, kinds) in sorted(self.lifted.items())}
+        return {name: Lifted(name, expr, sorted(kinds), node)
+                for name, (expr, kinds, node) in sorted(self.lifted.items())}
 
     def fact_attributes(self) -> dict[str, list[str]]:
         """Attributes each fact kind must carry so every rule can read them."""
@@ -461,7 +359,7 @@ class _Compiler:
         flags = [exclusion_flag(x.id) for x in self.product.exclusions if x.added_by_underwriting]
         for kind in FACT_KINDS:
             attributes = set(SYSTEM_ATTRIBUTES[kind]) | self.reads[kind]
-            attributes |= {name for name, (_, kinds) in self.lifted.items() if kind in kinds}
+            attributes |= {name for name, (_, kinds, _) in self.lifted.items() if kind in kinds}
             if kind == "claim":
                 attributes |= set(flags)
             out[kind] = sorted(attributes)

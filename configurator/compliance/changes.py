@@ -7,11 +7,11 @@ a parameter name is resolved to its dated history (`params`), so a benefit
 whose waiting period points at a parameter that moved from 180 to 200 days
 "lengthened from 180 days to 200 days", and a history whose values stayed
 but whose dates moved is a "parameter_dates_changed". Conditions are compared
-after parameters are folded in (`condition_range.resolve`): the direction of
+after parameters are folded in (`ranges.resolve`): the direction of
 a change (the set of cases that satisfy it widened or narrowed) comes from
 the polarity of each moved constant in the AST (``age > 60`` -> ``age > 55``
 widens), and where the shapes differ, from evaluating both conditions over
-the declared input ranges (`condition_range.cells`).
+the declared input ranges (`cells.cells`).
 
 Each `Change` records its `causes`: the smallest edits (``parameter.<name>``
 or ``<section>.<id>``) that, applied to the old version alone, make it; the
@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ..conditions.parser import parse
+from ..conditions.expression import Expression
+from ..conditions.parser import tokenize
+from ..conditions.visitor import names as names_in
 from ..errors import Span
 from ..product.model import Product, text_in, text_variants
 from ..product.params import parameter_periods, parameters_at
@@ -228,9 +230,9 @@ class Versions:
 
     # -- conditions
 
-    def condition(self, subject: str, label: str, old_text: str | None, new_text: str | None,
-                  meaning: tuple[str, str, str], scope: dict, old_node: Any = None,
-                  new_node: Any = None) -> None:
+    def condition(self, subject: str, label: str, old_text: Expression | None,
+                  new_text: Expression | None, meaning: tuple[str, str, str], scope: dict,
+                  old_node: Any = None, new_node: Any = None) -> None:
         """Compare two conditions; `meaning` = (kind, effect if widened, what it governs)."""
         if old_text is None and new_text is None:
             return
@@ -283,7 +285,8 @@ class Versions:
         return ", ".join(self.show(product, name, value, None) + (
             "" if day == START else f" from {day.isoformat()}") for day, value in history)
 
-    def moved_parameters(self, old_text: str | None, new_text: str | None) -> list[str]:
+    def moved_parameters(self, old_text: Expression | None, new_text: Expression | None
+                         ) -> list[str]:
         """Parameters an expression reads whose values (or dates) differ between versions."""
         names: list[str] = []
         for text in (old_text, new_text):
@@ -294,10 +297,10 @@ class Versions:
                     names.append(name)
         return names
 
-    def _resolved(self, text: str | None, constants: dict):
+    def _resolved(self, text: Expression | None, constants: dict):
         if text is None:
             return None
-        return resolve(parse(text), constants)
+        return resolve(text.node, constants)
 
     def _domains(self, scope: dict, day: dt.date) -> dict[str, Domain]:
         """Domains from the new version (the old one's for names only it has)."""
@@ -372,12 +375,10 @@ def _where(node: Any) -> str | None:
     return str(span) if span is not None else None
 
 
-def _names(text: str | None) -> list[str]:
+def _names(text: Expression | None) -> list[str]:
     if text is None:
         return []
-    from ..conditions.parser import names
-
-    return [n.id for n in names(parse(text))]
+    return [n.id for n in names_in(text.node)]
 
 
 def _clean(text: str | None) -> str:
@@ -388,8 +389,6 @@ def _only_numbers(old_text: str | None, new_text: str | None) -> bool:
     """Whether two conditions differ only in their number literals."""
     if old_text is None or new_text is None:
         return False
-    from ..conditions.parser import tokenize
-
     a, b = tokenize(old_text), tokenize(new_text)
     if len(a) != len(b):
         return False

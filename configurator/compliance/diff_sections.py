@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..conditions.parser import parse
 from ..product.clauses import clause_numbers
 from ..product.model import Product
 from ..product.source import format_path
@@ -209,8 +208,8 @@ def _spec_changes(old: Any, new: Any, prefix: str = "") -> list[str]:
 def derived(v: Versions) -> None:
     old, new = v.old.derived, v.new.derived
     for key in old.keys() & new.keys():
-        differs = any(resolve(parse(old[key].expr), v.at[("old", d)]) !=
-                      resolve(parse(new[key].expr), v.at[("new", d)]) for d in v.dates)
+        differs = any(resolve(old[key].expr.node, v.at[("old", d)]) !=
+                      resolve(new[key].expr.node, v.at[("new", d)]) for d in v.dates)
         if not differs:
             continue
         same = " ".join(old[key].expr.split()) == " ".join(new[key].expr.split())

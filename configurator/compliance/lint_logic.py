@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..conditions.parser import parse
+from ..conditions.expression import Expression
 from ..product.source import PathKey
 from ..product.usage import RULES as IN_RULES
 from ..product.usage import WORDING, parameter_uses
+from .cells import jointly_possible, restricting_names
 from .lint_rules import (
     WARNING,
     Context,
     rule,
 )
-from .ranges import domains, jointly_possible, resolve, restricting_names
+from .ranges import domains, resolve
 
 # ------------------------------------------------------------ logic
 
@@ -44,11 +45,11 @@ def overlap(ctx: Context) -> Iterator[tuple[PathKey, str]]:
                     f"applies to those declined; narrow {other.id} to the cases it is for")
 
 
-def _overlap(ctx: Context, a: str, b: str) -> list[str]:
+def _overlap(ctx: Context, a: Expression, b: Expression) -> list[str]:
     found: list[str] = []
     for constants in ctx.periods:
         doms = domains(ctx.product, constants, metrics=False)
-        x, y = resolve(parse(a), constants), resolve(parse(b), constants)
+        x, y = resolve(a.node, constants), resolve(b.node, constants)
         if jointly_possible(x, y, doms):
             found += [n for n in restricting_names(x, y, doms) if n not in found]
     return found

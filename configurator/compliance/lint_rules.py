@@ -14,13 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from ..cases.outcome import Illustration
-from ..conditions.parser import Node, parse
+from ..conditions.expression import Expression
+from ..conditions.nodes import Node
 from ..errors import Span
 from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods
 from ..product.source import PathKey
 from ..product.texts import texts
-from .ranges import domains, possible, resolve
+from .cells import possible
+from .ranges import domains, resolve
 
 ERROR, WARNING = "error", "warning"
 MAX_WAITING_DAYS = 180
@@ -103,7 +105,7 @@ class Context:
                 yield (path + (locale,) if isinstance(text, LocalizedText) else path), locale, \
                     value
 
-    def conditions(self) -> Iterator[tuple[PathKey, str, str, dict]]:
+    def conditions(self) -> Iterator[tuple[PathKey, str, Expression, dict]]:
         """(path of `when`, owner, condition, scope) for every rule condition."""
         p = self.product
         for item in p.eligibility:
@@ -123,7 +125,7 @@ class Context:
                 yield exclusion.path + ("when",), f"exclusion {exclusion.id}", exclusion.when, {
                     "event": self.exclusion_event(exclusion), "metrics": False}
 
-    def _checkup_conditions(self, checkup) -> Iterator[tuple[PathKey, str, str, dict]]:
+    def _checkup_conditions(self, checkup) -> Iterator[tuple[PathKey, str, Expression, dict]]:
         trigger = checkup.trigger
         if trigger.when:
             on = trigger.on or "applicant"
@@ -139,17 +141,18 @@ class Context:
         applies = exclusion.applies_to or [b.id for b in self.product.benefits]
         return next((b.event for b in self.product.benefits if b.id in applies), None)
 
-    def resolved(self, text: str) -> list[tuple[Node, dict]]:
+    def resolved(self, text: Expression) -> list[tuple[Node, dict]]:
         """The condition with each period's parameters folded in, and those constants."""
-        node = parse(text)
+        node = text.node
         return [(resolve(node, constants), constants) for constants in self.periods]
 
-    def never(self, text: str, scope: dict) -> bool:
+    def never(self, text: Expression, scope: dict) -> bool:
         """True when the condition can hold in no period, given the declared ranges."""
         return all(True not in possible(node, domains(self.product, constants, **scope))
                    for node, constants in self.resolved(text))
 
-    def always(self, text: str, scope: dict) -> bool:
+    def always(self, text: Expression, scope: dict) -> bool:
+        """True when the condition holds in every period, given the declared ranges."""
         return all(possible(node, domains(self.product, constants, **scope)) == {True}
                    for node, constants in self.resolved(text))
 

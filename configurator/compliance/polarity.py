@@ -9,7 +9,7 @@ declared ranges), and a list after ``in`` that gains values widens. An added
 ``or`` branch widens; an added ``and`` term narrows.
 
 Where the shapes differ in any other way, both conditions are evaluated over
-the declared ranges (`condition_range.cells`): a cell where only the new one
+the declared ranges (`cells.cells`): a cell where only the new one
 can hold is evidence of widening, and vice versa.
 """
 
@@ -17,23 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..conditions.parser import (
-    Arith,
-    Bool,
-    BoolOp,
-    Compare,
-    IfElse,
-    In,
-    Name,
-    Neg,
-    Node,
-    Not,
-    Num,
-    parse,
-)
+from ..conditions.nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num
+from ..conditions.visitor import NodeVisitor
 from ..product.model import Product
 from ..product.params import parameters_at
-from .ranges import Domain, cells, domains, resolve, sign, truth
+from .cells import cells
+from .ranges import Domain, domains, resolve, sign, truth
 
 WIDENED, NARROWED, MIXED, SAME, UNKNOWN = "widened", "narrowed", "mixed", "same", "unknown"
 
@@ -54,7 +43,7 @@ def compare_conditions(old: Node | None, new: Node | None, doms: Mapping[str, Do
         return SAME
     pushes: list[int] = []
     try:
-        _walk(old, new, 1, doms, pushes)
+        _WALK.visit(old, new, 1, doms, pushes)
     except _Unknown:
         return _by_cells(old, new, doms)
     found = set(pushes)
@@ -65,87 +54,98 @@ def compare_conditions(old: Node | None, new: Node | None, doms: Mapping[str, Do
     return MIXED if found else SAME
 
 
-def _walk(a: Node, b: Node, polarity: int, doms, pushes: list[int]) -> None:
-    if a == b:
-        return
-    if type(a) is not type(b):
-        raise _Unknown
-    if isinstance(a, (Num, Bool)):
+class _Walk(NodeVisitor):
+    """Walks `a` and `b` side by side; each moved constant appends its push (+1 widens).
+
+    `polarity` is which way a larger value at this place moves the whole
+    condition (+1 easier to meet, -1 harder, 0 unknown). Raises `_Unknown`
+    where the shapes differ.
+    """
+
+    def visit(self, a: Node, b: Node, polarity: int, doms, pushes: list[int]) -> None:
+        if a == b:
+            return
+        if type(a) is not type(b):
+            raise _Unknown
+        super().visit(a, b, polarity, doms, pushes)
+
+    def generic_visit(self, a: Node, b: Node, polarity: int, doms, pushes: list[int]) -> None:
+        raise _Unknown  # another name or string: not a constant that moved
+
+    def visit_Num(self, a: Num, b: Num, polarity: int, doms, pushes: list[int]) -> None:
         if polarity == 0:
             raise _Unknown
         pushes.append(polarity * ((b.value > a.value) - (b.value < a.value)))
-    elif isinstance(a, (Neg, Not)):
-        _walk(a.operand, b.operand, -polarity, doms, pushes)
-    elif isinstance(a, Arith):
-        _arith(a, b, polarity, doms, pushes)
-    elif isinstance(a, Compare):
-        _compare(a, b, polarity, doms, pushes)
-    elif isinstance(a, In):
-        _membership(a, b, polarity, pushes)
-    elif isinstance(a, BoolOp):
-        _boolean(a, b, polarity, doms, pushes)
-    elif isinstance(a, IfElse) and a.test == b.test:
-        _walk(a.then, b.then, polarity, doms, pushes)
-        _walk(a.otherwise, b.otherwise, polarity, doms, pushes)
-    else:
-        raise _Unknown
+
+    visit_Bool = visit_Num
+
+    def visit_Neg(self, a: Neg, b: Neg, polarity: int, doms, pushes: list[int]) -> None:
+        self.visit(a.operand, b.operand, -polarity, doms, pushes)
+
+    visit_Not = visit_Neg
+
+    def visit_Arith(self, a: Arith, b: Arith, polarity: int, doms, pushes: list[int]) -> None:
+        if a.op != b.op:
+            raise _Unknown
+        if a.op == "+":
+            sides = (polarity, polarity)
+        elif a.op == "-":
+            sides = (polarity, -polarity)
+        elif a.op == "*":
+            sides = (polarity * sign(a.right, doms), polarity * sign(a.left, doms))
+        else:  # a / b: rises with a when b > 0, falls with b when a > 0
+            divisor = sign(a.right, doms)
+            sides = (polarity * divisor, -polarity * sign(a.left, doms) if divisor else 0)
+        self.visit(a.left, b.left, sides[0], doms, pushes)
+        self.visit(a.right, b.right, sides[1], doms, pushes)
+
+    def visit_Compare(self, a: Compare, b: Compare, polarity: int, doms, pushes: list[int]
+                      ) -> None:
+        if a.op != b.op:
+            raise _Unknown
+        if a.op in (">", ">="):
+            sides = (polarity, -polarity)
+        elif a.op in ("<", "<="):
+            sides = (-polarity, polarity)
+        else:
+            sides = (0, 0)
+        self.visit(a.left, b.left, sides[0], doms, pushes)
+        self.visit(a.right, b.right, sides[1], doms, pushes)
+
+    def visit_In(self, a: In, b: In, polarity: int, doms, pushes: list[int]) -> None:
+        if a.operand != b.operand or a.negated != b.negated:
+            raise _Unknown
+        old, new = {o.value for o in a.options}, {o.value for o in b.options}
+        direction = -polarity if a.negated else polarity
+        if new - old:
+            pushes.append(direction)
+        if old - new:
+            pushes.append(-direction)
+
+    def visit_BoolOp(self, a: BoolOp, b: BoolOp, polarity: int, doms, pushes: list[int]) -> None:
+        if a.op != b.op:
+            raise _Unknown
+        if len(a.items) == len(b.items):
+            for x, y in zip(a.items, b.items, strict=True):
+                self.visit(x, y, polarity, doms, pushes)
+            return
+        old, new = set(a.items), set(b.items)
+        adding = polarity if a.op == "or" else -polarity
+        if old < new:
+            pushes.append(adding)
+        elif new < old:
+            pushes.append(-adding)
+        else:
+            raise _Unknown
+
+    def visit_IfElse(self, a: IfElse, b: IfElse, polarity: int, doms, pushes: list[int]) -> None:
+        if a.test != b.test:
+            raise _Unknown
+        self.visit(a.then, b.then, polarity, doms, pushes)
+        self.visit(a.otherwise, b.otherwise, polarity, doms, pushes)
 
 
-def _arith(a: Arith, b: Arith, polarity: int, doms, pushes: list[int]) -> None:
-    if a.op != b.op:
-        raise _Unknown
-    if a.op == "+":
-        sides = (polarity, polarity)
-    elif a.op == "-":
-        sides = (polarity, -polarity)
-    elif a.op == "*":
-        sides = (polarity * sign(a.right, doms), polarity * sign(a.left, doms))
-    else:  # a / b: rises with a when b > 0, falls with b when a > 0
-        divisor = sign(a.right, doms)
-        sides = (polarity * divisor, -polarity * sign(a.left, doms) if divisor else 0)
-    _walk(a.left, b.left, sides[0], doms, pushes)
-    _walk(a.right, b.right, sides[1], doms, pushes)
-
-
-def _compare(a: Compare, b: Compare, polarity: int, doms, pushes: list[int]) -> None:
-    if a.op != b.op:
-        raise _Unknown
-    if a.op in (">", ">="):
-        sides = (polarity, -polarity)
-    elif a.op in ("<", "<="):
-        sides = (-polarity, polarity)
-    else:
-        sides = (0, 0)
-    _walk(a.left, b.left, sides[0], doms, pushes)
-    _walk(a.right, b.right, sides[1], doms, pushes)
-
-
-def _membership(a: In, b: In, polarity: int, pushes: list[int]) -> None:
-    if a.operand != b.operand or a.negated != b.negated:
-        raise _Unknown
-    old, new = {o.value for o in a.options}, {o.value for o in b.options}
-    direction = -polarity if a.negated else polarity
-    if new - old:
-        pushes.append(direction)
-    if old - new:
-        pushes.append(-direction)
-
-
-def _boolean(a: BoolOp, b: BoolOp, polarity: int, doms, pushes: list[int]) -> None:
-    if a.op != b.op:
-        raise _Unknown
-    if len(a.items) == len(b.items):
-        for x, y in zip(a.items, b.items, strict=True):
-            _walk(x, y, polarity, doms, pushes)
-        return
-    old, new = set(a.items), set(b.items)
-    adding = polarity if a.op == "or" else -polarity
-    if old < new:
-        pushes.append(adding)
-    elif new < old:
-        pushes.append(-adding)
-    else:
-        raise _Unknown
+_WALK = _Walk()
 
 
 def _by_cells(old: Node, new: Node, doms: Mapping[str, Domain]) -> str:
@@ -173,39 +173,54 @@ def name_polarity(product: Product, name: str) -> int:
     doms = domains(product, constants)
     found: set[int] = set()
     for programme in product.adherence:
-        _polarities(resolve(parse(programme.when), constants), name, 1, doms, found)
+        _POLARITIES.visit(resolve(programme.when.node, constants), name, 1, doms, found)
     return found.pop() if len(found) == 1 else 0
 
 
-def _polarities(node: Node, name: str, polarity: int, doms, found: set[int]) -> None:
-    if isinstance(node, Name):
+class _Polarities(NodeVisitor):
+    """Adds to `found` the polarity of every place `name` stands (0 where it cannot tell)."""
+
+    def generic_visit(self, node: Node, name: str, polarity: int, doms, found: set[int]) -> None:
+        return  # a literal: no name in it
+
+    def visit_Name(self, node: Name, name: str, polarity: int, doms, found: set[int]) -> None:
         if node.id == name:
             found.add(polarity)
-        return
-    if isinstance(node, (Neg, Not)):
-        _polarities(node.operand, name, -polarity, doms, found)
-    elif isinstance(node, BoolOp):
+
+    def visit_Neg(self, node: Neg | Not, name: str, polarity: int, doms, found: set[int]) -> None:
+        self.visit(node.operand, name, -polarity, doms, found)
+
+    visit_Not = visit_Neg
+
+    def visit_BoolOp(self, node: BoolOp, name: str, polarity: int, doms, found: set[int]
+                     ) -> None:
         for item in node.items:
-            _polarities(item, name, polarity, doms, found)
-    elif isinstance(node, Compare):
+            self.visit(item, name, polarity, doms, found)
+
+    def visit_Compare(self, node: Compare, name: str, polarity: int, doms, found: set[int]
+                      ) -> None:
         left, right = {">": (1, -1), ">=": (1, -1), "<": (-1, 1), "<=": (-1, 1)}.get(
             node.op, (0, 0))
-        _polarities(node.left, name, polarity * left, doms, found)
-        _polarities(node.right, name, polarity * right, doms, found)
-    elif isinstance(node, Arith):
-        _arith_polarities(node, name, polarity, doms, found)
-    elif isinstance(node, (In, IfElse)):
-        found.add(0)
+        self.visit(node.left, name, polarity * left, doms, found)
+        self.visit(node.right, name, polarity * right, doms, found)
+
+    def visit_Arith(self, node: Arith, name: str, polarity: int, doms, found: set[int]) -> None:
+        if node.op in ("+", "-"):
+            right = polarity if node.op == "+" else -polarity
+            self.visit(node.left, name, polarity, doms, found)
+            self.visit(node.right, name, right, doms, found)
+        elif node.op == "*":
+            self.visit(node.left, name, polarity * sign(node.right, doms), doms, found)
+            self.visit(node.right, name, polarity * sign(node.left, doms), doms, found)
+        else:
+            self.visit(node.left, name, polarity * sign(node.right, doms), doms, found)
+            self.visit(node.right, name, 0, doms, found)
+
+    def visit_In(self, node: In | IfElse, name: str, polarity: int, doms, found: set[int]
+                 ) -> None:
+        found.add(0)  # membership and `if` have no one direction
+
+    visit_IfElse = visit_In
 
 
-def _arith_polarities(node: Arith, name: str, polarity: int, doms, found: set[int]) -> None:
-    if node.op in ("+", "-"):
-        right = polarity if node.op == "+" else -polarity
-        _polarities(node.left, name, polarity, doms, found)
-        _polarities(node.right, name, right, doms, found)
-    elif node.op == "*":
-        _polarities(node.left, name, polarity * sign(node.right, doms), doms, found)
-        _polarities(node.right, name, polarity * sign(node.left, doms), doms, found)
-    else:
-        _polarities(node.left, name, polarity * sign(node.right, doms), doms, found)
-        _polarities(node.right, name, 0, doms, found)
+_POLARITIES = _Polarities()

@@ -11,7 +11,7 @@ answered here by interval reasoning, never by running the engine:
 * parameters are folded in first (`resolve`), so a condition is a boolean
   combination of comparisons between names and constants;
 * each name compared with a constant is split at those constants into a few
-  representative values, and the condition is evaluated three-valued
+  representative values (`cells`), and the condition is evaluated three-valued
   (`{True}`, `{False}` or both) in every combination of them. Comparisons
   between two names are evaluated on intervals and may stay undecided.
 
@@ -22,14 +22,13 @@ as independent, which can only make more outcomes look possible.
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..conditions.evaluate import OPS, fold, is_constant
-from ..conditions.parser import (
+from ..conditions.nodes import (
     Arith,
     Bool,
     BoolOp,
@@ -42,13 +41,12 @@ from ..conditions.parser import (
     Not,
     Num,
     Str,
-    parse,
 )
+from ..conditions.visitor import NodeVisitor
 from ..product.derived import derived_order
 from ..product.model import InputSpec, Product
 
 INF = math.inf
-MAX_CELLS = 4096
 BOTH: frozenset = frozenset({True, False})
 
 
@@ -105,7 +103,7 @@ def domains(product: Product, constants: Mapping[str, Any], event: str | None = 
     out = {name: spec_domain(spec) for name, spec in product.inputs.items() if not spec.personal}
     order = derived_order(product.derived)
     for name in order if isinstance(order, list) else product.derived:
-        node = resolve(parse(product.derived[name].expr), constants)
+        node = resolve(product.derived[name].expr.node, constants)
         out[name] = _derived_domain(node, out)
     if metrics:
         out.update({name: metric_domain(product, name) for name in product.metrics})
@@ -131,44 +129,65 @@ def _boolean_shape(node: Node) -> bool:
 
 def resolve(node: Node, constants: Mapping[str, Any]) -> Node:
     """`node` with parameters replaced by their values, constant parts folded, positions 0."""
-    if isinstance(node, Name) and node.id in constants:
-        return literal(constants[node.id])
-    if not isinstance(node, (Num, Str, Bool, Name)) and is_constant(node, {}) and not isinstance(
-            node, (BoolOp, Not, In, Compare)):
-        return literal(fold(node, {}))
-    if isinstance(node, Num):
+    return _RESOLVER.visit(node, constants)
+
+
+class _Resolver(NodeVisitor):
+    """Each `visit_*` returns its node rebuilt without positions, parameters folded in."""
+
+    def visit_Num(self, node: Num, constants: Mapping[str, Any]) -> Node:
         return Num(node.value)
-    if isinstance(node, Str):
+
+    def visit_Str(self, node: Str, constants: Mapping[str, Any]) -> Node:
         return Str(node.value)
-    if isinstance(node, Bool):
+
+    def visit_Bool(self, node: Bool, constants: Mapping[str, Any]) -> Node:
         return Bool(node.value)
-    if isinstance(node, Name):
-        return Name(node.id)
-    return _resolve_inner(node, constants)
 
+    def visit_Name(self, node: Name, constants: Mapping[str, Any]) -> Node:
+        return literal(constants[node.id]) if node.id in constants else Name(node.id)
 
-def _resolve_inner(node: Node, constants: Mapping[str, Any]) -> Node:
-    r = resolve
-    if isinstance(node, Neg):
-        inner = r(node.operand, constants)
+    def visit_Neg(self, node: Neg, constants: Mapping[str, Any]) -> Node:
+        if is_constant(node, {}):
+            return literal(fold(node, {}))
+        inner = self.visit(node.operand, constants)
         return Num(-inner.value) if isinstance(inner, Num) else Neg(inner)
-    if isinstance(node, Arith):
-        out = Arith(node.op, r(node.left, constants), r(node.right, constants))
+
+    def visit_Arith(self, node: Arith, constants: Mapping[str, Any]) -> Node:
+        if is_constant(node, {}):
+            return literal(fold(node, {}))
+        out = Arith(node.op, self.visit(node.left, constants), self.visit(node.right, constants))
         return literal(fold(out, {})) if is_constant(out, {}) else out
-    if isinstance(node, Compare):
-        return Compare(node.op, r(node.left, constants), r(node.right, constants))
-    if isinstance(node, In):
-        return In(r(node.operand, constants), tuple(r(o, constants) for o in node.options),
-                  node.negated)
-    if isinstance(node, Not):
-        return Not(r(node.operand, constants))
-    if isinstance(node, IfElse):
-        return IfElse(r(node.then, constants), r(node.test, constants),
-                      r(node.otherwise, constants))
-    return BoolOp(node.op, tuple(r(item, constants) for item in node.items))
+
+    def visit_IfElse(self, node: IfElse, constants: Mapping[str, Any]) -> Node:
+        if is_constant(node, {}):
+            return literal(fold(node, {}))
+        return IfElse(self.visit(node.then, constants), self.visit(node.test, constants),
+                      self.visit(node.otherwise, constants))
+
+    # Boolean parts are rebuilt even when they read no name (only arithmetic and
+    # `if` fold): `polarity` judges the constants inside them.
+
+    def visit_Compare(self, node: Compare, constants: Mapping[str, Any]) -> Node:
+        return Compare(node.op, self.visit(node.left, constants),
+                       self.visit(node.right, constants))
+
+    def visit_In(self, node: In, constants: Mapping[str, Any]) -> Node:
+        return In(self.visit(node.operand, constants),
+                  tuple(self.visit(o, constants) for o in node.options), node.negated)
+
+    def visit_Not(self, node: Not, constants: Mapping[str, Any]) -> Node:
+        return Not(self.visit(node.operand, constants))
+
+    def visit_BoolOp(self, node: BoolOp, constants: Mapping[str, Any]) -> Node:
+        return BoolOp(node.op, tuple(self.visit(item, constants) for item in node.items))
+
+
+_RESOLVER = _Resolver()
 
 
 def literal(value: Any) -> Node:
+    """A parameter's value as a node (a whole float as an int, as conditions write it)."""
     if isinstance(value, bool):
         return Bool(value)
     if isinstance(value, (int, float)):
@@ -181,11 +200,17 @@ def literal(value: Any) -> Node:
 
 def interval(node: Node, env: Mapping[str, Any]) -> tuple[float, float]:
     """Bounds of a numeric expression; `env` maps names to a Domain or a point value."""
-    if isinstance(node, Num):
+    return _INTERVAL.visit(node, env)
+
+
+class _Interval(NodeVisitor):
+    def visit_Num(self, node: Num, env: Mapping[str, Any]) -> tuple[float, float]:
         return (node.value, node.value)
-    if isinstance(node, Bool):
+
+    def visit_Bool(self, node: Bool, env: Mapping[str, Any]) -> tuple[float, float]:
         return (int(node.value), int(node.value))
-    if isinstance(node, Name):
+
+    def visit_Name(self, node: Name, env: Mapping[str, Any]) -> tuple[float, float]:
         found = env.get(node.id, ANY)
         if isinstance(found, Domain):
             if found.finite:
@@ -193,17 +218,25 @@ def interval(node: Node, env: Mapping[str, Any]) -> tuple[float, float]:
                 return (min(numbers), max(numbers)) if numbers else (-INF, INF)
             return (found.lo, found.hi)
         return (found, found) if isinstance(found, (int, float)) else (-INF, INF)
-    if isinstance(node, Neg):
-        lo, hi = interval(node.operand, env)
+
+    def visit_Neg(self, node: Neg, env: Mapping[str, Any]) -> tuple[float, float]:
+        lo, hi = self.visit(node.operand, env)
         return (-hi, -lo)
-    if isinstance(node, Arith):
-        return _arith(node.op, interval(node.left, env), interval(node.right, env))
-    if isinstance(node, IfElse):
+
+    def visit_Arith(self, node: Arith, env: Mapping[str, Any]) -> tuple[float, float]:
+        return _arith(node.op, self.visit(node.left, env), self.visit(node.right, env))
+
+    def visit_IfElse(self, node: IfElse, env: Mapping[str, Any]) -> tuple[float, float]:
         test = truth(node.test, env)
         parts = ([node.then] if True in test else []) + ([node.otherwise] if False in test else [])
-        bounds = [interval(p, env) for p in parts]
+        bounds = [self.visit(p, env) for p in parts]
         return (min(b[0] for b in bounds), max(b[1] for b in bounds))
-    return (-INF, INF)
+
+    def generic_visit(self, node: Node, env: Mapping[str, Any]) -> tuple[float, float]:
+        return (-INF, INF)  # a string, or a yes/no part: no numeric bound
+
+
+_INTERVAL = _Interval()
 
 
 def _arith(op: str, a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
@@ -236,27 +269,42 @@ def sign(node: Node, env: Mapping[str, Any]) -> int:
 
 def truth(node: Node, env: Mapping[str, Any]) -> frozenset:
     """The truth values `node` can take when names range over `env`."""
-    if isinstance(node, Bool):
+    return _TRUTH.visit(node, env)
+
+
+class _Truth(NodeVisitor):
+    def visit_Bool(self, node: Bool, env: Mapping[str, Any]) -> frozenset:
         return frozenset({node.value})
-    if isinstance(node, Name):
+
+    def visit_Name(self, node: Name, env: Mapping[str, Any]) -> frozenset:
         return _name_truth(env.get(node.id, ANY))
-    if isinstance(node, Not):
-        return frozenset(not v for v in truth(node.operand, env))
-    if isinstance(node, BoolOp):
-        return _combine(node.op, [truth(item, env) for item in node.items])
-    if isinstance(node, IfElse):
-        test = truth(node.test, env)
+
+    def visit_Not(self, node: Not, env: Mapping[str, Any]) -> frozenset:
+        return frozenset(not v for v in self.visit(node.operand, env))
+
+    def visit_BoolOp(self, node: BoolOp, env: Mapping[str, Any]) -> frozenset:
+        return _combine(node.op, [self.visit(item, env) for item in node.items])
+
+    def visit_IfElse(self, node: IfElse, env: Mapping[str, Any]) -> frozenset:
+        test = self.visit(node.test, env)
         out: set = set()
         if True in test:
-            out |= truth(node.then, env)
+            out |= self.visit(node.then, env)
         if False in test:
-            out |= truth(node.otherwise, env)
+            out |= self.visit(node.otherwise, env)
         return frozenset(out)
-    if isinstance(node, In):
+
+    def visit_In(self, node: In, env: Mapping[str, Any]) -> frozenset:
         return _in_truth(node, env)
-    if isinstance(node, Compare):
+
+    def visit_Compare(self, node: Compare, env: Mapping[str, Any]) -> frozenset:
         return _compare_truth(node, env)
-    return BOTH
+
+    def generic_visit(self, node: Node, env: Mapping[str, Any]) -> frozenset:
+        return BOTH  # a number or a string standing as a condition: undecided
+
+
+_TRUTH = _Truth()
 
 
 def _name_truth(found: Any) -> frozenset:
@@ -279,14 +327,27 @@ def _combine(op: str, parts: list[frozenset]) -> frozenset:
 
 def _values(node: Node, env: Mapping[str, Any]) -> tuple | None:
     """The finite set of values a non-numeric operand can take, or None."""
-    if isinstance(node, (Str, Bool)):
+    return _VALUES.visit(node, env)
+
+
+class _Values(NodeVisitor):
+
+    def visit_Str(self, node: Str | Bool, env: Mapping[str, Any]) -> tuple | None:
         return (node.value,)
-    if isinstance(node, Name):
+
+    visit_Bool = visit_Str
+
+    def visit_Name(self, node: Name, env: Mapping[str, Any]) -> tuple | None:
         found = env.get(node.id, ANY)
         if isinstance(found, Domain):
             return found.values
         return (found,)
-    return None
+
+    def generic_visit(self, node: Node, env: Mapping[str, Any]) -> tuple | None:
+        return None
+
+
+_VALUES = _Values()
 
 
 def _in_truth(node: In, env: Mapping[str, Any]) -> frozenset:
@@ -331,153 +392,3 @@ def _decided(surely: bool, never: bool) -> frozenset:
     if never:
         return frozenset({False})
     return BOTH
-
-
-# ------------------------------------------------------------ splitting into cells
-
-
-def split_points(nodes: list[Node]) -> dict[str, set[float]]:
-    """Constants each name is compared with (``age > 60`` splits age at 60)."""
-    points: dict[str, set[float]] = {}
-    for node in nodes:
-        for compare in _compares(node):
-            for side, other in ((compare.left, compare.right), (compare.right, compare.left)):
-                if isinstance(side, Name) and isinstance(other, Num):
-                    points.setdefault(side.id, set()).add(other.value)
-    return points
-
-
-def _compares(node: Node) -> Iterator[Compare]:
-    if isinstance(node, Compare):
-        yield node
-    for child in _children(node):
-        yield from _compares(child)
-
-
-def _children(node: Node) -> tuple:
-    if isinstance(node, (Not, Neg)):
-        return (node.operand,)
-    if isinstance(node, (Arith, Compare)):
-        return (node.left, node.right)
-    if isinstance(node, In):
-        return (node.operand,)
-    if isinstance(node, BoolOp):
-        return node.items
-    if isinstance(node, IfElse):
-        return (node.then, node.test, node.otherwise)
-    return ()
-
-
-def read_names(nodes: list[Node]) -> list[str]:
-    seen: list[str] = []
-    for node in nodes:
-        for name in _names(node):
-            if name not in seen:
-                seen.append(name)
-    return seen
-
-
-def _names(node: Node) -> Iterator[str]:
-    if isinstance(node, Name):
-        yield node.id
-    for child in _children(node):
-        yield from _names(child)
-
-
-def representatives(domain: Domain, points: set[float]) -> list[Any] | None:
-    """A value from each region the split points cut the domain into (None: keep whole)."""
-    if domain.finite:
-        return list(domain.values)
-    inside = sorted(p for p in points if domain.lo <= p <= domain.hi)
-    if not inside:
-        return None
-    lo = domain.lo if domain.lo > -INF else inside[0] - 1
-    hi = domain.hi if domain.hi < INF else inside[-1] + 1
-    edges = sorted({lo, *inside, hi})
-    out: list[Any] = []
-    for a, b in itertools.pairwise(edges):
-        out.append(a)
-        middle = _between(a, b, domain.integer)
-        if middle is not None:
-            out.append(middle)
-    out.append(edges[-1])
-    if domain.integer:
-        out = [v for v in out if float(v).is_integer()]
-    return sorted(set(out))
-
-
-def _between(a: float, b: float, integer: bool) -> float | None:
-    if not integer:
-        return (a + b) / 2
-    low = math.floor(a) + 1
-    return low if low < b else None
-
-
-@dataclass
-class Cells:
-    """Every combination of representative values for the names a set of conditions split."""
-
-    names: list[str]
-    choices: list[list[Any]]
-    base: dict[str, Any]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for combo in itertools.product(*self.choices):
-            env = dict(self.base)
-            env.update(zip(self.names, combo, strict=True))
-            yield env
-
-
-def cells(nodes: list[Node], doms: Mapping[str, Domain]) -> Cells:
-    """Cells for `nodes` (already resolved); too many cells: keep the widest names whole."""
-    points = split_points(nodes)
-    picked: list[tuple[str, list[Any]]] = []
-    for name in read_names(nodes):
-        domain = doms.get(name, ANY)
-        reps = representatives(domain, points.get(name, set()))
-        if reps:
-            picked.append((name, reps))
-    while picked and math.prod(len(r) for _, r in picked) > MAX_CELLS:
-        picked.remove(max(picked, key=lambda item: len(item[1])))
-    return Cells([n for n, _ in picked], [r for _, r in picked], dict(doms))
-
-
-def possible(node: Node, doms: Mapping[str, Domain]) -> frozenset:
-    """Every truth value a resolved condition can take over the domains."""
-    out: set = set()
-    for env in cells([node], doms):
-        out |= truth(node, env)
-        if out == BOTH:
-            break
-    return frozenset(out)
-
-
-def jointly_possible(a: Node, b: Node, doms: Mapping[str, Domain]) -> bool:
-    """Whether two resolved conditions can hold at once."""
-    return any(True in truth(a, env) and True in truth(b, env) for env in cells([a, b], doms))
-
-
-def restricting_names(a: Node, b: Node, doms: Mapping[str, Domain]) -> list[str]:
-    """Names both conditions restrict, on values where both can hold.
-
-    A name is restricted by a condition when some of its values make the
-    condition false whatever the other names are. Two rules that restrict the
-    same name over the same values overlap by design, not by accident.
-    """
-    space = cells([a, b], doms)
-    shared = [n for n in read_names([a]) if n in read_names([b]) and n in space.names]
-    found = []
-    for name in shared:
-        may_a: dict[Any, bool] = {}
-        may_b: dict[Any, bool] = {}
-        both: set = set()
-        for env in space:
-            value = env[name]
-            ta, tb = True in truth(a, env), True in truth(b, env)
-            may_a[value] = may_a.get(value, False) or ta
-            may_b[value] = may_b.get(value, False) or tb
-            if ta and tb:
-                both.add(value)
-        if both and not all(may_a.values()) and not all(may_b.values()):
-            found.append(name)
-    return found

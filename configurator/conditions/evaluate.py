@@ -1,6 +1,6 @@
-"""Evaluate conditions directly, explain them, and say them in words.
+"""Evaluate conditions directly, and explain them.
 
-The direct evaluator turns an AST into nested closures once; a closure reads
+The direct evaluator turns a tree into nested closures once; a closure reads
 fact attributes from a dict and has parameters folded in as constants. It is
 the floor the durable-rules path is measured against, the oracle the
 property tests compare it with, and the source of the "values it read" in an
@@ -15,22 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .parser import (
-    Arith,
-    Bool,
-    BoolOp,
-    Compare,
-    IfElse,
-    In,
-    Name,
-    Neg,
-    Node,
-    Not,
-    Num,
-    Str,
-    names,
-    unparse,
-)
+from .nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num, Str
+from .visitor import NodeVisitor, names, unparse
 
 Env = Mapping[str, Any]
 Fn = Callable[[Env], Any]
@@ -60,12 +46,24 @@ def fold(node: Node, constants: Mapping[str, Any]) -> Any:
 
 def compile_fn(node: Node, constants: Mapping[str, Any]) -> Fn:
     """A closure computing `node` from a fact dict; parameters are folded in."""
-    if isinstance(node, (Num, Str, Bool)):
+    return _Closures(constants).visit(node)
+
+
+class _Closures(NodeVisitor):
+    """Each `visit_*` returns the closure for its node, built from its children's."""
+
+    def __init__(self, constants: Mapping[str, Any]):
+        self.constants = constants
+
+    def visit_Num(self, node: Num | Str | Bool) -> Fn:
         value = node.value
         return lambda env: value
-    if isinstance(node, Name):
-        if node.id in constants:
-            value = constants[node.id]
+
+    visit_Str = visit_Bool = visit_Num
+
+    def visit_Name(self, node: Name) -> Fn:
+        if node.id in self.constants:
+            value = self.constants[node.id]
             return lambda env: value
         key = node.id
 
@@ -76,32 +74,41 @@ def compile_fn(node: Node, constants: Mapping[str, Any]) -> Fn:
                 raise EvaluationError(f"no value for '{key}'") from None
 
         return read
-    if isinstance(node, Neg):
-        inner = compile_fn(node.operand, constants)
+
+    def visit_Neg(self, node: Neg) -> Fn:
+        inner = self.visit(node.operand)
         return lambda env: -inner(env)
-    if isinstance(node, (Arith, Compare)):
+
+    def visit_Arith(self, node: Arith | Compare) -> Fn:
         op = OPS[node.op]
-        left, right = compile_fn(node.left, constants), compile_fn(node.right, constants)
+        left, right = self.visit(node.left), self.visit(node.right)
         if node.op == "/":
             return lambda env: _divide(left(env), right(env))
         return lambda env: op(left(env), right(env))
-    if isinstance(node, In):
-        operand = compile_fn(node.operand, constants)
+
+    visit_Compare = visit_Arith
+
+    def visit_In(self, node: In) -> Fn:
+        operand = self.visit(node.operand)
         options = frozenset(option.value for option in node.options)
         if node.negated:
             return lambda env: operand(env) not in options
         return lambda env: operand(env) in options
-    if isinstance(node, Not):
-        inner = compile_fn(node.operand, constants)
+
+    def visit_Not(self, node: Not) -> Fn:
+        inner = self.visit(node.operand)
         return lambda env: not inner(env)
-    if isinstance(node, IfElse):
-        then, test = compile_fn(node.then, constants), compile_fn(node.test, constants)
-        otherwise = compile_fn(node.otherwise, constants)
+
+    def visit_IfElse(self, node: IfElse) -> Fn:
+        then, test = self.visit(node.then), self.visit(node.test)
+        otherwise = self.visit(node.otherwise)
         return lambda env: then(env) if test(env) else otherwise(env)
-    items = tuple(compile_fn(item, constants) for item in node.items)
-    if node.op == "and":
-        return lambda env: all(item(env) for item in items)
-    return lambda env: any(item(env) for item in items)
+
+    def visit_BoolOp(self, node: BoolOp) -> Fn:
+        items = tuple(self.visit(item) for item in node.items)
+        if node.op == "and":
+            return lambda env: all(item(env) for item in items)
+        return lambda env: any(item(env) for item in items)
 
 
 def _divide(left: float, right: float) -> float:
@@ -122,26 +129,36 @@ class Check:
 
 def explain(node: Node, env: Env, constants: Mapping[str, Any], depth: int = 0) -> list[Check]:
     """Every boolean sub-condition with its value, outermost first."""
-    value = compile_fn(node, constants)(env)
-    checks = [Check(_with_values(node, env, constants), value, depth)]
-    if isinstance(node, BoolOp):
+    return _Explainer(env, constants).visit(node, depth)
+
+
+class _Explainer(NodeVisitor):
+    """A check for the node, then (for `and`, `or` and `not`) one for each part below it."""
+
+    def __init__(self, env: Env, constants: Mapping[str, Any]):
+        self.env = env
+        self.constants = constants
+
+    def check(self, node: Node, text: str, depth: int) -> Check:
+        return Check(text, compile_fn(node, self.constants)(self.env), depth)
+
+    def generic_visit(self, node: Node, depth: int) -> list[Check]:
+        return [self.check(node, _with_values(node, self.env, self.constants), depth)]
+
+    def visit_BoolOp(self, node: BoolOp, depth: int) -> list[Check]:
+        checks = [self.check(node, unparse(node), depth)]
         for item in node.items:
-            checks += explain(item, env, constants, depth + 1)
-    elif isinstance(node, Not):
-        checks += explain(node.operand, env, constants, depth + 1)
-    return checks
+            checks += self.visit(item, depth + 1)
+        return checks
+
+    def visit_Not(self, node: Not, depth: int) -> list[Check]:
+        return [self.check(node, unparse(node), depth), *self.visit(node.operand, depth + 1)]
 
 
 def _with_values(node: Node, env: Env, constants: Mapping[str, Any]) -> str:
-    """Source text with each name followed by the value it had: `alt (=120) > 2 * alt_uln (=50)`."""
-    if isinstance(node, (BoolOp, Not)):
-        return unparse(node)
+    """Source text with the value of each name it reads: `alt > 2 * alt_uln  [alt=120, ...]`."""
     text = unparse(node)
-    shown = []
-    for name in names(node):
-        if name.id in shown:
-            continue
-        shown.append(name.id)
+    shown = list(dict.fromkeys(name.id for name in names(node)))
     values = ", ".join(f"{n}={show_value(env[n] if n in env else constants.get(n))}" for n in shown)
     return f"{text}  [{values}]" if values else text
 
@@ -164,52 +181,3 @@ def values_read(node: Node, env: Env, constants: Mapping[str, Any]) -> dict[str,
         elif name.id in constants:
             out[name.id] = constants[name.id]
     return out
-
-
-# ------------------------------------------------------------ words
-
-_WORDS = {
-    "en": {"<": "is less than", "<=": "is at most", ">": "is more than", ">=": "is at least",
-           "==": "is", "!=": "is not", "in": "is one of", "not in": "is not one of",
-           "and": "and", "or": "or", "not": "it is not the case that", "true": "yes",
-           "false": "no", "+": "plus", "-": "minus", "*": "times", "/": "divided by"},
-    "zh-CN": {"<": "小于", "<=": "不超过", ">": "大于", ">=": "至少为", "==": "为", "!=": "不为",
-              "in": "为以下之一：", "not in": "不为以下任何一项：", "and": "且", "or": "或",
-              "not": "并非", "true": "是", "false": "否", "+": "加", "-": "减", "*": "乘以",
-              "/": "除以"},
-}
-
-
-def words(node: Node, label: Callable[[str], str], value: Callable[[str], str | None],
-          locale: str = "en") -> str:
-    """The condition in plain words: names by their labels, parameters by their values."""
-    vocab = _WORDS.get(locale, _WORDS["en"])
-    gap = "" if locale == "zh-CN" else " "
-
-    def say(n: Node) -> str:
-        if isinstance(n, Num):
-            return show_value(n.value)
-        if isinstance(n, Str):
-            return n.value.replace("_", " ")
-        if isinstance(n, Bool):
-            return vocab["true" if n.value else "false"]
-        if isinstance(n, Name):
-            shown = value(n.id)
-            return shown if shown is not None else label(n.id)
-        if isinstance(n, Neg):
-            return f"-{say(n.operand)}"
-        if isinstance(n, (Arith, Compare)):
-            return gap.join((say(n.left), vocab[n.op], say(n.right)))
-        if isinstance(n, In):
-            listed = ", ".join(say(o) for o in n.options)
-            return gap.join((say(n.operand), vocab["not in" if n.negated else "in"], listed))
-        if isinstance(n, Not):
-            return gap.join((vocab["not"], say(n.operand)))
-        if isinstance(n, IfElse):
-            if locale == "zh-CN":
-                return f"{say(n.test)}时为{say(n.then)}，否则为{say(n.otherwise)}"
-            return f"{say(n.then)} if {say(n.test)}, otherwise {say(n.otherwise)}"
-        joiner = f"{gap}{vocab[n.op]}{gap}" if gap else ("，且" if n.op == "and" else "，或")
-        return joiner.join(say(item) for item in n.items)
-
-    return say(node)

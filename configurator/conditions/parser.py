@@ -1,10 +1,11 @@
-"""The condition language: tokens, a typed AST and a recursive-descent parser.
+"""The condition language: tokens and a recursive-descent parser into `nodes`.
 
 Conditions are short expressions such as ``age < min_age or age > max_age``
-or ``alt > 2 * alt_uln``. They are parsed once; every node keeps the character
-offset it started at so errors can point inside the YAML string. There is no
-``eval`` and no attribute access: names resolve only through the product's
-declared inputs, metrics, fields and parameters (see `condition_check`).
+or ``alt > 2 * alt_uln``. They are parsed once (see `Expression`); every node
+keeps the character offset it started at so errors can point inside the YAML
+string. There is no ``eval`` and no attribute access: names resolve only
+through the product's declared inputs, metrics, fields and parameters (see
+`types`).
 
 Grammar::
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from .nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Literal, Name, Neg, Node, Not, Num, Str
 
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
 KEYWORDS = {"and", "or", "not", "in", "true", "false", "if", "else"}
@@ -51,125 +54,18 @@ class ConditionSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Token:
+    """One lexical token: its kind (a keyword is its own kind), text and offset."""
+
     kind: str
     text: str
     pos: int
-
-
-# ---------------------------------------------------------------- nodes
-
-
-@dataclass(frozen=True)
-class Num:
-    value: int | float
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Str:
-    value: str
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Bool:
-    value: bool
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Name:
-    id: str
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Neg:
-    operand: Node
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Arith:
-    op: str  # + - * /
-    left: Node
-    right: Node
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Compare:
-    op: str  # < <= > >= == !=
-    left: Node
-    right: Node
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class In:
-    operand: Node
-    options: tuple[Num | Str | Bool, ...]
-    negated: bool = False
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class Not:
-    operand: Node
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class IfElse:
-    """`then if test else otherwise`."""
-
-    then: Node
-    test: Node
-    otherwise: Node
-    pos: int = 0
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    op: str  # and / or
-    items: tuple[Node, ...]
-    pos: int = 0
-
-
-Literal = Num | Str | Bool
-Node = Num | Str | Bool | Name | Neg | Arith | Compare | In | Not | BoolOp | IfElse
-
-
-def names(node: Node) -> list[Name]:
-    """Every name the expression reads, in source order."""
-    found: list[Name] = []
-    _collect(node, found)
-    return found
-
-
-def _collect(node: Node, found: list[Name]) -> None:
-    if isinstance(node, Name):
-        found.append(node)
-    elif isinstance(node, (Neg, Not)):
-        _collect(node.operand, found)
-    elif isinstance(node, (Arith, Compare)):
-        _collect(node.left, found)
-        _collect(node.right, found)
-    elif isinstance(node, In):
-        _collect(node.operand, found)
-    elif isinstance(node, BoolOp):
-        for item in node.items:
-            _collect(item, found)
-    elif isinstance(node, IfElse):
-        _collect(node.then, found)
-        _collect(node.test, found)
-        _collect(node.otherwise, found)
 
 
 # ---------------------------------------------------------------- lexer
 
 
 def tokenize(text: str) -> list[Token]:
+    """The tokens of `text`, ending with an `end` token; raises `ConditionSyntaxError`."""
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -357,41 +253,3 @@ class _Parser:
 def parse(text: str) -> Node:
     """Parse a condition or value expression; raises `ConditionSyntaxError`."""
     return _Parser(text).parse()
-
-
-def unparse(node: Node) -> str:
-    """Canonical source text for a node (used in traces and compiled names)."""
-    if isinstance(node, Num):
-        return repr(node.value)
-    if isinstance(node, Str):
-        return f'"{node.value}"' if "'" in node.value else f"'{node.value}'"
-    if isinstance(node, Bool):
-        return "true" if node.value else "false"
-    if isinstance(node, Name):
-        return node.id
-    if isinstance(node, Neg):
-        return f"-{_wrap(node.operand)}"
-    if isinstance(node, Arith):
-        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
-    if isinstance(node, Compare):
-        return f"{_operand(node.left)} {node.op} {_operand(node.right)}"
-    if isinstance(node, In):
-        options = ", ".join(unparse(option) for option in node.options)
-        return f"{_operand(node.operand)} {'not in' if node.negated else 'in'} [{options}]"
-    if isinstance(node, Not):
-        return f"not {_wrap(node.operand)}"
-    if isinstance(node, IfElse):
-        return f"{_wrap(node.then)} if {_wrap(node.test)} else {_wrap(node.otherwise)}"
-    return f" {node.op} ".join(_wrap(item) for item in node.items)
-
-
-def _operand(node: Node) -> str:
-    """A side of a comparison: arithmetic binds tighter and stands bare (`alt > 2 * uln`);
-    anything looser is wrapped, or `(a < b) == c` would read back as the chain a < b == c."""
-    text = unparse(node)
-    return f"({text})" if isinstance(node, (BoolOp, Compare, In, Not, IfElse)) else text
-
-
-def _wrap(node: Node) -> str:
-    text = unparse(node)
-    return f"({text})" if isinstance(node, (Arith, BoolOp, Compare, In, Not, IfElse)) else text

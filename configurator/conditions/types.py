@@ -12,20 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import did_you_mean
-from .parser import (
-    Arith,
-    Bool,
-    BoolOp,
-    Compare,
-    IfElse,
-    In,
-    Name,
-    Neg,
-    Node,
-    Not,
-    Num,
-    Str,
-)
+from .nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num, Str
+from .visitor import NodeVisitor
 
 NUMBER, BOOLEAN, ENUM, STRING = "number", "boolean", "enum", "string"
 PERSONAL, DATE, UNKNOWN = "personal", "date", None
@@ -53,6 +41,8 @@ class Symbol:
 
 @dataclass(frozen=True)
 class TypeProblem:
+    """A type error at character offset `pos` of the condition."""
+
     pos: int
     message: str
     hint: str | None = None
@@ -77,13 +67,13 @@ class Scope:
 def infer(node: Node, scope: Scope) -> tuple[str | None, list[TypeProblem]]:
     """The type `node` produces (None when unknown) and every problem found."""
     checker = _Checker(scope)
-    return checker.type_of(node), checker.problems
+    return checker.visit(node), checker.problems
 
 
 def check(node: Node, scope: Scope, want: str = BOOLEAN) -> list[TypeProblem]:
     """All type problems in `node`, which should produce a value of type `want`."""
     checker = _Checker(scope)
-    got = checker.type_of(node)
+    got = checker.visit(node)
     if got is not None and got != want and not (want == STRING and got == ENUM):
         article = "a yes/no condition" if want == BOOLEAN else with_article(want)
         checker.problems.append(TypeProblem(
@@ -91,7 +81,10 @@ def check(node: Node, scope: Scope, want: str = BOOLEAN) -> list[TypeProblem]:
     return checker.problems
 
 
-class _Checker:
+class _Checker(NodeVisitor):
+    """Each `visit_*` returns the type its node produces (None when unknown) and
+    records every problem it finds, so one pass reports them all."""
+
     def __init__(self, scope: Scope):
         self.scope = scope
         self.problems: list[TypeProblem] = []
@@ -99,20 +92,16 @@ class _Checker:
     def fail(self, node: Node, message: str, hint: str | None = None) -> None:
         self.problems.append(TypeProblem(node.pos, message, hint))
 
-    def type_of(self, node: Node) -> str | None:
-        method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node)
-
-    def _num(self, node: Num) -> str:
+    def visit_Num(self, node: Num) -> str:
         return NUMBER
 
-    def _str(self, node: Str) -> str:
+    def visit_Str(self, node: Str) -> str:
         return STRING
 
-    def _bool(self, node: Bool) -> str:
+    def visit_Bool(self, node: Bool) -> str:
         return BOOLEAN
 
-    def _name(self, node: Name) -> str | None:
+    def visit_Name(self, node: Name) -> str | None:
         symbol = self.scope.symbols.get(node.id)
         if symbol is None:
             hint = did_you_mean(node.id, self.scope.symbols)
@@ -128,11 +117,11 @@ class _Checker:
             return None
         return symbol.type
 
-    def _neg(self, node: Neg) -> str | None:
+    def visit_Neg(self, node: Neg) -> str | None:
         self._expect_number(node.operand, "'-'")
         return NUMBER
 
-    def _arith(self, node: Arith) -> str | None:
+    def visit_Arith(self, node: Arith) -> str | None:
         self._expect_number(node.left, f"'{node.op}'")
         self._expect_number(node.right, f"'{node.op}'")
         if node.op == "/" and isinstance(node.right, Num) and node.right.value == 0:
@@ -140,12 +129,12 @@ class _Checker:
         return NUMBER
 
     def _expect_number(self, node: Node, what: str) -> None:
-        got = self.type_of(node)
+        got = self.visit(node)
         if got is not None and got != NUMBER:
             self.fail(node, f"{what} needs a number, but this is {with_article(got)}")
 
-    def _compare(self, node: Compare) -> str:
-        left, right = self.type_of(node.left), self.type_of(node.right)
+    def visit_Compare(self, node: Compare) -> str:
+        left, right = self.visit(node.left), self.visit(node.right)
         if left is None or right is None:
             return BOOLEAN
         if node.op in ("<", "<=", ">", ">="):
@@ -174,23 +163,23 @@ class _Checker:
             hint = did_you_mean(literal.value, symbol.values) or f"use one of: {allowed}"
             self.fail(literal, f"'{literal.value}' is not a value of {named.id}", hint)
 
-    def _in(self, node: In) -> str:
-        operand = self.type_of(node.operand)
+    def visit_In(self, node: In) -> str:
+        operand = self.visit(node.operand)
         if operand is None:
             return BOOLEAN
         for option in node.options:
-            option_type = self.type_of(option)
+            option_type = self.visit(option)
             if option_type is not None:
                 self._same_kind(option, node.operand, operand, option, option_type)
         return BOOLEAN
 
-    def _not(self, node: Not) -> str:
+    def visit_Not(self, node: Not) -> str:
         self._expect_boolean(node.operand, "'not'")
         return BOOLEAN
 
-    def _ifelse(self, node: IfElse) -> str | None:
+    def visit_IfElse(self, node: IfElse) -> str | None:
         self._expect_boolean(node.test, "'if'")
-        then, otherwise = self.type_of(node.then), self.type_of(node.otherwise)
+        then, otherwise = self.visit(node.then), self.visit(node.otherwise)
         if then is None or otherwise is None:
             return None
         if {then, otherwise} <= {ENUM, STRING}:
@@ -201,13 +190,13 @@ class _Checker:
             return None
         return then
 
-    def _boolop(self, node: BoolOp) -> str:
+    def visit_BoolOp(self, node: BoolOp) -> str:
         for item in node.items:
             self._expect_boolean(item, f"'{node.op}'")
         return BOOLEAN
 
     def _expect_boolean(self, node: Node, what: str) -> None:
-        got = self.type_of(node)
+        got = self.visit(node)
         if got is not None and got != BOOLEAN:
             self.fail(node, f"{what} joins yes/no conditions, but this is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..cases.outcome import Illustration, Outcome
-from ..conditions.parser import parse
 from ..product.model import Product, Programme, text_in
 from ..product.params import parameters_at
 from .blocks import Cell, Para, Table
@@ -54,7 +53,7 @@ def _example_blocks(product: Product, programme: Programme, index: int,
     name = text_in(programme.name, locale)
     env = dict(illustration.case.applicant)
     metrics = [_metric_side(c, product)[0] for c in
-               requirements(parse(programme.when), env, product, constants)]
+               requirements(programme.when.node, env, product, constants)]
     metrics = list(dict.fromkeys(metrics))
     target = w(f"target_{programme.change.target}")
     head = [w("col_year")] + [_capital(_label(product, m, locale)) for m in metrics]

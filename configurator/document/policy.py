@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..conditions.parser import names, parse
+from ..conditions.visitor import names
 from ..product.clauses import clause_numbers
 from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
 from ..product.params import parameters_at
@@ -73,7 +73,7 @@ class _Builder:
     def topic(self, condition: str) -> str:
         """A clause title from what a condition reads: 'Your age', 'HBV DNA, ...'."""
         seen: list[str] = []
-        for node in names(parse(condition)):
+        for node in names(condition.node):
             if node.id not in self.constants and node.id not in seen:
                 seen.append(node.id)
         return _capital(("、" if self.locale == "zh-CN" else ", ").join(

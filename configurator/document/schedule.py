@@ -15,7 +15,8 @@ from ..cases.calendar import ONE_DAY, policy_year, year_number
 from ..cases.case import Case
 from ..cases.outcome import Outcome
 from ..conditions.evaluate import OPS, compile_fn, fold
-from ..conditions.parser import BoolOp, Compare, Name, Node, Not, names, parse
+from ..conditions.nodes import BoolOp, Compare, Name, Node, Not
+from ..conditions.visitor import names
 from ..product.clauses import clause_numbers
 from ..product.model import Product, Programme, text_in
 from .blocks import Cell, Para, Table
@@ -192,7 +193,7 @@ class _ScheduleBuilder:
         start = self.case.start if self.case else self.product.effective_from
         year_end = policy_year(start, year_number(start, self.outcome.as_of)).end - ONE_DAY
         env = {**(self.case.applicant if self.case else {}), **status.current}
-        needs = requirements(parse(programme.when), env, self.product, self.constants)
+        needs = requirements(programme.when.node, env, self.product, self.constants)
         lines = [self.need_line(node, env) for node in needs]
         result.progress_intro = w("adh_progress", date=v.date(self.outcome.as_of))
         result.progress = [para for para, _ in lines]
@@ -234,7 +235,7 @@ def _label(product: Product, name: str, locale: str) -> str:
 
 
 def _topic(builder: _ScheduleBuilder, condition: str) -> str:
-    found = [n.id for n in names(parse(condition)) if n.id not in builder.constants]
+    found = [n.id for n in names(condition.node) if n.id not in builder.constants]
     text = ("、" if builder.locale == "zh-CN" else ", ").join(
         dict.fromkeys(_label(builder.product, n, builder.locale) for n in found))
     return text[:1].upper() + text[1:]

@@ -17,7 +17,7 @@ from typing import Any
 from ..cases.outcome import ExclusionOut
 from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
-from ..conditions.parser import Node, parse
+from ..conditions.nodes import Node
 from ..product.derived import derived_order
 from ..product.model import Checkup, EligibilityRule, Exclusion, Product, Text
 from ..product.params import in_force
@@ -65,7 +65,6 @@ class Plan:
     event_triggers: frozenset[str] = frozenset()
     exclusion_flags: tuple[str, ...] = ()
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
-    nodes: dict[str, Node] = field(default_factory=dict)
     _texts: dict[tuple, str] = field(default_factory=dict)
     _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
 
@@ -93,13 +92,11 @@ class Plan:
         return found
 
     def node(self, rule_id: str) -> Node | None:
-        """The parsed condition of a rule, for explanations."""
+        """The parsed condition of a rule, for explanations (none for waiting periods)."""
         text = self.compiled.conditions.get(rule_id)
         if text is None or text.startswith("_days"):
             return None
-        if rule_id not in self.nodes:
-            self.nodes[rule_id] = parse(text)
-        return self.nodes[rule_id]
+        return text.node
 
 
 def plan_for(compiled: CompiledProduct) -> Plan:
@@ -148,18 +145,18 @@ def _period(product: Product, compiled: CompiledProduct, index: int, period: Per
         for kind in ruleset.kinds:
             route.setdefault(kind, []).append(handle)
     order = derived_order(product.derived)
-    derived = [(name, compile_fn(parse(product.derived[name].expr), constants))
+    derived = [(name, compile_fn(product.derived[name].expr.node, constants))
                for name in (order if isinstance(order, list) else [])]
     lifted: dict[str, list[tuple[str, Fn]]] = {}
     for name, info in compiled.lifted.items():
-        fn = _guarded(compile_fn(parse(info.expression), constants))
+        fn = _guarded(compile_fn(info.node, constants))
         for kind in info.kinds:
             lifted.setdefault(kind, []).append((name, fn))
     filters = {}
     for name, metric in product.metrics.items():
         spec = metric.count or metric.on_time
         if spec is not None and spec.when:
-            filters[name] = compile_fn(parse(spec.when), constants)
+            filters[name] = compile_fn(spec.when.node, constants)
     return PeriodPlan(index, period.start, constants, route, derived, lifted, filters)
 
 

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..conditions.parser import ConditionSyntaxError, Node, parse
+from ..conditions.expression import Expression
+from ..conditions.parser import ConditionSyntaxError
 from ..conditions.types import (
     BOOLEAN,
     DATE,
@@ -112,7 +113,6 @@ class Checker:
         self.raw = raw
         self.problems: list[Problem] = []
         self.scopes = Scopes(product, raw)
-        self.conditions: dict[PathKey, Node] = {}
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False,
              code: str = "reference") -> None:
@@ -133,10 +133,11 @@ class Checker:
 
     # -------------------------------------------------------------- conditions
 
-    def condition(self, path: PathKey, text: str, scope: Scope, want: str | None = BOOLEAN
-                  ) -> str | None:
+    def condition(self, path: PathKey, text: Expression, scope: Scope,
+                  want: str | None = BOOLEAN) -> str | None:
+        """Check the condition at `path` against `scope`; its type, or None if unknown."""
         try:
-            node = parse(text)
+            node = text.node  # kept on the Expression: later stages read this same tree
         except ConditionSyntaxError as exc:
             self.problems.append(Problem(self.doc.text_span(path, exc.pos), format_path(path),
                                          f"invalid condition: {exc.message}", exc.hint, "syntax"))
@@ -148,7 +149,6 @@ class Checker:
         if not problems and want and got is not None and got != want:
             self.fail(path, f"this must be a yes/no condition, but it is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'", code="condition")
-        self.conditions[path] = node
         return got
 
     def number(self, path: PathKey, value: Any) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..conditions.parser import ConditionSyntaxError, names, parse
+from ..conditions.parser import ConditionSyntaxError
+from ..conditions.visitor import names
 
 
 def derived_order(derived: dict) -> list[str] | str:
@@ -10,8 +11,7 @@ def derived_order(derived: dict) -> list[str] | str:
     deps: dict[str, set[str]] = {}
     for name, spec in derived.items():
         try:
-
-            deps[name] = {n.id for n in names(parse(spec.expr))} & set(derived)
+            deps[name] = {n.id for n in names(spec.expr.node)} & set(derived)
         except ConditionSyntaxError:
             deps[name] = set()
     order: list[str] = []
@@ -43,7 +43,7 @@ def derived_cycle(derived: dict, start: str) -> list[str]:
 
     def deps(name: str) -> list[str]:
         try:
-            return sorted({n.id for n in names(parse(derived[name].expr))} & set(derived))
+            return sorted({n.id for n in names(derived[name].expr.node)} & set(derived))
         except ConditionSyntaxError:
             return []
 

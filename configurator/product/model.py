@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,12 +23,14 @@ from pydantic import (
     model_validator,
 )
 
+from ..conditions.expression import Expression
 from ..errors import Span
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 Locale = Literal["en", "zh-CN"]
 LOCALES: tuple[str, ...] = ("en", "zh-CN")
-Condition = Annotated[str, StringConstraints(min_length=1), Field(
+# Validated into an Expression, which parses once and keeps the tree; the schema stays a string.
+Condition = Annotated[str, StringConstraints(min_length=1), AfterValidator(Expression), Field(
     description="A condition in the configurator's expression language, e.g. `age > max_age`.")]
 NumberRef = Annotated[int | float | Ident, Field(
     description="A number, or the name of a parameter that holds it.")]
@@ -165,7 +168,7 @@ class Parameter(Model):
 class Derived(Model):
     """A value computed from inputs and parameters before any rule runs."""
 
-    expr: str
+    expr: Annotated[str, AfterValidator(Expression)]
     label: Text | None = None
     description: Text | None = None
     unit: str | None = None

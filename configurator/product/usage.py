@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..conditions.parser import ConditionSyntaxError, names, parse
+from ..conditions.expression import as_expression
+from ..conditions.parser import ConditionSyntaxError
+from ..conditions.visitor import names
 from .model import Product, text_variants
 from .source import PathKey, walk
 from .texts import PLACEHOLDER, texts
@@ -46,8 +48,8 @@ def _inside(path: PathKey, prefixes: set[PathKey]) -> bool:
 
 
 def _condition_names(text: str) -> list[str]:
-    try:
-        return [n.id for n in names(parse(text))]
+    try:  # text from the model's dump: an Expression still, whose tree is kept
+        return [n.id for n in names(as_expression(text).node)]
     except ConditionSyntaxError:
         return []
 
