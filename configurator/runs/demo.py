@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..cases.case import load_case
-from ..compiler.compile import compile_product
+from ..compiler.compile import CompiledProduct
 from ..compliance.lint import lint
-from ..engine.evaluate import evaluate
-from ..product.load import load
+from ..engine.outcome import Outcome
+from ..environment import Environment, default_environment
+from ..files import write_atomic
+from ..product.model import Product
 from ..product.source import load_file
-from ..resources import products_folder
-from .suites import Coverage, check, load_suite, suites_for
+from .suites import Coverage, load_suite, run_case, suites_for
 
 
 def product_files(folder: Path) -> list[Path]:
@@ -69,53 +69,52 @@ class Demo:
     rows: list[DemoRow] = field(default_factory=list)
 
 
-def run_demo(folder: Path | None = None, out: Path | None = None) -> Demo:
-    """Run the whole pipeline on every bundled product; write files under `out` if given."""
+def run_demo(folder: Path | None = None, out: Path | None = None,
+             env: Environment | None = None) -> Demo:
+    """Run the whole pipeline on every bundled product; write files under `out` if given.
+
+    Products are loaded, compiled, evaluated and rendered through `env`
+    (default: the default `Environment`); files are written whole or not at all.
+    """
+    env = env or default_environment()
     demo = Demo()
-    for product_file in product_files(folder or products_folder()):
-        product = load(product_file)
-        compiled = compile_product(product)
+    for product_file in product_files(folder or env.products_folder):
+        product = env.load(product_file)
+        compiled = env.compile(product)
         report = ProductReport(product.id, product.version, product.hash)
         report.lint_findings = [str(f) for f in lint(product, product.jurisdiction)]
         _scenarios(product_file, compiled, report)
         for case_file in example_cases(product_file):
-            outcome = evaluate(compiled, load_case(case_file, product))
-            cover = outcome.coverage
-            demo.rows.append(DemoRow(
-                product.id, case_file.stem, outcome.decision, cover.tier, cover.sum_insured,
-                outcome.payable_total,
-                sum(1 for c in outcome.checkups if c.status in ("due", "overdue"))))
+            outcome = env.evaluate(product, env.case(case_file, product))
+            demo.rows.append(_row(product.id, case_file.stem, outcome))
             if out is not None:
-                target = out / product.id / f"{case_file.stem}.json"
-                target.parent.mkdir(parents=True, exist_ok=True)
                 text = json.dumps(outcome.to_json(), ensure_ascii=False, indent=2)
-                target.write_text(text + "\n", encoding="utf-8")
+                write_atomic(out / product.id / f"{case_file.stem}.json", text + "\n")
         if out is not None:
-            report.documents = _documents(product, out / product.id)
+            report.documents = _documents(env, product, out / product.id)
         demo.products.append(report)
     return demo
 
 
-def _scenarios(product_file: Path, compiled, report: ProductReport) -> None:
+def _row(product_id: str, case_name: str, outcome: Outcome) -> DemoRow:
+    cover = outcome.coverage
+    return DemoRow(product_id, case_name, outcome.decision, cover.tier, cover.sum_insured,
+                   outcome.payable_total,
+                   sum(1 for c in outcome.checkups if c.status in ("due", "overdue")))
+
+
+def _scenarios(product_file: Path, compiled: CompiledProduct, report: ProductReport) -> None:
     coverage = Coverage(compiled)
     for suite in suites_for(product_file):
         for scenario in load_suite(suite, compiled.product):
-            outcome = evaluate(compiled, scenario.case)
-            coverage.record(outcome)
+            result = run_case(compiled, scenario, coverage)
             report.scenarios += 1
-            if check(outcome.to_json(), scenario.expect):
+            if not result.passed:
                 report.failed.append(f"{scenario.span}: {scenario.name}")
     report.coverage = coverage.percent
 
 
-def _documents(product, folder: Path) -> list[Path]:
+def _documents(env: Environment, product: Product, folder: Path) -> list[Path]:
     """The specimen policy in each of the product's languages."""
-    from ..document.render import render_pdf
-
-    written = []
-    folder.mkdir(parents=True, exist_ok=True)
-    for locale in product.languages:
-        target = folder / f"policy.{locale}.pdf"
-        target.write_bytes(render_pdf(product, locale=locale))
-        written.append(target)
-    return written
+    return [write_atomic(folder / f"policy.{locale}.pdf", env.render_pdf(product, locale=locale))
+            for locale in product.languages]
