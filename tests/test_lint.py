@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
 from configurator import load, loads
+from configurator.cli import main
 from configurator.compliance.lint import RULES, Finding, lint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"

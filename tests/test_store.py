@@ -1,7 +1,7 @@
 """Product registry and audit trail (`configurator.registry`: store, audit, db).
 
-CLI tests go through the real entry point `cli.main`; crash and concurrency
-tests run real subprocesses against a real SQLite file.
+CLI tests go through the real entry point `configurator.cli.main`; crash and
+concurrency tests run real subprocesses against a real SQLite file.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
 from configurator import compile_product, evaluate, load, load_case, loads_case
+from configurator.cli import main
 from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
@@ -648,7 +648,7 @@ def test_a_kill_mid_publish_leaves_nothing(tmp_path: Path) -> None:
     Store(db).close()
     env = dict(os.environ, CONFIGURATOR_TEST_PAUSE=f"publish:1:{paused}")
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys, cli; sys.exit(cli.main(sys.argv[1:]))", "publish",
+        [sys.executable, "-m", "configurator", "publish",
          str(PRODUCT), "--effective-from", "2026-01-01", "--by", "alice", "--db", str(db)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(paused, process)
