@@ -25,6 +25,7 @@ from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
     PersonalDataLeak,
+    default_batch_id,
     record_document,
     record_evaluation,
     show,
@@ -659,6 +660,17 @@ def test_a_kill_mid_publish_leaves_nothing(tmp_path: Path) -> None:
         assert opened.publish(PRODUCT, by="alice", effective_from=dt.date(2026, 1, 1)).status \
             == "draft"
         assert verify(opened).ok
+
+
+def test_the_default_batch_id_is_the_file_name_and_its_content_hash(tmp_path: Path) -> None:
+    cases = tmp_path / "nightly.csv"
+    cases.write_text("age\n45\n", encoding="utf-8")
+    first = default_batch_id(cases)
+    assert first == "nightly.csv-" + hashlib.sha256(cases.read_bytes()).hexdigest()[:12]
+    cases.write_text("age\n45\n", encoding="utf-8")
+    assert default_batch_id(cases) == first  # the same file again resumes the same batch
+    cases.write_text("age\n46\n", encoding="utf-8")
+    assert default_batch_id(cases) != first
 
 
 def test_a_resumed_batch_refuses_changed_input(live: Store, decided) -> None:
