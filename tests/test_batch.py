@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import cli
 from configurator import case_from_data, compile_product, evaluate, load
 from configurator.cases.batchfile import nest, read_cases
+from configurator.cli import main
 from configurator.runs.batch import run_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,8 +95,8 @@ def test_invalid_json_line_is_reported_and_skipped(tmp_path):
 
 def test_cli_batch_exits_two_after_writing_every_good_row(tmp_path, capsys):
     out = tmp_path / "results.jsonl"
-    code = cli.main(["evaluate", str(PRODUCT), str(write_csv(tmp_path)), "-o", str(out),
-                     "--workers", "1"])
+    code = main(["evaluate", str(PRODUCT), str(write_csv(tmp_path)), "-o", str(out),
+                 "--workers", "1"])
     assert code == 2
     assert len(out.read_text().splitlines()) == 3
     err = capsys.readouterr().err

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from weasyprint.urls import FatalURLFetchingError
 
-from cli import main
 from configurator import load, loads
+from configurator.cli import main
 from configurator.compliance.diff import declared_bump, diff
 from configurator.compliance.polarity import compare_conditions
 from configurator.compliance.ranges import Domain, resolve

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
 from configurator import load, loads
+from configurator.cli import main
 from configurator.compliance.diff import diff
 from configurator.compliance.impact import collect_cases, hybrid, owner
 from configurator.errors import CaseError

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
 from configurator import load, loads
+from configurator.cli import main
 from configurator.compliance.lint import RULES, Finding, lint
 from configurator.environment import Environment
 

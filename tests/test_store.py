@@ -1,7 +1,7 @@
 """Product registry and audit trail (`configurator.registry`: store, audit, db).
 
-CLI tests go through the real entry point `cli.main`; crash and concurrency
-tests run real subprocesses against a real SQLite file.
+CLI tests go through the real entry point `configurator.cli.main`; crash and
+concurrency tests run real subprocesses against a real SQLite file.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from cli import main
 from configurator import compile_product, evaluate, load, load_case, loads_case
+from configurator.cli import main
 from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
     PersonalDataLeak,
+    default_batch_id,
     record_document,
     record_evaluation,
     show,
@@ -648,7 +649,7 @@ def test_a_kill_mid_publish_leaves_nothing(tmp_path: Path) -> None:
     Store(db).close()
     env = dict(os.environ, CONFIGURATOR_TEST_PAUSE=f"publish:1:{paused}")
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys, cli; sys.exit(cli.main(sys.argv[1:]))", "publish",
+        [sys.executable, "-m", "configurator", "publish",
          str(PRODUCT), "--effective-from", "2026-01-01", "--by", "alice", "--db", str(db)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(paused, process)
@@ -659,6 +660,17 @@ def test_a_kill_mid_publish_leaves_nothing(tmp_path: Path) -> None:
         assert opened.publish(PRODUCT, by="alice", effective_from=dt.date(2026, 1, 1)).status \
             == "draft"
         assert verify(opened).ok
+
+
+def test_the_default_batch_id_is_the_file_name_and_its_content_hash(tmp_path: Path) -> None:
+    cases = tmp_path / "nightly.csv"
+    cases.write_text("age\n45\n", encoding="utf-8")
+    first = default_batch_id(cases)
+    assert first == "nightly.csv-" + hashlib.sha256(cases.read_bytes()).hexdigest()[:12]
+    cases.write_text("age\n45\n", encoding="utf-8")
+    assert default_batch_id(cases) == first  # the same file again resumes the same batch
+    cases.write_text("age\n46\n", encoding="utf-8")
+    assert default_batch_id(cases) != first
 
 
 def test_a_resumed_batch_refuses_changed_input(live: Store, decided) -> None:

@@ -1,8 +1,9 @@
-"""Scenario suites: the matcher, failures with positions, coverage, and both entry points."""
+"""Scenario suites: the matcher, failures with positions, coverage, and both runners
+(`configurator test`, which needs no pytest, and the pytest plugin)."""
 
 from __future__ import annotations
 
-import os
+import re
 import shutil
 import subprocess
 import sys
@@ -10,10 +11,20 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from configurator import CaseError, compile_product, evaluate, load
+from configurator.cli import cli
 from configurator.runs.gates import suite_gate
-from configurator.runs.suites import Coverage, check, failures, load_suite, lookup, same
+from configurator.runs.suites import (
+    Coverage,
+    check,
+    failures,
+    load_suite,
+    lookup,
+    run_suites,
+    same,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOME = {
@@ -120,20 +131,57 @@ def test_coverage_lists_what_no_case_exercised():
     assert 0 < coverage.percent < 100
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    bindir = Path(sys.executable).parent
-    exe = shutil.which("configurator", path=str(bindir)) or "configurator"
-    return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, "COLUMNS": "120"})
+def invoke(*args: str) -> Result:
+    """`configurator ARGS` in-process (run from the folder the test chdir'd to)."""
+    return CliRunner().invoke(cli, list(args), prog_name="configurator", catch_exceptions=False)
 
 
-def test_configurator_test_reports_failures_and_ends_with_the_count(product_dir):
-    result = run("test", "hepatitis_b", cwd=product_dir)
-    assert result.returncode == 1
-    assert "hepatitis_b/mini.suite.yaml:8:5: wrong on purpose" in result.stdout
-    assert "  decision: expected 'accept', got 'decline'" in result.stdout
-    assert "rule coverage:" in result.stdout
-    assert result.stdout.strip().splitlines()[-1] == "1 passed, 1 failed"
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+def test_configurator_test_reports_failures_and_ends_with_the_count(product_dir, monkeypatch):
+    monkeypatch.chdir(product_dir)
+    result = invoke("test", "hepatitis_b")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("hepatitis_b/mini.suite.yaml:8:5: wrong on purpose\n"
+                                    "  decision: expected 'accept', got 'decline'\n")
+    assert "\nrule coverage:\n  hepatitis_b 1.0.0: 5.1% (3 of 59)\n" in result.stdout
+    assert "    not exercised: benefit.liver_cancer\n" in result.stdout
+    assert last_line(result.stdout) == "1 passed, 1 failed"
+
+
+def test_configurator_test_exit_codes(product_dir, monkeypatch):
+    monkeypatch.chdir(product_dir)
+    suite = product_dir / "hepatitis_b" / "mini.suite.yaml"
+    assert invoke("test", "hepatitis_b").exit_code == 1
+    suite.write_text(SUITE.split("  - name: wrong on purpose")[0])
+    passing = invoke("test", "hepatitis_b")
+    assert passing.exit_code == 0 and passing.stderr == ""
+    assert last_line(passing.stdout) == "1 passed, 0 failed"
+    suite.write_text(SUITE.replace("decision: accept}", "decision: accept, nothing: [1, 2}"))
+    broken = invoke("test", "hepatitis_b")
+    assert broken.exit_code == 2
+    assert broken.stderr.startswith("hepatitis_b/mini.suite.yaml:")
+    assert "Traceback" not in broken.stderr
+
+
+def test_k_selects_cases_by_a_part_of_their_name(product_dir, monkeypatch):
+    monkeypatch.chdir(product_dir)
+    result = invoke("test", "hepatitis_b", "-k", "YOUNGEST")
+    assert result.exit_code == 0
+    assert last_line(result.stdout) == "1 passed, 0 failed"
+    assert invoke("test", "hepatitis_b", "-k", "purpose").exit_code == 1
+    nothing = invoke("test", "hepatitis_b", "-k", "no such case")
+    assert nothing.exit_code == 2 and "no case name contains 'no such case'" in nothing.stderr
+
+
+def test_configurator_test_defaults_to_the_bundled_products():
+    run = run_suites()
+    assert run.problems == [] and run.failed == [] and run.passed > 100
+    assert sorted(c.compiled.product.id for c in run.coverage.values()) == [
+        "copd", "hepatitis_b", "oral_health", "senior_checkup"]
+    assert all(c.percent == 100 for c in run.coverage.values())
 
 
 def test_plain_pytest_runs_the_same_items(product_dir):
@@ -142,20 +190,64 @@ def test_plain_pytest_runs_the_same_items(product_dir):
                             timeout=300)
     assert result.returncode == 1
     assert "1 failed, 1 passed" in result.stdout
-    assert "wrong on purpose" in result.stdout
+    assert "hepatitis_b/mini.suite.yaml:8:5: wrong on purpose\n" \
+           "  decision: expected 'accept', got 'decline'" in result.stdout
+    assert "\nrule coverage:\n  hepatitis_b 1.0.0: 5.1% (3 of 59)\n" in result.stdout
 
 
-def test_min_coverage_fails_a_passing_run(product_dir):
+WITHOUT_PYTEST = """\
+import sys
+sys.modules["pytest"] = None  # any `import pytest` now fails
+from configurator.cli import main
+code = main(["test", *sys.argv[1:]])
+assert "_pytest" not in sys.modules
+sys.exit(code)
+"""
+
+
+def test_configurator_test_needs_no_pytest_and_counts_like_the_plugin(product_dir):
+    for suite in (ROOT / "products" / "hepatitis_b").glob("*.suite.yaml"):
+        shutil.copy(suite, product_dir / "hepatitis_b" / suite.name)
+    without = subprocess.run([sys.executable, "-c", WITHOUT_PYTEST, "hepatitis_b"],
+                             capture_output=True, text=True, cwd=product_dir, timeout=300)
+    assert without.returncode == 1, without.stderr
+    assert "Traceback" not in without.stderr
+    passed, failed = map(int, re.fullmatch(r"(\d+) passed, (\d+) failed",
+                                           last_line(without.stdout)).groups())
+    assert failed == 1 and passed > 50
+    plugin = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "hepatitis_b"], capture_output=True, text=True, cwd=product_dir,
+                            timeout=300)
+    assert f"{failed} failed, {passed} passed" in plugin.stdout
+    coverage = without.stdout.split("\nrule coverage:\n", 1)[1].rsplit("\n", 2)[0]
+    assert f"\nrule coverage:\n{coverage}\n" in plugin.stdout
+
+
+def test_min_coverage_fails_a_passing_run(product_dir, monkeypatch):
+    monkeypatch.chdir(product_dir)
     suite = product_dir / "hepatitis_b" / "mini.suite.yaml"
     suite.write_text(SUITE.split("  - name: wrong on purpose")[0])
-    assert run("test", "hepatitis_b", cwd=product_dir).returncode == 0
-    low = run("test", "hepatitis_b", "--min-coverage", "90", cwd=product_dir)
-    assert low.returncode == 1
-    assert low.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
+    assert invoke("test", "hepatitis_b", "--min-coverage", "3").exit_code == 0
+    low = invoke("test", "hepatitis_b", "--min-coverage", "90")
+    assert low.exit_code == 1
+    assert last_line(low.stdout) == "1 passed, 0 failed"
+    assert "rule coverage of hepatitis_b 1.0.0 is 3.4%, below --min-coverage 90%" in low.stderr
 
 
-def test_a_broken_suite_exits_two(product_dir):
+def test_a_broken_suite_exits_two_through_the_console_script(product_dir):
     (product_dir / "hepatitis_b" / "mini.suite.yaml").write_text("cases: [1, 2\n")
-    result = run("test", "hepatitis_b", cwd=product_dir)
+    exe = shutil.which("configurator", path=str(Path(sys.executable).parent)) or "configurator"
+    result = subprocess.run([exe, "test", "hepatitis_b"], capture_output=True, text=True,
+                            cwd=product_dir, timeout=300)
     assert result.returncode == 2
-    assert "invalid YAML" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("hepatitis_b/mini.suite.yaml:2:1: invalid YAML")
+    assert last_line(result.stdout) == "0 passed, 0 failed"
+
+
+def test_a_suite_without_its_product_is_bad_input(product_dir, monkeypatch):
+    monkeypatch.chdir(product_dir)
+    (product_dir / "hepatitis_b.yaml").rename(product_dir / "elsewhere.yaml")
+    result = invoke("test", "hepatitis_b")
+    assert result.exit_code == 2
+    assert f"{product_dir / 'hepatitis_b.yaml'}:1:1: file not found" in result.stderr

@@ -284,6 +284,14 @@ def recorded_rows(store: Store, batch_id: str, among: list[int] | None = None
         sql, [batch_id, *(among or [])])}
 
 
+def default_batch_id(cases: str | Path) -> str:
+    """The batch id a file of cases records under when none is given: its name and the
+    start of its content hash, so rerunning the same file resumes it and a changed file
+    starts a new batch."""
+    path = Path(cases)
+    return f"{path.name}-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
 @dataclass
 class BatchRecorder:
     """Records a batch in chunks; resumable by (batch id, row number).

@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from ..engine.evaluate import evaluate
-from ..environment import Environment
+from ..cases.outcome import Outcome
+from ..compiler.compile import CompiledProduct
+from ..environment import Environment, default_environment
 from ..files import write_atomic
+from ..product.model import Product
 from ..product.source import load_file
-from .suites import Coverage, check, load_suite, suites_for
+from .suites import Coverage, load_suite, run_case, suites_for
 
 
 def product_files(folder: Path) -> list[Path]:
     """The product files in `folder`, by name."""
-    return Environment(products=folder).product_files()
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
 def example_cases(product_file: Path) -> list[Path]:
@@ -69,11 +71,14 @@ class Demo:
 
 def run_demo(folder: Path | None = None, out: Path | None = None,
              env: Environment | None = None) -> Demo:
-    """Run the whole pipeline on every product in `folder` (default: the environment's
-    products folder); write files under `out` if given."""
-    env = env or Environment(products=folder)
+    """Run the whole pipeline on every bundled product; write files under `out` if given.
+
+    Products are loaded, compiled, evaluated and rendered through `env`
+    (default: the default `Environment`); files are written whole or not at all.
+    """
+    env = env or default_environment()
     demo = Demo()
-    for product_file in (product_files(folder) if folder else env.product_files()):
+    for product_file in product_files(folder or env.products_folder):
         product = env.load(product_file)
         compiled = env.compile(product)
         report = ProductReport(product.id, product.version, product.hash)
@@ -81,11 +86,7 @@ def run_demo(folder: Path | None = None, out: Path | None = None,
         _scenarios(product_file, compiled, report)
         for case_file in example_cases(product_file):
             outcome = env.evaluate(product, env.case(case_file, product))
-            cover = outcome.coverage
-            demo.rows.append(DemoRow(
-                product.id, case_file.stem, outcome.decision, cover.tier, cover.sum_insured,
-                outcome.payable_total,
-                sum(1 for c in outcome.checkups if c.status in ("due", "overdue"))))
+            demo.rows.append(_row(product.id, case_file.stem, outcome))
             if out is not None:
                 text = json.dumps(outcome.to_json(), ensure_ascii=False, indent=2)
                 write_atomic(out / product.id / f"{case_file.stem}.json", text + "\n")
@@ -95,19 +96,25 @@ def run_demo(folder: Path | None = None, out: Path | None = None,
     return demo
 
 
-def _scenarios(product_file: Path, compiled, report: ProductReport) -> None:
+def _row(product_id: str, case_name: str, outcome: Outcome) -> DemoRow:
+    cover = outcome.coverage
+    return DemoRow(product_id, case_name, outcome.decision, cover.tier, cover.sum_insured,
+                   outcome.payable_total,
+                   sum(1 for c in outcome.checkups if c.status in ("due", "overdue")))
+
+
+def _scenarios(product_file: Path, compiled: CompiledProduct, report: ProductReport) -> None:
     coverage = Coverage(compiled)
     for suite in suites_for(product_file):
         for scenario in load_suite(suite, compiled.product):
-            outcome = evaluate(compiled, scenario.case)
-            coverage.record(outcome)
+            result = run_case(compiled, scenario, coverage)
             report.scenarios += 1
-            if check(outcome.to_json(), scenario.expect):
+            if not result.passed:
                 report.failed.append(f"{scenario.span}: {scenario.name}")
     report.coverage = coverage.percent
 
 
-def _documents(env: Environment, product, folder: Path) -> list[Path]:
+def _documents(env: Environment, product: Product, folder: Path) -> list[Path]:
     """The specimen policy in each of the product's languages."""
     return [write_atomic(folder / f"policy.{locale}.pdf", env.render_pdf(product, locale=locale))
             for locale in product.languages]

@@ -1,4 +1,4 @@
-"""Scenario suites: cases with expectations, and rule coverage over a set of runs.
+"""Scenario suites: cases with expectations, rule coverage, and a runner without pytest.
 
 A suite lives beside its product (``products/<id>/<name>.suite.yaml``) and
 holds ``cases:``, each a case (policy, as_of, applicant, events) plus
@@ -13,11 +13,17 @@ holds ``cases:``, each a case (policy, as_of, applicant, events) plus
 
 Everything else in the Outcome is ignored, so a suite states only what the
 underwriter cares about.
+
+`run_suites` finds, loads and runs suites without pytest (`configurator
+test`); the pytest plugin (`runs.pytest_plugin`) collects the same items and
+runs each case through the same `run_case`.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -27,9 +33,11 @@ from ..cases.case import Case, case_from_document
 from ..cases.outcome import Outcome
 from ..compiler.compile import CompiledProduct
 from ..compiler.safe_subset import SEEN
-from ..errors import CaseError, Problem, Span
+from ..engine.evaluate import evaluate
+from ..environment import Environment, default_environment
+from ..errors import CaseError, ConfigError, Problem, Span
 from ..product.model import Product
-from ..product.source import Document, PathKey, load_file
+from ..product.source import load_file
 
 SUFFIX = ".suite.yaml"
 _SELECTOR = re.compile(r"^(?P<key>[A-Za-z_]+)\[(?P<id>[^\]]+)\]$")
@@ -69,7 +77,7 @@ def load_suite(path: str | Path, product: Product) -> list[SuiteCase]:
                                  "see configurator/suite.py for the format")])
     cases, problems = [], []
     for index, item in enumerate(items):
-        sub = sub_document(doc, ("cases", index))
+        sub = doc.part(("cases", index))
         try:
             case = case_from_document(sub, product)
         except CaseError as exc:
@@ -85,22 +93,6 @@ def load_suite(path: str | Path, product: Product) -> list[SuiteCase]:
     if problems:
         raise CaseError(problems)
     return cases
-
-
-def sub_document(doc: Document, prefix: PathKey) -> Document:
-    """The part of `doc` under `prefix`, positions kept, paths made relative."""
-    data: Any = doc.data
-    for part in prefix:
-        data = data[part]
-    cut = len(prefix)
-    sub = Document(doc.file, data)
-    for table, target in ((doc.spans, sub.spans), (doc.key_spans, sub.key_spans),
-                          (doc.text_offsets, sub.text_offsets)):
-        for path, value in table.items():
-            if path[:cut] == tuple(prefix):
-                target[path[cut:]] = value
-    sub.spans.setdefault((), doc.span(prefix))
-    return sub
 
 
 # ------------------------------------------------------------ matching
@@ -247,7 +239,35 @@ class Coverage:
         return 100.0 if not items else 100.0 * (len(items) - len(self.missed())) / len(items)
 
 
-# ------------------------------------------------------------ running without pytest
+# ------------------------------------------------------------ running cases
+
+
+@dataclass
+class CaseResult:
+    """One scenario run: its Outcome and every expectation the Outcome did not meet."""
+
+    scenario: SuiteCase
+    outcome: Outcome
+    mismatches: list[Mismatch]
+
+    @property
+    def passed(self) -> bool:
+        return not self.mismatches
+
+    def failure_lines(self) -> list[str]:
+        """``file:line:col: case name``, then each unmet expectation, indented."""
+        return [f"{self.scenario.span}: {self.scenario.name}",
+                *(f"  {mismatch}" for mismatch in self.mismatches)]
+
+
+def run_case(compiled: CompiledProduct, scenario: SuiteCase,
+             coverage: Coverage | None = None) -> CaseResult:
+    """Evaluate one scenario and check its expectations (the runner, the pytest plugin,
+    the demo and the publish gate all run cases through here)."""
+    outcome = evaluate(compiled, scenario.case)
+    if coverage is not None:
+        coverage.record(outcome)
+    return CaseResult(scenario, outcome, check(outcome.to_json(), scenario.expect))
 
 
 def suites_for(product_path: str | Path) -> list[Path]:
@@ -258,11 +278,152 @@ def suites_for(product_path: str | Path) -> list[Path]:
 
 def failures(path: str | Path, compiled: CompiledProduct) -> list[str]:
     """Every failing case of one suite, one line each (for gates and scripts)."""
-    from ..engine.evaluate import evaluate
-
     found = []
     for scenario in load_suite(path, compiled.product):
-        outcome = evaluate(compiled, scenario.case).to_json()
-        for mismatch in check(outcome, scenario.expect):
-            found.append(f"{scenario.span}: {scenario.name}: {mismatch}")
+        result = run_case(compiled, scenario)
+        found += [f"{scenario.span}: {scenario.name}: {m}" for m in result.mismatches]
     return found
+
+
+def coverage_lines(coverage: dict[str, Coverage]) -> list[str]:
+    """The rule coverage report: per product, the percentage and what no case exercised."""
+    lines = ["rule coverage:"]
+    for name in sorted(coverage):
+        report = coverage[name]
+        missed, items = report.missed(), report.items()
+        product = report.compiled.product
+        lines.append(f"  {product.id} {product.version}: {report.percent:.1f}% "
+                     f"({len(items) - len(missed)} of {len(items)})")
+        lines += [f"    not exercised: {item}" for item in missed]
+    return lines
+
+
+def below(coverage: dict[str, Coverage], minimum: float | None) -> list[Coverage]:
+    """The products whose suites exercise less than `minimum` percent of their rules."""
+    if minimum is None:
+        return []
+    return [coverage[name] for name in sorted(coverage) if coverage[name].percent < minimum]
+
+
+# ------------------------------------------------------------ finding and loading suites
+
+
+def shown_path(path: Path) -> Path:
+    """Paths relative to the working directory when below it (as users typed them)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+@dataclass
+class Suite:
+    """A suite file loaded against its product."""
+
+    path: Path
+    compiled: CompiledProduct
+    cases: list[SuiteCase]
+
+
+class SuiteLoader:
+    """Loads suites, each product loaded and compiled once through an `Environment`."""
+
+    def __init__(self, env: Environment | None = None):
+        self.env = env or default_environment()
+        self._compiled: dict[Path, CompiledProduct] = {}
+
+    def compiled_for(self, suite: Path) -> CompiledProduct:
+        """The compiled product a suite belongs to (see `product_for`)."""
+        path = product_for(suite)
+        if path not in self._compiled:
+            self._compiled[path] = self.env.compile(self.env.load(path))
+        return self._compiled[path]
+
+    def load(self, suite: Path) -> Suite:
+        """The suite's cases checked against its product; `ConfigError` when it does not load."""
+        compiled = self.compiled_for(suite)
+        return Suite(suite, compiled, load_suite(shown_path(suite), compiled.product))
+
+
+_SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv"}
+
+
+def find_suites(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
+    """Every ``*.suite.yaml`` under `paths` (files or folders, hidden folders skipped),
+    as absolute paths in folder order, plus a problem for each path that is no suite."""
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for given in paths:
+        path = Path(given).resolve()
+        if path.is_dir():
+            found += _suites_below(path)
+        elif not path.exists():
+            problems.append(Problem(Span(str(given), 1, 1), "", "file not found"))
+        elif path.name.endswith(SUFFIX):
+            found.append(path)
+        else:
+            problems.append(Problem(Span(str(given), 1, 1), "",
+                                    f"not a scenario suite (the name must end in {SUFFIX})"))
+    return list(dict.fromkeys(found)), problems
+
+
+def _suites_below(folder: Path) -> list[Path]:
+    found = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".") and f not in _SKIPPED_FOLDERS]
+        found += [Path(root, name) for name in files if name.endswith(SUFFIX)]
+    return sorted(found, key=lambda p: p.parts)
+
+
+# ------------------------------------------------------------ running suites without pytest
+
+
+@dataclass
+class SuiteRun:
+    """What `run_suites` did: each case's result, coverage per product, suites that failed
+    to load (then no case runs, as with pytest's collection errors)."""
+
+    results: list[CaseResult] = field(default_factory=list)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(result.passed for result in self.results)
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [result for result in self.results if not result.passed]
+
+
+def selected(scenario: SuiteCase, keyword: str | None) -> bool:
+    """`-k`: the case name contains `keyword` (ignoring case)."""
+    return keyword is None or keyword.casefold() in scenario.name.casefold()
+
+
+def run_suites(paths: Iterable[str | Path] = (), keyword: str | None = None,
+               env: Environment | None = None) -> SuiteRun:
+    """Run every suite under `paths` (default: `env`'s products folder) without pytest.
+
+    Each suite is checked against its product (``products/<id>/x.suite.yaml``
+    belongs to ``products/<id>.yaml``) before any case runs; when one does not
+    load, `problems` holds its positioned problems and nothing runs. Cases
+    whose name does not contain `keyword` are left out; coverage counts only
+    the cases that ran.
+    """
+    loader, suites = SuiteLoader(env), []
+    found, problems = find_suites(list(paths) or [loader.env.products_folder])
+    for path in found:
+        try:
+            suites.append(loader.load(path))
+        except ConfigError as exc:
+            problems += exc.problems
+    run = SuiteRun(problems=problems)
+    if problems:
+        return run
+    for suite in suites:
+        for scenario in suite.cases:
+            if selected(scenario, keyword):
+                coverage = run.coverage.setdefault(suite.compiled.name, Coverage(suite.compiled))
+                run.results.append(run_case(suite.compiled, scenario, coverage))
+    return run

@@ -1,7 +1,7 @@
-"""`configurator` commands for the product registry and the audit trail.
+"""The registry and audit commands: publish, approve, retire, history, audit verify/show.
 
-Registered on the same click group as the commands in `cli.py`: publish,
-approve, retire, history, and `audit verify` / `audit show`.
+The store is opened through the invocation's `Environment` with the standard
+publish gates (`options.open_store`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ import datetime as dt
 import json
 
 import click
+from rich.console import Console
+from rich.table import Table
 
-from cli import DATE, Failed, cli, db_option, open_store
+from ..registry.audit import AuditFilter, show, verify
+from .group import cli
+from .options import DATE, Failed, db_option, open_store
 
 
 @cli.command()
@@ -106,9 +110,6 @@ def _who(by: str | None, at: str | None) -> str:
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
@@ -138,8 +139,6 @@ def audit_verify() -> None:
 
         configurator audit verify
     """
-    from configurator.registry.audit import verify
-
     with open_store() as store:
         result = verify(store)
     for table, count in result.rows.items():
@@ -167,8 +166,6 @@ def audit_show(product_id: str | None, version: str | None, since: dt.date | Non
 
         configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
     """
-    from configurator.registry.audit import AuditFilter, show
-
     with open_store() as store:
         rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
     if as_json:

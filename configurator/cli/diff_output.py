@@ -1,0 +1,77 @@
+"""A `Diff` for a terminal: the changes table, the version bump, the redline, the impact.
+
+The HTML, PDF and JSON forms of the same report are
+`configurator.compliance.report`; the colours of the effects are shared with it.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..compliance.diff import Diff
+from ..compliance.redline import ClauseRedline
+from ..compliance.report import STYLE, declared_words
+
+PIECE_STYLE = {"delete": "red strike", "insert": "green underline", "equal": ""}
+MARKS = {"delete": ("[-", "-]"), "insert": ("{+", "+}"), "equal": ("", "")}  # wdiff's
+
+
+def print_diff(result: Diff, console: Console) -> None:
+    """The whole report for a terminal: changes, bump, redline, impact."""
+    old, new = result.old, result.new
+    console.print(f"[bold]{new.name}[/]: {old.version} ({old.hash}) -> {new.version} "
+                  f"({new.hash})")
+    console.print(changes_table(result))
+    bump = result.bump
+    verdict = "" if bump.sufficient else f" [red]- {declared_words(bump.declared)}[/]"
+    console.print(f"suggested version bump: [bold]{bump.level}[/] ({bump.reason}){verdict}")
+    if result.redline:
+        console.print(f"\n[bold]Wording redline[/] ({len(result.redline)} texts changed)")
+        for clause in result.redline:
+            console.print(redline_text(clause))
+    if result.impact is not None:
+        print_impact(result, console)
+
+
+def changes_table(result: Diff) -> Table:
+    count = len(result.changes)
+    table = Table(title=f"{count} change{'' if count == 1 else 's'}", show_lines=False,
+                  expand=True)
+    for column, width in (("#", 3), ("clause", 6), ("kind", 24), ("effect", 12)):
+        table.add_column(column, no_wrap=True, min_width=width)
+    table.add_column("reason", ratio=1)
+    for number, change in enumerate(result.changes, start=1):
+        effect = Text(change.effect, style=STYLE.get(change.effect, ""))
+        table.add_row(str(number), change.clause or "-", change.kind, effect,
+                      change.reason.rsplit(": ", 1)[0])
+    return table
+
+
+def redline_text(clause: ClauseRedline) -> Text:
+    when = f", from {clause.in_force}" if clause.in_force else ""
+    text = Text(f"{clause.clause or '-'} {clause.key} [{clause.locale}] ({clause.status}{when}): ",
+                style="bold")
+    for piece in clause.pieces:
+        opening, closing = MARKS[piece.op]
+        text.append(f"{opening}{piece.text}{closing}", style=PIECE_STYLE[piece.op])
+    return text
+
+
+def print_impact(result: Diff, console: Console) -> None:
+    impact = result.impact
+    console.print(f"\n[bold]Impact[/]: {impact.evaluated} cases evaluated under both versions, "
+                  f"{len(impact.changed)} changed")
+    for group in impact.groups:
+        reasons = [result.changes[i].reason for i in group.changes] or [
+            "several changes acting together"]
+        console.print(f"[bold]{group.headline()}[/]")
+        for reason in reasons:
+            console.print(f"  because: {reason}")
+        for entry in group.cases:
+            moved = "; ".join(d.text for d in entry.differences)
+            console.print(f"  - {entry.case.name} ({entry.case.where}): {moved} "
+                          f"[dim]({entry.method})[/]")
+    for error in impact.errors:
+        console.print(f"[red]{error}[/]")

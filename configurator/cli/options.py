@@ -1,0 +1,91 @@
+"""What every command shares: exit codes, errors, the DATE type, ``--db`` and the façade.
+
+A command that takes a PRODUCT decorates itself with `db_option` and loads it
+with `product_from(ref)`: files, ``id@version`` and ``id@YYYY-MM-DD`` then all
+work, and a path never touches the database. Each invocation has one
+`Environment` (built from ``--db`` / ``$CONFIGURATOR_DB``), reached with
+`environment()`; products are compiled, evaluated and rendered through it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from ..environment import Environment
+from ..product.model import Product
+from ..registry.db import DEFAULT_DB, ENV_DB
+from ..registry.store import Store
+from ..runs.gates import STANDARD_GATES
+
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+_DB_KEY = "configurator.registry.db"
+_ENVIRONMENT_KEY = "configurator.environment"
+
+
+class BadInput(click.ClickException):
+    """Bad input the library did not see (a missing option, a wrong combination): exit 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+class Failed(BadInput):
+    """A check that ran and found something wrong (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date; write YYYY-MM-DD", param, ctx)
+
+
+DATE = IsoDate()
+
+
+def db_option(command):
+    """The shared ``--db FILE`` option (also ``$CONFIGURATOR_DB``), read by `environment`."""
+    return click.option(
+        "--db", type=click.Path(dir_okay=False), envvar=ENV_DB, default=DEFAULT_DB,
+        show_default=True, show_envvar=True, expose_value=False, is_eager=True,
+        callback=_remember_db, help="Registry and audit database.")(command)
+
+
+def _remember_db(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta[_DB_KEY] = value
+    return value
+
+
+def environment() -> Environment:
+    """The façade for this invocation: one per command run, with the ``--db`` it was given."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return Environment()
+    if _ENVIRONMENT_KEY not in ctx.meta:
+        ctx.meta[_ENVIRONMENT_KEY] = Environment(db=ctx.meta.get(_DB_KEY))
+    return ctx.meta[_ENVIRONMENT_KEY]
+
+
+def product_from(ref: str) -> Product:
+    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry)."""
+    return environment().load(ref)
+
+
+def open_store(create: bool = False) -> Store:
+    """The registry named by ``--db`` / ``$CONFIGURATOR_DB`` (created only if `create`),
+    with the standard publish gates (validation, lint errors, scenario suites)."""
+    return environment().store(create=create, gates=STANDARD_GATES)
