@@ -17,7 +17,7 @@ from configurator import CaseError, compile_product, evaluate, load
 from configurator.cli import cli
 from configurator.runs.gates import suite_gate
 from configurator.runs.suites import (
-    Coverage,
+    RuleCoverage,
     check,
     failures,
     load_suite,
@@ -120,7 +120,7 @@ def test_a_bad_case_in_a_suite_is_a_positioned_error(product_dir):
 def test_coverage_lists_what_no_case_exercised():
     product = load(ROOT / "products" / "hepatitis_b.yaml")
     compiled = compile_product(product)
-    coverage = Coverage(compiled)
+    coverage = RuleCoverage(compiled)
     for scenario in load_suite(ROOT / "products" / "hepatitis_b" / "eligibility.suite.yaml",
                                product):
         coverage.record(evaluate(compiled, scenario.case))

@@ -19,7 +19,7 @@ from ..environment import Environment, default_environment
 from ..files import write_atomic
 from ..product.model import Product
 from ..product.source import load_file
-from .suites import Coverage, load_suite, run_case, suites_for
+from .suites import RuleCoverage, load_suite, run_case, suites_for
 
 
 def product_files(folder: Path) -> list[Path]:
@@ -104,7 +104,7 @@ def _row(product_id: str, case_name: str, outcome: Outcome) -> DemoRow:
 
 
 def _scenarios(product_file: Path, compiled: CompiledProduct, report: ProductReport) -> None:
-    coverage = Coverage(compiled)
+    coverage = RuleCoverage(compiled)
     for suite in suites_for(product_file):
         for scenario in load_suite(suite, compiled.product):
             result = run_case(compiled, scenario, coverage)

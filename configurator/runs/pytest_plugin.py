@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from .suites import (
     SUFFIX,
     CaseResult,
-    Coverage,
+    RuleCoverage,
     SuiteCase,
     SuiteLoader,
     below,
@@ -69,7 +69,7 @@ class SuiteItem(pytest.Item):
 
     def runtest(self) -> None:
         coverage = self.config.stash[COVERAGE_KEY]
-        report = coverage.setdefault(self.compiled.name, Coverage(self.compiled))
+        report = coverage.setdefault(self.compiled.name, RuleCoverage(self.compiled))
         result = run_case(self.compiled, self.scenario, report)
         if not result.passed:
             raise ScenarioFailure(result)
@@ -91,7 +91,7 @@ class ScenarioFailure(Exception):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    coverage: dict[str, Coverage] = config.stash.get(COVERAGE_KEY, {})
+    coverage: dict[str, RuleCoverage] = config.stash.get(COVERAGE_KEY, {})
     if not coverage:
         return
     terminalreporter.write_line("")
@@ -101,6 +101,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     minimum = session.config.getoption("--min-coverage")
-    coverage: dict[str, Coverage] = session.config.stash.get(COVERAGE_KEY, {})
+    coverage: dict[str, RuleCoverage] = session.config.stash.get(COVERAGE_KEY, {})
     if below(coverage, minimum):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

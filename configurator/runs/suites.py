@@ -208,7 +208,7 @@ def _shown(actual: Any, expected: Any) -> Any:
 
 
 @dataclass
-class Coverage:
+class RuleCoverage:
     """What a set of runs exercised of one product: rules, check-ups, benefits, exclusions."""
 
     compiled: CompiledProduct
@@ -261,7 +261,7 @@ class CaseResult:
 
 
 def run_case(compiled: CompiledProduct, scenario: SuiteCase,
-             coverage: Coverage | None = None) -> CaseResult:
+             coverage: RuleCoverage | None = None) -> CaseResult:
     """Evaluate one scenario and check its expectations (the runner, the pytest plugin,
     the demo and the publish gate all run cases through here)."""
     outcome = evaluate(compiled, scenario.case)
@@ -285,7 +285,7 @@ def failures(path: str | Path, compiled: CompiledProduct) -> list[str]:
     return found
 
 
-def coverage_lines(coverage: dict[str, Coverage]) -> list[str]:
+def coverage_lines(coverage: dict[str, RuleCoverage]) -> list[str]:
     """The rule coverage report: per product, the percentage and what no case exercised."""
     lines = ["rule coverage:"]
     for name in sorted(coverage):
@@ -298,7 +298,7 @@ def coverage_lines(coverage: dict[str, Coverage]) -> list[str]:
     return lines
 
 
-def below(coverage: dict[str, Coverage], minimum: float | None) -> list[Coverage]:
+def below(coverage: dict[str, RuleCoverage], minimum: float | None) -> list[RuleCoverage]:
     """The products whose suites exercise less than `minimum` percent of their rules."""
     if minimum is None:
         return []
@@ -384,7 +384,7 @@ class SuiteRun:
     to load (then no case runs, as with pytest's collection errors)."""
 
     results: list[CaseResult] = field(default_factory=list)
-    coverage: dict[str, Coverage] = field(default_factory=dict)
+    coverage: dict[str, RuleCoverage] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -424,6 +424,7 @@ def run_suites(paths: Iterable[str | Path] = (), keyword: str | None = None,
     for suite in suites:
         for scenario in suite.cases:
             if selected(scenario, keyword):
-                coverage = run.coverage.setdefault(suite.compiled.name, Coverage(suite.compiled))
+                coverage = run.coverage.setdefault(suite.compiled.name,
+                                                   RuleCoverage(suite.compiled))
                 run.results.append(run_case(suite.compiled, scenario, coverage))
     return run

@@ -1,0 +1,93 @@
+"""The building blocks of the product format: the base model, names, conditions, texts.
+
+Every product node is a strict pydantic model (`extra="forbid"`) that
+remembers where in the YAML it came from (`span`, `path`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
+
+from ..conditions.expression import Expression
+from ..errors import Span
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
+Locale = Literal["en", "zh-CN"]
+LOCALES: tuple[str, ...] = ("en", "zh-CN")
+# Validated into an Expression, which parses once and keeps the tree; the schema stays a string.
+Condition = Annotated[str, StringConstraints(min_length=1), AfterValidator(Expression), Field(
+    description="A condition in the configurator's expression language, e.g. `age > max_age`.")]
+# A value expression (a derived value's formula), parsed once like a condition.
+Formula = Annotated[str, AfterValidator(Expression)]
+NumberRef = Annotated[int | float | Ident, Field(
+    description="A number, or the name of a parameter that holds it.")]
+InputType = Literal["number", "integer", "boolean", "enum", "string", "date"]
+
+
+class Model(BaseModel):
+    """Base for every product node: strict, and aware of its source position."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    _span: Span | None = PrivateAttr(default=None)
+    _path: tuple = PrivateAttr(default=())
+
+    @property
+    def span(self) -> Span | None:
+        return self._span
+
+    @property
+    def path(self) -> tuple:
+        return self._path
+
+
+class LocalizedText(Model):
+    """The same text in several languages."""
+
+    en: str | None = None
+    zh_CN: str | None = Field(default=None, alias="zh-CN")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> LocalizedText:
+        if self.en is None and self.zh_CN is None:
+            raise ValueError("give the text in at least one language (en or zh-CN)")
+        return self
+
+    def get(self, locale: str) -> str | None:
+        return self.en if locale == "en" else self.zh_CN
+
+
+Text = Annotated[str | LocalizedText, Field(
+    description="Plain-language text: a string, or a map of locales (en, zh-CN).")]
+
+
+def text_in(text: Text | None, locale: str = "en") -> str:
+    """The text in `locale`, falling back to the other language."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    found = text.get(locale)
+    if found is not None:
+        return found
+    return next(t for t in (text.en, text.zh_CN) if t is not None)
+
+
+def text_variants(text: Text | None) -> list[tuple[str, str]]:
+    """Every (locale, string) held by a text field; a plain string counts as 'en'."""
+    if text is None:
+        return []
+    if isinstance(text, str):
+        return [("en", text)]
+    return [(loc, value) for loc, value in (("en", text.en), ("zh-CN", text.zh_CN)) if value]
+
+
