@@ -20,6 +20,7 @@ database.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from .document import render as documents
 from .document.blocks import Policy
 from .engine.evaluate import evaluate
 from .engine.illustrate import illustrate
+from .errors import Problem, ProductError, Span
 from .product.load import load, loads
 from .product.model import Product
 from .registry.db import database_path
@@ -40,6 +42,7 @@ from .registry.store import DEFAULT_GATES, PublishGate, Store
 from .registry.versions import is_ref
 from .resources import products_folder
 
+BARE_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_COMPILED = 64  # compiled products kept per environment (each holds engine rulesets)
 
 
@@ -71,12 +74,27 @@ class Environment:
         return sorted(p for p in self.products_folder.glob("*.yaml") if p.is_file())
 
     def load(self, ref: str | Path) -> Product:
-        """A product from a file, ``id@version`` or ``id@YYYY-MM-DD`` (the registry),
-        checked whole: its sample case too (`CaseError` positioned in the product)."""
-        if not is_ref(ref):
-            return _checked(load(ref))
-        with self.store() as store:
-            return _checked(store.product(str(ref)))
+        """A product from a file, ``id@version`` or ``id@YYYY-MM-DD`` (the registry), or a
+        bare id naming a product in the products folder (``hepatitis_b``); checked whole,
+        its sample case too (`CaseError` positioned in the product)."""
+        if is_ref(ref):
+            with self.store() as store:
+                return _checked(store.product(str(ref)))
+        return _checked(load(self.product_path(ref)))
+
+    def product_path(self, ref: str | Path) -> Path:
+        """The file a product reference names: the path itself, or ``<id>.yaml`` in the
+        products folder for a bare id that is not a file here."""
+        path = Path(ref)
+        bundled = self.products_folder / f"{ref}.yaml"
+        if not path.exists() and BARE_ID.match(str(ref)):
+            if bundled.is_file():
+                return bundled
+            known = ", ".join(p.stem for p in self.product_files())
+            raise ProductError([Problem(Span(str(ref), 1, 1), "", "no such file or product",
+                                        f"name a product file, ID@VERSION, ID@YYYY-MM-DD or a "
+                                        f"product in {self.products_folder}: {known}")])
+        return path
 
     def loads(self, text: str, file: str = "<product>") -> Product:
         """A product from YAML text, checked whole."""

@@ -18,11 +18,10 @@ _CHECKOUT = Path(__file__).resolve().parent.parent
 
 @lru_cache(maxsize=4)
 def _folder(name: str) -> Path:
-    try:
-        found = Path(str(resources.files(f"configurator.{name}")))
-    except (ModuleNotFoundError, TypeError):
-        found = _CHECKOUT / name
-    return found if found.is_dir() else _CHECKOUT / name
+    # the data folders hold no __init__.py: look them up under the package itself
+    # (a regular package on the file system, so its Traversable is a real path)
+    installed = Path(str(resources.files("configurator").joinpath(name)))
+    return installed if installed.is_dir() else _CHECKOUT / name
 
 
 def templates_folder() -> Path:

@@ -29,6 +29,7 @@ from ..errors import CompileError
 from ..product.clauses import clause_numbers
 from ..product.model import NumberRef, Product
 from ..product.params import in_force, parameter_periods
+from ..product.source import format_path
 from .safe_subset import (
     MAX_CONDITIONS_PER_KIND,
     MAX_RULES_PER_RULESET,
@@ -204,8 +205,6 @@ class _Compiler:
 
     def register(self, rule_id: str, kind: str, owner: str, fact: str, path: tuple,
                  clause_key: str, condition: str | None) -> None:
-        from ..product.source import format_path
-
         # model conditions already are Expressions; the waiting rules' `_days < n` becomes one
         text = as_expression(condition) if condition is not None else None
         doc = self.product.source

@@ -13,6 +13,7 @@ import json
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from ..document.render import html_to_pdf
 from ..resources import templates_folder
 from .diff import Diff
 
@@ -41,8 +42,6 @@ def render_html(result: Diff) -> str:
 def render_pdf(html: str) -> bytes:
     """The report through the policy documents' pipeline: tagged PDF/UA-1, the same
     fonts, a fetcher that serves only files under templates/, byte-identical output."""
-    from ..document.render import html_to_pdf
-
     return html_to_pdf(html)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ProductError, did_you_mean
+from .check import check_product
 from .model import Model, Product
 from .source import Document, PathKey, format_path, load_file, load_text
 
@@ -47,8 +48,6 @@ def loads(text: str, file: str = "<product>") -> Product:
 
 
 def load_document(doc: Document) -> Product:
-    from .check import check_product  # check imports load helpers; keep the cycle lazy
-
     if not isinstance(doc.data, dict):
         raise ProductError([Problem(doc.span(()), "", "a product must be a YAML mapping",
                                     "start with 'id: my_product'")])

@@ -54,7 +54,7 @@ from sqlite_utils import Database
 
 from ..cases.illustration import illustration_case
 from ..compiler.compile import compile_product
-from ..errors import ConfigError
+from ..errors import ConfigError, did_you_mean
 from ..product.load import load, loads
 from ..product.model import Product
 from .db import (
@@ -388,8 +388,6 @@ def _person(name: str) -> str:
 
 
 def _did_you_mean(choices: list[str], name: str) -> str:
-    from ..errors import did_you_mean
-
     hint = did_you_mean(name, choices)
     return f"; {hint}" if hint else ""
 
