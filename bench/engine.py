@@ -28,15 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from configurator import (  # noqa: E402
-    case_from_data,
-    compile_product,
-    durable,  # noqa: E402
-    evaluate,
-    load,
-)
+from configurator import case_from_data, compile_product, evaluate, load  # noqa: E402
 from configurator.conditions.evaluate import compile_fn  # noqa: E402
-from configurator.conditions.parser import parse  # noqa: E402
+from configurator.engine import durable  # noqa: E402
 from configurator.engine.plan import plan_for  # noqa: E402
 
 START = dt.date(2026, 3, 1)
@@ -124,41 +118,11 @@ def main() -> None:
 
     product = load(ROOT / "products" / "hepatitis_b.yaml")
     compiled = compile_product(product)
-    plan = plan_for(compiled)
-    period = plan.periods[0]
     eligibility = cases(product, args.cases, full=False, seed=1)
     year = cases(product, args.timeline_cases, full=True, seed=2)
-
-    # floor 1: the same eligibility and trigger conditions, direct evaluator
-    conditions = [compile_fn(parse(rule.when), period.constants) for rule in
-                  product.eligibility]
-    conditions += [compile_fn(parse(c.trigger.when), period.constants)
-                   for c in product.checkups if c.trigger.when and c.trigger.on == "applicant"]
-
-    def direct(case) -> list[bool]:
-        env = dict(case.applicant)
-        for name, fn in period.derived:
-            env[name] = fn(env)
-        return [fn(env) for fn in conditions]
-
-    # floor 2: durable-rules alone: same ruleset, same facts (pre-encoded), fresh session
-    handle = period.route["applicant"][0]
-    facts = []
-    for case in eligibility:
-        env = dict(case.applicant)
-        for name, fn in period.derived:
-            env[name] = fn(env)
-        fact = {"_kind": "applicant", "_ref": 1}
-        fact.update({n: env[n] for n in plan.fact_names["applicant"] if n in env})
-        facts.append(fact)
-    encoded = [json.dumps([f])[1:-1] for f in facts]
-
-    def engine_only(fact_json: str) -> None:
-        durable.raw_run(handle, fact_json)
-
     for case in eligibility[:500]:  # warm up: rulesets, plans, caches
         evaluate(compiled, case)
-
+    direct, engine_only, encoded = floors(compiled, eligibility)
     results = {
         "eligibility through evaluate": per_case_us(lambda c: evaluate(compiled, c), eligibility,
                                                     args.rounds),
@@ -172,6 +136,41 @@ def main() -> None:
     print(f"hepatitis_b {product.version} ({product.hash}); {args.cases} applicants, "
           f"{args.timeline_cases} one-year timelines of {events:.1f} events "
           f"({fired:.1f} rules fired); median of {args.rounds} rounds")
+    report(results)
+    memory(compiled, eligibility + year[:200], args.rss)
+
+
+def floors(compiled, eligibility: list) -> tuple:
+    """The floors evaluate is measured against: the direct evaluator on the same
+    conditions, and durable-rules alone on the same (pre-encoded) facts."""
+    product, plan = compiled.product, plan_for(compiled)
+    period = plan.periods[0]
+    conditions = [compile_fn(rule.when.node, period.constants) for rule in product.eligibility]
+    conditions += [compile_fn(c.trigger.when.node, period.constants)
+                   for c in product.checkups if c.trigger.when and c.trigger.on == "applicant"]
+
+    def derived(case) -> dict:
+        env = dict(case.applicant)
+        for name, fn in period.derived:
+            env[name] = fn(env)
+        return env
+
+    def direct(case) -> list[bool]:
+        env = derived(case)
+        return [fn(env) for fn in conditions]
+
+    handle = period.route["applicant"][0]
+    facts = []
+    for case in eligibility:
+        env = derived(case)
+        fact = {"_kind": "applicant", "_ref": 1}
+        fact.update({n: env[n] for n in plan.fact_names["applicant"] if n in env})
+        facts.append(fact)
+    encoded = [json.dumps([f])[1:-1] for f in facts]
+    return direct, lambda fact_json: durable.raw_run(handle, fact_json), encoded
+
+
+def report(results: dict[str, float]) -> None:
     for name, value in results.items():
         print(f"  {name:<32} {value:9.1f} µs/case")
     eligibility_us = results["eligibility through evaluate"]
@@ -184,12 +183,13 @@ def main() -> None:
           f"full-year target <= 1500 µs: "
           f"{'met' if results['full year through evaluate'] <= 1500 else 'MISSED'}")
 
+
+def memory(compiled, pool: list, count: int) -> None:
     before = rss_mb()
-    pool = eligibility + year[:200]
-    for i in range(args.rss):
+    for i in range(count):
         evaluate(compiled, pool[i % len(pool)])
     after = rss_mb()
-    print(f"  RSS {before:.1f} MB -> {after:.1f} MB after {args.rss} evaluations "
+    print(f"  RSS {before:.1f} MB -> {after:.1f} MB after {count} evaluations "
           f"(growth {after - before:+.1f} MB, target < 50); live sessions: "
           f"{durable.live_sessions()}")
 

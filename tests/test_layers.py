@@ -9,6 +9,7 @@ on the same floor, never in a circle.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,7 @@ ONE_HOME = {
 }
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Dotted module name -> file, for every module of the package."""
     found = {}
@@ -57,8 +59,13 @@ def modules() -> dict[str, Path]:
 
 
 def imports(name: str, path: Path) -> Iterator[str]:
-    """Every module `name` imports (absolute names), at any depth in the file."""
+    """Every module `name` imports (absolute names), at any depth in the file.
+
+    ``from package import module`` counts as importing that module; ``from
+    module import name`` as importing the module.
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    known = modules()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
@@ -67,8 +74,8 @@ def imports(name: str, path: Path) -> Iterator[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            yield base
-            yield from (f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                yield f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
 
 
 def graph() -> dict[str, set[str]]:

@@ -228,15 +228,17 @@ class _Compiler:
         return _Spec(rule_id, STAGE_OF.get(fact, "timeline"), [fact],
                      [{"m": scoped(fact, extra, condition)}])
 
+    def conditional(self, rule_id: str, kind: str, owner: str, fact: str, path: tuple,
+                    clause_key: str, when: Any, constants: Mapping[str, Any],
+                    extra: list[dict] | None = None) -> _Spec:
+        """A rule that fires when one condition holds on one fact of `fact` kind."""
+        self.register(rule_id, kind, owner, fact, path, clause_key, when)
+        return self.single(rule_id, fact, extra or [], self.translate(when, fact, constants))
+
     def eligibility(self, constants) -> list[_Spec]:
-        out = []
-        for rule in self.product.eligibility:
-            rule_id = f"eligibility.{rule.id}"
-            self.register(rule_id, "eligibility", rule.id, "applicant", rule.path,
-                          rule_id, rule.when)
-            out.append(self.single(rule_id, "applicant", [],
-                                   self.translate(rule.when, "applicant", constants)))
-        return out
+        return [self.conditional(f"eligibility.{rule.id}", "eligibility", rule.id, "applicant",
+                                 rule.path, f"eligibility.{rule.id}", rule.when, constants)
+                for rule in self.product.eligibility]
 
     def checkups(self, constants) -> list[_Spec]:
         out: list[_Spec] = []
@@ -244,12 +246,10 @@ class _Compiler:
         for checkup in self.product.checkups:
             out += self.trigger(checkup, by_id, constants)
             clause = f"checkup.{checkup.id}"
-            for result in checkup.results:
-                rule_id = f"result.{checkup.id}.{result.id}"
-                self.register(rule_id, "result", checkup.id, "visit", result.path,
-                              f"{clause}.{result.id}", result.when)
-                out.append(self.single(rule_id, "visit", [{"_checkup": checkup.id}],
-                                       self.translate(result.when, "visit", constants)))
+            out += [self.conditional(f"result.{checkup.id}.{result.id}", "result", checkup.id,
+                                     "visit", result.path, f"{clause}.{result.id}",
+                                     result.when, constants, [{"_checkup": checkup.id}])
+                    for result in checkup.results]
             for kind, fact in (("done", "visit"), ("missed", "missed")):
                 rule_id = f"{kind}.{checkup.id}"
                 effect = checkup.on_done if kind == "done" else checkup.on_missed
@@ -278,19 +278,13 @@ class _Compiler:
             fact, extra = "visit", [{"_checkup": on}]
         else:
             fact, extra = "event", [{"_type": on}]
-        self.register(rule_id, "trigger", checkup.id, fact, trigger.path + ("when",),
-                      f"checkup.{checkup.id}", trigger.when)
-        return [self.single(rule_id, fact, extra, self.translate(trigger.when, fact, constants))]
+        return [self.conditional(rule_id, "trigger", checkup.id, fact, trigger.path + ("when",),
+                                 f"checkup.{checkup.id}", trigger.when, constants, extra)]
 
     def adherence(self, constants) -> list[_Spec]:
-        out = []
-        for programme in self.product.adherence:
-            rule_id = f"adherence.{programme.id}"
-            self.register(rule_id, "adherence", programme.id, "year", programme.path,
-                          rule_id, programme.when)
-            out.append(self.single(rule_id, "year", [],
-                                   self.translate(programme.when, "year", constants)))
-        return out
+        return [self.conditional(f"adherence.{p.id}", "adherence", p.id, "year", p.path,
+                                 f"adherence.{p.id}", p.when, constants)
+                for p in self.product.adherence]
 
     def claims(self, constants) -> list[_Spec]:
         out = []

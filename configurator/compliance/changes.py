@@ -163,6 +163,20 @@ class Versions:
         self.changes.append(change)
         return change
 
+    def membership(self, subject: str, what: str, old: dict, new: dict,
+                   kinds: tuple[str, str], effects: tuple[str, str]) -> list[str]:
+        """Report the items `new` removes and adds (`subject` and `what` are formats of the
+        key and the item's name: ``benefit.{}``, ``benefit {}``); the keys both keep."""
+        removed, kept, added = matched(old, new)
+        for key in removed:
+            self.add(kinds[0], subject.format(key), effects[0],
+                     f"{what.format(label_of(old[key], key))} removed", old_node=old[key])
+        for key in added:
+            self.add(kinds[1], subject.format(key), effects[1],
+                     f"{what.format(label_of(new[key], key))} added", new_node=new[key],
+                     existing=False)
+        return kept
+
     def number(self, subject: str, name: str, spec: Field, old_ref: Any, new_ref: Any,
                old_node: Any = None, new_node: Any = None) -> None:
         """Compare a numeric field as the rules read it, at every date either version changes."""

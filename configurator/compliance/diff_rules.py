@@ -220,15 +220,9 @@ def _results(v: Versions, subject: str, name: str, o: Any, n: Any) -> None:
 
 def adherence(v: Versions) -> None:
     old, new = by_key(v.old.adherence), by_key(v.new.adherence)
-    removed, kept, added = matched(old, new)
-    for key in removed:
-        v.add("programme_removed", f"adherence.{key}", UNFAVOURABLE,
-              f"adherence programme {label_of(old[key], key)} removed", old_node=old[key])
-    for key in added:
-        v.add("programme_added", f"adherence.{key}", FAVOURABLE,
-              f"adherence programme {label_of(new[key], key)} added", new_node=new[key],
-              existing=False)
-    for key in kept:
+    for key in v.membership("adherence.{}", "adherence programme {}", old, new,
+                            ("programme_removed", "programme_added"),
+                            (UNFAVOURABLE, FAVOURABLE)):
         _programme(v, old[key], new[key])
 
 
@@ -268,14 +262,8 @@ def _programme(v: Versions, o: Any, n: Any) -> None:
 
 def benefits(v: Versions) -> None:
     old, new = by_key(v.old.benefits), by_key(v.new.benefits)
-    removed, kept, added = matched(old, new)
-    for key in removed:
-        v.add("benefit_removed", f"benefit.{key}", UNFAVOURABLE,
-              f"benefit {label_of(old[key], key)} removed", old_node=old[key])
-    for key in added:
-        v.add("benefit_added", f"benefit.{key}", FAVOURABLE,
-              f"benefit {label_of(new[key], key)} added", new_node=new[key], existing=False)
-    for key in kept:
+    for key in v.membership("benefit.{}", "benefit {}", old, new,
+                            ("benefit_removed", "benefit_added"), (UNFAVOURABLE, FAVOURABLE)):
         _benefit(v, old[key], new[key])
 
 

@@ -150,14 +150,8 @@ def coverage(v: Versions) -> None:
 
 def definitions(v: Versions) -> None:
     old, new = by_key(v.old.definitions), by_key(v.new.definitions)
-    removed, _, added = matched(old, new)
-    for key in removed:
-        v.add("definition_removed", f"definition.{key}", NEUTRAL,
-              f"definition of '{label_of(old[key], key)}' removed", old_node=old[key])
-    for key in added:
-        v.add("definition_added", f"definition.{key}", NEUTRAL,
-              f"definition of '{label_of(new[key], key)}' added", new_node=new[key],
-              existing=False)
+    v.membership("definition.{}", "definition of '{}'", old, new,
+                 ("definition_removed", "definition_added"), (NEUTRAL, NEUTRAL))
 
 
 # ------------------------------------------------------------ what cases carry

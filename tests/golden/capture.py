@@ -36,8 +36,9 @@ def _api():
 
 def _product_files() -> list[Path]:
     """The bundled products as the repository names them (`products/x.yaml`), so every
-    position in an Outcome reads the same from any checkout."""
-    os.chdir(ROOT)
+    position in an Outcome reads the same from any checkout (run from the repository)."""
+    if Path.cwd().resolve() != ROOT:
+        raise SystemExit(f"run the golden check from {ROOT}")
     return sorted(Path("products").glob("*.yaml"))
 
 
@@ -118,6 +119,7 @@ def differences(with_documents: bool = True) -> list[str]:
 
 
 def main() -> int:
+    os.chdir(ROOT)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="record the current behaviour")
     args = parser.parse_args()
