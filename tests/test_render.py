@@ -547,3 +547,9 @@ def test_worked_example_follows_the_sample_case_in_the_product(product):
             if getattr(block, "kind", "") == "table"]
     assert [row[0].text for row in rows[0].rows] == ["1", "2"]
     assert ENV.illustration(shorter).years == 2 and ENV.illustration(product).years == 4
+
+
+def test_an_outcome_of_another_product_is_refused(product, case):
+    other = load(ROOT / "products" / "copd.yaml")
+    with pytest.raises(RenderError, match="decided by hepatitis_b"):
+        ENV.render_html(other, outcome=ENV.evaluate(product, case))

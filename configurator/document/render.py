@@ -227,6 +227,14 @@ def build_document(product: Product, outcome: Outcome | None = None, case: Case 
                    locale: str = "en", illustration: Illustration | None = None) -> Policy:
     """The policy as plain data: specimen wording, plus the schedule for one person."""
     _check_locale(product, locale)
+    for what, decided in (("outcome", outcome),
+                          ("illustration", illustration.first if illustration else None)):
+        if decided is not None and (decided.product["id"], decided.product["hash"]) != (
+                product.id, product.hash):
+            raise RenderError([Problem(None, what, f"the {what} was decided by "
+                                       f"{decided.product['id']} {decided.product['hash']}, "
+                                       f"not {product.id} {product.hash}",
+                                       "render with the product version that decided it")])
     if outcome is not None and outcome.decision != "accept":
         raise RenderError([Problem(None, "decision", f"the engine's decision is "
                                    f"'{outcome.decision}', so there is no policy to render",

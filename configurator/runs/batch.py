@@ -40,9 +40,6 @@ class BatchReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-# ------------------------------------------------------------ reading
-
-
 # ------------------------------------------------------------ rows out
 
 
