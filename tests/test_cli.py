@@ -18,9 +18,7 @@ from click.testing import CliRunner, Result
 
 from configurator.cli import cli, main
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
+from .paths import CASE, PRODUCT, ROOT
 
 
 def invoke(*args: str | Path) -> Result:

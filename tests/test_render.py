@@ -34,12 +34,11 @@ from configurator.environment import Environment
 from configurator.product.clauses import clause_numbers
 from configurator.runs.batch_render import render_batch
 
+from .paths import CASE, PRODUCT, PRODUCT_FILES, ROOT
+
 # the console script of the interpreter running the tests (the venv need not be on PATH)
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
 TEMPLATES = ROOT / "templates"
 ENV = Environment()
 
@@ -51,16 +50,6 @@ class _Warnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
-
-
-@pytest.fixture(scope="module")
-def product():
-    return load(PRODUCT)
-
-
-@pytest.fixture(scope="module")
-def case(product):
-    return load_case(CASE, product)
 
 
 @pytest.fixture(scope="module")
@@ -396,17 +385,14 @@ def test_english_wording_meets_the_readability_targets(product):
     assert whole.words > 1000
 
 
-BUNDLED = sorted((ROOT / "products").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_every_bundled_product_meets_the_readability_targets(path):
     other = load(path)
     whole = document_score(other, "en", ENV.illustration(other))
     assert whole.flesch >= TARGET_FLESCH and whole.grade <= TARGET_GRADE, whole
 
 
-@pytest.mark.parametrize("path", [p for p in BUNDLED if p.stem != "hepatitis_b"],
+@pytest.mark.parametrize("path", [p for p in PRODUCT_FILES if p != PRODUCT],
                          ids=lambda p: p.stem)
 def test_every_bundled_product_renders_to_valid_pdf_ua(path):
     other = load(path)
@@ -505,9 +491,8 @@ def test_cli_render_readability_and_bad_input(tmp_path):
 # ------------------------------------------------------------ the worked example's case
 
 
-def test_a_file_and_its_registry_version_render_the_same_bytes(product, tmp_path):
+def test_a_file_and_its_registry_version_render_the_same_bytes(product, env, tmp_path):
     """The sample case is part of the product, so `id@version` renders the worked example too."""
-    env = Environment(db=tmp_path / "registry.db")
     with env.store(create=True) as store:
         store.publish(PRODUCT, by="alice", effective_from=product.effective_from)
         store.approve("hepatitis_b@1.0.0", by="bob")
