@@ -20,6 +20,7 @@ import pikepdf
 import pytest
 
 from configurator import ConfigError, load, load_case, loads
+from configurator.cli import main
 from configurator.document.readability import (
     TARGET_FLESCH,
     TARGET_GRADE,
@@ -475,17 +476,18 @@ def test_batch_renders_each_case_and_reports_bad_rows(product, tmp_path):
     assert "Wang Fang" in (tmp_path / "out" / "LC-2026-000124.html").read_text()
 
 
-def test_cli_render_readability_and_bad_input(tmp_path):
-    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--readability"],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "whole document: Flesch" in result.stdout and "met" in result.stdout
+def test_cli_render_readability_and_bad_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # where a render that wrongly went ahead would write its PDF
+    code = main(["render", str(PRODUCT), "--readability"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "whole document: Flesch" in out and "met" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(CASE.read_text().replace("age: 45", "age: old"))
-    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--case", str(bad)],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "expected a number" in result.stderr
+    code = main(["render", str(PRODUCT), "--case", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and "expected a number" in err
 
 
 # ------------------------------------------------------------ the worked example's case
