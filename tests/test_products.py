@@ -41,6 +41,7 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 def add_fifth(folder: Path) -> None:
     """products/<FIFTH>.yaml and products/<FIFTH>/, made from the SOURCE product."""
+    assert not (folder / FIFTH).exists(), f"{FIFTH} is bundled now: add a product of another id"
     text = PRODUCT.read_text(encoding="utf-8")
     for old, new in RENAMED:
         text = replace_once(text, old, new)
