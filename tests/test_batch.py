@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from configurator import case_from_data, compile_product, evaluate, load
+from configurator import case_from_data, evaluate
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
 from configurator.runs.batch import run_batch
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
+from .paths import PRODUCT
+
 HEADER = ("name,policy.start,as_of,applicant.age,applicant.sex,applicant.hbv_status,"
           "applicant.hbsag_positive_months,applicant.alt,applicant.hbv_dna,applicant.afp,"
           "applicant.fatty_liver,events")
@@ -40,8 +40,7 @@ def test_dotted_headers_nest_and_events_are_json():
     assert data == {"applicant": {"age": "40"}, "policy": {"start": "2026-01-01"}, "events": []}
 
 
-def test_csv_rows_become_typed_cases_or_positioned_errors(tmp_path):
-    product = load(PRODUCT)
+def test_csv_rows_become_typed_cases_or_positioned_errors(tmp_path, product):
     rows = list(read_cases(write_csv(tmp_path), product))
     assert [number for number, _ in rows] == [2, 3, 4, 5]
     assert rows[0][1].applicant["age"] == 40 and rows[3][1].applicant["fatty_liver"] is True
@@ -63,9 +62,7 @@ def test_batch_writes_one_row_per_good_case_in_input_order(tmp_path, workers):
     assert rows[2]["payable_total"] == "300.00"
 
 
-def test_batch_rows_match_single_evaluations(tmp_path):
-    product = load(PRODUCT)
-    compiled = compile_product(product)
+def test_batch_rows_match_single_evaluations(tmp_path, product, compiled):
     cases = tmp_path / "cases.jsonl"
     lines = [{"name": f"age {age}", "policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
               "applicant": {"age": age, "sex": "female", "hbv_status": "big_three_positive",

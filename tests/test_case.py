@@ -8,7 +8,6 @@ valid `tests/fixtures/hepatitis_b_case.yaml` with one defect, checked against
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from pathlib import Path
 
@@ -16,13 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import configurator
 from configurator import Case, CaseError, case_from_data, load_case, loads_case
 from configurator.cases.case import epoch_day
 from configurator.product.model import InputSpec
 from configurator.product.values import coerce_value
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import CASE, ROOT
+
 BROKEN = Path("tests/fixtures/broken_cases")
 BASE = Path("tests/fixtures/hepatitis_b_case.yaml")
 BASE_TEXT = (ROOT / BASE).read_text(encoding="utf-8")
@@ -32,16 +31,6 @@ BROKEN_FILES = sorted((ROOT / BROKEN).glob("*.yaml"))
 @pytest.fixture(autouse=True)
 def _repo_root(monkeypatch):
     monkeypatch.chdir(ROOT)
-
-
-@functools.cache
-def hepatitis_b():
-    return configurator.load(ROOT / "products" / "hepatitis_b.yaml")
-
-
-@pytest.fixture
-def product():
-    return hepatitis_b()
 
 
 def case_error(path, product) -> CaseError:
@@ -195,9 +184,9 @@ def case_data(events: list[dict]) -> dict:
 
 @settings(max_examples=60, deadline=None)
 @given(st.permutations(EVENTS))
-def test_permuting_events_gives_the_same_case(events):
-    assert case_from_data(case_data(events), hepatitis_b()) == case_from_data(
-        case_data(EVENTS), hepatitis_b())
+def test_permuting_events_gives_the_same_case(product, events):
+    assert case_from_data(case_data(events), product) == case_from_data(
+        case_data(EVENTS), product)
 
 
 def test_canonical_order_is_date_type_content_id(product):
@@ -241,7 +230,7 @@ def test_to_data_round_trip(product):
     assert round_trip(case, product) == case
 
 
-@pytest.mark.parametrize("path", [BASE, Path("products/hepatitis_b/adherent_two_years.yaml")],
+@pytest.mark.parametrize("path", [BASE, CASE.relative_to(ROOT)],
                          ids=lambda p: p.stem)
 def test_to_data_round_trip_of_case_files(path, product):
     case = load_case(path, product)

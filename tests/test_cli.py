@@ -18,9 +18,7 @@ from click.testing import CliRunner, Result
 
 from configurator.cli import cli, main
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
+from .paths import CASE, PRODUCT, ROOT
 
 
 def invoke(*args: str | Path) -> Result:
@@ -99,6 +97,9 @@ def test_render_html_goes_to_a_file_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["policy.html"]
 
 
+DEMO_PRODUCT_LINE = re.compile(r"^(\S+) \S+ \([0-9a-f]{12}\): valid, ", re.M)
+
+
 def test_demo_runs_the_whole_pipeline_on_every_bundled_product(tmp_path):
     from configurator.resources import products_folder as bundled_products
     from configurator.runs.demo import example_cases, product_files
@@ -107,7 +108,10 @@ def test_demo_runs_the_whole_pipeline_on_every_bundled_product(tmp_path):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     products = product_files(bundled_products())
-    assert len(products) == 4
+    # every product file in the folder, however many there are, and nothing else
+    assert [p.name for p in products] == sorted(p.name for p in bundled_products().iterdir()
+                                                if p.suffix == ".yaml")
+    assert DEMO_PRODUCT_LINE.findall(out) == [p.stem for p in products]
     for path in products:
         line = next(x for x in out.splitlines() if x.startswith(f"{path.stem} "))
         assert "valid, lint clean" in line and "rule coverage 100%" in line
@@ -118,8 +122,8 @@ def test_demo_runs_the_whole_pipeline_on_every_bundled_product(tmp_path):
             "policy.en.pdf", "policy.zh-CN.pdf"]
     assert "adherent_two_years" in out
     total = sum(len(example_cases(p)) for p in products)
-    assert out.strip().splitlines()[-1] == (f"{total} example cases evaluated across 4 "
-                                            "products")
+    assert out.strip().splitlines()[-1] == (f"{total} example cases evaluated across "
+                                            f"{len(products)} products")
 
 
 def test_a_library_error_is_one_positioned_line_and_exit_two(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ from configurator.compiler.translate import lifted_name
 from configurator.conditions import parse, unparse
 from configurator.product.clauses import clause_numbers
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTS = sorted((ROOT / "products").glob("*.yaml"))
+from .paths import PRODUCT_FILES
 
 BASE = """\
 id: mini
@@ -43,7 +41,7 @@ def product_with(rules: str, extra: str = ""):
     return loads(BASE + extra + "eligibility:\n" + rules, "mini.yaml")
 
 
-@pytest.mark.parametrize("path", PRODUCTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_bundled_products_compile_inside_the_safe_subset(path):
     compiled = compile_product(load(path))
     for period in compiled.periods:
@@ -53,7 +51,7 @@ def test_bundled_products_compile_inside_the_safe_subset(path):
             assert "$mt" not in text and "$nex" not in text and '"$m"' not in text
 
 
-@pytest.mark.parametrize("path", PRODUCTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_compiling_is_deterministic_and_named_by_content(path):
     first = compile_product(load(path))
     second = compile_product(load(path))
@@ -150,8 +148,7 @@ def test_dated_parameters_compile_one_period_each():
     assert decision("2026-07-01") == "accept"
 
 
-def test_clause_numbers_follow_document_sections():
-    product = load(ROOT / "products" / "hepatitis_b.yaml")
+def test_clause_numbers_follow_document_sections(product):
     numbers = clause_numbers(product)
     assert numbers[f"definition.{product.definitions[0].id}"] == "1.1"
     assert numbers[f"eligibility.{product.eligibility[1].id}"] == "2.2"

@@ -7,20 +7,20 @@ reason was explained without the metrics the trigger had read.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from configurator import compile_product, evaluate, load
 from configurator.cases.case import load_case
 from configurator.runs.demo import example_cases
 
-PRODUCT = Path(__file__).resolve().parent.parent / "products" / "copd.yaml"
+from .paths import PRODUCTS_DIR
+
+PRODUCT = PRODUCTS_DIR / "copd.yaml"
 CONDITIONED = ("eligibility.", "trigger.", "result.", "adherence.")
 
 
 @pytest.fixture(scope="module")
-def compiled():
+def compiled():  # this module's product, not the shared hepatitis B one
     return compile_product(load(PRODUCT))
 
 

@@ -17,6 +17,8 @@ from configurator.compliance.redline import compare_words, pieces_html, tokens
 from configurator.compliance.report import render_html, render_pdf, report_bytes
 from configurator.conditions import parse
 
+from .paths import PRODUCT, PRODUCT_FILES
+
 FIXTURES = Path(__file__).parent / "fixtures" / "diff"
 U, F, N, M = "unfavourable", "favourable", "neutral", "mixed"
 
@@ -332,8 +334,7 @@ def test_newer_model_features_are_compared():
     assert [f.code for f in lint(new)] == ["OVERLAP"]  # base.yaml's older_loading, on purpose
 
 
-@pytest.mark.parametrize("product", sorted((Path(__file__).parent.parent / "products").glob(
-    "*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("product", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_a_bundled_product_against_a_copy_of_itself_has_no_changes(product, tmp_path):
     copy = tmp_path / "copy.yaml"
     copy.write_text("# a copy, one line lower\n" + product.read_text(encoding="utf-8"),
@@ -343,8 +344,7 @@ def test_a_bundled_product_against_a_copy_of_itself_has_no_changes(product, tmp_
 
 
 def test_a_changed_sample_case_is_a_neutral_change_to_the_example():
-    path = Path(__file__).parent.parent / "products" / "hepatitis_b.yaml"
-    text = path.read_text(encoding="utf-8")
+    text = PRODUCT.read_text(encoding="utf-8")
     old, new = loads(text, "v1.yaml"), loads(text.replace("  as_of: 2029-12-31",
                                                           "  as_of: 2028-12-31"), "v2.yaml")
     change, = diff(old, new).changes

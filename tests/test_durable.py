@@ -8,27 +8,14 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
-from configurator import case_from_data, compile_product, evaluate, load, load_case
+from configurator import case_from_data, evaluate
 from configurator.engine import durable
 from configurator.engine.evaluate import _Evaluation
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-TIMELINE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
-
-
-@pytest.fixture(scope="module")
-def product():
-    return load(PRODUCT)
-
-
-@pytest.fixture(scope="module")
-def compiled(product):
-    return compile_product(product)
+from .paths import CASE, PRODUCT
 
 
 def applicant(age: int) -> dict:
@@ -47,8 +34,7 @@ def test_five_thousand_evaluations_outlive_the_session_cap(product, compiled):
 
 
 def test_failure_while_draining_leaves_no_session_and_next_case_is_right(
-        product, compiled, monkeypatch):
-    case = load_case(TIMELINE, product)
+        case, compiled, monkeypatch):
     expected = evaluate(compiled, case).to_json()
     opened: list[durable.Session] = []
     real_get = durable.Sessions.get
@@ -126,7 +112,7 @@ def test_no_memory_errors_inside_durable_rules(tmp_path):
     log = tmp_path / "valgrind.log"
     result = subprocess.run(
         ["valgrind", "--error-limit=no", "--num-callers=30", f"--log-file={log}",
-         sys.executable, str(script), str(PRODUCT), str(TIMELINE)],
+         sys.executable, str(script), str(PRODUCT), str(CASE)],
         capture_output=True, text=True, timeout=900, env={"PYTHONMALLOC": "malloc",
                                                           "PATH": "/usr/bin:/bin"})
     assert "evaluated" in result.stdout, result.stderr
@@ -136,8 +122,8 @@ def test_no_memory_errors_inside_durable_rules(tmp_path):
     assert engine_errors == [], engine_errors[0]
 
 
-def test_trace_names_the_facts_each_rule_matched(product, compiled):
-    outcome = evaluate(compiled, load_case(TIMELINE, product))
+def test_trace_names_the_facts_each_rule_matched(case, compiled):
+    outcome = evaluate(compiled, case)
     steps = [step.to_json() for step in outcome.trace]
     done = [s for s in steps if s["rule"] == "done.monitoring"]
     assert done and all(set(s["facts"]) == {"d", "c"} for s in done)

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,19 +34,13 @@ from configurator import case_from_data, compile_product, evaluate, load, load_c
 from configurator.cases.calendar import add_years, year_number
 from configurator.runs.demo import example_cases
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASES = ROOT / "products" / "hepatitis_b"
-CASE_NAMES = sorted(p.stem for p in example_cases(CASES.with_suffix(".yaml")))
+from .paths import CASES, PRODUCT
+
+CASE_NAMES = sorted(p.stem for p in example_cases(PRODUCT))
 
 GENERAL = [("alcohol_or_drugs", "product"), ("stopped_treatment", "product"),
            ("pre_existing_illness", "product"), ("self_harm_or_war", "product")]
 CONDITIONED = ("eligibility.", "trigger.", "result.", "adherence.", "exclusion.")
-
-
-@pytest.fixture(scope="module")
-def compiled():
-    return compile_product(load(PRODUCT))
 
 
 def case_of(compiled, name: str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,7 @@ from configurator.conditions import parser as parser_module
 from configurator.document.render import render_html
 from configurator.product.model import Product
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCTS = sorted((ROOT / "products").glob("*.yaml"))
+from .paths import CASE, PRODUCT, PRODUCT_FILES, ROOT
 
 
 def test_the_tree_is_parsed_on_first_use_and_then_kept():
@@ -73,7 +71,7 @@ def conditions_of(product: Product) -> list:
     return [text for text in found if text is not None]
 
 
-@pytest.mark.parametrize("path", PRODUCTS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_a_checked_product_carries_every_condition_already_parsed(path):
     conditions = conditions_of(load(path))
     assert len(conditions) > 10
@@ -92,8 +90,8 @@ def test_a_condition_that_does_not_parse_is_reported_inside_its_string():
 
 
 def test_no_stage_after_the_check_parses_again(monkeypatch):
-    product = load(ROOT / "products/hepatitis_b.yaml")
-    case = load_case(ROOT / "products/hepatitis_b/adherent_two_years.yaml", product)
+    product = load(PRODUCT)  # loaded fresh: the check parses each condition, nothing later may
+    case = load_case(CASE, product)
 
     def refuse(self):
         raise AssertionError(f"parsed again: {self.text!r}")

@@ -10,10 +10,10 @@ import pytest
 from configurator import load, loads
 from configurator.cli import main
 from configurator.compliance.lint import RULES, Finding, lint
-from configurator.environment import Environment
+
+from .paths import PRODUCT_FILES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
-PRODUCTS = Path(__file__).parent.parent / "products"
 
 
 def profile_for(code: str) -> str:
@@ -55,10 +55,10 @@ def test_the_clean_base_is_clean(profile):
     assert lint(load(FIXTURES / "clean.yaml"), profile) == []
 
 
-@pytest.mark.parametrize("product", sorted(PRODUCTS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("product", PRODUCT_FILES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("profile", ["CN", "US"])
-def test_bundled_products_lint_clean(product, profile):
-    assert [str(f) for f in Environment().lint(load(product), profile)] == []
+def test_bundled_products_lint_clean(product, profile, env):
+    assert [str(f) for f in env.lint(load(product), profile)] == []
 
 
 def test_the_us_profile_leaves_out_chinese_regulation():

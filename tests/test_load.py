@@ -21,7 +21,8 @@ from configurator import Problem, ProductError, Span
 from configurator.errors import ConfigError, did_you_mean
 from configurator.product.source import load_text
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import PRODUCT_FILES, PRODUCTS_DIR, ROOT
+
 FIXTURES = Path("tests/fixtures")  # relative: error positions name files as given
 BROKEN = FIXTURES / "broken"
 TINY = FIXTURES / "tiny.yaml"
@@ -131,7 +132,7 @@ def test_did_you_mean_only_for_near_misses():
 # ------------------------------------------------------------ the happy path
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "products").glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_bundled_products_load(path: Path):
     product = configurator.load(path)
     assert product.eligibility and product.benefits
@@ -243,7 +244,7 @@ def test_any_small_edit_loads_or_fails_with_positions(line, column, edit, delete
 
 
 def test_json_schema_next_to_the_products_is_up_to_date():
-    path = ROOT / "products" / "product.schema.json"
+    path = PRODUCTS_DIR / "product.schema.json"
     on_disk = json.loads(path.read_text(encoding="utf-8"))
     assert on_disk == configurator.json_schema(), (
         "products/product.schema.json is out of date; run "

@@ -6,7 +6,6 @@ import datetime as dt
 import random
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,10 +20,9 @@ from configurator.engine.plan import plan_for
 from configurator.product.source import load_file
 from configurator.runs.demo import example_cases
 
+from .paths import PRODUCT_FILES
 from .strategies import applicant, case_data, event
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT_FILES = sorted((ROOT / "products").glob("*.yaml"))
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

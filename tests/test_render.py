@@ -20,6 +20,7 @@ import pikepdf
 import pytest
 
 from configurator import ConfigError, load, load_case, loads
+from configurator.cli import main
 from configurator.document.readability import (
     TARGET_FLESCH,
     TARGET_GRADE,
@@ -34,12 +35,11 @@ from configurator.environment import Environment
 from configurator.product.clauses import clause_numbers
 from configurator.runs.batch_render import render_batch
 
+from .paths import CASE, PRODUCT, PRODUCT_FILES, ROOT
+
 # the console script of the interpreter running the tests (the venv need not be on PATH)
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
 TEMPLATES = ROOT / "templates"
 ENV = Environment()
 
@@ -51,16 +51,6 @@ class _Warnings(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
-
-
-@pytest.fixture(scope="module")
-def product():
-    return load(PRODUCT)
-
-
-@pytest.fixture(scope="module")
-def case(product):
-    return load_case(CASE, product)
 
 
 @pytest.fixture(scope="module")
@@ -396,17 +386,14 @@ def test_english_wording_meets_the_readability_targets(product):
     assert whole.words > 1000
 
 
-BUNDLED = sorted((ROOT / "products").glob("*.yaml"))
-
-
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
 def test_every_bundled_product_meets_the_readability_targets(path):
     other = load(path)
     whole = document_score(other, "en", ENV.illustration(other))
     assert whole.flesch >= TARGET_FLESCH and whole.grade <= TARGET_GRADE, whole
 
 
-@pytest.mark.parametrize("path", [p for p in BUNDLED if p.stem != "hepatitis_b"],
+@pytest.mark.parametrize("path", [p for p in PRODUCT_FILES if p != PRODUCT],
                          ids=lambda p: p.stem)
 def test_every_bundled_product_renders_to_valid_pdf_ua(path):
     other = load(path)
@@ -489,25 +476,25 @@ def test_batch_renders_each_case_and_reports_bad_rows(product, tmp_path):
     assert "Wang Fang" in (tmp_path / "out" / "LC-2026-000124.html").read_text()
 
 
-def test_cli_render_readability_and_bad_input(tmp_path):
-    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--readability"],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert "whole document: Flesch" in result.stdout and "met" in result.stdout
+def test_cli_render_readability_and_bad_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # where a render that wrongly went ahead would write its PDF
+    code = main(["render", str(PRODUCT), "--readability"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "whole document: Flesch" in out and "met" in out
     bad = tmp_path / "bad.yaml"
     bad.write_text(CASE.read_text().replace("age: 45", "age: old"))
-    result = subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--case", str(bad)],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "expected a number" in result.stderr
+    code = main(["render", str(PRODUCT), "--case", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and "expected a number" in err
 
 
 # ------------------------------------------------------------ the worked example's case
 
 
-def test_a_file_and_its_registry_version_render_the_same_bytes(product, tmp_path):
+def test_a_file_and_its_registry_version_render_the_same_bytes(product, env, tmp_path):
     """The sample case is part of the product, so `id@version` renders the worked example too."""
-    env = Environment(db=tmp_path / "registry.db")
     with env.store(create=True) as store:
         store.publish(PRODUCT, by="alice", effective_from=product.effective_from)
         store.approve("hepatitis_b@1.0.0", by="bob")

@@ -41,9 +41,8 @@ from configurator.registry.store import (
     substance_hash,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
-CASE = ROOT / "products" / "hepatitis_b" / "adherent_two_years.yaml"
+from .paths import CASE, PRODUCT
+
 PERSONAL = ("Zhao Minghui", "110101199003071234", "Qian Xiaoli", "赵明辉", "Sun Lihua",
             "11010119851212002X")
 
@@ -111,11 +110,9 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def decided():
+def decided(product, case, compiled):
     """The bundled product, its example case and the Outcome (evaluated once)."""
-    product = load(PRODUCT)
-    case = load_case(CASE, product)
-    return product, case, evaluate(compile_product(product), case)
+    return product, case, evaluate(compiled, case)
 
 
 # ------------------------------------------------------------ lifecycle

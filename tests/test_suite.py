@@ -26,7 +26,8 @@ from configurator.runs.suites import (
     same,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import CASES, PRODUCT, PRODUCT_FILES
+
 OUTCOME = {
     "decision": "accept",
     "coverage": {"sum_insured": "110000.00", "tier": "full"},
@@ -88,7 +89,7 @@ SUITE = textwrap.dedent("""\
 @pytest.fixture()
 def product_dir(tmp_path):
     """A copy of the hepatitis B product with a suite beside it."""
-    shutil.copy(ROOT / "products" / "hepatitis_b.yaml", tmp_path / "hepatitis_b.yaml")
+    shutil.copy(PRODUCT, tmp_path / "hepatitis_b.yaml")
     (tmp_path / "hepatitis_b").mkdir()
     (tmp_path / "hepatitis_b" / "mini.suite.yaml").write_text(SUITE)
     return tmp_path
@@ -117,12 +118,9 @@ def test_a_bad_case_in_a_suite_is_a_positioned_error(product_dir):
     assert "did you mean 'male'?" in str(caught.value)
 
 
-def test_coverage_lists_what_no_case_exercised():
-    product = load(ROOT / "products" / "hepatitis_b.yaml")
-    compiled = compile_product(product)
+def test_coverage_lists_what_no_case_exercised(product, compiled):
     coverage = RuleCoverage(compiled)
-    for scenario in load_suite(ROOT / "products" / "hepatitis_b" / "eligibility.suite.yaml",
-                               product):
+    for scenario in load_suite(CASES / "eligibility.suite.yaml", product):
         coverage.record(evaluate(compiled, scenario.case))
     missed = coverage.missed()
     assert "eligibility.age_outside_range" not in missed
@@ -179,8 +177,8 @@ def test_k_selects_cases_by_a_part_of_their_name(product_dir, monkeypatch):
 def test_configurator_test_defaults_to_the_bundled_products():
     run = run_suites()
     assert run.problems == [] and run.failed == [] and run.passed > 100
-    assert sorted(c.compiled.product.id for c in run.coverage.values()) == [
-        "copd", "hepatitis_b", "oral_health", "senior_checkup"]
+    with_suites = [p.stem for p in PRODUCT_FILES if list(p.with_suffix("").glob("*.suite.yaml"))]
+    assert sorted(c.compiled.product.id for c in run.coverage.values()) == with_suites
     assert all(c.percent == 100 for c in run.coverage.values())
 
 
@@ -206,7 +204,7 @@ sys.exit(code)
 
 
 def test_configurator_test_needs_no_pytest_and_counts_like_the_plugin(product_dir):
-    for suite in (ROOT / "products" / "hepatitis_b").glob("*.suite.yaml"):
+    for suite in CASES.glob("*.suite.yaml"):
         shutil.copy(suite, product_dir / "hepatitis_b" / suite.name)
     without = subprocess.run([sys.executable, "-c", WITHOUT_PYTEST, "hepatitis_b"],
                              capture_output=True, text=True, cwd=product_dir, timeout=300)
