@@ -12,7 +12,7 @@ import datetime as dt
 
 from ..cases.calendar import add_months
 from ..cases.outcome import CheckupOut
-from ..product.model import Checkup, Product
+from ..product.model import Checkup
 from .plan import PeriodPlan
 
 
@@ -46,8 +46,8 @@ class Occurrence:
 class CheckupBook:
     """Every occurrence of every check-up so far, in the order they fell due."""
 
-    def __init__(self, product: Product):
-        self.checkups = {c.id: c for c in product.checkups}
+    def __init__(self, checkups: dict[str, Checkup]):
+        self.checkups = checkups  # by id, in the product's order (shared: never changed here)
         self.occurrences: list[Occurrence] = []
 
     def at_issue(self, start: dt.date, as_of: dt.date, end: dt.date | None,

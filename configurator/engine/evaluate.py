@@ -71,7 +71,7 @@ class _Evaluation:
         self.reasons: list[Reason] = []
         self.loadings: list[tuple[Loading, str | None]] = []
         self.added: dict[str, ExclusionOut] = {}
-        self.checkups = CheckupBook(plan.product)
+        self.checkups = CheckupBook(plan.checkups)
         self.cover: CoverState | None = None
         self._timeline: Timeline | None = None
         self.claims: list[ClaimOut] = []
