@@ -10,8 +10,9 @@ product file's ``version:``)::
 - ``publish FILE --effective-from D [--effective-to D] --by NAME`` registers a
   new version as a **draft**: the YAML text, its content hash and the
   effective window are stored. It is refused if the product does not load,
-  if a publish gate fails (validation now; lint errors and failing suites once
-  those gates are registered, see `PUBLISH_GATES`), if the window is outside
+  if a publish gate fails (the store's `gates`: by default the product must
+  compile and its sample case check; the CLI adds lint errors and failing
+  suites, `configurator.runs.gates`), if the window is outside
   the product's own ``effective_from``/``effective_to``, if the same content
   is already registered under another version number, or if the window
   overlaps another *published* version of the product.

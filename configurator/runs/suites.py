@@ -74,7 +74,7 @@ def load_suite(path: str | Path, product: Product) -> list[SuiteCase]:
     items = doc.data.get("cases") if isinstance(doc.data, dict) else None
     if not isinstance(items, list):
         raise CaseError([Problem(doc.span(()), "cases", "a suite needs a list under 'cases'",
-                                 "see configurator/suite.py for the format")])
+                                 "see configurator/runs/suites.py for the format")])
     cases, problems = [], []
     for index, item in enumerate(items):
         sub = doc.part(("cases", index))
