@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from configurator.compliance.ranges import _Resolver
 from configurator.conditions import (
     KEYWORDS,
     NODE_TYPES,
@@ -54,6 +53,7 @@ from configurator.conditions.types import (
 )
 from configurator.conditions.visitor import _Unparser
 from configurator.conditions.words import _Words
+from configurator.product.ranges import _Resolver
 
 
 def bare(node: Node) -> Node:

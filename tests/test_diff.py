@@ -12,10 +12,10 @@ from configurator import load, loads
 from configurator.cli import main
 from configurator.compliance.diff import declared_bump, diff
 from configurator.compliance.polarity import compare_conditions
-from configurator.compliance.ranges import Domain, resolve
 from configurator.compliance.redline import compare_words, pieces_html, tokens
 from configurator.compliance.report import render_html, render_pdf, report_bytes
 from configurator.conditions import parse
+from configurator.product.ranges import Domain, resolve
 
 from .paths import PRODUCT, PRODUCT_FILES
 

@@ -33,9 +33,9 @@ from ..conditions.visitor import names as names_in
 from ..errors import Span
 from ..product.model import Product, text_in, text_variants
 from ..product.params import parameter_periods, parameters_at
+from ..product.ranges import Domain, domains, resolve
 from ..product.wording import format_value
 from .polarity import compare_conditions, name_polarity
-from .ranges import Domain, domains, resolve
 
 FAVOURABLE, UNFAVOURABLE, NEUTRAL, MIXED = "favourable", "unfavourable", "neutral", "mixed"
 EFFECTS = (FAVOURABLE, UNFAVOURABLE, NEUTRAL, MIXED)

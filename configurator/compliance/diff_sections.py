@@ -17,6 +17,7 @@ from typing import Any
 
 from ..product.clauses import clause_numbers
 from ..product.model import Product
+from ..product.ranges import resolve
 from ..product.source import format_path
 from ..product.usage import RULES, WORDING, parameter_uses
 from .changes import (
@@ -32,7 +33,6 @@ from .changes import (
     matched,
 )
 from .diff_rules import DAYS, adherence, benefits, checkups, eligibility, exclusions, tier_percent
-from .ranges import resolve
 from .redline import subject_of, text_fields
 
 WORDING_KINDS = {"wording_only", "wording_changed", "definition_added", "definition_removed"}

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..conditions.expression import Expression
+from ..product.cells import jointly_possible, restricting_names
+from ..product.ranges import domains, resolve
 from ..product.source import PathKey
 from ..product.usage import RULES as IN_RULES
 from ..product.usage import WORDING, parameter_uses
-from .cells import jointly_possible, restricting_names
 from .lint_rules import (
     WARNING,
     Context,
     rule,
 )
-from .ranges import domains, resolve
 
 # ------------------------------------------------------------ logic
 

@@ -17,12 +17,12 @@ from ..cases.outcome import Illustration
 from ..conditions.expression import Expression
 from ..conditions.nodes import Node
 from ..errors import Span
+from ..product.cells import possible
 from ..product.model import LocalizedText, Product, text_variants
 from ..product.params import parameter_periods
+from ..product.ranges import domains, resolve
 from ..product.source import PathKey
 from ..product.texts import texts
-from .cells import possible
-from .ranges import domains, resolve
 
 ERROR, WARNING = "error", "warning"
 MAX_WAITING_DAYS = 180

@@ -19,10 +19,10 @@ from collections.abc import Mapping
 
 from ..conditions.nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Name, Neg, Node, Not, Num
 from ..conditions.visitor import NodeVisitor
+from ..product.cells import cells
 from ..product.model import Product
 from ..product.params import parameters_at
-from .cells import cells
-from .ranges import Domain, domains, resolve, sign, truth
+from ..product.ranges import Domain, domains, resolve, sign, truth
 
 WIDENED, NARROWED, MIXED, SAME, UNKNOWN = "widened", "narrowed", "mixed", "same", "unknown"
 

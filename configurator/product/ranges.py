@@ -43,8 +43,8 @@ from ..conditions.nodes import (
     Str,
 )
 from ..conditions.visitor import NodeVisitor
-from ..product.derived import derived_order
-from ..product.model import InputSpec, Product
+from .derived import derived_order
+from .model import InputSpec, Product
 
 INF = math.inf
 BOTH: frozenset = frozenset({True, False})
