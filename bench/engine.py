@@ -36,6 +36,11 @@ from configurator.engine.plan import plan_for  # noqa: E402
 START = dt.date(2026, 3, 1)
 
 
+ACCEPTED = {"age": 40, "sex": "male", "hbv_status": "small_three_positive",
+            "hbsag_positive_months": 96, "alt": 38, "hbv_dna": 100, "afp": 3.5,
+            "on_antivirals": True, "antiviral_months": 24}  # accepted: the whole timeline runs
+
+
 def applicant(rng: random.Random) -> dict:
     """A plausible hepatitis B applicant; about one in five is declined or referred."""
     status = rng.choices(["carrier", "small_three_positive", "big_three_positive",
@@ -114,6 +119,8 @@ def main() -> None:
     parser.add_argument("--timeline-cases", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--rss", type=int, default=100000)
+    parser.add_argument("--long-case", type=int, default=10000,
+                        help="events in the one long case (checked and evaluated)")
     args = parser.parse_args()
 
     product = load(ROOT / "products" / "hepatitis_b.yaml")
@@ -137,6 +144,7 @@ def main() -> None:
           f"{args.timeline_cases} one-year timelines of {events:.1f} events "
           f"({fired:.1f} rules fired); median of {args.rounds} rounds")
     report(results)
+    long_case(product, compiled, args.long_case, args.rounds)
     memory(compiled, eligibility + year[:200], args.rss)
 
 
@@ -182,6 +190,39 @@ def report(results: dict[str, float]) -> None:
     print(f"  eligibility target <= 150 µs: {'met' if eligibility_us <= 150 else 'MISSED'}; "
           f"full-year target <= 1500 µs: "
           f"{'met' if results['full year through evaluate'] <= 1500 else 'MISSED'}")
+
+
+def long_case(product, compiled, count: int, rounds: int) -> None:
+    """One case with `count` events (check-up visits, scans, refills over ten years): CPU
+    seconds to check it and to evaluate it, and the same for a tenth of it (linear work
+    makes the ratio 10)."""
+    def seconds(n: int) -> tuple[float, float]:
+        rng = random.Random(n)
+        events = []
+        for i in range(n):
+            day = (START + dt.timedelta(days=i * 3650 // n)).isoformat()
+            kind = ("monitoring_visit", "antiviral_refill", "liver_stiffness_scan")[i % 3]
+            fields = {"monitoring_visit": {"alt": rng.randint(20, 200), "hbv_dna": 20,
+                                           "afp": 3.5, "cost": 300},
+                      "antiviral_refill": {"days_supply": 30},
+                      "liver_stiffness_scan": {"lsm_kpa": 6.5, "cost": 200}}[kind]
+            events.append({"date": day, "type": kind, **fields})
+        data = {"policy": {"start": START.isoformat()}, "applicant": ACCEPTED,
+                "as_of": (START + dt.timedelta(days=3650)).isoformat(), "events": events}
+        checks, runs = [], []
+        for _ in range(rounds):
+            began = time.process_time()
+            case = case_from_data(data, product)
+            checks.append(time.process_time() - began)
+            began = time.process_time()
+            evaluate(compiled, case)
+            runs.append(time.process_time() - began)
+        return statistics.median(checks), statistics.median(runs)
+
+    small, big = seconds(count // 10), seconds(count)
+    print(f"  one case of {count} events: check {big[0]:.2f} s, evaluate {big[1]:.2f} s "
+          f"CPU (target <= 1 s: {'met' if sum(big) <= 1 else 'MISSED'}); growth from "
+          f"{count // 10} events x{sum(big) / sum(small):.1f} (linear: x10)")
 
 
 def memory(compiled, pool: list, count: int) -> None:

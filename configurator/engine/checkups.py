@@ -20,7 +20,7 @@ class Occurrence:
     """One due instance of a check-up."""
 
     __slots__ = ("checkup", "seq", "due", "opens", "closes", "final", "status", "done_on",
-                 "reason")
+                 "reason", "index")
 
     def __init__(self, checkup: Checkup, seq: int, due: dt.date, opens: dt.date,
                  closes: dt.date, extension: int, reason: str):
@@ -33,6 +33,7 @@ class Occurrence:
         self.status = "open"
         self.done_on: dt.date | None = None
         self.reason = reason
+        self.index = 0  # its place among all occurrences of the case
 
     def out(self, as_of: dt.date) -> CheckupOut:
         """The occurrence as the Outcome reports it on `as_of`."""
@@ -44,11 +45,21 @@ class Occurrence:
 
 
 class CheckupBook:
-    """Every occurrence of every check-up so far, in the order they fell due."""
+    """Every occurrence of every check-up so far, in the order they fell due.
+
+    Occurrences are indexed by check-up, and the open ones kept apart (closed
+    ones drop out as they are met), so matching a visit or scheduling costs
+    the same however long the timeline is.
+    """
 
     def __init__(self, checkups: dict[str, Checkup]):
         self.checkups = checkups  # by id, in the product's order (shared: never changed here)
         self.occurrences: list[Occurrence] = []
+        self._of: dict[str, list[Occurrence]] = {}
+        self._open: dict[str, list[Occurrence]] = {}
+        self._by_event: dict[str, list[str]] = {}
+        for checkup in checkups.values():
+            self._by_event.setdefault(checkup.event, []).append(checkup.id)
 
     def at_issue(self, start: dt.date, as_of: dt.date, end: dt.date | None,
                  period: PeriodPlan) -> list[Occurrence]:
@@ -84,30 +95,40 @@ class CheckupBook:
                  ) -> list[Occurrence]:
         """A check-up falls due from `day`; none when one is already open."""
         checkup = self.checkups[checkup_id]
-        if any(o.checkup is checkup and o.status == "open" for o in self.occurrences):
+        if self.open(checkup_id):
             return []  # already due: one open occurrence at a time
         due = day + dt.timedelta(days=int(period.number(checkup.due_days)))
         closes = due + dt.timedelta(days=int(period.number(checkup.window_days)))
         reason = why if why == "at issue" else f"triggered by {why} on {day.isoformat()}"
-        seq = sum(1 for o in self.occurrences if o.checkup is checkup) + 1
+        seq = len(self._of.get(checkup_id, ())) + 1
         return [self._add(Occurrence(checkup, seq, due, day, closes,
                                      int(period.number(checkup.extension_days)), reason))]
 
     def _add(self, occurrence: Occurrence) -> Occurrence:
+        occurrence.index = len(self.occurrences)
         self.occurrences.append(occurrence)
+        self._of.setdefault(occurrence.checkup.id, []).append(occurrence)
+        self._open.setdefault(occurrence.checkup.id, []).append(occurrence)
         return occurrence
+
+    def open(self, checkup_id: str) -> list[Occurrence]:
+        """The check-up's occurrences still open, in the order they fell due."""
+        found = self._open.get(checkup_id)
+        if found is None:
+            return []
+        if any(o.status != "open" for o in found):  # closed since: drop them
+            found[:] = [o for o in found if o.status == "open"]
+        return found
 
     def matching(self, event_type: str, day: dt.date) -> list[Occurrence]:
         """The open occurrences a visit on `day` completes: the first of each check-up."""
-        found: dict[str, Occurrence] = {}
-        for occurrence in self.occurrences:
-            checkup = occurrence.checkup
-            if (checkup.event == event_type and occurrence.status == "open"
-                    and occurrence.opens <= day <= occurrence.final
-                    and checkup.id not in found):
-                found[checkup.id] = occurrence
-        return list(found.values())
+        found = []
+        for checkup_id in self._by_event.get(event_type, ()):
+            first = next((o for o in self.open(checkup_id) if o.opens <= day <= o.final), None)
+            if first is not None:
+                found.append(first)
+        return sorted(found, key=lambda o: o.index)
 
     def last_missed(self, checkup: Checkup) -> bool:
-        mine = [o for o in self.occurrences if o.checkup is checkup]
+        mine = self._of.get(checkup.id)
         return bool(mine) and mine[-1].status == "missed"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -39,12 +40,44 @@ _SIDS = itertools.count(1)
 _BARE_EXPONENT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
 
 
+# The engine must never see a value it would silently misread: orjson writes NaN
+# and infinities as `null` (a missing value: the rule quietly does not fire), and
+# an integer past 2**53 would lose its last digits as a double. orjson refuses
+# such integers itself (OPT_STRICT_INTEGER); a `null` in the text is checked
+# value by value. Either is refused as an engine error, never asserted.
+_OPTIONS = orjson.OPT_STRICT_INTEGER
+
+
 def _encode_facts(facts: Any) -> str:
-    """Facts (or rules) as JSON the engine reads; orjson is ~6x faster than json here."""
-    text = orjson.dumps(facts)
+    """Facts (or rules) as JSON the engine reads; orjson is ~6x faster than json here.
+
+    Raises `EngineError` for a value the engine would misread: a non-finite
+    number, a missing value (None) or an integer beyond 2**53.
+    """
+    try:
+        text = orjson.dumps(facts, option=_OPTIONS)
+    except TypeError as exc:  # orjson.JSONEncodeError: an integer past 2**53, or no JSON form
+        raise EngineError(f"refusing to give the rules engine a value it would misread: {exc} "
+                          "(a bug: the product or case check should have refused it)") from None
+    if b"null" in text:
+        _refuse_missing(facts, "")
     if b"e-" in text or b"e+" in text:  # orjson always signs an exponent
         text = _BARE_EXPONENT.sub(_point, text)
     return text.decode()
+
+
+def _refuse_missing(value: Any, where: str) -> None:
+    """Raise `EngineError` naming the first value orjson wrote as `null`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_missing(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_missing(item, f"{where}[{index}]")
+    elif value is None or (isinstance(value, float) and not math.isfinite(value)):
+        raise EngineError(f"refusing to give the rules engine {where} = {value!r}: it would read "
+                          "it as a missing value and silently skip the rules that read it (a bug: "
+                          "the product or case check should have refused it)")
 
 
 def _point(match: re.Match) -> bytes:

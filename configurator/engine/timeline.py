@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Mapping
+import itertools
+import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..cases.calendar import ONE_DAY, add_months, policy_year, year_number
@@ -18,7 +20,13 @@ from ..product.model import Metric, Product
 
 
 class Timeline:
-    """A case's events by type, with the metric computations over them."""
+    """A case's events by type, with the metric computations over them.
+
+    Every metric is answered in logarithmic time from tables built once per
+    case (supply intervals for PDC, prefix counts for counts and on-time
+    events, a range-minimum table for lowest values), so a case's work grows
+    linearly with its events, however many visits ask for metrics.
+    """
 
     def __init__(self, product: Product, events: tuple[Event, ...], start: dt.date,
                  filters: Mapping[str, Callable[[Mapping[str, Any]], bool]],
@@ -33,6 +41,7 @@ class Timeline:
             self.by_type.setdefault(event.type, []).append(event)
         self.days: dict[str, list[dt.date]] = {k: [e.date for e in v] for k, v in
                                                self.by_type.items()}
+        self._tables: dict[tuple, Any] = {}
 
     def window(self, metric: Metric, day: dt.date) -> tuple[dt.date, dt.date]:
         """[first, last] days the metric looks at when measured on `day`."""
@@ -42,11 +51,10 @@ class Timeline:
             return dt.date.min, day
         return day - dt.timedelta(days=metric.window.days - 1), day
 
-    def events_in(self, event_type: str, first: dt.date, last: dt.date) -> list[Event]:
+    def span(self, event_type: str, first: dt.date, last: dt.date) -> tuple[int, int]:
+        """[lo, hi): the indexes of `event_type` events dated within [first, last]."""
         days = self.days.get(event_type, [])
-        lo = bisect.bisect_left(days, first)
-        hi = bisect.bisect_right(days, last)
-        return self.by_type[event_type][lo:hi] if hi > lo else []
+        return bisect.bisect_left(days, first), bisect.bisect_right(days, last)
 
     def accepted(self, name: str, event: Event) -> bool:
         check = self.filters.get(name)
@@ -64,20 +72,38 @@ class Timeline:
             return 0.0 if metric.pdc is not None else 0
         first, last = self.window(metric, day)
         if metric.count is not None:
-            return sum(1 for e in self.events_in(metric.count.event, first, last)
-                       if self.accepted(name, e))
+            return self.count(name, metric, first, last)
         if metric.pdc is not None:
             return self.pdc(metric, first, last)
         return self.on_time(name, metric, first, last)
+
+    def _table(self, key: tuple, build: Callable[[], Any]) -> Any:
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = build()
+        return found
+
+    def count(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> int:
+        """Events of the metric's type in the window that pass its filter."""
+        event_type = metric.count.event
+        check = self.filters.get(name)  # changes with the parameters in force: part of the key
+        prefix = self._table(("count", name, check), lambda: _prefix(
+            self.accepted(name, e) for e in self.by_type.get(event_type, [])))
+        lo, hi = self.span(event_type, first, last)
+        return prefix[hi] - prefix[lo] if hi > lo else 0
 
     def lowest(self, metric: Metric, day: dt.date) -> float:
         """The lowest value so far: the entry value, then each event's field in the window."""
         spec = metric.lowest
         first, last = self.window(metric, day)
-        values = [self.applicant[spec.initial]]
-        values += [e.fields[spec.field] for e in self.events_in(spec.event, first, last)
-                   if spec.field in e.fields]
-        return min(values)
+        entry = self.applicant[spec.initial]
+        if spec.event not in self.by_type:
+            return entry
+        table = self._table(("lowest", spec.event, spec.field), lambda: _RangeMin(
+            [e.fields.get(spec.field) for e in self.by_type[spec.event]]))
+        lo, hi = self.span(spec.event, first, last)
+        found = table.min(lo, hi)
+        return entry if found is None else min(entry, found)
 
     def pdc(self, metric: Metric, first: dt.date, last: dt.date) -> float:
         """Proportion of days covered: supplies laid end to end, clipped to the window.
@@ -87,18 +113,10 @@ class Timeline:
         counts for the days it reaches into it.
         """
         spec = metric.pdc
+        supply = self._table(("pdc", spec.event, spec.days_field), lambda: _Supply(
+            self.by_type.get(spec.event, []), spec.days_field))
         span = (last - first).days + 1
-        covered = 0
-        supply_end = dt.date.min
-        for event in self.by_type.get(spec.event, []):
-            if event.date > last:
-                break
-            begin = max(event.date, supply_end)
-            supply_end = begin + dt.timedelta(days=int(event.fields.get(spec.days_field, 0)))
-            lo, hi = max(begin, first), min(supply_end - ONE_DAY, last)
-            if hi >= lo:
-                covered += (hi - lo).days + 1
-        return round(min(covered, span) / span, 4) if span > 0 else 0.0
+        return round(min(supply.covered(first, last), span) / span, 4) if span > 0 else 0.0
 
     def on_time(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> int:
         """Events in the window that came `every_months ± tolerance` after the previous one.
@@ -109,22 +127,82 @@ class Timeline:
         spec = metric.on_time
         every = int(self._number(spec.every_months))
         tolerance = int(self._number(spec.tolerance_months))
-        previous = None
-        count = 0
-        for event in self.by_type.get(spec.event, []):
-            if event.date > last:
-                break
+        key = ("on_time", name, self.filters.get(name), every, tolerance)
+        days, prefix = self._table(key, lambda: self._on_time_table(name, spec.event, every,
+                                                                    tolerance))
+        lo, hi = bisect.bisect_left(days, first), bisect.bisect_right(days, last)
+        return prefix[hi] - prefix[lo] if hi > lo else 0
+
+    def _on_time_table(self, name: str, event_type: str, every: int, tolerance: int
+                       ) -> tuple[list[dt.date], list[int]]:
+        """The accepted events' dates and prefix counts of those on time."""
+        days: list[dt.date] = []
+        flags: list[bool] = []
+        for event in self.by_type.get(event_type, []):
             if not self.accepted(name, event):
                 continue
-            if previous is None:
-                on_time = event.date <= add_months(self.start, every + tolerance)
+            if not days:
+                flags.append(event.date <= add_months(self.start, every + tolerance))
             else:
-                on_time = (add_months(previous, every - tolerance) <= event.date
-                           <= add_months(previous, every + tolerance))
-            if on_time and event.date >= first:
-                count += 1
-            previous = event.date
-        return count
+                previous = days[-1]
+                flags.append(add_months(previous, every - tolerance) <= event.date
+                             <= add_months(previous, every + tolerance))
+            days.append(event.date)
+        return days, _prefix(flags)
 
     def _number(self, value: Any) -> float:
         return self.constants[value] if isinstance(value, str) else value
+
+
+def _prefix(flags: Iterable[bool]) -> list[int]:
+    """Running totals: prefix[i] is how many of the first i flags are set."""
+    return [0, *itertools.accumulate(1 if flag else 0 for flag in flags)]
+
+
+class _Supply:
+    """Supply intervals laid end to end (each starts when the one before runs out)."""
+
+    def __init__(self, events: list[Event], days_field: str):
+        self.begins: list[dt.date] = []
+        self.ends: list[dt.date] = []  # exclusive
+        supply_end = dt.date.min
+        for event in events:
+            begin = max(event.date, supply_end)
+            supply_end = begin + dt.timedelta(days=int(event.fields.get(days_field, 0)))
+            self.begins.append(begin)
+            self.ends.append(supply_end)
+        self.prefix = [0, *itertools.accumulate((e - b).days for b, e in
+                                                zip(self.begins, self.ends, strict=True))]
+
+    def covered(self, first: dt.date, last: dt.date) -> int:
+        """Days within [first, last] some supply covers."""
+        lo = bisect.bisect_right(self.ends, first)  # the first interval reaching past `first`
+        hi = bisect.bisect_right(self.begins, last)  # the intervals starting by `last`
+        if hi <= lo:
+            return 0
+        total = self.prefix[hi] - self.prefix[lo]
+        total -= max(0, (first - self.begins[lo]).days)
+        total -= max(0, (self.ends[hi - 1] - ONE_DAY - last).days)
+        return total
+
+
+class _RangeMin:
+    """The minimum of any slice of a list in constant time (a sparse table); None is absent."""
+
+    def __init__(self, values: list[Any]):
+        level = [math.inf if v is None else v for v in values]
+        self.levels = [level]
+        width = 1
+        while 2 * width <= len(level):
+            previous = self.levels[-1]
+            self.levels.append([min(previous[i], previous[i + width])
+                                for i in range(len(previous) - width)])
+            width *= 2
+
+    def min(self, lo: int, hi: int) -> Any:
+        if hi <= lo:
+            return None
+        level = (hi - lo).bit_length() - 1
+        row = self.levels[level]
+        found = min(row[lo], row[hi - (1 << level)])
+        return None if found == math.inf else found
