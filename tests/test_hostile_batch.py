@@ -557,6 +557,32 @@ def test_output_names_are_safe_and_bounded(number):
     assert len(name) <= MAX_STEM + 4
 
 
+def test_a_full_disk_stops_a_render_batch_cleanly(tmp_path, product, monkeypatch):
+    from configurator.runs import batch_render
+
+    monkeypatch.setattr(batch_render, "_document", lambda case: b"%PDF")
+    monkeypatch.setattr(batch_render, "write_atomic", _disk_full)
+    target = str(tmp_path / "P-1.pdf")
+    answer = batch_render.render_one(2, a_case("P-1"), target)
+    assert answer[:3] == (2, "stop", f"{target}: No space left on device")
+    with pytest.raises(ConfiguratorError, match="No space left on device; the run stopped"):
+        batch_render._take(batch_render.BatchResult(), product, (2, a_case("P-1"), target),
+                           answer, None)
+
+
+def test_any_exception_while_rendering_costs_one_row(tmp_path, monkeypatch):
+    from configurator.runs import batch_render
+
+    def overflow(case):
+        raise OverflowError("cannot convert float infinity to integer")
+
+    monkeypatch.setattr(batch_render, "_document", overflow)
+    row, status, message, _ = batch_render.render_one(4, a_case("P-1"), str(tmp_path / "x.pdf"))
+    assert (row, status) == (4, "failed")
+    assert message.startswith("<case>:4:1: internal error while rendering this row "
+                              "(OverflowError: cannot convert float infinity to integer)")
+
+
 def test_long_policy_numbers_keep_distinct_names():
     a, b = (file_name(a_case("P" * 300 + tail), 1, "pdf") for tail in "ab")
     assert a != b and len(a) <= MAX_STEM + 4
@@ -617,6 +643,13 @@ def test_any_exception_below_costs_one_row(tmp_path, product, monkeypatch, share
     assert str(report.problems[0]).endswith(
         f"{cases}:2:1: internal error while checking this row (RecursionError: maximum "
         "recursion depth exceeded); this is a bug in configurator; please report it with the row")
+
+
+def test_a_cases_file_that_cannot_be_read_is_a_clean_error(tmp_path, product, shared_env):
+    (tmp_path / "cases.jsonl").mkdir()
+    with pytest.raises(CaseError, match=r"cases\.jsonl:1:1: cannot read the file: Is a directory"):
+        run_batch(product, tmp_path / "cases.jsonl", tmp_path / "out.jsonl", env=shared_env)
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_an_output_that_cannot_be_written_is_a_clean_error(tmp_path, product, shared_env):

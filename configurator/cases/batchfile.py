@@ -57,7 +57,10 @@ def _kind(path: Path) -> str:
 
 def _open_text(path: Path) -> io.TextIOWrapper:
     """The file as text; bytes that are not UTF-8 become lone surrogates, found per row."""
-    handle = path.open("rb")
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise _fail(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
     head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
     for bom, name in _BOMS:
         if head.startswith(bom):
