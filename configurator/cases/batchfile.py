@@ -8,7 +8,8 @@ trips the case check) becomes its own positioned error - row number and, for
 CSV, column - never the end of the file. What makes the whole file unusable
 (not UTF-8 at all, empty, no header, headers that collide, a row too long to
 find its end) is one positioned error, raised by `count_rows` before any
-work. Row numbers are the line a row starts on (a CSV record may span lines).
+work. Row numbers are the line a row starts on (a CSV record may span lines);
+blank lines, and CSV records whose cells are all blank, are not rows.
 """
 
 from __future__ import annotations
