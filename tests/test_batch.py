@@ -107,7 +107,7 @@ def test_a_failed_run_leaves_no_output_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(batch, "summary", boom)
+    monkeypatch.setattr(batch._Rows, "write", boom)
     out = tmp_path / "results.csv"
     with pytest.raises(RuntimeError):
         run_batch(PRODUCT, write_csv(tmp_path), out)

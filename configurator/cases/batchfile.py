@@ -2,35 +2,169 @@
 
 CSV columns are flat; nested fields use dotted headers (``applicant.age``,
 ``policy.start``) and a timeline goes in an ``events`` column as a JSON list.
-Each row is checked on its own: a bad row becomes its own positioned error
-(row number and, for CSV, column), never the end of the file.
+Each row is checked on its own: a bad row (a byte that is not UTF-8, invalid
+or hostile JSON, an oversize cell, a value of the wrong kind, anything that
+trips the case check) becomes its own positioned error - row number and, for
+CSV, column - never the end of the file. What makes the whole file unusable
+(not UTF-8 at all, empty, no header, headers that collide, a row too long to
+find its end) is one positioned error, raised by `count_rows` before any
+work. Row numbers are the line a row starts on (a CSV record may span lines);
+blank lines, and CSV records whose cells are all blank, are not rows.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
+import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import CaseError, Problem, Span
+from ..errors import CaseError, ConfigError, Problem, Span
 from ..product.model import Product
-from ..product.source import Document
+from ..product.source import Document, PathKey, format_path
 from .case import Case, case_from_document
 
-Raw = tuple[int, Any, str | None, dict]  # (row number, data, parse error, path -> column)
+# (row number, data, errors: [(column, path, message)] or None, path -> CSV column)
+Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
+
+MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
+MAX_CELL = 65_536  # characters in one CSV cell other than `events`
+MAX_DEPTH = 32  # nesting of JSON data in a row
+MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
+MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
+_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
-def read_raw(path: str | Path) -> Iterator[Raw]:
-    """(row number, plain data, parse error) for each row of a .csv or .jsonl file."""
-    path = Path(path)
-    if path.suffix == ".jsonl":
-        yield from _jsonl(path)
-    elif path.suffix == ".csv":
-        yield from _csv(path)
-    else:
-        raise CaseError([Problem(Span(str(path), 1, 1), "", "batch files must be .csv or .jsonl")])
+def _fail(file: str, line: int, column: int, message: str, hint: str | None = None) -> CaseError:
+    return CaseError([Problem(Span(file, line, column), "", message, hint, "batch")])
+
+
+def _kind(path: Path) -> str:
+    if path.suffix not in (".csv", ".jsonl"):
+        raise _fail(str(path), 1, 1, "batch files must be .csv or .jsonl")
+    return path.suffix
+
+
+# ------------------------------------------------------------ lines of text
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    """The file as text; bytes that are not UTF-8 become lone surrogates, found per row."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise _fail(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
+    head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            handle.close()
+            raise _fail(str(path), 1, 1, f"the file is {name} text, not UTF-8",
+                        "save it as UTF-8")
+    if b"\x00" in head[:2]:
+        handle.close()
+        raise _fail(str(path), 1, 1, "the file holds NUL bytes: it is not UTF-8 text "
+                    "(UTF-16?)", "save it as UTF-8")
+    return io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
+
+
+def _next_line(handle: io.TextIOWrapper, first: bool) -> tuple[str, bool]:
+    """The next line (with its ending) and whether it was cut at `MAX_ROW` characters."""
+    line = handle.readline(MAX_ROW + 1)
+    if first and line.startswith("\ufeff"):
+        line = line[1:]  # a UTF-8 byte order mark, as spreadsheets write it
+    if len(line) <= MAX_ROW or line.endswith(("\n", "\r")):
+        return line, False
+    while line and not line.endswith(("\n", "\r")):  # skip the rest, a piece at a time
+        line = handle.readline(1 << 20)
+    return "", True
+
+
+def text_lines(path: str | Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) of every line with something on it; None for an oversize line."""
+    with _open_text(Path(path)) as handle:
+        number = 0
+        while True:
+            line, cut = _next_line(handle, number == 0)
+            if not line and not cut:
+                return
+            number += 1
+            if cut:
+                yield number, None
+            elif line.strip():
+                yield number, line
+
+
+# ------------------------------------------------------------ JSON lines
+
+
+def parse_line(number: int, line: str | None) -> Raw:
+    """One JSON line as a raw row (parsed in the worker, so the parent only reads text)."""
+    if line is None:
+        return number, None, [(1, "", f"the line is longer than {MAX_ROW:,} characters")], {}
+    bad = _UNDECODED.search(line)
+    if bad:
+        return number, None, [(bad.start() + 1, "", _not_utf8(bad.group()))], {}
+    data, error = load_json(line)
+    if error is not None:
+        return number, None, [error], {}
+    found = data_problems(data)
+    return number, data, [(1, path, message) for path, message in found] or None, {}
+
+
+def _not_utf8(char: str) -> str:
+    return f"byte 0x{ord(char) - 0xDC00:02x} is not UTF-8 text; save the file as UTF-8"
+
+
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a whole number with {len(text.lstrip('-')):,} digits "
+                         f"(at most {MAX_DIGITS:,})")
+    return int(text)
+
+
+def load_json(text: str) -> tuple[Any, tuple[int, str, str] | None]:
+    """JSON text as data, or (column, path, message) saying why it is not usable JSON."""
+    try:
+        return json.loads(text, parse_int=_whole_number), None
+    except json.JSONDecodeError as exc:
+        return None, (exc.colno, "", f"invalid JSON: {exc.msg}")
+    except RecursionError:
+        return None, (1, "", f"invalid JSON: nested more than {MAX_DEPTH} levels deep")
+    except ValueError as exc:  # from `_whole_number`
+        return None, (1, "", f"invalid JSON: {exc}")
+
+
+def data_problems(data: Any) -> list[tuple[str, str]]:
+    """(path, message) for what JSON can carry but a case cannot: lone surrogates,
+    NaN and infinities, nesting deeper than `MAX_DEPTH` (at most `MAX_ROW_PROBLEMS`)."""
+    found: list[tuple[PathKey, str]] = []
+    stack: list[tuple[PathKey, Any]] = [((), data)]
+    while stack and len(found) < MAX_ROW_PROBLEMS:
+        path, value = stack.pop()
+        if len(path) > MAX_DEPTH:
+            found.append((path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    found.append((path, f"the key {key!r} holds a lone surrogate, "
+                                        "not a character"))
+                stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+        elif isinstance(value, str) and _SURROGATE.search(value):
+            found.append((path, "holds a lone surrogate (e.g. \\ud800), not a character; "
+                                "fix the text's encoding"))
+        elif isinstance(value, float) and not math.isfinite(value):
+            found.append((path, f"{value} is not a finite number"))
+    return [(format_path(path), message) for path, message in sorted(found, key=str)]
 
 
 def _jsonl(path: Path) -> Iterator[Raw]:
@@ -38,32 +172,131 @@ def _jsonl(path: Path) -> Iterator[Raw]:
         yield parse_line(number, line)
 
 
-def text_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """(line number, text) of every line with something on it."""
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                yield number, line
+# ------------------------------------------------------------ CSV
 
 
-def parse_line(number: int, line: str) -> Raw:
-    """One JSON line as a raw row (parsed in the worker, so the parent only reads text)."""
-    try:
-        return number, json.loads(line), None, {}
-    except json.JSONDecodeError as exc:
-        return number, None, f"{exc.colno}:invalid JSON: {exc.msg}", {}
+class _Lines:
+    """The lines csv reads, counted, and refused when one record grows past `MAX_ROW`."""
+
+    def __init__(self, handle: io.TextIOWrapper, file: str):
+        self.handle, self.file = handle, file
+        self.number = 0  # lines read so far
+        self.start = 1  # the line the current record starts on
+        self.size = 0  # characters of the current record
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line, cut = _next_line(self.handle, self.number == 0)
+        if not line and not cut:
+            raise StopIteration
+        self.number += 1
+        self.size += len(line)
+        if cut or self.size > MAX_ROW:
+            raise _fail(self.file, self.start, 1,
+                        f"this row runs past {MAX_ROW:,} characters, so where it ends "
+                        "cannot be told", "is a quote left open? close it or split the row")
+        return line
+
+    def new_record(self) -> None:
+        self.start, self.size = self.number + 1, 0
+
+
+def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, cells) of every CSV record with something in it."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW + 1))  # our own limits apply
+    with _open_text(path) as handle:
+        lines = _Lines(handle, str(path))
+        reader = csv.reader(lines)
+        while True:
+            lines.new_record()
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise _fail(str(path), lines.start, 1, f"not readable as CSV: {exc}") from None
+            if any(cell.strip() for cell in cells):
+                yield lines.start, cells
+
+
+def header_columns(file: str, header: list[str]) -> dict[PathKey, int]:
+    """Dotted headers -> (path -> column); every way they collide is one file-level error."""
+    problems, columns = [], {}
+
+    def fail(column: int, message: str, hint: str | None = None) -> None:
+        problems.append(Problem(Span(file, 1, column), "", message, hint, "batch"))
+
+    for column, name in enumerate(header, 1):
+        parts = tuple(name.split("."))
+        if _UNDECODED.search(name):
+            fail(column, "the header is not UTF-8 text", "save the file as UTF-8")
+        elif not name.strip():
+            fail(column, f"column {column} has no header", "name it or remove the column")
+        elif "" in parts:
+            fail(column, f"header '{name}' has an empty part", "write parts as a.b")
+        elif parts[0] == "events" and len(parts) > 1:
+            fail(column, f"header '{name}': the events column holds the whole timeline as "
+                         "JSON and has no sub-columns")
+        elif parts in columns:
+            fail(column, f"columns {columns[parts]} and {column} are both '{name}'")
+        else:
+            columns[parts] = column
+    for parts, column in columns.items():
+        for cut in range(1, len(parts)):
+            if parts[:cut] in columns:
+                fail(column, f"columns {columns[parts[:cut]]} '{'.'.join(parts[:cut])}' and "
+                             f"{column} '{'.'.join(parts)}' collide: "
+                             f"'{'.'.join(parts[:cut])}' cannot be a value and hold fields")
+    if problems:
+        raise CaseError(problems)
+    return columns
 
 
 def _csv(path: Path) -> Iterator[Raw]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = {tuple(h.split(".")): i for i, h in enumerate(reader.fieldnames or [], 1)}
-        for row in reader:
-            number = reader.line_num
-            try:
-                yield number, nest(row), None, columns
-            except ValueError as exc:
-                yield number, None, f"{columns.get(('events',), 1)}:{exc}", columns
+    records = csv_records(path)
+    first = next(records, None)
+    if first is None:
+        raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a header "
+                    "row (name,policy.start,as_of,applicant.age,...)")
+    header = first[1]
+    columns = header_columns(str(path), header)
+    for number, cells in records:
+        yield csv_row(number, header, cells, columns)
+
+
+def csv_row(number: int, header: list[str], cells: list[str], columns: dict) -> Raw:
+    """One CSV record as a raw row: each cell checked, then nested by its dotted header."""
+    errors: list[tuple[int, str, str]] = []
+    if len(cells) != len(header):
+        errors.append((min(len(cells), len(header)) + 1, "",
+                       f"this row has {len(cells)} cells; the header has {len(header)}"))
+    row = {}
+    for column, (name, cell) in enumerate(zip(header, cells, strict=False), 1):
+        bad = _UNDECODED.search(cell)
+        if bad:
+            errors.append((column, name, _not_utf8(bad.group())))
+        elif len(cell) > MAX_CELL and name != "events":
+            errors.append((column, name, f"the cell is {len(cell):,} characters long "
+                                         f"(at most {MAX_CELL:,})"))
+        else:
+            row[name] = cell
+    if errors:
+        return number, None, errors[:MAX_ROW_PROBLEMS], columns
+    try:
+        data = nest(row)
+    except ValueError as exc:
+        return number, None, [(columns[("events",)], "events", str(exc))], columns
+    found = data_problems(data)
+    return number, data, [(_column(columns, p), p, m) for p, m in found] or None, columns
+
+
+def _column(columns: dict[PathKey, int], path: str) -> int:
+    parts = tuple(re.split(r"[.\[]", path))
+    while parts and parts not in columns:
+        parts = parts[:-1]
+    return columns.get(parts, 1)
 
 
 def nest(row: dict[str, str | None]) -> dict[str, Any]:
@@ -73,10 +306,12 @@ def nest(row: dict[str, str | None]) -> dict[str, Any]:
         if header is None or value is None or value == "":
             continue
         if header == "events":
-            try:
-                data["events"] = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"the events column is not a JSON list: {exc.msg}") from None
+            events, error = load_json(value)
+            if error is not None:
+                message = error[2].replace("invalid JSON", "the events column is not a JSON "
+                                           "list", 1)
+                raise ValueError(f"{message} (character {error[0]})")
+            data["events"] = events
             continue
         target = data
         *parents, leaf = header.split(".")
@@ -86,6 +321,18 @@ def nest(row: dict[str, str | None]) -> dict[str, Any]:
     return data
 
 
+# ------------------------------------------------------------ rows and cases
+
+
+def read_raw(path: str | Path) -> Iterator[Raw]:
+    """(row number, plain data, errors, columns) for each row of a .csv or .jsonl file."""
+    path = Path(path)
+    if _kind(path) == ".jsonl":
+        yield from _jsonl(path)
+    else:
+        yield from _csv(path)
+
+
 def read_cases(path: str | Path, product: Product) -> Iterator[tuple[int, Case | CaseError]]:
     """Checked cases (or the error of each bad row) from a batch file."""
     for raw in read_raw(path):
@@ -93,24 +340,73 @@ def read_cases(path: str | Path, product: Product) -> Iterator[tuple[int, Case |
 
 
 def to_case(file: str, raw: Raw, product: Product) -> Case | CaseError:
-    """The row as a checked case, or its error positioned at the row (and CSV column)."""
-    number, data, error, columns = raw
-    if error is not None:
-        column, message = error.split(":", 1)
-        return CaseError([Problem(Span(file, number, int(column)), "", message)])
+    """The row as a checked case, or its error positioned at the row (and CSV column).
+
+    Never raises: whatever goes wrong below for one row is that row's error.
+    """
+    number, data, errors, columns = raw
+    if errors:
+        return CaseError([Problem(Span(file, number, column), path, message, None, "batch")
+                          for column, path, message in errors])
     spans = {(): Span(file, number, 1)}
     spans.update({path: Span(file, number, column) for path, column in columns.items()})
     doc = Document(file, data, spans=spans)
     text = file.endswith(".csv")
     try:
         return case_from_document(doc, product, text_values=text)
-    except CaseError as exc:
-        return exc
+    except ConfigError as exc:
+        return exc if isinstance(exc, CaseError) else CaseError(exc.problems)
+    except Exception as exc:  # noqa: BLE001 - a bug below must cost this row, not the batch
+        return internal_error(file, number, exc, "checking")
+
+
+def internal_error(file: str, number: int, exc: BaseException, doing: str) -> CaseError:
+    """A row that tripped an unexpected exception: reported at the row, never raised."""
+    detail = printable(f"{type(exc).__name__}: {exc}", 200)
+    return CaseError([Problem(Span(file, number, 1), "",
+                              f"internal error while {doing} this row ({detail})",
+                              "this is a bug in configurator; please report it with the row",
+                              "internal")])
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str, limit: int = 500) -> str:
+    """`text` safe for one line of a terminal or log: escapes, no surrogates, bounded."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 def count_rows(path: str | Path) -> int:
-    """Rows in a batch file (for a progress bar's total)."""
-    with Path(path).open(encoding="utf-8") as handle:
-        lines = sum(1 for line in handle if line.strip())
-    return lines - 1 if Path(path).suffix == ".csv" else lines
+    """Rows in a batch file, after checking the file as a whole.
 
+    Raises the file-level problems (not .csv/.jsonl, not UTF-8 at all,
+    empty, no header or colliding headers, a row too long to find its end) as
+    one positioned `CaseError`, so a batch can refuse before any work.
+    Counts records, not lines: a quoted cell may hold line breaks.
+    """
+    path = Path(path)
+    rows, undecoded, first = 0, 0, None
+    if _kind(path) == ".jsonl":
+        texts: Iterator[tuple[int, str]] = ((n, t or "") for n, t in text_lines(path))
+    else:
+        records = csv_records(path)
+        head = next(records, None)
+        if head is None:
+            raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
+                        "header row (name,policy.start,as_of,applicant.age,...)")
+        header_columns(str(path), head[1])
+        texts = ((n, "".join(cells)) for n, cells in records)
+    for number, text in texts:
+        rows += 1
+        if _UNDECODED.search(text):
+            undecoded += 1
+            first = first or number
+    if rows == 0:
+        raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
+    if undecoded == rows:
+        raise _fail(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads as "
+                    "UTF-8)", "save it as UTF-8")
+    return rows

@@ -30,17 +30,18 @@ def evaluate_batch(product: str, cases: str, output: str | None, workers: int, r
     if not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")
     loaded = product_from(product)
-    total = count_rows(cases)
+    count_rows(cases)  # the file as a whole: one clean error before the audit trail is opened
     with ExitStack() as stack:
         recorder = _batch_recorder(stack, loaded, cases, batch_id) if record else None
         with Progress(transient=True, console=Console(stderr=True)) as progress:
-            task = progress.add_task("evaluating", total=total)
+            task = progress.add_task("evaluating", total=None)
             report = run_batch(loaded, cases, output, workers, env=environment(),
-                               on_progress=lambda _: progress.advance(task), recorder=recorder)
+                               on_progress=lambda _: progress.advance(task), recorder=recorder,
+                               on_total=lambda total: progress.update(task, total=total))
     for problem in report.problems:
         click.echo(str(problem).removeprefix("<input>: "), err=True)
-    skipped = total - report.written
-    click.echo(f"{report.written} cases evaluated, {skipped} rows skipped -> {output}", err=True)
+    click.echo(f"{report.written} cases evaluated, {report.skipped} rows skipped -> {output}",
+               err=True)
     if recorder is not None:
         click.echo(f"batch {recorder.batch_id}: {recorder.recorded} rows recorded, "
                    f"{recorder.skipped} already recorded", err=True)

@@ -1,11 +1,14 @@
 """Batch evaluation: CSV or JSON lines in, one summary row per case out.
 
-Rows are read by `cases.batchfile`. A bad row is reported with its row
-number and skipped; it never stops the run or loses the other rows. Output
-is written to a temporary file and renamed into place, so a failed run
-leaves no half-written file. With several workers (`runs.pool`: spawned,
-each loading and compiling the product once through its own `Environment`),
-chunks of rows go to the workers and the output keeps the input order.
+Rows are read by `cases.batchfile`, which first checks the file as a whole
+(one clean error before any work). A bad row - whatever is wrong with it,
+and whatever it trips below - is reported with its row number (and CSV
+column) and skipped; it never stops the run or loses the other rows. Output
+is written whole or not at all (`files.atomic_file`): a failed or killed run
+leaves no file, a full disk is a clean error. With several workers
+(`runs.pool`: spawned, each loading and compiling the product once through
+its own `Environment`, dying with their parent), chunks of rows go to the
+workers and the output keeps the input order.
 """
 
 from __future__ import annotations
@@ -13,18 +16,29 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..cases.batchfile import Raw, parse_line, read_raw, text_lines, to_case
+from ..cases.batchfile import (
+    Raw,
+    count_rows,
+    internal_error,
+    parse_line,
+    printable,
+    read_raw,
+    text_lines,
+    to_case,
+)
 from ..cases.outcome import Outcome, money_text
 from ..environment import Environment
-from ..errors import CaseError, ConfigError, Problem, Span
+from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError, Problem, Span
 from ..files import atomic_file
 from ..product.model import Product
 from ..registry.audit import evaluation_row
-from .pool import IN_FLIGHT_PER_WORKER, bounded, spawn_pool
+from .pool import IN_FLIGHT_PER_WORKER, bounded, exit_on_signals, spawn_pool
 
 COLUMNS = ["row", "name", "decision", "reasons", "tier", "sum_insured",
            "premium_adjustment_percent", "loadings", "exclusions", "checkups_open",
@@ -34,9 +48,11 @@ CHUNK = 200
 
 @dataclass
 class BatchReport:
-    """What a batch run did: rows written, and the problems of skipped rows."""
+    """What a batch run did: rows in the file, rows written, and the skipped rows' problems."""
 
+    total: int = 0
     written: int = 0
+    skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -104,25 +120,39 @@ def _start_worker(product_text: str, file: str, audit: Audit | None) -> None:
 
 
 def _run_chunk(file: str, chunk: list) -> list[Result]:
-    rows = (parse_line(*item) if len(item) == 2 else item for item in chunk)
-    return [_run_one(_WORKER["env"], file, raw, _WORKER["product"], _WORKER["audit"])
-            for raw in rows]
+    """Rows in a worker: raw rows, or (line number, text) of JSON lines to parse here."""
+    return [_run_one(_WORKER["env"], file, item, _WORKER["product"], _WORKER["audit"])
+            for item in chunk]
 
 
-def _run_one(env: Environment, file: str, raw: Raw, product: Product,
-             audit: Audit | None) -> Result:
+def _run_one(env: Environment, file: str, raw: Raw | tuple[int, str | None],
+             product: Product, audit: Audit | None) -> Result:
+    """One row decided and summarised, or its problems. Never raises."""
     number = raw[0]
+    try:
+        return _decide(env, file, raw, product, audit)
+    except ConfigError as exc:
+        problems = exc.problems
+    except Exception as exc:  # noqa: BLE001 - a bug below must cost this row, not the batch
+        problems = internal_error(file, number, exc, "evaluating").problems
+    return number, None, [str(p) for p in problems], None
+
+
+def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
+            product: Product, audit: Audit | None) -> Result:
+    number = raw[0]
+    if len(raw) == 2:  # a JSON line's text
+        raw = parse_line(*raw)
     case = to_case(file, raw, product)
     if isinstance(case, CaseError):
         return number, None, [str(p) for p in case.problems], None
-    try:
-        outcome = env.evaluate(product, case)
-        row = None
-        if audit is not None:
-            row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
-        return number, summary(number, outcome, case.name), [], row
-    except ConfigError as exc:
-        return number, None, [str(p) for p in exc.problems], None
+    outcome = env.evaluate(product, case)
+    row = summary(number, outcome, case.name)
+    json.dumps(row, ensure_ascii=False).encode("utf-8")  # writable, or this row's error
+    audit_row = None
+    if audit is not None:
+        audit_row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
+    return number, row, [], audit_row
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list]:
@@ -143,27 +173,34 @@ def product_text(product: Product) -> str:
 
 def run_batch(product: Product | str | Path, cases: str | Path, output: str | Path,
               workers: int = 1, on_progress: Callable[[int], None] | None = None,
-              recorder: Any = None, env: Environment | None = None) -> BatchReport:
+              recorder: Any = None, env: Environment | None = None,
+              on_total: Callable[[int], None] | None = None) -> BatchReport:
     """Evaluate every row of `cases` and write one summary row each to `output`.
 
-    `product` is a loaded product or a file or registry reference. With a
-    `recorder` (an `audit.BatchRecorder`), every decision is also added to the
-    audit trail, in chunks; rerunning with the same batch id resumes.
+    `product` is a loaded product or a file or registry reference. The file
+    is checked as a whole first (`count_rows`: a `CaseError` before any
+    work); `on_total(rows)` then gets its number of rows and
+    `on_progress(row)` is called after each. With a `recorder` (an
+    `audit.BatchRecorder`), every decision is also added to the audit trail,
+    in chunks; rerunning with the same batch id resumes. A file that cannot
+    be read or written (a full disk) is a `ConfiguratorError`; no output is left.
     """
     env = env or Environment()
     if not isinstance(product, Product):
         product = env.load(product)
-    audit = Audit(recorder.batch_id, recorder.secret) if recorder is not None else None
     target = Path(output)
     if target.suffix not in (".csv", ".jsonl"):
         raise CaseError([Problem(Span(str(target), 1, 1), "", "write results to .csv or .jsonl")])
-    report = BatchReport()
-    with atomic_file(target, "w", newline="") as handle:
-        rows = _Rows(handle, target.suffix == ".csv")
-        for number, row, problems, audit_row in _results(env, product, Path(cases), workers,
-                                                          audit):
+    report = BatchReport(total=count_rows(cases))
+    if on_total:
+        on_total(report.total)
+    audit = Audit(recorder.batch_id, recorder.secret) if recorder is not None else None
+    results = _results(env, product, Path(cases), workers, audit)
+    with exit_on_signals(), _output(target) as rows, closing(results):
+        for number, row, problems, audit_row in results:
             if row is None:
-                report.problems += [Problem(None, "", p) for p in problems]
+                report.skipped += 1
+                report.problems += [Problem(None, "", printable(p)) for p in problems]
             else:
                 rows.write(row)
                 report.written += 1
@@ -176,19 +213,35 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     return report
 
 
+@contextmanager
+def _output(target: Path) -> Iterator[_Rows]:
+    """The summary rows' file, written whole or not at all; I/O errors as clean errors."""
+    try:
+        with atomic_file(target, "w", newline="") as handle:
+            yield _Rows(handle, target.suffix == ".csv")
+    except OSError as exc:
+        where = exc.filename or target
+        raise ConfiguratorError(f"{where}: {exc.strerror or exc}; no results were written "
+                                f"to {target}") from None
+
+
 def _results(env: Environment, product: Product, cases: Path, workers: int,
              audit: Audit | None) -> Iterator[Result]:
     file = str(cases)
-    rows: Iterator[Any] = read_raw(cases)
     if workers <= 1:
-        for raw in rows:
+        for raw in read_raw(cases):
             yield _run_one(env, file, raw, product, audit)
         return
-    if cases.suffix == ".jsonl":
-        rows = text_lines(cases)  # workers parse the JSON
+    rows: Iterator[Any] = text_lines(cases) if cases.suffix == ".jsonl" else read_raw(cases)
+    last = 0  # the last row a worker answered for
     with spawn_pool(workers, _start_worker,
                     (product_text(product), product.source_file, audit)) as pool:
         tasks = ((file, chunk) for chunk in _chunks(rows))
-        for _, results in bounded(pool, _run_chunk, tasks, IN_FLIGHT_PER_WORKER * workers,
-                                  ordered=True):
-            yield from results
+        try:
+            for _, results in bounded(pool, _run_chunk, tasks, IN_FLIGHT_PER_WORKER * workers,
+                                      ordered=True):
+                last = results[-1][0] if results else last
+                yield from results
+        except BrokenProcessPool:
+            raise EngineError(f"a worker process died evaluating the rows after row {last} "
+                              f"of {file}; no results were written") from None

@@ -6,28 +6,34 @@ example, the clause-part layout), then renders case after case. The parent
 reads cases lazily (`cases.batchfile.read_cases`: JSONL or CSV) and keeps
 only a few in flight per worker, so memory stays flat however long the file
 is; workers are replaced after `TASKS_PER_WORKER` documents so any slow growth
-inside weasyprint is bounded too. Each file is written whole or not at all.
+inside weasyprint is bounded too. Each file is written whole or not at all,
+under a name made from the policy number that is safe, bounded and unique in
+the output folder. A bad row - whatever it trips - costs only that row; a
+file that cannot be written (a full disk) stops the run with a clean error.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from ..cases.batchfile import count_rows, read_cases
+from ..cases.batchfile import count_rows, internal_error, printable, read_cases
 from ..cases.case import Case
 from ..document.render import RenderError
 from ..environment import Environment
-from ..errors import CaseError, ConfigError
+from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError
 from ..files import write_atomic
 from ..product.model import Product
-from .pool import IN_FLIGHT_PER_WORKER, bounded, spawn_pool
+from .pool import IN_FLIGHT_PER_WORKER, bounded, exit_on_signals, spawn_pool
 
 TASKS_PER_WORKER = 500
+MAX_STEM = 100  # characters of a file name before its suffix (file systems allow 255 bytes)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 _WORKER: dict[str, Any] = {}
@@ -44,8 +50,17 @@ class BatchResult:
 
 
 def file_name(case: Case, row: int, fmt: str) -> str:
-    """`<policy number>.pdf`, made safe for a file system; `row-<n>.pdf` without one."""
-    stem = _SAFE.sub("_", case.policy_number).strip("._") if case.policy_number else ""
+    """`<policy number>.pdf`, made safe for a file system; `row-<n>.pdf` without one.
+
+    Only letters, digits, ``.``, ``_`` and ``-`` are kept (so never a folder
+    or a hidden file); a policy number past `MAX_STEM` characters is cut and
+    given a hash of the whole, so two long numbers still get two names.
+    """
+    number = case.policy_number if isinstance(case.policy_number, str) else ""
+    stem = _SAFE.sub("_", number).strip("._-")
+    if len(stem) > MAX_STEM:
+        digest = hashlib.sha256(number.encode("utf-8", "backslashreplace")).hexdigest()[:12]
+        stem = f"{stem[:MAX_STEM - 13]}-{digest}"
     return f"{stem or f'row-{row}'}.{fmt}"
 
 
@@ -72,9 +87,17 @@ def _document(case: Case | None) -> bytes:
 
 
 def render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None, float]:
-    """Render one case in a warm worker; (row, status, message, CPU seconds). Never raises."""
+    """Render one case in a warm worker; (row, status, message, CPU seconds). Never raises.
+
+    Status ``written``, ``skipped`` (a declined application), ``failed`` (this
+    row's fault) or ``stop`` (the file could not be written: the run ends).
+    """
     began = time.process_time()
-    row, status, message = _render_one(row, case, target)
+    try:
+        row, status, message = _render_one(row, case, target)
+    except Exception as exc:  # noqa: BLE001 - a bug below must cost this row, not the batch
+        status = "failed"
+        message = str(internal_error(case.file, row, exc, "rendering").problems[0])
     return row, status, message, time.process_time() - began
 
 
@@ -85,7 +108,10 @@ def _render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None
         return row, "skipped", f"row {row}: " + "; ".join(p.message for p in exc.problems)
     except ConfigError as exc:
         return row, "failed", "\n".join(str(p) for p in exc.problems)
-    write_atomic(target, data)
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        return row, "stop", f"{exc.filename or target}: {exc.strerror or exc}"
     return row, "written", None
 
 
@@ -107,29 +133,44 @@ def render_batch(product_ref: str | Path, cases_path: str | Path, out_dir: str |
     is written (e.g. to record it in the audit trail).
     """
     product = Environment(db=db).load(product_ref)
+    total = count_rows(cases_path)  # the file as a whole: a clean error before any work
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
-    total = count_rows(cases_path)
     tick = progress or (lambda done, total: None)
     tick(0, total)
     jobs = _Jobs(product, Path(cases_path), out, fmt, result)
-    with spawn_pool(workers, warm_worker, (str(product_ref), db, locale, fmt),
-                    TASKS_PER_WORKER) as pool:
-        for task, (_row, status, message, cpu) in bounded(
-                pool, render_one, jobs, IN_FLIGHT_PER_WORKER * workers, ordered=False):
-            path, case = Path(task[2]), task[1]
-            if status == "written":
-                result.written.append(path)
-                result.cpu_seconds.append(cpu)
-                if on_written is not None:
-                    on_written(product, case, path)
-            elif status == "skipped":
-                result.skipped.append(message or "")
-            else:
-                result.failed.append(message or "")
-            tick(len(result.written) + len(result.skipped) + len(result.failed), total)
+    with exit_on_signals(), spawn_pool(workers, warm_worker,
+                                       (str(product_ref), db, locale, fmt),
+                                       TASKS_PER_WORKER) as pool:
+        try:
+            for task, answer in bounded(pool, render_one, jobs, IN_FLIGHT_PER_WORKER * workers,
+                                        ordered=False):
+                _take(result, product, task, answer, on_written)
+                tick(len(result.written) + len(result.skipped) + len(result.failed), total)
+        except BrokenProcessPool:
+            raise EngineError("a worker process died while rendering policies; the policies "
+                              f"listed as written are in {out}") from None
     return result
+
+
+def _take(result: BatchResult, product: Product, task: tuple, answer: tuple,
+          on_written: Callable[[Product, Case, Path], None] | None) -> None:
+    """One worker's answer into `result` (and `on_written`); a file not written stops the run."""
+    _row, status, message, cpu = answer
+    path, case = Path(task[2]), task[1]
+    if status == "written":
+        result.written.append(path)
+        result.cpu_seconds.append(cpu)
+        if on_written is not None:
+            on_written(product, case, path)
+    elif status == "skipped":
+        result.skipped.append(printable(message or ""))
+    elif status == "failed":
+        result.failed.append("\n".join(printable(line) for line in (message or "").split("\n")))
+    else:
+        raise ConfiguratorError(f"{printable(message or '')}; the run stopped: the policies "
+                                f"written so far are in {path.parent}")
 
 
 class _Jobs:
@@ -144,10 +185,15 @@ class _Jobs:
     def __iter__(self) -> Iterator[tuple[int, Case, str]]:
         for row, case in read_cases(self.cases, self.product):
             if isinstance(case, CaseError):
-                self.result.failed.append("\n".join(str(p) for p in case.problems))
+                self.result.failed.append("\n".join(printable(str(p)) for p in case.problems))
                 continue
-            name = file_name(case, row, self.fmt)
-            if name in self.names:
-                name = f"{Path(name).stem}-row-{row}.{self.fmt}"
-            self.names.add(name)
-            yield row, case, str(self.out / name)
+            yield row, case, str(self.out / self.unique(file_name(case, row, self.fmt), row))
+
+    def unique(self, name: str, row: int) -> str:
+        """`name`, or `<stem>-row-<n>` when taken (ignoring case, as some file systems do)."""
+        stem, taken = Path(name).stem, 0
+        while name.casefold() in self.names:
+            taken += 1
+            name = f"{stem}-row-{row}{f'-{taken}' if taken > 1 else ''}.{self.fmt}"
+        self.names.add(name.casefold())
+        return name
