@@ -393,10 +393,16 @@ def _window_problems(product: Product, start: dt.date, end: dt.date | None) -> l
     return problems
 
 
+MAX_PERSON = 200
+
+
 def _person(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise StoreError("say who is doing this with --by NAME")
+    if len(name) > MAX_PERSON or not name.isprintable():
+        raise StoreError(f"--by must name a person in at most {MAX_PERSON} printable "
+                         f"characters (no control characters or line breaks)")
     return name
 
 
