@@ -389,7 +389,7 @@ READING = [  # (command, exit, words): what works on a read-only database
     (["validate", "hepatitis_b@2026-06-01"], 0, "ok (hepatitis_b 1.0.0"),
     (["evaluate", "hepatitis_b@1.0.0", str(CASE), "--json"], 0, '"decision": "accept"'),
     (["evaluate", "hepatitis_b@1.0.0", str(CASE), "--record"], 2, "cannot be written (attempt "
-     "to write a readonly database); this command registers, approves or records"),
+     "to write a readonly database): registering, approving and recording need write access"),
     (["retire", "hepatitis_b@1.0.0", "--by", "carol"], 2, "cannot be written"),
 ]
 

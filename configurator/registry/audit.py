@@ -32,7 +32,12 @@ again with the same id and rows already recorded are skipped (the case hash
 must match, else the batch file changed and recording stops).
 
 Recording requires the product version to be in the registry with the same
-content hash, published or retired: drafts do not decide real cases.
+content hash, published or retired: drafts do not decide real cases. It also
+requires the chain to end where it was last recorded (`db.append_chained`): a
+row added or removed by hand makes it refuse with what ``audit verify`` says.
+
+`show` lists recorded decisions and refuses rows configurator cannot have
+written; `verify` (in `integrity`, re-exported here) checks the whole file.
 """
 
 from __future__ import annotations

@@ -50,14 +50,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from sqlite3 import Connection
 from typing import Any
 from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from ..errors import StoreError
-from .faults import DatabaseFault, odd_column, open_connection
+from .faults import DatabaseFault, GuardedConnection, odd_column, open_connection
 
 DEFAULT_DB = "configurator.db"
 ENV_DB = "CONFIGURATOR_DB"
@@ -143,16 +142,19 @@ def _exists(path: Path) -> bool:
                          ) from exc
 
 
-def _open_readonly(path: Path) -> Connection:
-    """``mode=ro``; in a folder nobody can write (so nobody can be writing the file) a WAL
-    database without its -shm file opens ``immutable`` instead, unless a -wal holds data."""
+def _open_readonly(path: Path) -> GuardedConnection:
+    """``mode=ro``. A WAL database in a folder we cannot write, without its -shm file,
+    cannot be opened that way; nobody can be writing it (a writer needs those files), so
+    it opens ``immutable`` instead - unless a -wal file beside it holds changes."""
     target = f"file:{quote(str(path))}"
     try:
         connection = open_connection(path, f"{target}?mode=ro", uri=True)
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         return connection
     except DatabaseFault as exc:
-        if exc.kind not in ("read-only", "cannot open") or not path.is_file():
+        folder = path.parent
+        if (exc.kind not in ("read-only", "cannot open") or not path.is_file()
+                or os.access(folder, os.W_OK) or Path(f"{path}-shm").exists()):
             raise
         wal = Path(f"{path}-wal")
         if wal.exists() and wal.stat().st_size:

@@ -42,17 +42,18 @@ class DatabaseFault(StoreError):
 _MESSAGES = {
     "damaged": "{path} is damaged ({detail}): SQLite cannot read it, so nothing was changed; "
                "{hint}",
-    "not a database": "{path} is not a configurator database ({detail}): it is damaged, or "
-                      "--db / $CONFIGURATOR_DB names another file; {hint}",
+    "not a database": "{path} is not a configurator database ({detail}): --db or "
+                      "$CONFIGURATOR_DB names another file, or the file's header is destroyed "
+                      "(then restore it from a backup)",
     "schema": "{path} is missing part of its schema ({detail}): it was altered outside "
               "configurator; {hint}",
     "altered": "{path} refused the change ({detail}): the audit trail was altered outside "
                "configurator, so nothing was recorded; {hint}",
     "full": "the disk holding {path} is full ({detail}); nothing was recorded or changed: free "
             "some space and run the command again",
-    "read-only": "{path} cannot be written ({detail}); this command registers, approves or "
-                 "records, so it needs write access to the file and its folder (history, "
-                 "audit show, audit verify and evaluating without --record only read)",
+    "read-only": "{path} cannot be written ({detail}): registering, approving and recording "
+                 "need write access to the file and its folder (history, audit show, audit "
+                 "verify and evaluating without --record only read)",
     "cannot open": "cannot open {path} ({detail}): check that the file and its folder exist and "
                    "can be read (a database in WAL mode also needs its folder writable, or its "
                    "-wal and -shm files present)",
