@@ -78,7 +78,7 @@ class Environment:
         bare id naming a product in the products folder (``hepatitis_b``); checked whole,
         its sample case too (`CaseError` positioned in the product)."""
         if is_ref(ref):
-            with self.store() as store:
+            with self.store(readonly=True) as store:
                 return _checked(store.product(str(ref)))
         return _checked(load(self.product_path(ref)))
 
@@ -177,10 +177,11 @@ class Environment:
 
     # ------------------------------------------------------------ the registry
 
-    def store(self, create: bool = False,
-              gates: tuple[PublishGate, ...] = DEFAULT_GATES) -> Store:
-        """The registry and audit database (created only when `create`)."""
-        return Store(self.db, create=create, gates=gates)
+    def store(self, create: bool = False, gates: tuple[PublishGate, ...] = DEFAULT_GATES,
+              readonly: bool = False) -> Store:
+        """The registry and audit database (created only when `create`; opened for reading
+        only when `readonly`, so reading works on a read-only file)."""
+        return Store(self.db, create=create, gates=gates, readonly=readonly)
 
 
 @lru_cache(maxsize=1)

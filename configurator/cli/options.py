@@ -85,7 +85,9 @@ def product_from(ref: str) -> Product:
     return environment().load(ref)
 
 
-def open_store(create: bool = False) -> Store:
+def open_store(create: bool = False, readonly: bool = False) -> Store:
     """The registry named by ``--db`` / ``$CONFIGURATOR_DB`` (created only if `create`),
-    with the standard publish gates (validation, lint errors, scenario suites)."""
-    return environment().store(create=create, gates=STANDARD_GATES)
+    with the standard publish gates (validation, lint errors, scenario suites); with
+    `readonly`, opened for reading only (commands that only read work on a read-only
+    file and never change it)."""
+    return environment().store(create=create, gates=STANDARD_GATES, readonly=readonly)

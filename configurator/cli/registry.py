@@ -12,10 +12,11 @@ import json
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ..registry.audit import AuditFilter, show, verify
+from ..registry.audit import MAX_LIMIT, AuditFilter, outcome_of, show, verify_database
 from .group import cli
-from .options import DATE, Failed, db_option, open_store
+from .options import DATE, Failed, db_option, environment, open_store
 
 
 @cli.command()
@@ -92,7 +93,7 @@ def history(product_id: str, as_json: bool) -> None:
 
         configurator history hepatitis_b
     """
-    with open_store() as store:
+    with open_store(readonly=True) as store:
         records = store.history(product_id)
     if as_json:
         click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
@@ -110,12 +111,20 @@ def _who(by: str | None, at: str | None) -> str:
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*(str(cell) for cell in row))
+        table.add_row(*(_cell(cell) for cell in row))
     Console(width=160).print(table)
+
+
+def _cell(value: object) -> Text:
+    """A table cell as plain text: no rich markup, control characters shown escaped."""
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return Text(text)
 
 
 @cli.group()
@@ -133,19 +142,26 @@ def audit() -> None:
 @audit.command(name="verify")
 @db_option
 def audit_verify() -> None:
-    """Check the hash chains and the registry; name the first bad row (exit 1).
+    """Check the file, the hash chains and the registry; name what is wrong (exit 1).
+
+    SQLite's integrity check runs first; an empty file or one without the
+    configurator schema fails; then every hash chain is walked (the first
+    edited, missing, added or undecodable row is named) and the registry is
+    replayed against its log. The file is opened read-only and never changed.
+    CORRUPT lines are about the file, TAMPERED lines about its content.
 
     Example:
 
         configurator audit verify
     """
-    with open_store() as store:
-        result = verify(store)
+    result = verify_database(environment().db_path)
     for table, count in result.rows.items():
-        click.echo(f"{table}: {count} rows, tip {result.tips[table]}")
+        shown = "unreadable" if count is None else f"{count} rows, tip {result.tips[table]}"
+        click.echo(f"{table}: {shown}")
     if not result.ok:
-        raise Failed("\n".join(f"TAMPERED {p}" for p in result.problems))
-    click.echo("ok: every chain verifies and the registry matches its log")
+        raise Failed("\n".join(str(p) for p in result.problems))
+    click.echo("ok: SQLite finds the file intact, every chain verifies and the registry "
+               "matches its log")
 
 
 @audit.command(name="show")
@@ -154,7 +170,7 @@ def audit_verify() -> None:
 @click.option("--since", type=DATE, help="Recorded on or after this UTC day.")
 @click.option("--until", type=DATE, help="Recorded on or before this UTC day.")
 @click.option("--decision", type=click.Choice(["accept", "decline", "refer"]))
-@click.option("--limit", type=int, help="At most N rows.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N rows.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @db_option
 def audit_show(product_id: str | None, version: str | None, since: dt.date | None,
@@ -166,18 +182,18 @@ def audit_show(product_id: str | None, version: str | None, since: dt.date | Non
 
         configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
     """
-    with open_store() as store:
+    with open_store(readonly=True) as store:
         rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
     if as_json:
-        for row in rows:
-            click.echo(json.dumps({**row, "outcome": json.loads(row["outcome"])},
-                                  ensure_ascii=False))
+        for line in [json.dumps({**row, "outcome": outcome_of(row)}, ensure_ascii=False)
+                     for row in rows]:  # every row decoded before the first is printed
+            click.echo(line)
         return
     columns = ("row", "recorded (UTC)", "product", "hash", "decision", "case key", "case hash",
                "engine")
     _table("audit trail: recorded decisions", columns, [
         (r["seq"], r["recorded_at"][:19].replace("T", " "),
          f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
-         (r["case_key"] or "-")[:12], r["case_hash"][:12], r["engine_version"] or "unknown")
+         (r["case_key"] or "-")[:12], r["case_hash"][:12], r.get("engine_version") or "unknown")
         for r in rows])
     click.echo(f"{len(rows)} rows")

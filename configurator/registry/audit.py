@@ -32,7 +32,12 @@ again with the same id and rows already recorded are skipped (the case hash
 must match, else the batch file changed and recording stops).
 
 Recording requires the product version to be in the registry with the same
-content hash, published or retired: drafts do not decide real cases.
+content hash, published or retired: drafts do not decide real cases. It also
+requires the chain to end where it was last recorded (`db.append_chained`): a
+row added or removed by hand makes it refuse with what ``audit verify`` says.
+
+`show` lists recorded decisions and refuses rows configurator cannot have
+written; `verify` (in `integrity`, re-exported here) checks the whole file.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import json
 import os
 import re
 import secrets
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +60,6 @@ from ..cases.outcome import Outcome
 from ..engine.durable import ENGINE_VERSION
 from ..product.model import Product
 from .db import (
-    CHAINS,
     ChainBreak,
     StoreError,
     append_chained,
@@ -63,8 +68,9 @@ from .db import (
     meta_set,
     sha256_text,
     transaction,
-    verify_chain,
 )
+from .faults import require_text
+from .integrity import Verification, verify, verify_database
 from .store import Store, VersionRecord
 
 ENV_SECRET = "CONFIGURATOR_SECRET_FILE"
@@ -121,19 +127,36 @@ def secret_path(store: Store) -> Path:
 
 
 def load_secret(path: Path) -> bytes:
-    """The case-key secret at `path`, created (0600, atomically) if it does not exist."""
-    if not path.exists():
-        _create_secret(path)
-    mode = path.stat().st_mode & 0o077
-    if mode:
-        raise StoreError(f"the case-key secret {path} is readable by other users; run "
-                         f"'chmod 600 {path}'")
+    """The case-key secret at `path`, created (0600, atomically) if it does not exist.
+
+    Refused as a `StoreError` naming the file: one that cannot be read or created
+    (permissions, a full disk), is not a regular file, is readable by others, or
+    does not hold at least 16 bytes written in hex.
+    """
     try:
-        secret = bytes.fromhex(path.read_text().strip())
-    except ValueError:
+        if not path.exists():
+            _create_secret(path)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"the case-key secret {path} is not a file; move it away (a new "
+                             f"secret breaks the links to earlier case keys) or set "
+                             f"${ENV_SECRET} to the secret file")
+        if info.st_mode & 0o077:
+            raise StoreError(f"the case-key secret {path} is readable by other users; run "
+                             f"'chmod 600 {path}'")
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise StoreError(f"cannot read or create the case-key secret {path} ({reason}); "
+                         f"check the file, its folder and the free space, or set "
+                         f"${ENV_SECRET} to the secret file; nothing was recorded") from exc
+    try:
+        secret = bytes.fromhex(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
         secret = b""
     if len(secret) < 16:
-        raise StoreError(f"the case-key secret {path} is not at least 16 bytes written in hex")
+        raise StoreError(f"the case-key secret {path} is not at least 16 bytes written in hex; "
+                         f"restore the secret the database's case keys were made with")
     return secret
 
 
@@ -168,6 +191,18 @@ def _check_fingerprint(store: Store, secret: bytes, path: Path) -> None:
                          f"${ENV_SECRET} to it")
 
 
+def case_digests(secret: bytes, case: Case, *texts: str) -> tuple[str, str | None]:
+    """(case hash, case key); a case (or text to record) that cannot be written as UTF-8
+    - a lone surrogate the case check let through - is refused, nothing recorded."""
+    try:
+        for text in texts:
+            text.encode("utf-8")
+        return case_hash(case), case_key(secret, case)
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"the case holds text that is not valid Unicode ({exc.reason}: "
+                         f"{exc.object[exc.start:exc.end]!a}); nothing was recorded") from exc
+
+
 # ------------------------------------------------------------ recording
 
 
@@ -176,10 +211,11 @@ def evaluation_row(product: Product, secret: bytes, case: Case, outcome: Outcome
     """The audit row for one decided case, before chaining (pure: batch workers build it)."""
     text = canonical(outcome.to_json())
     _refuse_personal(case, text)
+    hashed, key = case_digests(secret, case, text)
     return {"recorded_at": None, "product_id": product.id,
             "product_version": product.version, "product_hash": product.hash,
-            "engine_version": ENGINE_VERSION, "case_hash": case_hash(case),
-            "case_key": case_key(secret, case), "decision": outcome.decision,
+            "engine_version": ENGINE_VERSION, "case_hash": hashed,
+            "case_key": key, "decision": outcome.decision,
             "outcome": text, "batch_id": batch[0] if batch else None,
             "batch_row": batch[1] if batch else None}
 
@@ -269,8 +305,9 @@ def record_document(store: Store, product: Product, case: Case | None,
     row = {"recorded_at": None, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind,
            "product_id": product.id, "product_version": product.version,
            "product_hash": product.hash,
-           "case_hash": case_hash(case) if case is not None else None,
-           "case_key": case_key(recorder.secret, case) if case is not None else None}
+           "case_hash": None, "case_key": None}
+    if case is not None:
+        row["case_hash"], row["case_key"] = case_digests(recorder.secret, case)
     return recorder.append("documents", [row])[0]
 
 
@@ -360,84 +397,18 @@ def record_batch(store: Store, product: Product, batch_id: str,
     return recorder
 
 
-# ------------------------------------------------------------ verify and show
+# ------------------------------------------------------------ show
 
 
-@dataclass
-class Verification:
-    """The result of `verify`: rows per chain, chain tips and every problem found."""
-
-    rows: dict[str, int]
-    tips: dict[str, str]
-    problems: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def verify(store: Store) -> Verification:
-    """Check every chain, and the registry against its log, in one consistent snapshot."""
-    db = store.db
-    db.execute("BEGIN")  # one read snapshot; WAL lets writers carry on meanwhile
-    try:
-        rows, tips, breaks = {}, {}, {}
-        for table in CHAINS:
-            _, breaks[table] = verify_chain(db, table)
-            rows[table] = db[table].count
-            tips[table] = (next(db.query(f"SELECT hash FROM [{table}] ORDER BY seq DESC "
-                                         f"LIMIT 1"), None) or {"hash": "-"})["hash"]
-        problems = [str(b) for b in breaks.values() if b]
-        if not breaks["registry_log"]:  # a broken log cannot vouch for the versions table
-            problems += registry_problems(store)
-    finally:
-        db.rollback()
-    return Verification(rows, tips, problems)
-
-
-def registry_problems(store: Store) -> list[str]:
-    """Replay the registry log and compare it with the `versions` table."""
-    expected: dict[tuple[str, str], dict[str, Any]] = {}
-    for entry in store.db.query("SELECT * FROM registry_log ORDER BY seq"):
-        _replay(expected, entry)
-    problems = []
-    for row in store.db.query("SELECT * FROM versions ORDER BY product_id, version"):
-        key = (row["product_id"], row["version"])
-        problems += _version_problems(row, expected.pop(key, None))
-    problems += [f"versions: {pid}@{ver} is in the registry log but its row was deleted"
-                 for pid, ver in expected]
-    return problems
-
-
-def _replay(expected: dict, entry: dict[str, Any]) -> None:
-    key = (entry["product_id"], entry["version"])
-    detail = json.loads(entry["detail"])
-    if entry["action"] == "register":
-        expected[key] = {"status": "draft", "hash": detail["hash"],
-                         "content_sha256": detail["content_sha256"],
-                         "effective_from": detail["effective_from"],
-                         "effective_to": detail["effective_to"],
-                         "registered_by": entry["by"], "registered_at": entry["at"]}
-    elif key in expected:
-        status = detail["status"]
-        expected[key].update({"status": status, f"{status}_by": entry["by"],
-                              f"{status}_at": entry["at"]})
-
-
-def _version_problems(row: dict[str, Any], want: dict[str, Any] | None) -> list[str]:
-    ref = f"{row['product_id']}@{row['version']}"
-    if want is None:
-        return [f"versions: {ref} has no registration in the registry log (inserted directly)"]
-    problems = [f"versions: {ref} {name} is {row.get(name)!r} but the registry log says "
-                f"{value!r} (edited)" for name, value in want.items() if row.get(name) != value]
-    if sha256_text(row["content"]) != row["content_sha256"]:
-        problems.append(f"versions: {ref} content does not match its hash (edited)")
-    return problems
+MAX_LIMIT = 2**63 - 1  # SQLite's largest integer
+_SHOWN = ("recorded_at", "product_id", "product_version", "product_hash", "case_hash",
+          "decision", "outcome")
 
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """What `show` selects: all given conditions must hold; dates are UTC days, inclusive."""
+    """What `show` selects: all given conditions must hold; dates are UTC days, inclusive;
+    `limit` is at most that many rows (1 to `MAX_LIMIT`; None: all)."""
 
     product_id: str | None = None
     version: str | None = None
@@ -457,22 +428,48 @@ class AuditFilter:
         if self.since:
             clauses.append("recorded_at >= ?")
             params.append(self.since.isoformat())
-        if self.until:
+        if self.until and self.until < dt.date.max:  # until the last day there is: no bound
             clauses.append("recorded_at < ?")
             params.append((self.until + dt.timedelta(days=1)).isoformat())
         return " AND ".join(clauses) or "1", params
 
 
 def show(store: Store, selection: AuditFilter = AuditFilter()) -> list[dict[str, Any]]:
-    """Recorded evaluations matching `selection`, oldest first (Outcome JSON as text)."""
+    """Recorded evaluations matching `selection`, oldest first (Outcome JSON as text).
+
+    A row configurator cannot have written (binary or non-UTF-8 text, a missing
+    value) is refused by table and row, pointing at ``audit verify``.
+    """
+    limit = selection.limit
+    if limit is not None and (type(limit) is not int or not 1 <= limit <= MAX_LIMIT):
+        raise StoreError(f"the limit must be a whole number from 1 to {MAX_LIMIT}, not "
+                         f"{str(limit)[:30]}")
     where, params = selection.where()
-    limit = f" LIMIT {int(selection.limit)}" if selection.limit else ""
-    return list(store.db.query(f"SELECT * FROM evaluations WHERE {where} ORDER BY seq{limit}",
-                               params))
+    bound = " LIMIT ?" if limit is not None else ""
+    rows = list(store.db.query(f"SELECT * FROM evaluations WHERE {where} ORDER BY seq{bound}",
+                               params + ([limit] if limit is not None else [])))
+    for row in rows:
+        require_text(row, f"evaluations row {row.get('seq')}", _SHOWN,
+                     ("case_key", "batch_id", "engine_version"))
+    return rows
+
+
+def outcome_of(row: dict[str, Any]) -> dict[str, Any]:
+    """The recorded Outcome of a `show` row, decoded; a row whose Outcome is not a JSON
+    object is refused by row."""
+    try:
+        outcome = json.loads(row["outcome"])
+    except (ValueError, RecursionError):
+        outcome = None
+    if not isinstance(outcome, dict):
+        raise StoreError(f"evaluations row {row.get('seq')} cannot be read: its outcome is not "
+                         f"the JSON configurator writes; the row was altered outside "
+                         f"configurator (run 'configurator audit verify')")
+    return outcome
 
 
 __all__ = [
     "AuditFilter", "BatchRecorder", "ChainBreak", "PersonalDataLeak", "Recorder",
     "Verification", "case_hash", "case_key", "record_batch", "record_document",
-    "record_evaluation", "recorded_rows", "show", "verify",
+    "outcome_of", "record_evaluation", "recorded_rows", "show", "verify", "verify_database",
 ]

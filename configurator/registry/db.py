@@ -18,6 +18,15 @@ sqlite-utils with:
   under the lock, so two processes opening an old file at once migrate it
   once. (sqlite-utils' own ``Migrations`` checks what is pending outside the
   transaction, which races; hence the few lines here.)
+- **Read-only opening** for commands that only read (``history``, ``audit
+  show``, ``audit verify``, loading ``id@version``): ``mode=ro``, no WAL switch,
+  no migration, so they work on a read-only file or folder and never change
+  the evidence they read. An older schema is read as it is (schema 1 has no
+  ``documents`` table; its rows name no engine version); the next command
+  that writes upgrades it.
+- **Damage is a message, never a traceback**: every SQLite error becomes a
+  `faults.DatabaseFault` (a `StoreError`); a file with no configurator schema
+  (an empty, truncated file) is refused rather than read as an empty registry.
 
 **Hash chains.** The append-only tables (``registry_log``, ``evaluations``,
 ``documents``) are hash-chained: each row stores ``prev_hash`` (the previous
@@ -36,23 +45,28 @@ import datetime as dt
 import hashlib
 import json
 import os
-import sqlite3
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
 from ..errors import StoreError
+from .faults import DatabaseFault, GuardedConnection, odd_column, open_connection
 
 DEFAULT_DB = "configurator.db"
 ENV_DB = "CONFIGURATOR_DB"
 SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 CHAINS = ("registry_log", "evaluations", "documents")
-BUSY_TIMEOUT_SECONDS = 60.0
+# the tables each schema version has (an older schema is read as it is, read-only)
+TABLES = {1: ("meta", "versions", "registry_log", "evaluations"),
+          2: ("meta", "versions", "registry_log", "evaluations", "documents")}
+TIP = re.compile(r"^(\d{1,18}) ([0-9a-f]{64})$")
 
 Clock = Callable[[], dt.datetime]
 
@@ -88,21 +102,67 @@ def sha256_text(text: str | bytes) -> str:
 # ------------------------------------------------------------ connection
 
 
-def connect(path: Path, create: bool = True) -> Database:
-    """Open (or create) the database at `path`: WAL, busy timeout, schema up to date."""
-    if not create and not path.exists():
+def connect(path: Path, create: bool = True, readonly: bool = False,
+            require_schema: bool = True) -> Database:
+    """Open the database at `path` for writing (WAL, schema brought up to date; a new file
+    only if `create`) or, with `readonly`, for reading only (``mode=ro``: nothing is
+    written, no migration, no WAL switch; an older schema is read as it is).
+
+    Refused as a `StoreError`: a missing file (unless `create`), a file with no
+    configurator schema (an empty file, or another program's database; a new or
+    empty file is given one only by a writing open with `create`), a newer schema,
+    and anything SQLite cannot open. `require_schema=False` (read-only) lets
+    `integrity.verify_database` report those itself.
+    """
+    existed = _exists(path)
+    if not create and not existed:
         raise StoreError(f"no configurator database at {path}; publish a product first, or "
                          f"point --db or ${ENV_DB} at one")
-    if path.exists() and path.is_dir():
+    if existed and path.is_dir():
         raise StoreError(f"{path} is a directory, not a configurator database")
+    connection = _open_readonly(path) if readonly else open_connection(path, str(path))
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        db = Database(conn)
-        _pragmas(db)
-        migrate(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable configurator database ({exc})") from exc
+        db = Database(connection)
+        if require_schema or not readonly:
+            check_schema(db, path, may_create=create and not readonly)
+        if not readonly:
+            _pragmas(db)
+            migrate(db)
+    except BaseException:
+        connection.close()
+        raise
     return db
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise StoreError(f"cannot reach the configurator database {path} ({exc.strerror})"
+                         ) from exc
+
+
+def _open_readonly(path: Path) -> GuardedConnection:
+    """``mode=ro``. A WAL database in a folder we cannot write, without its -shm file,
+    cannot be opened that way; nobody can be writing it (a writer needs those files), so
+    it opens ``immutable`` instead - unless a -wal file beside it holds changes."""
+    target = f"file:{quote(str(path))}"
+    try:
+        connection = open_connection(path, f"{target}?mode=ro", uri=True)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except DatabaseFault as exc:
+        folder = path.parent
+        if (exc.kind not in ("read-only", "cannot open") or not path.is_file()
+                or os.access(folder, os.W_OK) or Path(f"{path}-shm").exists()):
+            raise
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size:
+            raise StoreError(f"{path} cannot be read here: its write-ahead log {wal.name} holds "
+                             f"changes and its folder is read-only ({exc.detail}); open it once "
+                             f"with write access, or copy the database with its -wal file "
+                             f"to a writable folder") from exc
+    return open_connection(path, f"{target}?mode=ro&immutable=1", uri=True)
 
 
 def _pragmas(db: Database) -> None:
@@ -113,20 +173,20 @@ def _pragmas(db: Database) -> None:
 
 @contextlib.contextmanager
 def transaction(db: Database, pause_point: str | None = None) -> Iterator[Database]:
-    """One write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error."""
-    try:
-        db.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"the database is busy ({exc}); another process held it for over "
-                         f"{BUSY_TIMEOUT_SECONDS:.0f}s, try again") from exc
+    """One write transaction: ``BEGIN IMMEDIATE``, then ``COMMIT``, or ``ROLLBACK`` on error.
+
+    A failed ``COMMIT`` (a full disk) rolls back too; nothing of the transaction stays.
+    """
+    db.execute("BEGIN IMMEDIATE")
     try:
         yield db
         if pause_point:
             pause_for_tests(pause_point)
+        db.execute("COMMIT")
     except BaseException:
-        db.rollback()
+        with contextlib.suppress(StoreError):  # SQLite may have rolled back already
+            db.rollback()
         raise
-    db.execute("COMMIT")
 
 
 _PAUSE_COUNTS: dict[str, int] = {}
@@ -158,6 +218,45 @@ def schema_version(db: Database) -> int:
     return next(db.query("PRAGMA user_version"))["user_version"]
 
 
+def user_tables(db: Database) -> list[str]:
+    """The names of the tables in the file (SQLite's own ``sqlite_*`` tables left out)."""
+    return [str(r["name"]) for r in db.query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+
+
+class NoSchema(StoreError):
+    """The file holds no configurator schema: empty (truncated?), or another program's."""
+
+
+def check_schema(db: Database, path: Path, may_create: bool = False) -> int:
+    """The file's schema version, refusing a newer one and a file with no configurator
+    schema (unless `may_create` and it is empty: a new registry)."""
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"the database has schema version {version}, newer than this "
+                         f"configurator understands ({SCHEMA_VERSION}); upgrade configurator")
+    if version == 0:
+        tables = user_tables(db)
+        if tables:
+            raise NoSchema(f"{path} is not a configurator database: it holds tables "
+                           f"({', '.join(tables[:6])}) but no configurator schema; point --db "
+                           f"or ${ENV_DB} at the configurator database")
+        if not may_create:
+            raise NoSchema(f"{path} holds no registry or audit trail: the file is empty "
+                           f"({_size(path)}); it was truncated or is not the configurator "
+                           f"database: restore it from a backup, or delete it and publish a "
+                           f"product to start a new registry")
+    return version
+
+
+def _size(path: Path) -> str:
+    try:
+        return f"{path.stat().st_size:,} bytes"
+    except OSError:
+        return "size unknown"
+
+
 def migrate(db: Database) -> None:
     """Bring the schema up to `SCHEMA_VERSION` in place, in one write transaction."""
     if schema_version(db) == SCHEMA_VERSION:
@@ -167,6 +266,9 @@ def migrate(db: Database) -> None:
         if current > SCHEMA_VERSION:
             raise StoreError(f"the database has schema version {current}, newer than this "
                              f"configurator understands ({SCHEMA_VERSION}); upgrade configurator")
+        if current == 0 and user_tables(db):
+            raise NoSchema("the database gained tables of another program while it was being "
+                           "set up; point --db at the configurator database")
         for version in range(current, SCHEMA_VERSION):
             MIGRATIONS[version](db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -223,7 +325,8 @@ def meta_get(db: Database, key: str) -> str | None:
 
 
 def meta_set(db: Database, key: str, value: str) -> None:
-    db["meta"].upsert({"key": key, "value": value}, pk="key")
+    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+               "value = excluded.value", [key, value])
 
 
 # ------------------------------------------------------------ hash chains
@@ -235,18 +338,29 @@ def row_digest(row: dict[str, Any]) -> str:
     return sha256_text(canonical(content))
 
 
+class MalformedTip(StoreError):
+    """The chain tip kept in `meta` is not ``SEQ HASH``: the table was edited by hand."""
+
+
 def chain_tip(db: Database, table: str) -> tuple[int, str]:
     """(last seq, last hash) of a chain, from `meta`; (0, GENESIS) when empty."""
     value = meta_get(db, f"tip:{table}")
     if value is None:
         return 0, GENESIS
-    seq, digest = value.split(" ")
-    return int(seq), digest
+    match = TIP.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise MalformedTip(f"its recorded tip in meta is malformed ({str(value)[:40]!r}, not "
+                           f"'SEQ HASH')")
+    return int(match[1]), match[2]
 
 
 def append_chained(db: Database, table: str, rows: list[dict[str, Any]]) -> list[int]:
-    """Append `rows` to a chain; call inside `transaction` (the tip is read under the lock)."""
-    seq, previous = chain_tip(db, table)
+    """Append `rows` to a chain; call inside `transaction` (the tip is read under the lock).
+
+    Refused (nothing written) when the table's last row is not the recorded tip: a
+    row was added, removed or renumbered outside configurator.
+    """
+    seq, previous = _intact_tip(db, table)
     numbers = []
     for row in rows:
         seq += 1
@@ -254,9 +368,28 @@ def append_chained(db: Database, table: str, rows: list[dict[str, Any]]) -> list
         row["hash"] = previous = row_digest(row)
         numbers.append(seq)
     if rows:
-        db[table].insert_all(rows)
+        columns = list(rows[0])
+        names = ", ".join(f"[{c}]" for c in columns)
+        marks = ", ".join("?" * len(columns))
+        db.conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})",
+                            [[row[c] for c in columns] for row in rows])
         meta_set(db, f"tip:{table}", f"{seq} {previous}")
     return numbers
+
+
+def _intact_tip(db: Database, table: str) -> tuple[int, str]:
+    try:
+        tip = chain_tip(db, table)
+        last = next(db.query(f"SELECT seq, hash FROM [{table}] ORDER BY seq DESC LIMIT 1"), None)
+        if ((last["seq"], last["hash"]) if last else (0, GENESIS)) == tip:
+            return tip
+        found = verify_chain(db, table)[1] or ChainBreak(table, None, "its last row is not "
+                                                         "the recorded tip")
+    except MalformedTip as exc:
+        found = ChainBreak(table, None, str(exc))
+    raise StoreError(f"nothing was recorded: the {table} chain does not verify ({found}); the "
+                     f"audit trail was altered outside configurator: run 'configurator audit "
+                     f"verify' and restore the database from a backup")
 
 
 @dataclass(frozen=True)
@@ -273,24 +406,40 @@ class ChainBreak:
 
 
 def verify_chain(db: Database, table: str) -> tuple[int, ChainBreak | None]:
-    """Walk a chain in `seq` order; (rows seen, first break or None)."""
+    """Walk a chain in `seq` order; (rows seen, first break or None).
+
+    A row that is not what configurator writes (binary or non-UTF-8 text, a
+    seq that is not a row number) is a break like any other edit.
+    """
     expected, previous, count = 1, GENESIS, 0
     for row in db.query(f"SELECT * FROM [{table}] ORDER BY seq"):
         problem = _check_link(row, expected, previous)
         if problem:
-            return count, ChainBreak(table, row["seq"], problem)
+            seq = row.get("seq")
+            return count, ChainBreak(table, seq if type(seq) is int else None, problem)
         expected, previous, count = row["seq"] + 1, row["hash"], count + 1
-    return count, _check_tip(db, table, count, previous)
+    try:
+        return count, _check_tip(db, table, count, previous)
+    except MalformedTip as exc:
+        return count, ChainBreak(table, None, str(exc))
 
 
 def _check_link(row: dict[str, Any], expected: int, previous: str) -> str | None:
-    if row["seq"] != expected:
-        missing = (f"row {expected} is missing" if row["seq"] == expected + 1
-                   else f"rows {expected} to {row['seq'] - 1} are missing")
+    seq = row.get("seq")
+    if type(seq) is not int:
+        return f"a row's seq is {str(seq)[:20]!r}, not a row number (the table was altered)"
+    if seq < expected:
+        return f"row {seq} appears more than once (the table was altered)"
+    if seq != expected:
+        missing = (f"row {expected} is missing" if seq == expected + 1
+                   else f"rows {expected} to {seq - 1} are missing")
         return f"{missing} (deleted, or the rows were renumbered)"
-    if row_digest(row) != row["hash"]:
+    odd = odd_column(row)
+    if odd:
+        return f"{odd} (the row was altered outside configurator)"
+    if row_digest(row) != row.get("hash"):
         return "its content does not match its hash (the row was edited)"
-    if row["prev_hash"] != previous:
+    if row.get("prev_hash") != previous:
         before = f"row {expected - 1}" if expected > 1 else "the start of the chain"
         return (f"does not follow {before} (rows were reordered, or a row before it was "
                 f"replaced)")
@@ -304,5 +453,8 @@ def _check_tip(db: Database, table: str, count: int, last: str) -> ChainBreak | 
     if tip_seq > count:
         return ChainBreak(table, count + 1, f"the chain ends at row {count} but {tip_seq} rows "
                           f"were recorded (rows deleted from the end)")
+    if tip_seq < count:
+        return ChainBreak(table, tip_seq + 1, f"the chain was recorded up to row {tip_seq}, so "
+                          f"rows from {tip_seq + 1} on were added outside configurator")
     return ChainBreak(table, count or None, f"the last row does not match the recorded chain "
                       f"tip ({tip_seq} rows ending {tip_hash[:12]})")

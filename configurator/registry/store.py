@@ -69,6 +69,7 @@ from .db import (
     transaction,
     utc_now,
 )
+from .faults import require_text
 from .versions import (
     NotFound,
     VersionRecord,
@@ -125,14 +126,19 @@ class Store:
     `clock` stamps records (wall-clock UTC by default; tests inject their own).
     `gates` refuse registering a version that fails them (default: it must
     compile; `configurator.runs.gates` adds lint and the scenario suites).
+    `readonly` opens the file for reading only (see `db.connect`): reading
+    works on a read-only file, and every change is refused.
     """
 
     def __init__(self, path: str | Path | None = None, *, clock: Clock = utc_now,
-                 create: bool = True, gates: tuple[PublishGate, ...] = DEFAULT_GATES):
+                 create: bool = True, gates: tuple[PublishGate, ...] = DEFAULT_GATES,
+                 readonly: bool = False):
         self.path = database_path(path)
         self.clock = clock
         self.gates = gates
-        self.db: Database = connect(self.path, create)
+        self.readonly = readonly
+        self.db: Database = connect(self.path, create=create and not readonly,
+                                    readonly=readonly)
 
     def __enter__(self) -> Store:
         return self
@@ -193,7 +199,12 @@ class Store:
         return self.load_version(self.record_for(ref))
 
     def load_version(self, record: VersionRecord) -> Product:
-        row = self.db["versions"].get((record.product_id, record.version))
+        row = next(self.db.query("SELECT content, content_sha256 FROM versions WHERE "
+                                 "product_id = ? AND version = ?",
+                                 [record.product_id, record.version]), None)
+        if row is None:
+            raise NotFound(f"{record.ref} disappeared from the registry while it was read")
+        require_text(row, f"versions row {record.ref}", ("content", "content_sha256"))
         if sha256_text(row["content"]) != row["content_sha256"]:
             raise StoreError(f"the stored text of {record.ref} does not match its hash; the "
                              f"registry was edited (run 'configurator audit verify')")
@@ -206,7 +217,7 @@ class Store:
 
     def _product_ids(self) -> list[str]:
         return [r["product_id"] for r in self.db.query(
-            "SELECT DISTINCT product_id FROM versions")]
+            "SELECT DISTINCT product_id FROM versions") if isinstance(r["product_id"], str)]
 
     # -------------------------------------------------------- lifecycle
 
@@ -281,6 +292,7 @@ class Store:
             self.db["versions"].insert(row)
             self._log(row["registered_at"], product.id, product.version, "register", by, {
                 "hash": product.hash, "content_sha256": row["content_sha256"],
+                "substance_hash": row["substance_hash"],
                 "effective_from": row["effective_from"], "effective_to": row["effective_to"]})
         return VersionRecord.from_row(row)
 
@@ -381,10 +393,16 @@ def _window_problems(product: Product, start: dt.date, end: dt.date | None) -> l
     return problems
 
 
+MAX_PERSON = 200
+
+
 def _person(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise StoreError("say who is doing this with --by NAME")
+    if len(name) > MAX_PERSON or not name.isprintable():
+        raise StoreError(f"--by must name a person in at most {MAX_PERSON} printable "
+                         f"characters (no control characters or line breaks)")
     return name
 
 
@@ -406,5 +424,5 @@ def resolve_product(ref: str | Path, db: str | Path | None = None) -> Product:
     """
     if not is_ref(ref):
         return load(ref)
-    with Store(db, create=False) as store:
+    with Store(db, readonly=True) as store:
         return store.product(str(ref))

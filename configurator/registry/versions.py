@@ -10,7 +10,9 @@ from typing import Any
 
 from ..product.model import Product
 from .db import StoreError, canonical, sha256_text
+from .faults import require_text
 
+VERSION = re.compile(r"^\d+\.\d+\.\d+$")  # as the product model has it
 REF = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)@(?P<at>\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+)$")
 
 
@@ -67,14 +69,34 @@ class VersionRecord:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> VersionRecord:
+        """The record of a ``versions`` row; a row configurator cannot have written (a
+        binary value, a date that is not a date, an unknown status) is refused."""
         fields = {k: row.get(k) for k in cls.__dataclass_fields__}
-        fields["effective_from"] = dt.date.fromisoformat(row["effective_from"])
-        end = row.get("effective_to")
-        fields["effective_to"] = dt.date.fromisoformat(end) if end else None
+        where = f"versions row {row.get('product_id')!s:.40}@{row.get('version')!s:.20}"
+        require_text(fields, where, _REQUIRED, tuple(set(fields) - set(_REQUIRED)))
+        try:
+            fields["effective_from"] = dt.date.fromisoformat(row["effective_from"])
+            end = row.get("effective_to")
+            fields["effective_to"] = dt.date.fromisoformat(end) if end else None
+            version_key(fields["version"])
+        except ValueError as exc:
+            raise StoreError(f"{where} cannot be read: {exc}; the row was altered outside "
+                             f"configurator (run 'configurator audit verify')") from exc
+        if fields["status"] not in STATUSES:
+            raise StoreError(f"{where} cannot be read: its status {fields['status']!r:.40} is "
+                             f"not one of {', '.join(STATUSES)} (run 'configurator audit "
+                             f"verify')")
         return cls(**fields)
 
 
+_REQUIRED = ("product_id", "version", "status", "hash", "effective_from", "registered_by",
+             "registered_at")
+
+
 def version_key(version: str) -> tuple[int, ...]:
+    """``1.10.0`` -> (1, 10, 0), so versions sort by number; ValueError for anything else."""
+    if not VERSION.match(version):
+        raise ValueError(f"version {version[:20]!r} is not MAJOR.MINOR.PATCH")
     return tuple(int(part) for part in version.split("."))
 
 
