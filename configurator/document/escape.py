@@ -12,11 +12,13 @@ one path, chosen by where it lands:
   characters, lone surrogates and the noncharacters U+FDD0..U+FDEF,
   U+FFFE and U+FFFF are dropped. Tab and newline stay.
 * **HTML text and attribute values**: jinja2's autoescape, with `clean_text`
-  as the environment's `finalize`, so no `{{ ... }}` can skip it. The
+  and `breakable` as the environment's `finalize`, so no `{{ ... }}` can
+  skip them (a 300-character policy number wraps instead of running off the
+  page). The
   templates put interpolations only in element content or in double-quoted
   attribute values (``tests/test_hostile_render.py`` reads the templates and
   insists), where escaping ``& < > " '`` is enough.
-* **document metadata** (`one_line`, a filter, then autoescape): ``<title>``
+* **document metadata** (`one_line`, a filter that escapes): ``<title>``
   and ``<meta content>``, which weasyprint copies into the PDF's Info
   dictionary and XMP packet; white space runs become one space, so a title
   is one line in every viewer.
@@ -53,6 +55,12 @@ _DROPPED = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff"
                       "\ufdd0-\ufdef\ufffe\uffff]")
 _CSS_ESCAPED = re.compile("[\x00-\x1f\x7f\\\\\"'<>&]")
 _SPACES = re.compile("[\t\n ]+")
+# a run of characters a line cannot break inside (not white space, not CJK, which
+# breaks anywhere), longer than a narrow table cell holds: a zero-width space every
+# LONG_RUN characters lets it wrap; pdftotext and copy-paste do not see it
+LONG_RUN = 30
+_UNBREAKABLE = re.compile("[^\\s\u200b\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+                          f"{{{LONG_RUN + 1},}}")
 REDLINE_TAGS = {"delete": "del", "insert": "ins", "equal": None}
 
 
@@ -63,9 +71,17 @@ def clean_text(text: str) -> str:
     return _DROPPED.sub("", _BREAKS.sub("\n", text))
 
 
-def one_line(text: Any) -> str:
-    """Text for document metadata: cleaned, white space runs as one space, trimmed."""
-    return _SPACES.sub(" ", clean_text(str(text))).strip()
+def breakable(text: str) -> str:
+    """`text` with a zero-width space every `LONG_RUN` characters of a run that cannot wrap."""
+    if len(text) <= LONG_RUN:
+        return text
+    return _UNBREAKABLE.sub(lambda m: "\u200b".join(
+        m.group()[i:i + LONG_RUN] for i in range(0, len(m.group()), LONG_RUN)), text)
+
+
+def one_line(text: Any) -> Markup:
+    """Text for document metadata (escaped): cleaned, white space runs as one space, trimmed."""
+    return escape(_SPACES.sub(" ", clean_text(str(text))).strip())
 
 
 def css_string(text: Any) -> Markup:
@@ -98,9 +114,10 @@ def tagged(pieces: Iterable[tuple[str, str]]) -> Markup:
 
 
 def _finalize(value: Any) -> Any:
-    """Every ``{{ ... }}`` value, before autoescape: outside text is cleaned."""
+    """Every ``{{ ... }}`` value, before autoescape: outside text is cleaned, long runs
+    made breakable."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return breakable(clean_text(value))
     return value
 
 
