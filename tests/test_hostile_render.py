@@ -421,6 +421,22 @@ def _loaded(text: str):
         return None
 
 
+@pytest.mark.parametrize("char", ["\r", "\f", "\x0b", "\x1b", "\x7f", "\x85", "\x9f"],
+                         ids=lambda c: f"U+{ord(c):04X}")
+def test_wording_with_a_control_character_is_refused_at_its_position(char):
+    """Product wording may hold tabs and line breaks, no other control character."""
+    source = PRODUCT.read_text(encoding="utf-8")
+    with pytest.raises(ProductError) as error:
+        loads(source.replace(NAME_LINE, "  en: " + _yaml_quoted(f"Liver{char}Care")),
+              "control.yaml")
+    problem, = error.value.problems
+    assert (problem.span.file, problem.span.line) == (
+        "control.yaml", source.splitlines().index(NAME_LINE) + 1)
+    assert problem.path == "name.en"
+    assert f"control character U+{ord(char):04X} at character 6" in problem.message
+    assert _loaded("Liver\tCare\nCover") is not None  # tab and newline stay allowed
+
+
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=hostile_text(20, MARKUP.replace("{}", "")), holder=hostile_text(20),
