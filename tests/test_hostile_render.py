@@ -306,6 +306,11 @@ def test_clean_text_keeps_tab_and_newline_breaks_lines_and_drops_other_controls(
     assert cleaned == printable(f"a{char}b")
     assert cleaned in ("ab", "a\tb", "a\nb")
     assert (cleaned == "a\nb") == (char in "\n" + LINE_BREAKS)
+    [token] = tinycss2.parse_component_value_list(f'"{css_string(f"a{char}b")}"')
+    assert (token.type, token.value) == ("string", cleaned)
+    found = _Page(_probe().render(value=f"a{char}b"))
+    assert found.text("p") == [cleaned] and found.attrs[1][1]["title"] == cleaned
+    assert str(one_line(f"a{char}b")) in ("ab", "a b")
 
 
 def test_clean_text_drops_surrogates_and_noncharacters_and_keeps_the_rest():
@@ -327,7 +332,7 @@ def test_css_string_is_one_css_string_token_holding_the_printable_part(text):
 @settings(max_examples=200, deadline=None)
 @given(hostile_text(80))
 def test_html_text_escaping_round_trips_and_long_runs_wrap(text):
-    html = str(jinja2.Template.render(_probe(), value=text))
+    html = _probe().render(value=text)
     found = _Page(html)
     assert [tag for tag, _ in found.tags] == ["p", "span"]
     assert same(found.text("p")[0], text) and same(found.attrs[1][1]["title"], text)
