@@ -12,12 +12,11 @@ one path, chosen by where it lands:
   characters, lone surrogates and the noncharacters U+FDD0..U+FDEF,
   U+FFFE and U+FFFF are dropped. Tab and newline stay.
 * **HTML text and attribute values**: jinja2's autoescape, with `clean_text`
-  and `breakable` as the environment's `finalize`, so no `{{ ... }}` can
+  and `breakable` as the environment's `finalize`, so no ``{{ ... }}`` can
   skip them (a 300-character policy number wraps instead of running off the
-  page). The
-  templates put interpolations only in element content or in double-quoted
-  attribute values (``tests/test_hostile_render.py`` reads the templates and
-  insists), where escaping ``& < > " '`` is enough.
+  page). The templates put interpolations only in element content or in
+  double-quoted attribute values (``tests/test_hostile_render.py`` reads the
+  templates and insists), where escaping ``& < > " '`` is enough.
 * **document metadata** (`one_line`, a filter that escapes): ``<title>``
   and ``<meta content>``, which weasyprint copies into the PDF's Info
   dictionary and XMP packet; white space runs become one space, so a title

@@ -177,8 +177,8 @@ def failures(what: str, span: Any = None) -> Iterator[None]:
             hint = (f"it asked for {shown(REFUSED[refused], 200)}, and documents may only use "
                     f"files in templates/")
         else:
-            hint = ("this is a bug in configurator or weasyprint, not in the input: please "
-                    "report it with the product and case")
+            hint = ("input that loads and checks should always render, so this is a bug in "
+                    "configurator or weasyprint: please report it with the product and case")
         raise RenderError([Problem(span, "document", f"could not render {what}: "
                                    f"{type(exc).__name__}: {shown(exc, 300)}", hint,
                                    code="render_failed")]) from exc

@@ -40,7 +40,6 @@ def _is_text_field(info) -> bool:
     return "Text" in repr(info.annotation) or "LocalizedText" in repr(info.annotation)
 
 
-
 def control_problems(doc: Document, path: PathKey, value: str) -> list[Problem]:
     """A problem for wording that holds a control character other than tab and newline."""
     found = CONTROL.search(value)
