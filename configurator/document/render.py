@@ -150,7 +150,7 @@ def describe(product: Product, case: Case | None, locale: str) -> str:
     if case is None:
         return what + " (the specimen)"
     number = f", policy {shown(case.policy_number)}" if case.policy_number else ""
-    return f"{what} for the case {shown(case.file)}{number}"
+    return f"{what} for the case {shown(case.file, 300)}{number}"
 
 
 def shown(text: Any, limit: int = 60) -> str:
