@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from weasyprint.urls import FatalURLFetchingError
 
 from configurator import load, loads
 from configurator.cli import main
@@ -15,6 +14,7 @@ from configurator.compliance.polarity import compare_conditions
 from configurator.compliance.redline import compare_words, pieces_html, tokens
 from configurator.compliance.report import render_html, render_pdf, report_bytes
 from configurator.conditions import parse
+from configurator.document.render import RenderError
 from configurator.product.ranges import Domain, resolve
 
 from .paths import PRODUCT, PRODUCT_FILES
@@ -274,7 +274,7 @@ def test_pdf_never_fetches_files(tmp_path, caplog):
     """The report goes through the documents' fetcher: anything outside templates/ stops it."""
     secret = tmp_path / "secret.css"
     secret.write_text("body { background: red }")
-    with pytest.raises(FatalURLFetchingError, match="secret.css"):
+    with pytest.raises(RenderError, match="secret.css"):
         render_pdf(f'<link rel="stylesheet" href="file://{secret}"><p>hello</p>')
     assert "refused to fetch" in caplog.text
     assert render_pdf("<html lang='en'><title>t</title><p>hello</p></html>").startswith(b"%PDF")

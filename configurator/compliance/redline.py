@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..document.escape import tagged
 from ..product.clauses import clause_numbers
 from ..product.model import Product, text_variants
 from ..product.params import parameter_periods, parameters_at
@@ -132,17 +132,8 @@ def _append(pieces: list[Piece], op: str, text: str) -> None:
 
 
 def pieces_html(pieces: list[Piece]) -> str:
-    """The redline as HTML: every token escaped, changes in <del>/<ins>."""
-    out = []
-    for piece in pieces:
-        text = html.escape(piece.text)
-        if piece.op == "delete":
-            out.append(f"<del>{text}</del>")
-        elif piece.op == "insert":
-            out.append(f"<ins>{text}</ins>")
-        else:
-            out.append(text)
-    return "".join(out)
+    """The redline as HTML: every token escaped, changes in <del>/<ins> (`escape.tagged`)."""
+    return str(tagged((piece.op, piece.text) for piece in pieces))
 
 
 # ------------------------------------------------------------ clauses

@@ -1,20 +1,20 @@
 """A `Diff` as JSON, an HTML report or a PDF (the terminal form is `configurator.cli`'s).
 
-The HTML comes from ``templates/diff.html.j2`` (autoescaped; the redline is
-already escaped token by token in `redline.pieces_html`). The PDF is that
-HTML through weasyprint with a fetcher that allows only ``data:`` URLs, so a
-report can never reach the network or the file system.
+The HTML comes from ``templates/diff.html.j2``, laid out by the documents'
+one jinja2 environment (`document.escape`: outside text cleaned and
+autoescaped; the redline's pieces escaped one by one in `escape.tagged`).
+The PDF is that HTML through the documents' weasyprint pipeline, whose
+fetcher serves only files under ``templates/``, so a report can never reach
+the network; a failure in jinja2 or weasyprint is a `RenderError` naming the
+report, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
-
-from ..document.render import html_to_pdf
-from ..resources import templates_folder
+from ..document.escape import environment, tagged
+from ..document.render import failures, html_to_pdf
 from .diff import Diff
 
 # the colour of each effect, in the HTML report and on a terminal
@@ -28,21 +28,26 @@ def declared_words(declared: str) -> str:
     return f"the new version number is only a {declared} bump"
 
 
+def describe(result: Diff) -> str:
+    """The report in words, for an error message."""
+    return (f"the compliance report {result.old.id} {result.old.version} -> "
+            f"{result.new.id} {result.new.version}")
+
+
 def render_html(result: Diff) -> str:
     """The report as one self-contained HTML page."""
-    env = Environment(loader=FileSystemLoader(str(templates_folder())),
-                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
-                      lstrip_blocks=True)
-    template = env.get_template("diff.html.j2")
-    redline = [(clause, Markup(clause.html)) for clause in result.redline]
-    return template.render(diff=result, redline=redline, style=STYLE,
-                           declared=declared_words(result.bump.declared))
+    with failures(describe(result)):
+        template = environment().get_template("diff.html.j2")
+        redline = [(clause, tagged((p.op, p.text) for p in clause.pieces))
+                   for clause in result.redline]
+        return template.render(diff=result, redline=redline, style=STYLE,
+                               declared=declared_words(result.bump.declared))
 
 
-def render_pdf(html: str) -> bytes:
+def render_pdf(html: str, what: str = "the compliance report") -> bytes:
     """The report through the policy documents' pipeline: tagged PDF/UA-1, the same
     fonts, a fetcher that serves only files under templates/, byte-identical output."""
-    return html_to_pdf(html)
+    return html_to_pdf(html, what=what)
 
 
 def report_bytes(result: Diff, suffix: str) -> bytes:
@@ -51,5 +56,5 @@ def report_bytes(result: Diff, suffix: str) -> bytes:
         return (json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n").encode()
     html = render_html(result)
     if suffix == ".pdf":
-        return render_pdf(html)
+        return render_pdf(html, describe(result))
     return html.encode("utf-8")

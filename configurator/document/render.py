@@ -13,7 +13,10 @@ and printed to a tagged PDF/UA-1 by weasyprint. Output is byte-identical for
 identical input: the document date comes from the case (its as-of date) or
 the product (its effective date), and the PDF identifier is a hash of the HTML.
 Templates cannot fetch anything: the URL fetcher serves only files under
-`templates/` and refuses everything else.
+`templates/` and refuses everything else. Outside text reaches the HTML only
+through `escape` (one escaping function per context), and whatever jinja2 or
+weasyprint raise while a document is made becomes a `RenderError` naming the
+document (`failures`), never a traceback.
 """
 
 from __future__ import annotations
@@ -29,15 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 
 from ..cases.case import Case
 from ..cases.outcome import Illustration, Outcome
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, ConfiguratorError, Problem
 from ..product.model import Product
 from ..product.params import parameters_at
 from ..resources import templates_folder
 from .blocks import Policy
+from .escape import clean_text, environment, stylesheet
 from .example import worked_example
 from .phrases import Values, phrases
 from .policy import build_policy
@@ -63,8 +66,9 @@ def render_html(product: Product, outcome: Outcome | None = None, case: Case | N
     policy number and start the schedule shows); `illustration` the worked
     example's Outcomes.
     """
-    policy = build_document(product, outcome, case, locale, illustration)
-    return _html(policy, _meta(product, case, policy), "all")
+    with failures(describe(product, case, locale), product.span):
+        policy = build_document(product, outcome, case, locale, illustration)
+        return _html(policy, _meta(product, case, policy), "all")
 
 
 def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
@@ -80,26 +84,32 @@ def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | No
     seconds spent in our code ("ours") and in weasyprint ("weasyprint").
     """
     clock = _Clock(timings)
-    with clock("ours"):
-        policy = build_document(product, outcome, case, locale, illustration)
-        meta = _meta(product, case, policy)
-        shared = _meta(product, None, policy, product.effective_from)
-    return PagedPolicy(policy, meta, shared, variant, clock).pdf()
+    with failures(describe(product, case, locale), product.span):
+        with clock("ours"):
+            policy = build_document(product, outcome, case, locale, illustration)
+            meta = _meta(product, case, policy)
+            shared = _meta(product, None, policy, product.effective_from)
+        return PagedPolicy(policy, meta, shared, variant, clock).pdf()
 
 
-def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT) -> bytes:
-    """weasyprint on one whole HTML document, with nothing cached."""
-    import weasyprint
+def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT,
+                what: str = "the document") -> bytes:
+    """weasyprint on one whole HTML document, with nothing cached.
 
-    return weasyprint.HTML(string=html, base_url=_base_url(), url_fetcher=local_fetcher()
-                           ).write_pdf(pdf_variant=variant, pdf_identifier=_identifier(html),
-                                       custom_metadata=True, font_config=_font_config())
+    A failure is a `RenderError` naming `what` (e.g. "the compliance report ...").
+    """
+    with failures(what):
+        import weasyprint
+
+        return weasyprint.HTML(string=html, base_url=_base_url(), url_fetcher=local_fetcher()
+                               ).write_pdf(pdf_variant=variant, pdf_identifier=_identifier(html),
+                                           custom_metadata=True, font_config=_font_config())
 
 
 def _html(policy: Policy, meta: dict[str, Any], part: str, **pages: int | None) -> str:
     """The HTML of `part` ("all", "front" or "body"); `pages` fixes page numbers."""
     numbers = {"total": None, "offset": None, "schedule_page": None, **pages}
-    css = _css() if part == "all" else ""  # the parts get the stylesheet pre-parsed
+    css = stylesheet(_css()) if part == "all" else ""  # the parts get it pre-parsed
     return _template().render(policy=policy, css=css, meta=meta, part=part, pages=numbers)
 
 
@@ -129,6 +139,49 @@ class _Clock:
         finally:
             if self.totals is not None:
                 self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - began
+
+
+# ------------------------------------------------------------ failures
+
+
+def describe(product: Product, case: Case | None, locale: str) -> str:
+    """Which document is being made, in words: product, language and case."""
+    what = f"the policy document of {product.id} {product.version} in '{locale}'"
+    if case is None:
+        return what + " (the specimen)"
+    number = f", policy {shown(case.policy_number)}" if case.policy_number else ""
+    return f"{what} for the case {shown(case.file, 300)}{number}"
+
+
+def shown(text: Any, limit: int = 60) -> str:
+    """Outside text as a message may quote it: cleaned, on one line, at most `limit` long."""
+    flat = " ".join(clean_text(str(text)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+@contextmanager
+def failures(what: str, span: Any = None) -> Iterator[None]:
+    """Whatever jinja2 or weasyprint raise while making `what` becomes a `RenderError`.
+
+    Our own errors pass through as they are. The traceback goes to the
+    `configurator.render` log at debug level, never to the user.
+    """
+    refused = len(REFUSED)
+    try:
+        yield
+    except (ConfiguratorError, KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # anything; weasyprint's fatal fetch error is a BaseException
+        LOGGER.debug("rendering %s failed", what, exc_info=True)
+        if len(REFUSED) > refused:
+            hint = (f"it asked for {shown(REFUSED[refused], 200)}, and documents may only use "
+                    f"files in templates/")
+        else:
+            hint = ("input that loads and checks should always render, so this is a bug in "
+                    "configurator or weasyprint: please report it with the product and case")
+        raise RenderError([Problem(span, "document", f"could not render {what}: "
+                                   f"{type(exc).__name__}: {shown(exc, 300)}", hint,
+                                   code="render_failed")]) from exc
 
 
 # ------------------------------------------------------------ paged output
@@ -272,17 +325,8 @@ def _check_locale(product: Product, locale: str) -> None:
 # ------------------------------------------------------------ per-process caches
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_folder())),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters["css_string"] = css_string
-    return env
-
-
 def _template() -> jinja2.Template:
-    return _environment().get_template("policy.html.j2")
+    return environment().get_template("policy.html.j2")
 
 
 @lru_cache(maxsize=1)
@@ -304,11 +348,6 @@ def _font_config() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
-
-
-def css_string(text: str) -> Markup:
-    """Text as the inside of a double-quoted CSS string in a <style> element."""
-    return Markup("".join(f"\\{ord(ch):x} " if ch in '\\"\n<>&' else ch for ch in str(text)))
 
 
 def _meta(product: Product, case: Case | None, policy: Policy, day: Any = None

@@ -38,7 +38,7 @@ from .model import (
     text_variants,
 )
 from .source import Document, PathKey, format_path
-from .texts import PLACEHOLDER, texts
+from .texts import PLACEHOLDER, control_problems, texts
 from .values import coerce_value  # the same rules the case loader applies
 
 RESERVED = {"id", "sid", "kind", "ref", "true", "false", "and", "or", "not", "in"}
@@ -482,10 +482,11 @@ class Checker:
         parameters = self.known("parameters", self.product.parameters)
         for path, text in texts(self.product):
             for locale, value in text_variants(text):
+                where = path + (locale,) if not isinstance(text, str) else path
+                self.problems += control_problems(self.doc, where, value)
                 for match in PLACEHOLDER.finditer(value):
                     name = match.group(1).strip()
                     if name not in parameters:
-                        where = path + (locale,) if not isinstance(text, str) else path
                         self.problems.append(Problem(
                             self.doc.text_span(where, match.start()), format_path(where),
                             f"wording refers to unknown parameter '{{{name}}}'",
