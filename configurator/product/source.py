@@ -4,6 +4,18 @@ ruamel.yaml in round-trip mode gives YAML 1.2 (``no`` stays a string),
 rejects duplicate keys and keeps line and column for every key and item. The
 result is plain Python data plus a map from document path to `Span`, so later
 stages can validate plain data and still point at the exact spot in the file.
+
+Every document is held to `configurator.limits` while it is read, each
+refusal positioned: the file's size before it is read (and its encoding), then,
+as ruamel composes it, nesting depth, the number of values (an alias counts as
+a copy of what it names, so "billion laughs" stops at the limit, while the
+aliases and merge keys the bundled products use keep working), string length,
+digits in a number, lone surrogates, keys that are lists or mappings, and tags
+other than YAML's core ones (``!custom``, ``!!omap``, ``!!set``, ``!!binary``...
+are refused rather than given meaning). Comments are skipped by the plain
+scanner: ruamel's round-trip scanner gathers consecutive comment lines in
+quadratic time, and positions need no comments. Data that does not come through
+YAML (JSON lines, CSV rows) is held to the same limits by `data_problems`.
 """
 
 from __future__ import annotations
@@ -17,16 +29,28 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
     LiteralScalarString,
     SingleQuotedScalarString,
 )
+from ruamel.yaml.scanner import Scanner
 
 from ..errors import ConfigError, Problem, Span
+from ..limits import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    MAX_NUMBER_DIGITS,
+    MAX_STRING_LENGTH,
+)
 
 PathKey = tuple[str | int, ...]
 
@@ -41,6 +65,7 @@ class Document:
     key_spans: dict[PathKey, Span] = field(default_factory=dict)
     text_offsets: dict[PathKey, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list, repr=False)
+    within_limits: bool = False  # read through YAML here, so already held to the limits
 
     def span(self, path: PathKey) -> Span:
         """The span of the value at `path`, or of its nearest ancestor."""
@@ -61,7 +86,7 @@ class Document:
         for key in prefix:
             data = data[key]
         cut = len(prefix)
-        part = Document(self.file, data)
+        part = Document(self.file, data, within_limits=self.within_limits)
         for table, target in ((self.spans, part.spans), (self.key_spans, part.key_spans),
                               (self.text_offsets, part.text_offsets)):
             for path, value in table.items():
@@ -116,8 +141,112 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
 
 
+_CORE = "tag:yaml.org,2002:"
+_CORE_TAGS = frozenset(_CORE + name for name in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DIGIT = re.compile(r"\d")
+_TOO_DEEP_HINT = "products and cases nest a few levels deep; flatten this part"
+
+
+class _Refused(Exception):
+    """A document over a limit (or with a tag configurator does not read), and where."""
+
+    def __init__(self, mark: Any, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.mark, self.message, self.hint = mark, message, hint
+
+    def problem(self, file: str) -> Problem:
+        span = Span(file, self.mark.line + 1, self.mark.column + 1)
+        return Problem(span, "", self.message, self.hint, "limit")
+
+
+class _Composer(Composer):
+    """ruamel's composer, holding the document to the limits as it builds it.
+
+    `_sizes` keeps how many values each node stands for with its aliases
+    expanded, so an alias costs what it names, counted before anything copies it.
+    """
+
+    def __init__(self, loader: Any = None):
+        super().__init__(loader)
+        self._sizes: dict[int, int] = {}
+        self._total = 0
+        self._level = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:  # its anchor is still open: the alias is inside what it names
+                raise _Refused(event.start_mark, f"the alias '*{event.anchor}' refers to a "
+                               "mapping or list it is inside", "an alias cannot repeat itself")
+            self._count(size, event.start_mark)
+            return node
+        self._level += 1
+        if self._level > MAX_DEPTH:
+            raise _Refused(event.start_mark, f"nested too deeply (more than {MAX_DEPTH} levels "
+                           "of mappings and lists)", _TOO_DEEP_HINT)
+        self._count(1, event.start_mark)
+        node = super().compose_node(parent, index)
+        self._level -= 1
+        _check_node(node)
+        children: Any = ()
+        if isinstance(node, SequenceNode):
+            children = node.value
+        elif isinstance(node, MappingNode):
+            children = [part for pair in node.value for part in pair]
+        self._sizes[id(node)] = 1 + sum(self._sizes.get(id(child), 1) for child in children)
+        return node
+
+    def _count(self, values: int, mark: Any) -> None:
+        self._total += values
+        if self._total > MAX_NODES:
+            raise _Refused(mark, f"the document holds more than {MAX_NODES:,} values (an "
+                           "alias counts as a copy of what it names)",
+                           "split it into smaller files; aliases cannot multiply a document")
+
+
+def _check_node(node: Any) -> None:
+    tag = str(node.tag)
+    if tag not in _CORE_TAGS:
+        shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+        raise _Refused(node.start_mark, f"the tag '{shown}' is not allowed",
+                       "products and cases are plain YAML (text, numbers, true/false, dates, "
+                       "lists and mappings): remove the tag")
+    if isinstance(node, MappingNode):
+        for key, _ in node.value:
+            if not isinstance(key, ScalarNode):
+                kind = "list" if isinstance(key, SequenceNode) else "mapping"
+                raise _Refused(key.start_mark, f"a key must be a name or text, not a {kind}",
+                               "write the key as plain text")
+    if isinstance(node, ScalarNode):
+        problem = text_problem(node.value)
+        if problem is None and tag in (_CORE + "int", _CORE + "float"):
+            digits = len(_DIGIT.findall(node.value))
+            if digits > MAX_NUMBER_DIGITS:
+                problem = (f"a number written with {digits} digits is too long (at most "
+                           f"{MAX_NUMBER_DIGITS})")
+        if problem:
+            raise _Refused(node.start_mark, problem)
+
+
+def text_problem(text: str) -> str | None:
+    """Why a string cannot be read (too long, or a lone surrogate), or None."""
+    if len(text) > MAX_STRING_LENGTH:
+        return f"text of {len(text):,} characters is too long (at most {MAX_STRING_LENGTH:,})"
+    found = _SURROGATE.search(text)
+    if found:
+        return (f"the text holds a lone surrogate (\\u{ord(found.group()):04x}), which is "
+                "not a character and cannot be stored as UTF-8")
+    return None
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Scanner = Scanner  # the round-trip scanner's comment handling is quadratic
+    yaml.Composer = _Composer
     yaml.Constructor = _Constructor
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
@@ -126,14 +255,24 @@ def _yaml() -> YAML:
 
 
 def load_text(text: str, file: str, error: type[ConfigError] = ConfigError) -> Document:
-    """Parse YAML (or JSON) text; raise `error` with a position on bad syntax."""
+    """Parse YAML (or JSON) text; raise `error` with a position on bad syntax or a limit."""
+    if len(text) > MAX_FILE_BYTES:
+        raise error([_too_large(file)])
     try:
         root = _yaml().load(text)
+    except _Refused as exc:
+        raise error([exc.problem(file)]) from None
     except MarkedYAMLError as exc:
         raise error([_syntax_problem(exc, file, text)]) from None
+    except ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise error([Problem(Span(file, line, col), "", f"invalid YAML: the character "
+                             f"{char!r} is not allowed in YAML", "remove it", "yaml")]
+                    ) from None
     except YAMLError as exc:
         raise error([Problem(Span(file, 1, 1), "", f"invalid YAML: {exc}")]) from None
-    doc = Document(file, None, lines=text.splitlines())
+    doc = Document(file, None, lines=text.splitlines(), within_limits=True)
     doc.data = _plain(root, (), doc)
     if isinstance(root, (CommentedMap, CommentedSeq)):  # where the content starts, past comments
         doc.spans[()] = Span(file, root.lc.line + 1, root.lc.col + 1)
@@ -143,15 +282,46 @@ def load_text(text: str, file: str, error: type[ConfigError] = ConfigError) -> D
 
 
 def load_file(path: str | Path, error: type[ConfigError] = ConfigError) -> Document:
-    """Read and parse a file; a missing or unreadable file is a positioned error too."""
+    """Read and parse a file; a missing, oversized or non-UTF-8 file is a positioned error too.
+
+    At most `MAX_FILE_BYTES` (and one more) are read, so the size is checked
+    before any parsing, whatever the file is (a pipe, a device).
+    """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise error([Problem(Span(name, 1, 1), "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise error([Problem(Span(name, 1, 1), "", f"cannot read file: {exc}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error([_too_large(name)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([_encoding_problem(name, data, exc)]) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as universal newlines read it
     return load_text(text, name, error)
+
+
+def _too_large(file: str) -> Problem:
+    return Problem(Span(file, 1, 1), "", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB, "
+                   "the most configurator reads", "split it into smaller files", "limit")
+
+
+def _encoding_problem(file: str, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = len(data[start:exc.start].decode("utf-8", "replace")) + 1
+    return Problem(Span(file, line, col), "", f"the file is not UTF-8 text: byte "
+                   f"0x{data[exc.start]:02x} cannot be read here", "save the file as UTF-8",
+                   "encoding")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    offset = max(0, min(offset, len(text)))
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _syntax_problem(exc: MarkedYAMLError, file: str, text: str) -> Problem:
@@ -270,3 +440,51 @@ def walk(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, Any]]:
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from walk(value, path + (index,))
+
+
+def data_problems(doc: Document) -> list[Problem]:
+    """The limits YAML reading enforces, for data that did not come through it.
+
+    JSON lines, CSV rows and plain Python data skip `load_text`; this walks them
+    (without recursion) for depth, size, string length, lone surrogates, keys
+    that are not text and integers too long to be numbers anyone meant.
+    """
+    if doc.within_limits:
+        return []
+    problems: list[Problem] = []
+    stack: list[tuple[PathKey, Any]] = [((), doc.data)]
+    seen = 0
+    while stack:
+        path, value = stack.pop()
+        seen += 1
+        message = _value_problem(path, value, seen)
+        if message:
+            problems.append(Problem(doc.span(path), format_path(path), message, None, "limit"))
+            if len(path) > MAX_DEPTH or seen > MAX_NODES:
+                break
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or text_problem(key):
+                    shown = text_problem(key) if isinstance(key, str) else (
+                        f"a key must be text, not {type(key).__name__}")
+                    problems.append(Problem(doc.span(path), format_path(path), shown, None,
+                                            "limit"))
+                else:
+                    stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+    return problems
+
+
+def _value_problem(path: PathKey, value: Any, seen: int) -> str | None:
+    if len(path) > MAX_DEPTH:
+        return f"nested too deeply (more than {MAX_DEPTH} levels of mappings and lists)"
+    if seen > MAX_NODES:
+        return f"the data holds more than {MAX_NODES:,} values"
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, int) and not isinstance(value, bool) and (
+            value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3):
+        return f"a whole number of more than {MAX_NUMBER_DIGITS} digits is too long"
+    return None
