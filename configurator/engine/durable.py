@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import itertools
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -40,11 +41,35 @@ _BARE_EXPONENT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
 
 
 def _encode_facts(facts: Any) -> str:
-    """Facts (or rules) as JSON the engine reads; orjson is ~6x faster than json here."""
-    text = orjson.dumps(facts)
+    """Facts (or rules) as JSON the engine reads; orjson is ~6x faster than json here.
+
+    A value JSON cannot carry faithfully is refused (`EngineError`), never sent:
+    orjson writes an infinite or NaN number as `null`, which matches no rule, so
+    a rule would silently not fire; an integer beyond 64 bits it cannot write.
+    """
+    try:
+        text = orjson.dumps(facts)
+    except orjson.JSONEncodeError as exc:
+        raise EngineError(f"a value the rules engine cannot hold was about to be asserted "
+                          f"({exc})") from None
+    if b"null" in text:  # rare: only then look for the number that became null
+        _refuse_non_finite(facts)
     if b"e-" in text or b"e+" in text:  # orjson always signs an exponent
         text = _BARE_EXPONENT.sub(_point, text)
     return text.decode()
+
+
+def _refuse_non_finite(data: Any) -> None:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise EngineError(f"the number {value} was about to be asserted; the engine would "
+                              "read it as null and no rule on it would fire")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
 
 
 def _point(match: re.Match) -> bytes:
