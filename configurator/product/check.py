@@ -98,8 +98,9 @@ class Checker:
         """A NumberRef within `bound`: a literal, or the name of a numeric parameter
         whose every dated value is (each refusal points at the parameter's value)."""
         if not isinstance(value, str):
-            if bound.problem(value):
-                self.fail(path, bound.problem(value), code="range")
+            problem = bound.problem(value)
+            if problem:
+                self.fail(path, problem, code="range")
             return
         parameters = self.product.parameters
         if value not in self.known("parameters", parameters):
@@ -107,15 +108,20 @@ class Checker:
         elif value in parameters and parameter_type(parameters[value]) != NUMBER:
             self.fail(path, f"parameter '{value}' is not a number")
         elif value in parameters:
-            parameter = parameters[value]
-            dated = [(("parameters", value, "value"), parameter.value)] if (
-                parameter.values is None) else [(("parameters", value, "values", i, "value"),
-                                                  d.value) for i, d in enumerate(parameter.values)]
-            for where, number in dated:
-                if bound.problem(number):
-                    self.fail(where if where in self.doc.spans else where[:-1],
-                              f"{bound.problem(number)} (used as {format_path(path)})",
+            for where, number in self.dated_values(value):
+                problem = bound.problem(number) if _is_number(number) else None
+                if problem:
+                    self.fail(where, f"{problem} (used as {format_path(path)})",
                               "change the parameter, or name another one there", code="range")
+
+    def dated_values(self, name: str) -> list[tuple[PathKey, Any]]:
+        """(where, value) of each value a parameter takes (a bare value: at the parameter)."""
+        parameter = self.product.parameters[name]
+        if parameter.values is None:
+            where = ("parameters", name, "value")
+            return [(where if where in self.doc.spans else where[:-1], parameter.value)]
+        return [(("parameters", name, "values", index, "value"), dated.value)
+                for index, dated in enumerate(parameter.values)]
 
     def numbers(self, node: Model, *fields: str) -> None:
         for name in fields:
@@ -451,6 +457,10 @@ class Checker:
                             self.doc.text_span(where, match.start()), format_path(where),
                             f"wording refers to unknown parameter '{{{name}}}'",
                             did_you_mean(name, parameters), "wording"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_product(product: Product, doc: Document, partial) -> list[Problem]:

@@ -7,6 +7,9 @@ condition is checked over the declared ranges of the names it reads (range
 analysis, `ranges`) with the parameter values of every period in force: if
 the divisor can be 0, the product does not load.
 
+A divisor that can come within 1/`MAX_NUMBER` of 0 counts as one that can be
+0: a quotient of numbers up to `MAX_NUMBER` by it could overflow to infinity.
+
 A division is allowed when an ``if`` guards it: ``x / d if d > 0 else 0``
 (or ``d != 0``, ``d >= 1``, ``0 if d == 0 else x / d``...). The guard must
 compare the divisor itself, as written, with a constant that rules 0 out.
@@ -24,10 +27,13 @@ from ..conditions.expression import Expression
 from ..conditions.nodes import Arith, BoolOp, Compare, IfElse, Node, Not, Num
 from ..conditions.visitor import NodeVisitor, unparse
 from ..errors import Problem
+from ..limits import MAX_NUMBER
 from .model import Product
 from .params import parameter_periods
 from .ranges import domains, interval, resolve, truth
 from .source import Document, PathKey, format_path
+
+NEAR_ZERO = 1 / MAX_NUMBER
 
 # (where it is written, the expression, the event types whose fields it reads, metrics visible)
 Written = tuple[PathKey, Expression, tuple[str, ...], bool]
@@ -59,8 +65,9 @@ def _problem(doc: Document, path: PathKey, node: Arith, low: float, high: float,
     divisor = unparse(node.right)
     ranges = f" (it ranges from {_show(low)} to {_show(high)}{when})"
     guarded = f"{unparse(node)} if {divisor} != 0 else 0"
+    zero = "be 0" if low <= 0 <= high else "come within 1e-15 of 0"
     return Problem(doc.text_span(path, node.pos), format_path(path),
-                   f"division by '{divisor}', which can be 0{ranges}",
+                   f"division by '{divisor}', which can {zero}{ranges}",
                    f"guard it, e.g. '{guarded}', or change the ranges or parameters it is "
                    "computed from so that it cannot be 0", "division")
 
@@ -104,7 +111,7 @@ class _Divisors(NodeVisitor):
         if unparse(divisor) in walk.nonzero:
             return
         low, high = interval(divisor, walk.env)
-        if not (low > 0 or high < 0):  # NaN bounds count as "can be 0"
+        if not (low >= NEAR_ZERO or high <= -NEAR_ZERO):  # NaN bounds count as "can be 0"
             walk.found.append((node, low, high))
 
     def visit_IfElse(self, node: IfElse, walk: _Walk) -> None:
