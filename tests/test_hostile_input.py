@@ -121,9 +121,19 @@ def test_hostile_product_is_refused_with_position_and_words(path: Path):
     text = str(info.value)
     assert text.startswith(words[0] + ":"), text
     assert_in_order(text, words)
-    code, out, err = cli("validate", rel)
+    for command in ("validate", "lint"):
+        code, out, err = cli(command, rel)
+        assert_clean_refusal(code, err)
+        assert err.startswith(words[0] + ":") and out == ""
+
+
+@pytest.mark.parametrize("name", ["parameter_1e400", "negative_sum_insured", "surrogate"])
+def test_render_refuses_a_hostile_product_and_writes_nothing(tmp_path, name):
+    """1e400 once overflowed in render; a negative sum insured printed "CNY -400,000"."""
+    out = tmp_path / "policy.pdf"
+    code, _, err = cli("render", HOSTILE / "products" / f"{name}.yaml", "-o", out)
     assert_clean_refusal(code, err)
-    assert err.startswith(words[0] + ":") and out == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("path", CASE_FIXTURES, ids=lambda p: p.stem)

@@ -11,6 +11,7 @@ parameters a field names.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -30,8 +31,8 @@ from ..limits import date_problem, number_problem
 
 def finite(value: Any) -> Any:
     """A number finite and within `MAX_NUMBER` (anything else passes through unchanged)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        problem = number_problem(value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        problem = number_problem(float(value) if isinstance(value, Decimal) else value)
         if problem:
             raise ValueError(problem)
     return value
@@ -45,6 +46,7 @@ def in_window(day: dt.date) -> dt.date:
 
 
 Number = Annotated[float, AfterValidator(finite)]
+Money = Annotated[Decimal, AfterValidator(finite)]
 Day = Annotated[dt.date, AfterValidator(in_window)]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]

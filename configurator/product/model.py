@@ -30,6 +30,7 @@ from .fields import (  # noqa: F401  (the format's building blocks, importable f
     Locale,
     LocalizedText,
     Model,
+    Money,
     Number,
     NumberRef,
     Text,
@@ -75,8 +76,8 @@ class Term(Model):
 class Premium(Model):
     """Standard annual premium and the health-management service cost inside it."""
 
-    net: Decimal = Field(ge=0, description="Net annual premium for the standard risk.")
-    health_management_cost: Decimal = Field(Decimal(0), ge=0)
+    net: Money = Field(ge=0, description="Net annual premium for the standard risk.")
+    health_management_cost: Money = Field(Decimal(0), ge=0)
     separately_priced: bool = False
 
 
