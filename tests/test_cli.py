@@ -270,3 +270,22 @@ def test_only_the_cli_imports_click_or_rich():
                  and imported_modules(path) & {"click", "rich"}]
     assert offenders == []
     assert "click" in imported_modules(package / "cli" / "group.py")
+
+
+def test_a_file_that_cannot_be_written_is_a_clean_error(capsys, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where a folder should be")
+    code = main(["render", str(PRODUCT), "--format", "html", "-o", str(blocked / "p.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("error: ") and "not-a-folder" in err and "nothing was written" in err
+
+
+def test_an_issued_policy_is_recorded_before_it_is_written(capsys, tmp_path, monkeypatch):
+    """render --record with no registry: refused, and no policy left on disk off the record."""
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "policy.pdf"
+    code = main(["render", str(PRODUCT), "--case", str(CASE), "-o", str(target), "--record",
+                 "--db", str(tmp_path / "none.db")])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err
+    assert not target.exists()

@@ -20,7 +20,7 @@ PACKAGE = ROOT / "configurator"
 
 # bottom to top; the names on one floor never import each other
 FLOORS: list[set[str]] = [
-    {"errors", "resources", "files"},
+    {"errors", "resources", "files", "limits"},
     {"conditions"},
     {"product"},
     {"cases", "compiler"},

@@ -4,6 +4,12 @@ Cases are checked against their product: every input present (or defaulted),
 typed and in range; every event of a declared type with its declared fields.
 Events are put in a canonical order (date, type, content, id) so the order
 in which equal-dated events are written never changes an outcome.
+
+Every case is held to `configurator.limits` whichever way it came (a YAML
+file, a JSON line, a CSV row): dates between 1900 and 2200, numbers finite
+and within range, at most `MAX_EVENTS` events, names, ids and numbers as text
+(or a number), and the reading limits (depth, size, string length, lone
+surrogates) for data that did not come through the YAML reader.
 """
 
 from __future__ import annotations
@@ -15,8 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError, Problem, Span, did_you_mean
+from ..limits import MAX_EVENTS, date_problem
 from ..product.model import InputSpec, Product
-from ..product.source import Document, PathKey, format_path, load_file, load_text
+from ..product.source import (
+    Document,
+    PathKey,
+    data_problems,
+    format_path,
+    load_file,
+    load_text,
+)
 from ..product.values import coerce_value
 
 EPOCH = dt.date(1970, 1, 1)
@@ -94,6 +108,9 @@ def case_from_data(data: Any, product: Product, file: str = "<case>", text_value
 
 
 def case_from_document(doc: Document, product: Product, text_values: bool = False) -> Case:
+    problems = data_problems(doc)
+    if problems:
+        raise CaseError(problems)
     builder = _CaseBuilder(doc, product, text_values)
     case = builder.build()
     if builder.problems:
@@ -131,19 +148,34 @@ class _CaseBuilder:
         return value
 
     def date(self, path: PathKey, value: Any, what: str) -> dt.date | None:
+        day = None
         if isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 pass
         elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
+            day = value
+        if day is not None:
+            if date_problem(day):
+                self.fail(path, date_problem(day), "check the year")
+                return None
+            return day
         if value is None and path in self.misspelt:
             return None  # reported as a misspelt key
         if value is None:
             self.fail(path[:-1], f"missing {what} '{path[-1]}'", "write it as YYYY-MM-DD")
         else:
-            self.fail(path, f"{value!r} is not a valid date", "write it as YYYY-MM-DD")
+            self.fail(path, f"{_short(value)} is not a valid date", "write it as YYYY-MM-DD")
+        return None
+
+    def as_text(self, path: PathKey, value: Any, what: str) -> str | None:
+        """A name, id or number given as text (or a plain number); None when absent or not."""
+        if value is None:
+            return None
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        self.fail(path, f"{what} must be text, not {_short(value)}")
         return None
 
     def build(self) -> Case | None:
@@ -155,16 +187,16 @@ class _CaseBuilder:
         as_of = self.date(("as_of",), data.get("as_of"), "date")
         self.dates(start, as_of)
         applicant, personal = self.applicant(data.get("applicant"))
-        if "holder" in policy:
-            personal["holder"] = str(policy["holder"])
+        holder = self.as_text(("policy", "holder"), policy.get("holder"), "the holder's name")
+        if holder is not None:
+            personal["holder"] = holder
+        number = self.as_text(("policy", "number"), policy.get("number"), "a policy number")
+        name = self.as_text(("name",), data.get("name"), "a case's name")
         events = self.events(data.get("events", []))
         if self.problems:
             return None
-        number = policy.get("number")
-        return Case(start, as_of, applicant, events, personal,
-                    str(number) if number is not None else None,
-                    str(data["name"]) if data.get("name") is not None else None,
-                    self.doc.file, data.get("expect"))
+        return Case(start, as_of, applicant, events, personal, number, name, self.doc.file,
+                    data.get("expect"))
 
     def dates(self, start: dt.date | None, as_of: dt.date | None) -> None:
         product = self.product
@@ -217,6 +249,10 @@ class _CaseBuilder:
         if not isinstance(raw, list):
             self.fail(("events",), "expected a list of events")
             return ()
+        if len(raw) > MAX_EVENTS:
+            self.fail(("events",), f"{len(raw):,} events are more than a case may hold "
+                      f"({MAX_EVENTS:,})", "split the timeline, or evaluate an earlier as_of")
+            return ()
         events: list[tuple[Event, int]] = []
         for index, item in enumerate(raw):
             event = self.event(("events", index), item)
@@ -227,9 +263,12 @@ class _CaseBuilder:
     def event(self, path: PathKey, raw: Any) -> Event | None:
         item = self.mapping(path, raw, None)
         kind = item.get("type")
-        if kind not in self.product.events:
+        if not isinstance(kind, str) or kind not in self.product.events:
             if kind is None:
                 self.fail(path, "missing field 'type'", "say what kind of event this is")
+            elif not isinstance(kind, str):
+                self.fail(path + ("type",), f"expected the name of an event type, got "
+                          f"{_short(kind)}", f"use one of: {', '.join(self.product.events)}")
             else:
                 self.fail(path + ("type",), f"unknown event type '{kind}'",
                           did_you_mean(str(kind), self.product.events))
@@ -242,11 +281,10 @@ class _CaseBuilder:
         date = self.date(path + ("date",), item.get("date"), "event date")
         fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
                                "field")
+        given = self.as_text(path + ("id",), item.get("id"), "an event id")
         if date is None:
             return None
-        given = item.get("id")
-        return Event(str(given) if given is not None else "", kind, date, fields,
-                     self.doc.span(path))
+        return Event(given or "", kind, date, fields, self.doc.span(path))
 
     def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
         """Sort by (date, type, content, id) and name unnamed events by that order."""
@@ -266,6 +304,14 @@ class _CaseBuilder:
             seen.setdefault(event_id, event)
             named.append(Event(event_id, event.type, event.date, event.fields, event.span))
         return tuple(named)
+
+
+def _short(value: Any) -> str:
+    """A value for a message, never longer than a line."""
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def _describe(spec: InputSpec) -> str | None:

@@ -214,12 +214,12 @@ def _render_one(product, case_file: str | None, output: str | None, fmt: str, la
             click.echo(text, nl=False)
         return
     data = env.render_pdf(product, case=the_case, locale=lang)
-    target = write_atomic(output or f"{product.id}-{lang}.pdf", data)
-    click.echo(f"wrote {target} ({len(data):,} bytes)")
-    if record:
+    if record:  # recorded before it is written: no policy is ever issued off the record
         with open_store() as store:
             row = record_document(store, product, the_case, data)
         click.echo(f"recorded as document {row} in {store.path}", err=True)
+    target = write_atomic(output or f"{product.id}-{lang}.pdf", data)
+    click.echo(f"wrote {target} ({len(data):,} bytes)")
 
 
 @cli.command(name="test")

@@ -4,8 +4,10 @@ The command modules register on `cli`. The library raises typed errors and
 never imports click; `CommandGroup.invoke` turns them into a clean message on
 stderr and exit 2: a `ConfigError` as one ``file:line:col: path: message``
 line per problem, any other `ConfiguratorError` (the registry refusing, the
-engine failing) as ``error: ...``; never a traceback. The same happens under
-`configurator.cli.main` and click's `CliRunner`.
+engine failing) as ``error: ...``, and a file the command could not read or
+write (a full disk, a read-only folder) as ``error: <file>: <reason>``; never
+a traceback. The same happens under `configurator.cli.main` and click's
+`CliRunner`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class CommandGroup(click.Group):
                            "configurator, please report it with the input") from None
         except ConfiguratorError as exc:
             raise BadInput(f"error: {exc}") from None
+        except OSError as exc:  # the library writes whole files or nothing: say which failed
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise BadInput(f"error: {where}{exc.strerror or exc}; nothing was written "
+                           "there") from None
 
 
 @click.group(cls=CommandGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,11 @@ Grammar::
     term    := unary (("*" | "/") unary)*
     unary   := "-" unary | atom
     atom    := NUMBER | STRING | "true" | "false" | NAME | "(" expr ")"
+
+A condition is at most `MAX_CONDITION_LENGTH` characters and its tree at most
+`MAX_CONDITION_DEPTH` deep (brackets, `not`, `if`, and chains of arithmetic all
+count), so neither this parser nor any visitor after it can run out of stack;
+a number literal must be finite and within `MAX_NUMBER`.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..limits import (
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_LENGTH,
+    MAX_NUMBER,
+    MAX_NUMBER_DIGITS,
+    number_problem,
+)
 from .nodes import Arith, Bool, BoolOp, Compare, IfElse, In, Literal, Name, Neg, Node, Not, Num, Str
 
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
@@ -90,11 +102,18 @@ def tokenize(text: str) -> list[Token]:
 # ---------------------------------------------------------------- parser
 
 
+_SPLIT_HINT = "split it: give parts of it names as derived values"
+
+
 class _Parser:
     def __init__(self, text: str):
+        if len(text) > MAX_CONDITION_LENGTH:
+            raise ConditionSyntaxError(f"the condition is too long ({len(text):,} characters; "
+                                       f"at most {MAX_CONDITION_LENGTH:,})", 0, _SPLIT_HINT)
         self.text = text
         self.tokens = tokenize(text)
         self.index = 0
+        self.level = 0  # open brackets, `not`s, unary minuses and `else` branches
 
     @property
     def token(self) -> Token:
@@ -125,7 +144,16 @@ class _Parser:
         if self.token.kind != "end":
             hint = "join conditions with 'and' or 'or'" if self.token.kind == "name" else None
             self.fail("expected end of condition", hint)
+        _check_depth(node)
         return node
+
+    def enter(self) -> None:
+        """One level deeper into the parser's recursion; refused past the limit."""
+        self.level += 1
+        if self.level > MAX_CONDITION_DEPTH:
+            raise ConditionSyntaxError(f"the condition is nested too deeply (more than "
+                                       f"{MAX_CONDITION_DEPTH} levels)", self.token.pos,
+                                       _SPLIT_HINT)
 
     def parse_expr(self) -> Node:
         then = self.parse_or()
@@ -134,7 +162,10 @@ class _Parser:
         token = self.take()
         test = self.parse_or()
         self.expect("else")
-        return IfElse(then, test, self.parse_expr(), token.pos)
+        self.enter()
+        otherwise = self.parse_expr()
+        self.level -= 1
+        return IfElse(then, test, otherwise, token.pos)
 
     def parse_or(self) -> Node:
         return self._bool_chain("or", self.parse_and)
@@ -153,7 +184,10 @@ class _Parser:
     def parse_not(self) -> Node:
         if self.at("not"):
             token = self.take()
-            return Not(self.parse_not(), token.pos)
+            self.enter()
+            operand = self.parse_not()
+            self.level -= 1
+            return Not(operand, token.pos)
         return self.parse_compare()
 
     def parse_compare(self) -> Node:
@@ -216,7 +250,9 @@ class _Parser:
     def parse_unary(self) -> Node:
         if self.at("-"):
             token = self.take()
+            self.enter()
             operand = self.parse_unary()
+            self.level -= 1
             if isinstance(operand, Num):
                 return Num(-operand.value, token.pos)
             return Neg(operand, token.pos)
@@ -226,9 +262,7 @@ class _Parser:
         token = self.token
         if token.kind == "number":
             self.take()
-            text = token.text
-            is_int = "." not in text and "e" not in text.lower()
-            return Num(int(text) if is_int else float(text), token.pos)
+            return Num(_number(token), token.pos)
         if token.kind == "string":
             self.take()
             return Str(token.text[1:-1], token.pos)
@@ -242,12 +276,39 @@ class _Parser:
                                            "no function calls", token.pos)
             return Name(token.text, token.pos)
         if self.at("("):
+            self.enter()
             self.take()
             node = self.parse_expr()
             self.expect(")")
+            self.level -= 1
             return node
         self.fail("expected a number, a name, a quoted string or '('")
         raise AssertionError("unreachable")
+
+
+def _number(token: Token) -> int | float:
+    """The value of a number token: finite and at most `MAX_NUMBER` in size."""
+    text = token.text
+    if sum(c.isdigit() for c in text) > MAX_NUMBER_DIGITS:
+        raise ConditionSyntaxError(f"the number {text[:12]}... has too many digits (at most "
+                                   f"{MAX_NUMBER_DIGITS})", token.pos)
+    is_int = "." not in text and "e" not in text.lower()
+    value = int(text) if is_int else float(text)
+    if number_problem(value):
+        raise ConditionSyntaxError(f"the number {text} is too large (numbers may be at most "
+                                   f"{MAX_NUMBER:,.0f} in size)", token.pos)
+    return value
+
+
+def _check_depth(root: Node) -> None:
+    """Refuse a tree deeper than the limit (chains of + - * / grow it without brackets)."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CONDITION_DEPTH:
+            raise ConditionSyntaxError(f"the condition is nested too deeply (more than "
+                                       f"{MAX_CONDITION_DEPTH} levels)", node.pos, _SPLIT_HINT)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
 
 
 def parse(text: str) -> Node:

@@ -51,6 +51,9 @@ GENERATOR = "configurator"
 LOGGER = logging.getLogger("configurator.render")
 
 
+NOT_ISSUED = "not_issued"  # the problem code of an application with no policy to render
+
+
 class RenderError(ConfigError):
     """A policy cannot be rendered for this input (e.g. the application was declined)."""
 
@@ -291,7 +294,8 @@ def build_document(product: Product, outcome: Outcome | None = None, case: Case 
     if outcome is not None and outcome.decision != "accept":
         raise RenderError([Problem(None, "decision", f"the engine's decision is "
                                    f"'{outcome.decision}', so there is no policy to render",
-                                   "render the specimen, or settle the application first")])
+                                   "render the specimen, or settle the application first",
+                                   NOT_ISSUED)])
     day = case.start if case is not None else product.effective_from
     examples = worked_example(product, illustration, locale)
     policy = build_policy(product, locale, day, {"examples": examples})

@@ -3,7 +3,9 @@
 Runs on whatever validated (see `load.Partial`), so schema errors and
 cross-check errors are reported together; names of items that failed schema
 validation still resolve (with an unknown type) so one mistake does not
-cascade into many.
+cascade into many. Numbers are held to the bound their field needs (`bounds`),
+through the parameters they name; once everything else checks, every division
+is checked for a divisor that can be 0 (`divisions`).
 """
 
 from __future__ import annotations
@@ -14,20 +16,11 @@ from typing import Any
 
 from ..conditions.expression import Expression
 from ..conditions.parser import ConditionSyntaxError
-from ..conditions.types import (
-    BOOLEAN,
-    DATE,
-    ENUM,
-    NUMBER,
-    PERSONAL,
-    STRING,
-    Scope,
-    Symbol,
-    infer,
-    with_article,
-)
+from ..conditions.types import BOOLEAN, NUMBER, Scope, Symbol, infer, with_article
 from ..errors import Problem, did_you_mean
+from .bounds import Bound, bound_of
 from .derived import derived_cycle, derived_order
+from .divisions import Written, division_problems
 from .model import (
     Checkup,
     Effect,
@@ -37,73 +30,13 @@ from .model import (
     Product,
     text_variants,
 )
+from .scopes import INPUT_TYPES, Scopes, parameter_type
 from .source import Document, PathKey, format_path
 from .texts import PLACEHOLDER, control_problems, texts
 from .values import coerce_value  # the same rules the case loader applies
 
 RESERVED = {"id", "sid", "kind", "ref", "true", "false", "and", "or", "not", "in"}
-_INPUT_TYPES = {"number": NUMBER, "integer": NUMBER, "boolean": BOOLEAN, "enum": ENUM,
-                "string": STRING, "date": DATE}
-
-
-def input_symbol(name: str, spec: InputSpec, kind: str) -> Symbol:
-    kind_type = PERSONAL if spec.personal else _INPUT_TYPES[spec.type]
-    return Symbol(name, kind_type, kind, tuple(spec.values or ()), spec.unit)
-
-
-def parameter_type(parameter: Parameter) -> str:
-    value = parameter.value if parameter.values is None else parameter.values[0].value
-    if isinstance(value, bool):
-        return BOOLEAN
-    return STRING if isinstance(value, str) else NUMBER
-
-
-class Scopes:
-    """The names visible in each place a condition can be written."""
-
-    def __init__(self, product: Product, raw: dict[str, set[str]]):
-        self.product = product
-        symbols: dict[str, Symbol] = {}
-        for section, kind in (("inputs", "input"), ("parameters", "parameter"),
-                              ("derived", "derived")):
-            for name in sorted(raw.get(section, ())):
-                symbols[name] = Symbol(name, None, kind)  # failed validation: type unknown
-        for name, spec in product.inputs.items():
-            symbols[name] = input_symbol(name, spec, "input")
-        for name, parameter in product.parameters.items():
-            symbols[name] = Symbol(name, parameter_type(parameter), "parameter",
-                                   unit=parameter.unit)
-        self.base = Scope(symbols, "the product's inputs or parameters")
-        self.derived_types: dict[str, str | None] = {}
-        self.metric_symbols = {name: Symbol(name, NUMBER, "metric")
-                               for name in set(raw.get("metrics", ())) | set(product.metrics)}
-
-    def applicant(self) -> Scope:
-        derived = {name: Symbol(name, self.derived_types.get(name), "derived")
-                   for name in self.product.derived}
-        return self.base.with_symbols(derived, "the product's inputs, derived values or parameters")
-
-    def with_metrics(self) -> Scope:
-        return self.applicant().with_symbols(
-            self.metric_symbols, "the product's inputs, derived values, metrics or parameters")
-
-    def event_fields(self, event: str) -> dict[str, Symbol]:
-        spec = self.product.events.get(event)
-        if spec is None:
-            return {}
-        return {name: input_symbol(name, field, "field") for name, field in spec.fields.items()}
-
-    def event(self, event: str, metrics: bool = True) -> Scope:
-        outer = self.with_metrics() if metrics else self.applicant()
-        return outer.with_symbols(self.event_fields(event), f"the '{event}' event's fields, "
-                                  "the product's inputs, metrics or parameters")
-
-    def common_fields(self, events: Iterable[str]) -> Scope:
-        field_sets = [self.event_fields(e) for e in events]
-        common = set.intersection(*(set(f) for f in field_sets)) if field_sets else set()
-        fields = {n: field_sets[0][n] for n in sorted(common)}
-        where = "the fields shared by every claim event it applies to, the inputs or parameters"
-        return self.applicant().with_symbols(fields, where)
+DISCOUNT_CAP = Bound("a cap on a premium discount in percent", 0, 100)
 
 
 class Checker:
@@ -113,6 +46,7 @@ class Checker:
         self.raw = raw
         self.problems: list[Problem] = []
         self.scopes = Scopes(product, raw)
+        self.written: list[Written] = []  # expressions that type-checked, for `divisions`
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False,
              code: str = "reference") -> None:
@@ -129,13 +63,20 @@ class Checker:
                      self.term, self.ids, self.eligibility, self.checkups, self.metrics,
                      self.adherence, self.benefits, self.exclusions, self.wording):
             step()
+        if not self.problems:  # range analysis needs a product that checks
+            self.problems += division_problems(self.product, self.doc, self.written)
         return self.problems
 
     # -------------------------------------------------------------- conditions
 
     def condition(self, path: PathKey, text: Expression, scope: Scope,
-                  want: str | None = BOOLEAN) -> str | None:
-        """Check the condition at `path` against `scope`; its type, or None if unknown."""
+                  want: str | None = BOOLEAN, events: tuple[str, ...] = (),
+                  metrics: bool = False) -> str | None:
+        """Check the condition at `path` against `scope`; its type, or None if unknown.
+
+        `events` (whose fields it reads) and `metrics` (visible or not) say what
+        the division check gives the names it reads.
+        """
         try:
             node = text.node  # kept on the Expression: later stages read this same tree
         except ConditionSyntaxError as exc:
@@ -149,23 +90,44 @@ class Checker:
         if not problems and want and got is not None and got != want:
             self.fail(path, f"this must be a yes/no condition, but it is {with_article(got)}",
                       "compare it with something, e.g. 'x > 0'", code="condition")
+        if not problems:
+            self.written.append((path, text, events, metrics))
         return got
 
-    def number(self, path: PathKey, value: Any) -> None:
-        """A NumberRef: a literal, or the name of a numeric parameter."""
+    def number(self, path: PathKey, value: Any, bound: Bound) -> None:
+        """A NumberRef within `bound`: a literal, or the name of a numeric parameter
+        whose every dated value is (each refusal points at the parameter's value)."""
         if not isinstance(value, str):
+            problem = bound.problem(value)
+            if problem:
+                self.fail(path, problem, code="range")
             return
         parameters = self.product.parameters
         if value not in self.known("parameters", parameters):
             self.fail(path, f"unknown parameter '{value}'", did_you_mean(value, parameters))
         elif value in parameters and parameter_type(parameters[value]) != NUMBER:
             self.fail(path, f"parameter '{value}' is not a number")
+        elif value in parameters:
+            for where, number in self.dated_values(value):
+                problem = bound.problem(number) if _is_number(number) else None
+                if problem:
+                    self.fail(where, f"{problem} (used as {format_path(path)})",
+                              "change the parameter, or name another one there", code="range")
+
+    def dated_values(self, name: str) -> list[tuple[PathKey, Any]]:
+        """(where, value) of each value a parameter takes (a bare value: at the parameter)."""
+        parameter = self.product.parameters[name]
+        if parameter.values is None:
+            where = ("parameters", name, "value")
+            return [(where if where in self.doc.spans else where[:-1], parameter.value)]
+        return [(("parameters", name, "values", index, "value"), dated.value)
+                for index, dated in enumerate(parameter.values)]
 
     def numbers(self, node: Model, *fields: str) -> None:
         for name in fields:
             value = getattr(node, name)
             if value is not None:
-                self.number(node.path + (name,), value)
+                self.number(node.path + (name,), value, bound_of(type(node), name))
 
     def reference(self, path: PathKey, value: str | None, section: str, choices: Iterable[str],
                   what: str) -> bool:
@@ -214,7 +176,7 @@ class Checker:
         if not spec.required and spec.default is None and not spec.personal:
             self.fail(path, "an optional input needs a default", "add 'default:' (rules read "
                       "every input, so each needs a value)", code="input")
-        if spec.default is not None:
+        if spec.default is not None and (spec.type != "enum" or spec.values):
             error = coerce_value(spec, spec.default)[1]
             if error:
                 self.fail(path + ("default",), f"default {error}", code="input")
@@ -258,11 +220,11 @@ class Checker:
         cover = self.product.coverage
         if cover is None:
             return
-        self.number(("coverage", "sum_insured"), cover.sum_insured)
-        for tier_id, tier in cover.tiers.items():
-            self.number(("coverage", "tiers", tier_id, "percent"), tier.percent)
-        for limit_id, limit in cover.limits.items():
-            self.number(("coverage", "limits", limit_id, "amount"), limit.amount)
+        self.numbers(cover, "sum_insured")
+        for tier in cover.tiers.values():
+            self.numbers(tier, "percent")
+        for limit in cover.limits.values():
+            self.numbers(limit, "amount")
         if cover.tiers and cover.initial_tier is None:
             self.fail(("coverage",), "tiers are declared but no initial_tier",
                       "name the tier cover starts at, e.g. initial_tier: base")
@@ -272,7 +234,7 @@ class Checker:
         term = self.product.term
         if term is None or term.renewal_max_age is None:
             return
-        self.number(("term", "renewal_max_age"), term.renewal_max_age)
+        self.numbers(term, "renewal_max_age")
         if "age" not in self.product.inputs:
             self.fail(("term", "renewal_max_age"), "renewal_max_age needs an input named 'age'",
                       "declare inputs.age (integer, years)")
@@ -330,7 +292,8 @@ class Checker:
         self.trigger(checkup, ids)
         scope = self.scopes.event(checkup.event)
         for result in checkup.results:
-            self.condition(result.path + ("when",), result.when, scope)
+            self.condition(result.path + ("when",), result.when, scope,
+                           events=(checkup.event,), metrics=True)
             self.effect(result, checkup.id, ids)
         for effect in (checkup.on_done, checkup.on_missed):
             if effect is not None:
@@ -339,24 +302,24 @@ class Checker:
     def trigger(self, checkup: Checkup, ids: list[str]) -> None:
         trigger = checkup.trigger
         path = checkup.path + ("trigger",)
-        if trigger.every_months is not None:
-            self.number(path + ("every_months",), trigger.every_months)
+        self.numbers(trigger, "every_months")
         if trigger.when is None:
             return
         on = trigger.on or "applicant"
+        events: tuple[str, ...] = ()
         if on == "applicant":
             scope = self.scopes.applicant()
         elif on in self.product.events:
-            scope = self.scopes.event(on)
+            scope, events = self.scopes.event(on), (on,)
         elif on in ids and on != checkup.id:
             source = next(c for c in self.product.checkups if c.id == on)
-            scope = self.scopes.event(source.event)
+            scope, events = self.scopes.event(source.event), (source.event,)
         else:
             choices = ["applicant", *self.product.events, *[i for i in ids if i != checkup.id]]
             self.fail(path + ("on",), f"'{on}' is not 'applicant', an event type or another "
                       "check-up", did_you_mean(on, choices))
             return
-        self.condition(path + ("when",), trigger.when, scope)
+        self.condition(path + ("when",), trigger.when, scope, events=events, metrics=bool(events))
 
     def effect(self, effect: Effect, owner: str, ids: list[str]) -> None:
         path = effect.path
@@ -398,7 +361,8 @@ class Checker:
             if metric.kind == "lowest":
                 self.lowest(path, spec, fields)
             if getattr(spec, "when", None):
-                self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False))
+                self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False),
+                               events=(spec.event,))
 
     def lowest(self, path: PathKey, spec, fields: dict[str, Symbol]) -> None:
         field = fields.get(spec.field)
@@ -406,17 +370,20 @@ class Checker:
             self.fail(path + ("field",), f"'{spec.field}' is not a number field of event "
                       f"'{spec.event}'", did_you_mean(spec.field, fields))
         initial = self.product.inputs.get(spec.initial)
-        if initial is None or _INPUT_TYPES[initial.type] != NUMBER:
+        if initial is None or INPUT_TYPES[initial.type] != NUMBER:
             self.fail(path + ("initial",), f"'{spec.initial}' is not a number input",
                       did_you_mean(spec.initial, self.product.inputs))
 
     def adherence(self) -> None:
         limits = self.product.coverage.limits if self.product.coverage else {}
         for programme in self.product.adherence:
-            self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics())
+            self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics(),
+                           metrics=True)
             change = programme.change
             if change is not None:
                 self.numbers(change, "step_percent", "cap_percent")
+                if change.target == "premium_discount":
+                    self.number(change.path + ("cap_percent",), change.cap_percent, DISCOUNT_CAP)
                 for index, limit in enumerate(change.limits):
                     self.reference(change.path + ("limits", index), limit, "", limits, "limit")
             for metric_name, metric in self.product.metrics.items():
@@ -435,8 +402,8 @@ class Checker:
                                   "event type"):
                 continue
             if benefit.when:
-                self.condition(path + ("when",), benefit.when, self.scopes.event(benefit.event,
-                                                                                 False))
+                self.condition(path + ("when",), benefit.when,
+                               self.scopes.event(benefit.event, False), events=(benefit.event,))
             fields = self.scopes.event_fields(benefit.event)
             for key in ("days_field", "expenses_field"):
                 name = getattr(benefit.pays, key)
@@ -448,7 +415,7 @@ class Checker:
             self.numbers(benefit.limits, "per_claim", "per_year", "per_year_days", "lifetime",
                          "per_year_percent_of_sum_insured")
             self.numbers(benefit.frequency, "per_policy_year", "lifetime")
-            self.number(path + ("waiting_period_days",), benefit.waiting_period_days)
+            self.numbers(benefit, "waiting_period_days")
             self.reference(path + ("limits", "shared"), benefit.limits.shared, "", limits,
                            "limit")
 
@@ -467,7 +434,7 @@ class Checker:
             if exclusion.when and self._claim_events_known(exclusion.applies_to, benefits):
                 events = sorted({benefits[b].event for b in applies if b in benefits})
                 self.condition(exclusion.path + ("when",), exclusion.when,
-                               self.scopes.common_fields(events))
+                               self.scopes.common_fields(events), events=tuple(events))
 
     def _claim_events_known(self, applies_to: list[str] | None, benefits: dict) -> bool:
         """False when a benefit the exclusion covers failed to load or names an unknown
@@ -491,6 +458,10 @@ class Checker:
                             self.doc.text_span(where, match.start()), format_path(where),
                             f"wording refers to unknown parameter '{{{name}}}'",
                             did_you_mean(name, parameters), "wording"))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_product(product: Product, doc: Document, partial) -> list[Problem]:

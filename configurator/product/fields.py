@@ -1,12 +1,18 @@
 """The building blocks of the product format: the base model, names, conditions, texts.
 
 Every product node is a strict pydantic model (`extra="forbid"`) that
-remembers where in the YAML it came from (`span`, `path`).
+remembers where in the YAML it came from (`span`, `path`). Every number is
+finite and within `limits.MAX_NUMBER`, every date within the accepted window
+(`Number`, `Day`); the sign and range a field's meaning needs (money is never
+negative, a period is at least a day) are `bounds`, checked with the
+parameters a field names.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +26,28 @@ from pydantic import (
 
 from ..conditions.expression import Expression
 from ..errors import Span
+from ..limits import date_problem, number_problem
+
+
+def finite(value: Any) -> Any:
+    """A number finite and within `MAX_NUMBER` (anything else passes through unchanged)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        problem = number_problem(float(value) if isinstance(value, Decimal) else value)
+        if problem:
+            raise ValueError(problem)
+    return value
+
+
+def in_window(day: dt.date) -> dt.date:
+    problem = date_problem(day)
+    if problem:
+        raise ValueError(problem)
+    return day
+
+
+Number = Annotated[float, AfterValidator(finite)]
+Money = Annotated[Decimal, AfterValidator(finite)]
+Day = Annotated[dt.date, AfterValidator(in_window)]
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
 Locale = Literal["en", "zh-CN"]
@@ -29,7 +57,7 @@ Condition = Annotated[str, StringConstraints(min_length=1), AfterValidator(Expre
     description="A condition in the configurator's expression language, e.g. `age > max_age`.")]
 # A value expression (a derived value's formula), parsed once like a condition.
 Formula = Annotated[str, AfterValidator(Expression)]
-NumberRef = Annotated[int | float | Ident, Field(
+NumberRef = Annotated[int | float | Ident, AfterValidator(finite), Field(
     description="A number, or the name of a parameter that holds it.")]
 InputType = Literal["number", "integer", "boolean", "enum", "string", "date"]
 

@@ -121,7 +121,8 @@ def _validate_field(doc: Document, key: str, annotation: Any, raw: Any,
     item_type = args[-1] if args else None
     is_models = isinstance(item_type, type) and issubclass(item_type, BaseModel)
     if origin is list and is_models and isinstance(raw, list):
-        partial.raw_names[key] = {i.get("id") for i in raw if isinstance(i, dict)} - {None}
+        partial.raw_names[key] = {i["id"] for i in raw if isinstance(i, dict)
+                                  and isinstance(i.get("id"), str)}
         return _validate_items(doc, key, item_type, enumerate(raw), list)
     if origin is dict and is_models and isinstance(raw, dict):
         partial.raw_names[key] = {str(k) for k in raw}

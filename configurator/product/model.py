@@ -8,23 +8,33 @@ Every model instance remembers where in the YAML it came from (`span`).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
 
 from .fields import (  # noqa: F401  (the format's building blocks, importable from here)
     LOCALES,
     Condition,
+    Day,
     Formula,
     Ident,
     InputType,
     Locale,
     LocalizedText,
     Model,
+    Money,
+    Number,
     NumberRef,
     Text,
+    finite,
     text_in,
     text_variants,
 )
@@ -66,8 +76,8 @@ class Term(Model):
 class Premium(Model):
     """Standard annual premium and the health-management service cost inside it."""
 
-    net: Decimal = Field(ge=0, description="Net annual premium for the standard risk.")
-    health_management_cost: Decimal = Field(Decimal(0), ge=0)
+    net: Money = Field(ge=0, description="Net annual premium for the standard risk.")
+    health_management_cost: Money = Field(Decimal(0), ge=0)
     separately_priced: bool = False
 
 
@@ -78,8 +88,8 @@ class InputSpec(Model):
     label: Text | None = None
     description: Text | None = None
     unit: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: Number | None = None
+    max: Number | None = None
     values: list[str] | None = Field(None, description="Allowed values of an enum.")
     default: Any = None
     required: bool = True
@@ -94,15 +104,18 @@ class EventSpec(Model):
     fields: dict[Ident, InputSpec] = Field(default_factory=dict)
 
 
+ParameterValue = Annotated[float | int | str | bool, AfterValidator(finite)]
+
+
 class DatedValue(Model):
-    from_: dt.date = Field(alias="from")
-    value: float | int | str | bool
+    from_: Day = Field(alias="from")
+    value: ParameterValue
 
 
 class Parameter(Model):
     """A named constant, optionally with an effective-dated history."""
 
-    value: float | int | str | bool | None = None
+    value: ParameterValue | None = None
     values: list[DatedValue] | None = None
     unit: str | None = None
     description: Text | None = None
@@ -173,8 +186,8 @@ class Product(Model):
     name: Text
     version: Annotated[str, StringConstraints(pattern=r"^\d+\.\d+\.\d+$"),
                        BeforeValidator(_number_as_text)]
-    effective_from: dt.date
-    effective_to: dt.date | None = None
+    effective_from: Day
+    effective_to: Day | None = None
     disease: str
     jurisdiction: Literal["CN", "US"] = "CN"
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"

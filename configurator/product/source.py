@@ -4,6 +4,14 @@ ruamel.yaml in round-trip mode gives YAML 1.2 (``no`` stays a string),
 rejects duplicate keys and keeps line and column for every key and item. The
 result is plain Python data plus a map from document path to `Span`, so later
 stages can validate plain data and still point at the exact spot in the file.
+
+Every document is held to `configurator.limits` while it is read, each
+refusal positioned: the file's size before it is read (and its encoding), then,
+as ruamel composes it, depth, size (aliases counted as copies), strings,
+digits, keys and tags (`yaml_limits`). Comments are skipped by the plain
+scanner: ruamel's round-trip scanner gathers consecutive comment lines in
+quadratic time, and positions need no comments. Data that does not come through
+YAML (JSON lines, CSV rows) is held to the same limits by `data_problems`.
 """
 
 from __future__ import annotations
@@ -19,14 +27,18 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
     LiteralScalarString,
     SingleQuotedScalarString,
 )
+from ruamel.yaml.scanner import Scanner
 
 from ..errors import ConfigError, Problem, Span
+from ..limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_NUMBER_DIGITS
+from .yaml_limits import LimitedComposer, Refused, text_problem
 
 PathKey = tuple[str | int, ...]
 
@@ -41,6 +53,7 @@ class Document:
     key_spans: dict[PathKey, Span] = field(default_factory=dict)
     text_offsets: dict[PathKey, int] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list, repr=False)
+    within_limits: bool = False  # read through YAML here, so already held to the limits
 
     def span(self, path: PathKey) -> Span:
         """The span of the value at `path`, or of its nearest ancestor."""
@@ -61,7 +74,7 @@ class Document:
         for key in prefix:
             data = data[key]
         cut = len(prefix)
-        part = Document(self.file, data)
+        part = Document(self.file, data, within_limits=self.within_limits)
         for table, target in ((self.spans, part.spans), (self.key_spans, part.key_spans),
                               (self.text_offsets, part.text_offsets)):
             for path, value in table.items():
@@ -118,6 +131,8 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.constru
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Scanner = Scanner  # the round-trip scanner's comment handling is quadratic
+    yaml.Composer = LimitedComposer
     yaml.Constructor = _Constructor
     yaml.version = (1, 2)
     yaml.allow_duplicate_keys = False
@@ -126,14 +141,24 @@ def _yaml() -> YAML:
 
 
 def load_text(text: str, file: str, error: type[ConfigError] = ConfigError) -> Document:
-    """Parse YAML (or JSON) text; raise `error` with a position on bad syntax."""
+    """Parse YAML (or JSON) text; raise `error` with a position on bad syntax or a limit."""
+    if len(text) > MAX_FILE_BYTES:
+        raise error([_too_large(file)])
     try:
         root = _yaml().load(text)
+    except Refused as exc:
+        raise error([exc.problem(file)]) from None
     except MarkedYAMLError as exc:
         raise error([_syntax_problem(exc, file, text)]) from None
+    except ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise error([Problem(Span(file, line, col), "", f"invalid YAML: the character "
+                             f"{char!r} is not allowed in YAML", "remove it", "yaml")]
+                    ) from None
     except YAMLError as exc:
         raise error([Problem(Span(file, 1, 1), "", f"invalid YAML: {exc}")]) from None
-    doc = Document(file, None, lines=text.splitlines())
+    doc = Document(file, None, lines=text.splitlines(), within_limits=True)
     doc.data = _plain(root, (), doc)
     if isinstance(root, (CommentedMap, CommentedSeq)):  # where the content starts, past comments
         doc.spans[()] = Span(file, root.lc.line + 1, root.lc.col + 1)
@@ -143,15 +168,46 @@ def load_text(text: str, file: str, error: type[ConfigError] = ConfigError) -> D
 
 
 def load_file(path: str | Path, error: type[ConfigError] = ConfigError) -> Document:
-    """Read and parse a file; a missing or unreadable file is a positioned error too."""
+    """Read and parse a file; a missing, oversized or non-UTF-8 file is a positioned error too.
+
+    At most `MAX_FILE_BYTES` (and one more) are read, so the size is checked
+    before any parsing, whatever the file is (a pipe, a device).
+    """
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise error([Problem(Span(name, 1, 1), "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise error([Problem(Span(name, 1, 1), "", f"cannot read file: {exc}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise error([_too_large(name)])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error([_encoding_problem(name, data, exc)]) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as universal newlines read it
     return load_text(text, name, error)
+
+
+def _too_large(file: str) -> Problem:
+    return Problem(Span(file, 1, 1), "", f"the file is larger than {MAX_FILE_BYTES // 2**20} MB, "
+                   "the most configurator reads", "split it into smaller files", "limit")
+
+
+def _encoding_problem(file: str, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    col = len(data[start:exc.start].decode("utf-8", "replace")) + 1
+    return Problem(Span(file, line, col), "", f"the file is not UTF-8 text: byte "
+                   f"0x{data[exc.start]:02x} cannot be read here", "save the file as UTF-8",
+                   "encoding")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    offset = max(0, min(offset, len(text)))
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _syntax_problem(exc: MarkedYAMLError, file: str, text: str) -> Problem:
@@ -270,3 +326,51 @@ def walk(data: Any, path: PathKey = ()) -> Iterator[tuple[PathKey, Any]]:
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from walk(value, path + (index,))
+
+
+def data_problems(doc: Document) -> list[Problem]:
+    """The limits YAML reading enforces, for data that did not come through it.
+
+    JSON lines, CSV rows and plain Python data skip `load_text`; this walks them
+    (without recursion) for depth, size, string length, lone surrogates, keys
+    that are not text and integers too long to be numbers anyone meant.
+    """
+    if doc.within_limits:
+        return []
+    problems: list[Problem] = []
+    stack: list[tuple[PathKey, Any]] = [((), doc.data)]
+    seen = 0
+    while stack:
+        path, value = stack.pop()
+        seen += 1
+        message = _value_problem(path, value, seen)
+        if message:
+            problems.append(Problem(doc.span(path), format_path(path), message, None, "limit"))
+            if len(path) > MAX_DEPTH or seen > MAX_NODES:
+                break
+            continue
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or text_problem(key):
+                    shown = text_problem(key) if isinstance(key, str) else (
+                        f"a key must be text, not {type(key).__name__}")
+                    problems.append(Problem(doc.span(path), format_path(path), shown, None,
+                                            "limit"))
+                else:
+                    stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+    return problems
+
+
+def _value_problem(path: PathKey, value: Any, seen: int) -> str | None:
+    if len(path) > MAX_DEPTH:
+        return f"nested too deeply (more than {MAX_DEPTH} levels of mappings and lists)"
+    if seen > MAX_NODES:
+        return f"the data holds more than {MAX_NODES:,} values"
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, int) and not isinstance(value, bool) and (
+            value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3):
+        return f"a whole number of more than {MAX_NUMBER_DIGITS} digits is too long"
+    return None

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from ..errors import did_you_mean
+from ..limits import date_problem, number_problem
 from .model import InputSpec
 
 _TRUE = {"true", "yes", "y", "1"}
@@ -25,13 +26,14 @@ def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, 
     kind = spec.type
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None, f"expected a number, got {value!r}"
+            return None, f"expected a number, got {_show(value)}"
+        problem = number_problem(value)
+        if problem:
+            return None, problem
         if kind == "integer":
             if isinstance(value, float) and not value.is_integer():
                 return None, f"expected a whole number, got {value!r}"
             value = int(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            return None, f"expected a finite number, got {value!r}"
         return _in_range(spec, value)
     if kind == "boolean":
         return (value, None) if isinstance(value, bool) else (None, f"expected true or false, "
@@ -44,17 +46,29 @@ def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, 
                 return None, f"'{value}' is not a valid date (write YYYY-MM-DD)"
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             return None, f"expected a date, got {value!r}"
-        return value, None
+        return (None, date_problem(value)) if date_problem(value) else (value, None)
     if not isinstance(value, str):
-        return None, f"expected text, got {value!r}"
+        return None, f"expected text, got {_show(value)}"
     if kind == "enum" and value not in (spec.values or ()):
-        hint = did_you_mean(value, spec.values or ()) or f"use one of: {', '.join(spec.values)}"
+        allowed = spec.values or ()
+        hint = did_you_mean(value, allowed) or f"use one of: {', '.join(allowed)}"
         return None, f"'{value}' is not one of the allowed values; {hint}"
     return value, None
 
 
+def _show(value: Any) -> str:
+    """A value for a message, never longer than a line."""
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    if isinstance(value, str) and len(value) > 40:
+        return repr(value[:40]) + f"... ({len(value):,} characters)"
+    return repr(value)
+
+
 def _from_text(spec: InputSpec, value: str) -> Any:
     if spec.type in ("number", "integer"):
+        if len(value) > 40:  # no number anyone meant; int() of thousands of digits is slow
+            return value
         try:
             return int(value) if value.lstrip("-").isdigit() else float(value)
         except ValueError:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..cases.batchfile import count_rows, internal_error, printable, read_cases
 from ..cases.case import Case
-from ..document.render import RenderError
+from ..document.render import NOT_ISSUED, RenderError
 from ..environment import Environment
 from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError
 from ..files import write_atomic
@@ -105,7 +105,9 @@ def _render_one(row: int, case: Case, target: str) -> tuple[int, str, str | None
     try:
         data = _document(case)
     except RenderError as exc:
-        return row, "skipped", f"row {row}: " + "; ".join(p.message for p in exc.problems)
+        if all(p.code == NOT_ISSUED for p in exc.problems):  # declined or referred: no policy
+            return row, "skipped", f"row {row}: " + "; ".join(p.message for p in exc.problems)
+        return row, "failed", "\n".join(str(p) for p in exc.problems)
     except ConfigError as exc:
         return row, "failed", "\n".join(str(p) for p in exc.problems)
     try:
