@@ -29,7 +29,6 @@ from .cases.case import Case, case_from_data, load_case
 from .cases.illustration import illustration_case
 from .cases.outcome import Illustration, Outcome
 from .compiler.compile import CompiledProduct, compile_product
-from .compliance.lint import Finding, lint
 from .document import render as documents
 from .document.blocks import Policy
 from .engine.evaluate import evaluate
@@ -167,13 +166,6 @@ class Environment:
         if outcome is None and case is not None:
             return self.evaluate(product, case, locale=locale)
         return outcome
-
-    # ------------------------------------------------------------ compliance
-
-    def lint(self, product: Product, profile: str | None = None) -> list[Finding]:
-        """Regulatory and plain-language findings under `profile` (default: the product's
-        own jurisdiction), the policy scored as printed (worked example included)."""
-        return lint(product, profile or product.jurisdiction, self.illustration(product))
 
     # ------------------------------------------------------------ the registry
 

@@ -57,7 +57,7 @@ from typing import Any
 
 from ..cases.case import Case
 from ..cases.outcome import Outcome
-from ..engine.durable import ENGINE_VERSION
+from ..compiler.safe_subset import ENGINE_VERSION
 from ..product.model import Product
 from .db import (
     ChainBreak,
