@@ -1,0 +1,37 @@
+"""The ASGI application: the API under ``/api/v1`` and the workbench, over one Environment."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter, FastAPI
+
+from ..environment import Environment
+from . import api_cases, api_products, errors, workbench
+from .config import ServerConfig
+
+
+def create_app(config: ServerConfig | None = None) -> FastAPI:
+    """The application for `config` (default: loopback, bundled products, default db)."""
+    config = config or ServerConfig()
+    config.check()
+    app = FastAPI(title="configurator", version=_version(),
+                  description="Managed-care single-disease insurance products: decide cases, "
+                              "issue policies, review versions.",
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+    app.state.config = config
+    app.state.env = Environment(products=config.products, db=config.db)
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(api_products.router)
+    api.include_router(api_cases.router)
+    app.include_router(api)
+    app.include_router(workbench.router)
+    return app
+
+
+def _version() -> str:
+    try:
+        return version("configurator")
+    except PackageNotFoundError:
+        return "0"
