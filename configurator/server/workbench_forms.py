@@ -71,14 +71,15 @@ class FormCase:
                     "policy.start": _text(policy.get("start")),
                     "policy.holder": _text(policy.get("holder")),
                     "as_of": _text(data.get("as_of"))},
-                   {k: _text(applicant.get(k)) for k in product.inputs})
+                   {k: _text(applicant.get(k)) or _default(spec)
+                    for k, spec in product.inputs.items()})
         events = data.get("events") if isinstance(data.get("events"), list) else []
         for item in events[:MAX_EVENTS + 1]:
             if isinstance(item, dict) and item.get("type") in product.events:
                 kind = item["type"]
                 case.events.append(FormEvent(kind, _text(item.get("date")), _text(item.get("id")),
-                                             {k: _text(item.get(k))
-                                              for k in product.events[kind].fields}))
+                                             {k: _text(item.get(k)) or _default(spec)
+                                              for k, spec in product.events[kind].fields.items()}))
         return case
 
     def to_data(self) -> dict[str, Any]:
@@ -110,7 +111,18 @@ def blank(product: Product, start: dt.date | None = None) -> FormCase:
     """An empty case for `product`: cover starting on its first day, decided that day."""
     day = (start or product.effective_from).isoformat()
     return FormCase({"name": "", "policy.number": "", "policy.start": day, "policy.holder": "",
-                     "as_of": day}, {k: "" for k in product.inputs})
+                     "as_of": day}, {k: _default(spec) for k, spec in product.inputs.items()})
+
+
+def new_event(product: Product, kind: str) -> FormEvent:
+    """An event of type `kind` with its fields' defaults filled in."""
+    return FormEvent(kind, fields={k: _default(spec)
+                                   for k, spec in product.events[kind].fields.items()})
+
+
+def _default(spec: InputSpec) -> str:
+    """A declared default as form text (shown, so nobody wonders what applies)."""
+    return _text(spec.default)
 
 
 def _last(form: Any, key: str) -> str:
@@ -260,14 +272,15 @@ def event_rows(product: Product, form: FormCase, locale: str) -> list[EventRow]:
 
 def event_templates(product: Product, locale: str) -> list[EventRow]:
     """An empty row of each event type, numbered ``__i__`` for the script to fill in."""
-    return [event_row(product, "__i__", FormEvent(kind), locale) for kind in product.events]
+    return [event_row(product, "__i__", new_event(product, kind), locale)
+            for kind in product.events]
 
 
 def edit(form: FormCase, op: str, kind: str, product: Product) -> bool:
     """Apply a timeline edit posted without the script (``op``: ``add``, or ``remove:N``);
     whether there was one."""
     if op == "add" and kind in product.events and len(form.events) < MAX_EVENTS:
-        form.events.append(FormEvent(kind))
+        form.events.append(new_event(product, kind))
         return True
     if op.startswith("remove:") and op[7:].isdigit():
         index = int(op[7:])

@@ -23,6 +23,7 @@ from ..registry.store import VersionRecord
 from ..registry.versions import NotFound, is_ref
 from ..runs.gates import STANDARD_GATES
 from ..runs.suites import suites_for
+from .errors import BadRequest
 from .workbench_cases_views import bundled_file
 from .workbench_views import content_locale, short_source
 
@@ -63,6 +64,9 @@ def check_view(env: Environment, text: str, file: str) -> dict[str, Any]:
 def compare_view(env: Environment, old: Product, new: Product, locale: str) -> dict[str, Any]:
     """The classified changes, the redline in the page's language and the impact on the
     product's scenario suites."""
+    if old.id != new.id:
+        raise BadRequest(f"{old.id} and {new.id} are different products",
+                         "compare two versions of the same product", "new")
     bundled = bundled_file(env, old)
     suites = [str(p) for p in suites_for(bundled)] if bundled is not None else []
     result = diff(old, new, cases=suites or None)
