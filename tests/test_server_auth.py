@@ -309,6 +309,9 @@ def test_without_users_only_loopback_names_are_answered(tmp_path):
         assert client.get("/api/v1/session", headers={"Host": host}).status_code == 200
     cross = evaluate(client, {"Origin": "https://evil.example"})
     assert cross.status_code == 403  # no session, but still no posts from other sites
+    for host in ("[::1", "", "attacker.example@127.0.0.1", "127.0.0.1:8000/x"):
+        odd = client.get("/api/v1/session", headers={"Host": host})
+        assert odd.status_code == 400, host
 
 
 # ------------------------------------------------------------ API tokens

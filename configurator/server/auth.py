@@ -262,8 +262,8 @@ def _whoami(request: Request, user: User) -> Whoami:
 
 
 @router.post("/session", summary="Sign in (sets the session cookie)", response_model=Whoami,
-             responses={400: PROBLEMS, 401: PROBLEMS, 409: PROBLEMS, 429: PROBLEMS}, openapi_extra={
-                 "security": []})
+             responses={400: PROBLEMS, 401: PROBLEMS, 409: PROBLEMS, 429: PROBLEMS},
+             openapi_extra={"security": []})
 def create_session(body: Credentials, request: Request, response: Response) -> Any:
     try:
         return _whoami(request, sign_in(request, response, body.name, body.password))
@@ -352,8 +352,8 @@ class Guard:
                         1000 * (time.perf_counter() - started), user.name if user else "-")
 
     def _refusal(self, scope: dict, headers: dict[str, str]) -> JSONResponse | None:
-        host = urlsplit("//" + headers.get("host", "")).hostname or ""
-        if self.local and host not in self.hosts:
+        host = _netloc(headers.get("host", ""))
+        if self.local and _hostname(host) not in self.hosts:
             return _refuse(400, "this server has no users file and answers only to a loopback "
                                 "name (localhost, 127.0.0.1)", "host")
         if scope["method"] in SAFE_METHODS:
@@ -361,11 +361,28 @@ class Guard:
         site = headers.get("sec-fetch-site", "")
         origin = headers.get("origin")
         if site in ("cross-site", "same-site") or (
-                origin is not None and urlsplit(origin).netloc.lower() !=
-                headers.get("host", "").lower()):
+                origin is not None and _netloc(origin, "") != host):
             return _refuse(403, "a request from another site may not change anything here",
                            "origin")
         return None
+
+
+def _netloc(value: str, prefix: str = "//") -> str:
+    """The host[:port] of a Host header (`prefix` "//") or an Origin (""), lower case;
+    "?" for anything malformed, which then matches nothing."""
+    try:
+        parts = urlsplit(prefix + value)
+    except ValueError:
+        return "?"
+    odd = parts.path or parts.query or parts.fragment or "@" in parts.netloc
+    return "?" if odd or not parts.netloc else parts.netloc.lower()
+
+
+def _hostname(netloc: str) -> str:
+    try:
+        return urlsplit("//" + netloc).hostname or "?"
+    except ValueError:
+        return "?"
 
 
 def _refuse(status: int, text: str, code: str) -> JSONResponse:
