@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 
 from ..environment import Environment
-from . import api_cases, api_products, errors, workbench
+from . import api_cases, api_products, auth, errors, workbench
 from .config import ServerConfig
 
 
@@ -25,9 +25,11 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.state.config = config
     app.state.env = Environment(products=config.products, db=config.db)
     errors.install(app)
+    auth.install(app)
     api = APIRouter(prefix="/api/v1")
     api.include_router(api_products.router)
     api.include_router(api_cases.router)
+    api.include_router(auth.router)
     app.include_router(api)
     app.include_router(workbench.router)
     return app
