@@ -102,7 +102,9 @@ def what_if_start(ref: str, request: Request, user: Decider,
                   example: str | None = None) -> HTMLResponse:
     env = request.app.state.env
     product = _product(request, ref)
-    form = example_form(env, product, example) if example else blank(product)
+    if not example:  # no case to start from yet: the form, whose first post sets the base
+        return _whatif_page(request, ref, product, None, blank(product), compare=False)
+    form = example_form(env, product, example)
     return _whatif_page(request, ref, product, form, form, compare=False)
 
 
@@ -135,7 +137,7 @@ def _base(text: str, product: Product) -> FormCase:
     return FormCase.from_data(data, product)
 
 
-def _whatif_page(request: Request, ref: str, product: Product, base: FormCase,
+def _whatif_page(request: Request, ref: str, product: Product, base: FormCase | None,
                  variant: FormCase, compare: bool) -> HTMLResponse:
     env = request.app.state.env
     locale = locale_of(request)
@@ -143,7 +145,8 @@ def _whatif_page(request: Request, ref: str, product: Product, base: FormCase,
     form = case_form_view(product, variant, locale, view["variant_problems"])
     status = 422 if view["base_records"] or view["variant_records"] else 200
     return render(request, "whatif.html.j2", "whatif.title", status=status, ref=ref, form=form,
-                  w=view, base_json=base.dumps(), product_name=form.product_name,
+                  w=view, base_json=base.dumps() if base else "",
+                  product_name=form.product_name,
                   **urls(ref))
 
 

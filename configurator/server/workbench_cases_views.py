@@ -107,11 +107,14 @@ def example_form(env: Environment, product: Product, name: str) -> FormCase:
 # ------------------------------------------------------------ what-if
 
 
-def whatif_view(env: Environment, product: Product, base: FormCase, variant: FormCase,
-                locale: str, compare: bool) -> dict[str, Any]:
-    """The base case's Outcome and, when asked to compare, the variant's and what moved."""
+def whatif_view(env: Environment, product: Product, base: FormCase | None,
+                variant: FormCase, locale: str, compare: bool) -> dict[str, Any]:
+    """The base case's Outcome and, when asked to compare, the variant's and what moved
+    (no base yet: only the form, whose first post becomes the base)."""
     view: dict[str, Any] = {"base": None, "base_records": [], "variant_problems": [],
                             "variant_records": [], "variant": None, "compared": False}
+    if base is None:
+        return view
     base_outcome, problems = decide(env, product, base, locale)
     view["base_records"] = [p.to_json() for p in problems]
     if base_outcome is None:

@@ -32,7 +32,7 @@ from ..product.source import load_file
 from ..registry.store import LifecycleError, PublishRefused
 from ..registry.versions import NotFound
 from ..resources import templates_folder
-from .auth import ROLES, User, csrf_token, current_user
+from .auth import ROLES, User, csrf_token, security, user_or_none
 from .errors import ApiError, Unauthorized
 
 LOGGER = logging.getLogger("configurator.server")
@@ -43,8 +43,10 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "base-uri 'none'; object-src 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
-NAV = (("/", "nav.products"), ("/check", "nav.check"), ("/compare", "nav.compare"),
-       ("/registry", "nav.registry"), ("/audit", "nav.audit"))
+# the navigation: each page and the roles that may open it (none: anyone signed in)
+NAV = (("/", "nav.products", ()), ("/check", "nav.check", ("designer",)),
+       ("/compare", "nav.compare", ("designer", "reviewer")), ("/registry", "nav.registry", ()),
+       ("/audit", "nav.audit", ("auditor", "reviewer")))
 
 
 def folder() -> Any:
@@ -108,11 +110,18 @@ def locale_of(request: Request) -> str:
 
 
 def user_of(request: Request) -> User | None:
-    """Who is signed in, or None (the login page and error pages draw without one)."""
+    """Who is signed in, or None (the login page and error pages draw without one; a
+    revoked API token is "not signed in" for a page)."""
     try:
-        return current_user(request)
+        return user_or_none(request)
     except ApiError:
         return None
+
+
+def holds(user: User | None, *roles: str) -> bool:
+    """Whether `user` holds one of `roles` (any signed-in user if none are named): what a
+    page shows a button or a link for. The route checks again; this only hides."""
+    return user is not None and (not roles or bool(user.roles & set(roles)))
 
 
 def _switch(request: Request, locale: str) -> str:
@@ -126,8 +135,11 @@ def render(request: Request, template: str, title_key: str, status: int = 200,
     locale = locale_of(request)
     t = strings(locale)
     user = user_of(request)
-    context = {"t": t, "lang": locale, "user": user, "roles": ROLES, "csrf": csrf_token(request),
-               "title": title or t(title_key), "nav": NAV, "path": request.url.path,
+    context = {"t": t, "lang": locale, "user": user, "roles": ROLES, "csrf": _csrf(request),
+               "can": lambda *roles: holds(user, *roles),
+               "local": security(request).local,
+               "title": title or t(title_key), "path": request.url.path,
+               "nav": [(href, key) for href, key, roles in NAV if holds(user, *roles)],
                "switch": {code: _switch(request, code) for code in LOCALES}, **data}
     html = environment().get_template(template).render(context)
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
@@ -135,6 +147,13 @@ def render(request: Request, template: str, title_key: str, status: int = 200,
         response.set_cookie(LANG_COOKIE, locale, httponly=True, samesite="lax",
                             max_age=365 * 86400)
     return response
+
+
+def _csrf(request: Request) -> str:
+    try:
+        return csrf_token(request)
+    except ApiError:
+        return ""
 
 
 def problem_page(request: Request, status: int, problems: list[Problem],

@@ -111,6 +111,7 @@ def _compare_page(request: Request, old_ref: str, new_ref: str, old: Product | N
     env = request.app.state.env
     view = compare_view(env, old, new, locale_of(request)) if old and new else None
     return render(request, "compare.html.j2", "compare.title", status=status, old=old_ref,
+                  move_roles=LIFECYCLE_ROLES,
                   new=new_ref, d=view, version=version_of(env, new_ref) if new_ref else None,
                   done=done, refused=refused or [])
 
@@ -131,7 +132,7 @@ def compare_report(request: Request, user: Comparer, old: str, new: str) -> Resp
 @router.post("/registry/{action}", response_class=HTMLResponse)
 async def registry_move(action: Literal["approve", "publish", "retire"],
                         request: Request, user: Anyone) -> Response:
-    require(*LIFECYCLE_ROLES[action])(request)
+    await require(*LIFECYCLE_ROLES[action])(request)
     posted = await request.form()
     ref, back = str(posted.get("ref") or ""), str(posted.get("old") or "")
     if not REF.match(ref):
@@ -151,7 +152,8 @@ def _move(request: Request, action: str, ref: str, back: str, user: User) -> Res
             return _compare_page(request, back, ref, product_for(env, back),
                                  product_for(env, ref), status, action, refused)
         return render(request, "registry.html.j2", "registry.title", status=status,
-                      r=registry_view(env), done=action, ref=ref, refused=refused)
+                      r=registry_view(env), done=action, ref=ref, refused=refused,
+                      move_roles=LIFECYCLE_ROLES)
     if back:
         return _compare_page(request, back, ref, product_for(env, back), product_for(env, ref),
                              done=action)
@@ -163,7 +165,7 @@ def registry(request: Request, user: Anyone, done: str = "", ref: str = "") -> H
     view = registry_view(request.app.state.env)
     done = done if done in LIFECYCLE_ROLES else ""
     return render(request, "registry.html.j2", "registry.title", r=view, done=done,
-                  ref=ref if REF.match(ref) else "", refused=[])
+                  ref=ref if REF.match(ref) else "", refused=[], move_roles=LIFECYCLE_ROLES)
 
 
 # ------------------------------------------------------------ the audit trail

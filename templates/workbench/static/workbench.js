@@ -1,11 +1,6 @@
-// The workbench's only script: the timeline editor and signing in. Every page works
+// The workbench's only script: the timeline editor. Every page works
 // without it (the add and remove buttons post the form; the server edits the timeline).
 "use strict";
-
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : "";
-}
 
 function nextIndex(list) {
   let next = 0;
@@ -47,40 +42,5 @@ document.addEventListener("click", (event) => {
       event.preventDefault();
       item.remove();
     }
-  }
-});
-
-async function signIn(form) {
-  const problems = form.querySelector(".login-problems");
-  const body = {name: form.elements.name.value, password: form.elements.password.value};
-  const response = await fetch(form.action, {
-    method: "POST", credentials: "same-origin",
-    headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken()},
-    body: JSON.stringify(body),
-  });
-  if (response.ok) {
-    window.location.assign(form.dataset.next || "/");
-    return;
-  }
-  const list = problems.querySelector("ul");
-  list.replaceChildren();
-  try {
-    const data = await response.json();
-    for (const problem of data.problems || []) {
-      const li = document.createElement("li");
-      li.textContent = problem.message;
-      list.appendChild(li);
-    }
-  } catch (error) {
-    // not JSON: the heading alone says it did not work
-  }
-  problems.hidden = false;
-}
-
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  if (form.id === "login-form") {
-    event.preventDefault();
-    signIn(form);
   }
 });
