@@ -26,6 +26,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from markupsafe import Markup
 
 from ..errors import ConfigError, ConfiguratorError, Problem, StoreError
 from ..product.source import load_file
@@ -64,6 +65,8 @@ class Strings:
         found: Any = self.data
         for part in key.split("."):
             found = found[part]  # a missing key is a bug in a template: let it fail loudly
+        if any(isinstance(v, Markup) for v in values.values()):  # a macro's markup kept
+            return Markup.escape(str(found)).format(**values)
         return str(found).format_map(values) if values else str(found)
 
     def has(self, key: str) -> bool:
@@ -196,7 +199,9 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except Unauthorized:
-                return RedirectResponse("/login?next=" + quote(request.url.path), 303)
+                query = request.url.query
+                back = request.url.path + ("?" + query if query else "")
+                return RedirectResponse("/login?next=" + quote(back), 303)
             except ApiError as exc:
                 return problem_page(request, exc.status, [exc.problem])
             except ConfigError as exc:
