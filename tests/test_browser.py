@@ -1,10 +1,9 @@
 """The workbench in a real browser: Debian's chromium driven by Playwright through the real
-server (uvicorn on a free loopback port) over a registry built for the journeys.
-
-The registry holds hepatitis_b 1.0.0 (registered by ana, approved by bo, published),
-1.1.0 (a longer cancer waiting period, a draft registered by ana) and 1.2.0 (a
-higher sum insured, a draft registered by the server's own user, ``local``, until
-sign-in lands: the author who may not approve it).
+server (uvicorn on a free loopback port) with a users file, over a registry built for the
+journeys (`test_workbench.build_registry`): hepatitis_b 1.0.0 published, and two drafts
+registered by ana, 1.1.0 (a longer cancer waiting period) and 1.2.0 (a higher sum
+insured). People sign in through the login form: uwe, an underwriter (agent), carla, an
+agent, bo, a reviewer, ana, the author (designer and reviewer), dora, an auditor.
 
 Each journey saves a screenshot under ``out/screenshots/`` (git-ignored). Every
 page is held to the workbench's promises: no request leaves the server, no
@@ -14,9 +13,7 @@ journey runs by default; the others are marked slow.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import pytest
 from configurator import Environment
 
 from .paths import PRODUCT, ROOT
+from .test_workbench import PASSWORDS, build_registry, users_text, write_users
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,40 +34,15 @@ STRINGS = ROOT / "templates" / "workbench" / "strings"
 pytestmark = pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Debian's chromium")
 
 
-def version(text: str, number: str, *edits: tuple[str, str]) -> str:
-    text = text.replace("version: 1.0.0", f"version: {number}", 1)
-    for old, new in edits:
-        assert old in text
-        text = text.replace(old, new, 1)
-    return text
-
-
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory) -> Path:
-    """A registry with a published version and two drafts of hepatitis_b."""
-    folder = tmp_path_factory.mktemp("registry")
-    source = PRODUCT.read_text(encoding="utf-8")
-    longer = folder / "hepatitis_b-1.1.0.yaml"
-    longer.write_text(version(source, "1.1.0", ("cancer_waiting_days: {value: 180",
-                                                "cancer_waiting_days: {value: 200")))
-    higher = folder / "hepatitis_b-1.2.0.yaml"
-    higher.write_text(version(source, "1.2.0", ("sum_insured: {value: 200000",
-                                                "sum_insured: {value: 250000")))
-    db = folder / "registry.db"
-    first, later = dt.date(2026, 1, 1), dt.date(2027, 1, 1)
-    with Environment(db=db).store(create=True) as store:
-        store.publish(PRODUCT, by="ana", effective_from=first,
-                      effective_to=later - dt.timedelta(days=1))
-        store.approve("hepatitis_b@1.0.0", by="bo")
-        store.publish("hepatitis_b@1.0.0", by="ana")
-        store.publish(longer, by="ana", effective_from=later)
-        store.publish(higher, by="local", effective_from=later)
-    return db
+    return build_registry(tmp_path_factory.mktemp("registry"))
 
 
 @pytest.fixture(scope="module")
-def base(live_server, registry) -> str:
-    return live_server(db=registry)
+def base(live_server, registry, tmp_path_factory) -> str:
+    users = write_users(tmp_path_factory.mktemp("users") / "users.toml", users_text())
+    return live_server(db=registry, users=users)
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +64,33 @@ def page(browser, base):
     errors: list[str] = []
     tab.on("request", lambda r: None if r.url.startswith((base, "data:", "about:"))
            else elsewhere.append(r.url))
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # a page answered 4xx on purpose (a refusal, a broken product) makes chromium log
+    # "Failed to load resource": those are left out here and every asset is checked instead
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error"
+           and not m.text.startswith("Failed to load resource: the server responded with a "
+                                     "status of 4") else None)
+    tab.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400
+           and r.request.resource_type != "document" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))
     yield tab
     context.close()
     assert not elsewhere, f"requests that left the server: {elsewhere}"
     assert not errors, f"errors in the browser console: {errors}"
+
+
+def sign_in(tab, base: str, name: str, then: str = "/") -> None:
+    """Sign `name` in through the login form (a signed-out page sends there first)."""
+    tab.goto(base + then)
+    assert "/login?next=" in tab.url
+    tab.get_by_label("Name").fill(name)
+    tab.get_by_label("Password").fill(PASSWORDS[name])
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(lambda url: url == base + then)
+
+
+def sign_out(tab) -> None:
+    tab.get_by_role("button", name="Sign out").click()
+    tab.wait_for_url(re.compile(r"/login$"))
 
 
 def shot(tab, name: str) -> Path:
@@ -110,7 +104,8 @@ def shot(tab, name: str) -> Path:
 
 
 def test_underwriter_builds_a_declined_case_and_a_what_if_flips_it(page, base):
-    page.goto(f"{base}/products/hepatitis_b/case")
+    sign_in(page, base, "uwe", "/products/hepatitis_b/case")
+    assert "Signed in as uwe" in page.locator("header .who").inner_text()
     assert page.title().startswith("Case builder")
     page.get_by_label("Policy number").fill("LC-2026-000999")
     page.get_by_label("your age").fill("61")
@@ -159,8 +154,9 @@ def test_underwriter_builds_a_declined_case_and_a_what_if_flips_it(page, base):
 
 
 @pytest.mark.slow
-def test_agent_downloads_a_personalised_policy_that_is_recorded(page, base, tmp_path):
-    page.goto(f"{base}/products/hepatitis_b@1.0.0/case")
+def test_agent_downloads_a_personalised_policy_that_is_recorded(page, base, registry,
+                                                                tmp_path):
+    sign_in(page, base, "carla", "/products/hepatitis_b@1.0.0/case")
     page.get_by_label("Start from an example case").select_option("fatty_liver_claim_refused")
     page.get_by_role("button", name="Load").click()
     assert page.get_by_label("Policy holder").input_value() == "Xu Gang"
@@ -170,7 +166,7 @@ def test_agent_downloads_a_personalised_policy_that_is_recorded(page, base, tmp_
 
     assert page.title().startswith("Issue the policy")
     notice = page.locator(".notice").inner_text()
-    assert "published" in notice and "recorded in the audit trail as issued by local" in notice
+    assert "published" in notice and "recorded in the audit trail as issued by carla" in notice
     preview = page.frame_locator("iframe.policy-preview")
     assert "Xu Gang" in preview.locator("body").inner_text()
     shot(page, "agent-issue")
@@ -186,10 +182,19 @@ def test_agent_downloads_a_personalised_policy_that_is_recorded(page, base, tmp_
     assert "Liver Care Hepatitis B Cover" in text
     assert "fatty liver" in text.lower()  # the exclusion underwriting added for this case
 
-    page.goto(f"{base}/audit")
+    with Environment(db=registry).store(readonly=True) as store:
+        rows = list(store.db.query("SELECT * FROM documents"))
+    assert [(r["kind"], r["product_version"], r["user"]) for r in rows] == [
+        ("policy", "1.0.0", "carla")]
+    assert "/audit" not in [a.get_attribute("href") for a in page.locator("nav a").all()]
+
+    sign_out(page)  # the auditor reads the trail
+    sign_in(page, base, "dora", "/audit")
     issued = page.locator("table.documents tbody tr").first
     cells = [c.inner_text() for c in issued.locator("td").all()]
-    assert cells[2:4] == ["policy", "hepatitis_b@1.0.0"] and cells[-1] == "local"
+    assert cells[2:4] == ["policy", "hepatitis_b@1.0.0"] and cells[-1] == "carla"
+    page.get_by_role("button", name="Verify the audit trail").click()
+    assert page.locator("section.verify .notice").inner_text() == "The audit trail is intact."
     shot(page, "agent-audit")
 
 
@@ -197,8 +202,9 @@ def test_agent_downloads_a_personalised_policy_that_is_recorded(page, base, tmp_
 
 
 @pytest.mark.slow
-def test_reviewer_reads_the_redline_and_approves_but_not_their_own_version(page, base):
-    page.goto(f"{base}/registry")
+def test_reviewer_reads_the_redline_and_approves_and_the_authors_approval_is_refused(
+        page, base):
+    sign_in(page, base, "bo", "/registry")
     page.locator("#version-hepatitis_b-1-1-0").get_by_role(
         "link", name="Compare with the previous version").click()
     changes = page.locator("table.changes").inner_text()
@@ -215,12 +221,13 @@ def test_reviewer_reads_the_redline_and_approves_but_not_their_own_version(page,
     assert page.locator("section.approve .notice").inner_text() == "hepatitis_b@1.1.0 was approved."
     shot(page, "reviewer-approved")
 
-    page.goto(f"{base}/compare?old=hepatitis_b@1.0.0&new=hepatitis_b@1.2.0")
+    sign_out(page)  # the author, who is a reviewer too, tries her own draft
+    sign_in(page, base, "ana", "/compare?old=hepatitis_b@1.0.0&new=hepatitis_b@1.2.0")
     assert "sum insured" in page.locator("table.changes").inner_text()
     page.get_by_role("button", name="approve").click()
     refusal = page.locator("section.approve section.problems")
     assert "The registry refused to approve hepatitis_b@1.2.0" in refusal.inner_text()
-    assert ("hepatitis_b@1.2.0 was registered by local, who cannot also approve it (four eyes)"
+    assert ("hepatitis_b@1.2.0 was registered by ana, who cannot also approve it (four eyes)"
             in refusal.inner_text())
     shot(page, "reviewer-own-approval-refused")
 
@@ -240,7 +247,7 @@ def test_designer_uploads_a_broken_product_and_sees_each_positioned_error(page, 
     broken = tmp_path / "broken_product.yaml"
     broken.write_text(text.replace("when: age < min_entry_age or", "when: age < min_entry_agee or")
                       .replace("    outcome: refer\n", "    outcome: reefer\n", 1))
-    page.goto(f"{base}/check")
+    sign_in(page, base, "ana", "/check")
     page.get_by_label("Product file").set_input_files(str(broken))
     page.get_by_role("button", name="Check").click()
     problems = page.locator("section.problems li.problem")
@@ -267,11 +274,14 @@ def english_words() -> set[str]:
 
 
 def visible_words(tab) -> set[str]:
-    """The words a reader sees on the page (the language switch, which names English in
-    English, left out); identifiers with underscores count as one word."""
+    """The words a reader sees on the page; identifiers with underscores count as one word.
+    Left out: the language switch (it names English in English), code (identifiers,
+    conditions, file positions) and what the product's authors wrote in one language,
+    marked translate="no" (a suite's case names)."""
     text = tab.evaluate("""() => {
         const copy = document.body.cloneNode(true);
-        copy.querySelectorAll('[hreflang], template, script, style').forEach(e => e.remove());
+        copy.querySelectorAll('[hreflang], template, script, style, code, [translate=no]')
+            .forEach(e => e.remove());
         return copy.innerText;
     }""")
     return set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", text))
@@ -281,8 +291,13 @@ def visible_words(tab) -> set[str]:
 def test_the_chinese_workbench_shows_no_english_wording(page, base):
     english = english_words()
     assert {"Declined", "Decide", "Clause", "Products"} <= english
-    page.goto(f"{base}/?lang=zh-CN")
-    seen = {"home": visible_words(page)}
+    page.goto(f"{base}/login?lang=zh-CN")
+    seen = {"login": visible_words(page)}
+    page.get_by_label("用户名").fill("ana")  # a designer and reviewer: every page is hers
+    page.get_by_label("密码").fill(PASSWORDS["ana"])
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: url == base + "/")
+    seen["home"] = visible_words(page)
     page.goto(f"{base}/products/hepatitis_b")  # the language is kept in a cookie
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     seen["product"] = visible_words(page)
@@ -301,6 +316,8 @@ def test_the_chinese_workbench_shows_no_english_wording(page, base):
                  "/registry", "/audit"):
         page.goto(base + name)
         seen[name] = visible_words(page)
+        if name.startswith("/compare"):
+            shot(page, "chinese-compare")
     shot(page, "chinese-audit")
     leaks = {name: sorted(words & english) for name, words in seen.items() if words & english}
     assert not leaks, f"English wording on Chinese pages: {leaks}"

@@ -421,6 +421,9 @@ def test_a_server_with_users_sends_the_signed_out_to_the_login_page(served):
         answer = served.get(path)
         assert answer.status_code == 303, path
         assert answer.headers["location"] == "/login?next=" + path
+    answer = served.get("/compare?old=hepatitis_b@1.0.0&new=hepatitis_b@1.1.0")
+    assert answer.headers["location"] == (
+        "/login?next=/compare%3Fold%3Dhepatitis_b%401.0.0%26new%3Dhepatitis_b%401.1.0")
     text = is_page(served.get("/login"), 200)
     assert 'action="/login"' in served.get("/login").text and "Password" in text
     assert "Sign out" not in text
