@@ -72,13 +72,16 @@ async def case_decide(ref: str, request: Request, user: Decider) -> HTMLResponse
 
 
 def _decided(request: Request, ref: str, posted: Any) -> HTMLResponse:
+    env = request.app.state.env
     product = _product(request, ref)
     form = FormCase.from_form(posted, product)
+    example = str(posted.get("example") or "")  # the example started from, still selected
+    example = example if example in example_names(env, product) else None
     if edit(form, str(posted.get("op") or ""), str(posted.get("add_type") or ""), product):
-        return _case_page(request, ref, product, form)
-    outcome, problems = decide(request.app.state.env, product, form, locale_of(request))
+        return _case_page(request, ref, product, form, example=example)
+    outcome, problems = decide(env, product, form, locale_of(request))
     return _case_page(request, ref, product, form, outcome=outcome, problems=problems,
-                      status=422 if problems else 200)
+                      status=422 if problems else 200, example=example)
 
 
 def _case_page(request: Request, ref: str, product: Product, form: FormCase,
