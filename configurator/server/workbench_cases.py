@@ -190,7 +190,7 @@ def _pdf(request: Request, ref: str, posted: Any, user: User) -> Response:
     form = _posted_case(posted, product)
     case = form.case(product)
     locale = content_locale(product, locale_of(request))
-    pdf, recorded = issued_pdf(env, ref, product, case, locale, user.name)
+    pdf, recorded = issued_pdf(env, ref, product, case, locale, user)
     name = re.sub(r"[^A-Za-z0-9_-]", "", case.policy_number or "") or "specimen"
     kind = "policy" if recorded else "preview"
     return Response(pdf, media_type="application/pdf", headers={

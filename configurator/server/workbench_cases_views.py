@@ -24,6 +24,7 @@ from ..product.source import load_file
 from ..registry.audit import record_document
 from ..registry.versions import is_ref
 from ..runs.demo import example_cases
+from .auth import User
 from .errors import Missing
 from .workbench_forms import (
     EventRow,
@@ -199,12 +200,12 @@ def issue_view(env: Environment, ref: str, product: Product, form: FormCase,
 
 
 def issued_pdf(env: Environment, ref: str, product: Product, case: Case, locale: str,
-               user: str) -> tuple[bytes, bool]:
+               user: User) -> tuple[bytes, bool]:
     """The personalised PDF, recorded in the audit trail (with `user`) when the version is
     a published one from the registry; otherwise a preview, not recorded."""
     pdf = env.render_pdf(product, case, locale=locale)
     if registered_status(env, ref) != "published":
         return pdf, False
     with env.store() as store:
-        record_document(store, product, case, pdf, user=user)
+        record_document(store, product, case, pdf, user=user.name)
     return pdf, True

@@ -21,13 +21,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import jinja2
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from markupsafe import Markup
 
+from ..document.escape import page_environment
 from ..errors import ConfigError, ConfiguratorError, Problem, StoreError
 from ..product.source import load_file
 from ..registry.store import LifecycleError, PublishRefused
@@ -65,8 +64,6 @@ class Strings:
         found: Any = self.data
         for part in key.split("."):
             found = found[part]  # a missing key is a bug in a template: let it fail loudly
-        if any(isinstance(v, Markup) for v in values.values()):  # a macro's markup kept
-            return Markup.escape(str(found)).format(**values)
         return str(found).format_map(values) if values else str(found)
 
     def has(self, key: str) -> bool:
@@ -89,11 +86,10 @@ def strings(locale: str) -> Strings:
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
-    """The workbench's jinja2 environment: autoescaped, undefined names are errors."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder())),
-                             autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+def environment() -> Any:
+    """The workbench's jinja2 environment (`document.escape.page_environment`: autoescaped,
+    undefined names are errors) with its one helper."""
+    env = page_environment(str(folder()))
     env.globals["anchor"] = anchor
     return env
 

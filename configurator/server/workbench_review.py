@@ -144,7 +144,7 @@ async def registry_move(action: Literal["approve", "publish", "retire"],
 def _move(request: Request, action: str, ref: str, back: str, user: User) -> Response:
     env = request.app.state.env
     try:
-        lifecycle(env, action, ref, user.name)
+        lifecycle(env, action, ref, user)
     except StoreError as exc:
         status, problems = store_status(exc)
         refused = [p.to_json() for p in problems]

@@ -23,6 +23,7 @@ from ..registry.store import VersionRecord
 from ..registry.versions import NotFound, is_ref
 from ..runs.gates import STANDARD_GATES
 from ..runs.suites import suites_for
+from .auth import User
 from .errors import BadRequest
 from .workbench_cases_views import bundled_file
 from .workbench_views import content_locale, short_source
@@ -115,12 +116,12 @@ def record_view(record: VersionRecord) -> dict[str, Any]:
                                "moves": list(NEXT_MOVES.get(record.status, ()))}
 
 
-def lifecycle(env: Environment, action: str, ref: str, user: str) -> dict[str, Any]:
+def lifecycle(env: Environment, action: str, ref: str, user: User) -> dict[str, Any]:
     """Make a lifecycle move as `user`; the registry refuses what it must (four eyes, the
     gates, overlapping windows) with a `StoreError`."""
     with env.store(gates=STANDARD_GATES) as store:
         move = {"approve": store.approve, "publish": store.publish, "retire": store.retire}
-        return record_view(move[action](ref, by=user))
+        return record_view(move[action](ref, by=user.name))
 
 
 # ------------------------------------------------------------ the registry and audit trail
