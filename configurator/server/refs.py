@@ -14,7 +14,7 @@ import re
 from ..environment import Environment
 from ..product.model import Product
 from ..registry.versions import REF
-from .errors import BadRequest
+from .errors import BadRequest, Missing
 
 BARE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -24,4 +24,11 @@ def product_for(env: Environment, ref: str) -> Product:
     if not (REF.match(ref) or BARE.match(ref)):
         raise BadRequest(f"'{ref[:80]}' is not a product reference",
                          "name a product as ID, ID@VERSION or ID@YYYY-MM-DD", "product")
-    return env.load(ref)
+    if REF.match(ref):
+        return env.load(ref)
+    # a bare id names a file in the products folder only (never one in the working folder)
+    bundled = env.products_folder / f"{ref}.yaml"
+    if not bundled.is_file():
+        raise Missing(f"no product '{ref}' on this server",
+                      "name a product listed by GET /api/v1/products, or ID@VERSION", "product")
+    return env.load(bundled)
