@@ -1,14 +1,33 @@
-"""The ASGI application: the API under ``/api/v1`` and the workbench, over one Environment."""
+"""The ASGI application: the API under ``/api/v1`` and the workbench, over one Environment.
+
+Besides the façade, the application holds (``app.state``) the evaluation
+workers (`limits.Evaluations`: every case evaluation and lint, within the
+time limit) and the batch jobs (`jobs.Jobs`); both start on demand and stop
+with the application.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import APIRouter, FastAPI
 
 from ..environment import Environment
-from . import api_cases, api_products, errors, workbench
+from . import (
+    api_cases,
+    api_documents,
+    api_jobs,
+    api_products,
+    api_registry,
+    api_review,
+    errors,
+    workbench,
+)
 from .config import ServerConfig
+from .jobs import Jobs
+from .limits import BodyLimit, Evaluations
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -18,16 +37,30 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app = FastAPI(title="configurator", version=_version(),
                   description="Managed-care single-disease insurance products: decide cases, "
                               "issue policies, review versions.",
-                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url="/docs", redoc_url=None,
+                  lifespan=_lifespan)
     app.state.config = config
-    app.state.env = Environment(products=config.products, db=config.db)
+    app.state.env = env = Environment(products=config.products, db=config.db)
+    app.state.evaluations = Evaluations(env, config.evaluation_seconds)
+    app.state.jobs = Jobs(env, config.job_workers)
     errors.install(app)
-    api = APIRouter(prefix="/api/v1")
-    api.include_router(api_products.router)
-    api.include_router(api_cases.router)
+    app.add_middleware(BodyLimit, config=config)
+    api = APIRouter(prefix="/api/v1", responses=errors.documented(*errors.COMMON))
+    for module in (api_products, api_review, api_cases, api_documents, api_registry, api_jobs):
+        api.include_router(module.router)
     app.include_router(api)
     app.include_router(workbench.router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.evaluations.warm()
+    try:
+        yield
+    finally:
+        app.state.jobs.close()
+        app.state.evaluations.close()
 
 
 def _version() -> str:
