@@ -60,6 +60,7 @@ START_SECONDS = 120.0  # a worker's start-up (imports, fonts): not counted again
 EVALUATION_WORKERS = max(1, min(4, os.cpu_count() or 1))
 WORKER_PRODUCTS = 16  # products a worker keeps loaded
 WATCH_SECONDS = 0.5  # how often a worker checks that the server is alive
+WARM_DELAY = 2.0  # seconds after start-up before the workers are started ahead of need
 
 
 # ------------------------------------------------------------ sizes
@@ -165,9 +166,15 @@ class Evaluations:
         `text` is the YAML a request sent (a product with no file to load it from)."""
         return self._call(("lint", source_of(product, text), profile))
 
-    def warm(self) -> None:
-        """Start the workers now (in the background), so no request waits for one."""
+    def warm(self, delay: float = WARM_DELAY) -> None:
+        """Start the workers in the background after `delay` seconds (unless closed by
+        then: a server started and stopped at once, as in tests, spawns nothing), so
+        no request waits for one."""
         def start() -> None:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed, delay)
+                if self._closed:
+                    return
             try:
                 workers = [self._take(START_SECONDS) for _ in range(self.size)]
             except (ConfiguratorError, OSError) as exc:
