@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ConfiguratorError
+from .users import UsersError, UsersSource, key_file, private
 
 MIB = 2**20
 
@@ -47,9 +48,23 @@ class ServerConfig:
             return False
 
     def check(self) -> None:
-        """Refuse a configuration that would expose the server without credentials."""
+        """Refuse a configuration that would expose the server without credentials.
+
+        Beyond loopback a users file is required; a users file (wherever the
+        server listens) must be private to its owner (0600) and hold at least
+        one user, and so must its session key if there is one already.
+        """
         if not self.loopback and self.users is None:
             raise ServerRefused(
                 f"refusing to listen on {self.host} without credentials: give --users FILE "
                 "(accounts with roles and password hashes; see 'configurator users --help'), "
                 "or listen on 127.0.0.1")
+        if self.users is None:
+            return
+        try:
+            UsersSource(self.users)
+            key = key_file(self.users)
+            if key.exists():
+                private(key)
+        except UsersError as exc:
+            raise ServerRefused(f"refusing to start: {exc}") from None
