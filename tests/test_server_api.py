@@ -1,10 +1,12 @@
 """The HTTP API through FastAPI's TestClient: every endpoint, with good input and bad.
 
-One server (bundled products, a registry in a temporary folder) serves the
-whole module; hepatitis_b 1.0.0 is registered, approved by a second person
-and published once, so recording, issuing and diffing have a version of
-record. Who is asking comes from an ``X-Test-User`` header (the auth stub's
-`current_user` swapped for one that reads it), so four eyes can be tested.
+One server (bundled products, a registry in a temporary folder, a users
+file) serves the whole module; hepatitis_b 1.0.0 is registered by a
+designer, approved by a reviewer and published once, so recording, issuing
+and diffing have a version of record. Everyone signs in with an API token
+(`as_user`): requests whose user does not matter are made by olga, who holds
+every role; the others hold one or two, so roles and four eyes are tested
+through the real authentication.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from ruamel.yaml import YAML
 from configurator.cli import main
 from configurator.product.model import json_schema
 from configurator.registry.store import Store
-from configurator.server import ServerConfig, auth, create_app
+from configurator.server import ServerConfig, create_app
+from configurator.server import users as accounts
 
 from .paths import CASE, CASES, PRODUCT, ROOT
 
@@ -35,6 +38,15 @@ LINT = ROOT / "tests" / "fixtures" / "lint"
 V1 = "hepatitis_b@1.0.0"
 V2 = "hepatitis_b@1.1.0"
 HOLDER = "Wang Fang"
+PEOPLE = {  # who may sign in, and with which roles
+    "olga": accounts.ROLES,  # every role: the default, for requests whose user does not matter
+    "dora": ("designer",),
+    "rita": ("reviewer",),
+    "ada": ("agent",),
+    "aud": ("auditor",),
+    "pat": ("designer", "reviewer"),  # may approve, but never what she registered herself
+}
+TOKENS: dict[str, str] = {}  # each person's API token, made by the `users` fixture
 
 
 def case_data(path: Path = CASE) -> dict[str, Any]:
@@ -49,26 +61,29 @@ def version_two() -> str:
     return text.replace("max_entry_age: {value: 60,", "max_entry_age: {value: 55,", 1)
 
 
-def as_user(name: str, roles: str = "") -> dict[str, str]:
-    return {"X-Test-User": name, **({"X-Test-Roles": roles} if roles else {})}
+def as_user(name: str) -> dict[str, str]:
+    """The headers of a request signed in as `name` (by its API token)."""
+    return {"Authorization": f"Bearer {TOKENS[name]}"}
 
 
 @pytest.fixture(scope="module")
-def users() -> Iterator[None]:
-    """Requests are made by the user an ``X-Test-User`` header names (default: local)."""
-    def current_user(request) -> auth.User:
-        roles = request.headers.get("X-Test-Roles")
-        return auth.User(request.headers.get("X-Test-User", "local"),
-                         frozenset(roles.split(",")) if roles else frozenset(auth.ROLES))
+def users(tmp_path_factory) -> Path:
+    """A users file with `PEOPLE`, each with an API token (hashed once per module: argon2 is
+    slow on purpose)."""
+    found = accounts.Users()
+    for name, roles in PEOPLE.items():
+        found = found.add(name, roles, f"{name}-password-1")
+        found, TOKENS[name] = found.with_token(name)
+    path = tmp_path_factory.mktemp("users") / "users.toml"
+    path.write_text(found.dumps())
+    path.chmod(0o600)
+    return path
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auth, "current_user", current_user)
-        yield
 
-
-def start(db: Path, **options: Any) -> Iterator[TestClient]:
-    app = create_app(ServerConfig(db=db, **options))
-    with TestClient(app) as client:
+def start(db: Path, users: Path, **options: Any) -> Iterator[TestClient]:
+    """A server on `db` with the `users` file, its requests made by olga unless they say."""
+    app = create_app(ServerConfig(db=db, users=users, **options))
+    with TestClient(app, headers=as_user("olga")) as client:
         yield client
 
 
@@ -78,18 +93,19 @@ def db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(db: Path, users: None) -> Iterator[TestClient]:
-    yield from start(db, max_body_bytes=256 * 1024)
+def client(db: Path, users: Path) -> Iterator[TestClient]:
+    yield from start(db, users, max_body_bytes=256 * 1024)
 
 
 @pytest.fixture(scope="module")
 def published(client: TestClient) -> dict[str, Any]:
-    """hepatitis_b 1.0.0 registered by local, approved by bob, published by local."""
-    answer = client.post("/api/v1/registry", json={
+    """hepatitis_b 1.0.0 registered by dora, approved by rita, published by dora."""
+    answer = client.post("/api/v1/registry", headers=as_user("dora"), json={
         "product": "hepatitis_b", "effective_from": "2026-01-01", "effective_to": "2026-12-31"})
     assert answer.status_code == 201, answer.text
-    assert client.post(f"/api/v1/registry/{V1}/approve", headers=as_user("bob")).status_code == 200
-    answer = client.post(f"/api/v1/registry/{V1}/publish")
+    assert client.post(f"/api/v1/registry/{V1}/approve", headers=as_user("rita")).status_code \
+        == 200
+    answer = client.post(f"/api/v1/registry/{V1}/publish", headers=as_user("dora"))
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -310,12 +326,12 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
 
 def test_evaluate_with_record_adds_an_audit_row_with_the_user(client, published, db):
     body = {"product": V1, "case": case_data(), "record": True}
-    answer = client.post("/api/v1/evaluate", json=body, headers=as_user("carol"))
+    answer = client.post("/api/v1/evaluate", json=body, headers=as_user("ada"))
     assert answer.status_code == 200, answer.text
     row = int(answer.headers["X-Audit-Row"])
     with Store(db, readonly=True) as store:
         recorded = next(store.db.query("SELECT * FROM evaluations WHERE seq = ?", [row]))
-    assert (recorded["user"], recorded["decision"]) == ("carol", answer.json()["decision"])
+    assert (recorded["user"], recorded["decision"]) == ("ada", answer.json()["decision"])
     assert HOLDER not in json.dumps(recorded)
     copd_case = case_data(ROOT / "products" / "copd" / "mild_copd_standard_terms.yaml")
     unpublished = client.post("/api/v1/evaluate", json={**body, "product": "copd",
@@ -393,7 +409,7 @@ def test_render_the_specimen_pdf_and_html(client, tmp_path):
 def test_issuing_a_personalised_pdf_names_the_holder_and_is_recorded(client, published, db,
                                                                     tmp_path, capsys):
     answer = client.post("/api/v1/render", json={"product": V1, "case": case_data()},
-                         headers=as_user("dora"))
+                         headers=as_user("ada"))
     assert answer.status_code == 200, answer.text
     text = pdf_text(answer.content, tmp_path)
     assert HOLDER in text and "LC-2026-000123" in text
@@ -402,7 +418,7 @@ def test_issuing_a_personalised_pdf_names_the_holder_and_is_recorded(client, pub
     row = int(answer.headers["X-Audit-Document"])
     with Store(db, readonly=True) as store:
         recorded = next(store.db.query("SELECT * FROM documents WHERE seq = ?", [row]))
-    assert recorded["user"] == "dora" and recorded["case_hash"]
+    assert recorded["user"] == "ada" and recorded["case_hash"]
     assert recorded["sha256"] == hashlib.sha256(answer.content).hexdigest()
     target = tmp_path / "cli.pdf"
     assert main(["render", V1, "--case", str(CASE), "-o", str(target), "--db", str(db)]) == 0
@@ -418,11 +434,11 @@ def test_issuing_needs_a_published_version_and_an_agent(client, published):
     wrong_case = client.post("/api/v1/render", json={"product": "copd", "case": case_data()})
     assert wrong_case.status_code == 422
     designer = client.post("/api/v1/render", json={"product": V1, "case": case_data()},
-                           headers=as_user("erin", "designer"))
+                           headers=as_user("dora"))
     assert designer.status_code == 403
     preview = client.post("/api/v1/render", json={"product": V1, "case": case_data(),
                                                   "format": "html"},
-                          headers=as_user("erin", "designer"))
+                          headers=as_user("dora"))
     assert preview.status_code == 200
 
 
@@ -431,6 +447,53 @@ def test_render_of_a_declined_application_is_a_problem(client):
     answer = client.post("/api/v1/render", json={"product": "hepatitis_b", "case": declined,
                                                  "format": "html"})
     assert answer.status_code == 422 and problems(answer)
+
+
+# ------------------------------------------------------------ who may do what
+
+
+REFUSED = [  # (who, method, path, body): a request the route's role does not allow
+    ("ada", "POST", "/api/v1/validate", None),  # designers
+    ("rita", "POST", "/api/v1/lint", None),
+    ("aud", "POST", "/api/v1/evaluate", {"product": "hepatitis_b"}),  # deciders
+    ("aud", "POST", "/api/v1/what-if", {"product": "hepatitis_b"}),
+    ("aud", "POST", "/api/v1/render", {"product": "hepatitis_b"}),
+    ("aud", "GET", "/api/v1/jobs", None),
+    ("ada", "GET", "/api/v1/diff/redline?old=hepatitis_b&new=hepatitis_b", None),  # reviewers
+    ("rita", "POST", "/api/v1/registry", {"product": "copd", "effective_from": "2026-01-01"}),
+    ("dora", "POST", f"/api/v1/registry/{V1}/approve", None),
+    ("ada", "POST", f"/api/v1/registry/{V1}/publish", None),
+    ("aud", "POST", f"/api/v1/registry/{V1}/retire", None),
+    ("ada", "GET", "/api/v1/audit/verify", None),  # auditors
+    ("dora", "GET", "/api/v1/audit/decisions", None),
+]
+
+
+@pytest.mark.parametrize(("who", "method", "path", "body"), REFUSED,
+                         ids=[f"{w}-{m}-{p.split('?')[0]}" for w, m, p, _ in REFUSED])
+def test_a_role_the_route_does_not_allow_is_a_403_problem(client, published, who, method,
+                                                         path, body):
+    answer = client.request(method, path, json=body, headers=as_user(who))
+    assert answer.status_code == 403, answer.text
+    record = problems(answer)[0]
+    assert record["message"].startswith(f"{who} may not do this: it needs the role ")
+    history = {v["ref"]: v for v in client.get("/api/v1/registry/hepatitis_b").json()}
+    assert history[V1]["status"] == "published"  # nothing moved
+    assert client.get("/api/v1/registry/copd").status_code == 404  # nothing registered
+
+
+def test_no_credentials_or_a_bad_token_on_a_server_with_users_is_a_401_problem(client):
+    nobody = TestClient(client.app)  # the same server, without olga's token
+    for answer in (nobody.get("/api/v1/products"),
+                   nobody.post("/api/v1/evaluate", json={"product": "hepatitis_b",
+                                                         "case": case_data()}),
+                   nobody.get("/api/v1/audit/verify"),
+                   nobody.get("/api/v1/products", headers={"Authorization": "Bearer cfg_x"}),
+                   nobody.get("/api/v1/products", headers={"Authorization": "Basic b2xnYQ=="})):
+        assert answer.status_code == 401, answer.text
+        assert problems(answer)[0]["path"] == "authorization"
+    assert nobody.get("/openapi.json").status_code == 200  # the document is public
+    assert nobody.get("/api/v1/session", headers=as_user("aud")).json()["name"] == "aud"
 
 
 # ------------------------------------------------------------ registry, diff and audit
@@ -443,22 +506,21 @@ def test_registering_from_yaml_and_four_eyes(client, published):
     assert broken.status_code == 422 and problems(broken)[0]["file"] == "mine.yaml"
     answer = client.post("/api/v1/registry", json={
         "yaml": version_two(), "file": "hepatitis_b_v2.yaml", "effective_from": "2027-01-01"},
-        headers=as_user("alice"))
+        headers=as_user("pat"))
     assert answer.status_code == 201, answer.text
     draft = answer.json()
-    assert (draft["ref"], draft["status"], draft["registered_by"]) == (V2, "draft", "alice")
+    assert (draft["ref"], draft["status"], draft["registered_by"]) == (V2, "draft", "pat")
     again = client.post("/api/v1/registry", json={
         "yaml": version_two(), "effective_from": "2027-01-01"})
     assert again.status_code == 409
-    own = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("alice"))
+    own = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("pat"))
     assert own.status_code == 409 and "four eyes" in problems(own)[0]["message"]
     assert problems(own)[0]["code"] == "lifecycle"
-    reviewer_only = client.post(f"/api/v1/registry/{V2}/approve",
-                                headers=as_user("bob", "agent"))
-    assert reviewer_only.status_code == 403
-    approved = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("bob"))
-    assert approved.status_code == 200 and approved.json()["approved_by"] == "bob"
-    twice = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("carol"))
+    not_a_reviewer = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("ada"))
+    assert not_a_reviewer.status_code == 403
+    approved = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("rita"))
+    assert approved.status_code == 200 and approved.json()["approved_by"] == "rita"
+    twice = client.post(f"/api/v1/registry/{V2}/approve", headers=as_user("olga"))
     assert twice.status_code == 409
 
 
@@ -466,11 +528,11 @@ def test_history_and_lifecycle_refusals(client, published):
     history = client.get("/api/v1/registry/hepatitis_b").json()
     first = history[0]
     assert (first["ref"], first["status"], first["registered_by"], first["approved_by"],
-            first["published_by"]) == (V1, "published", "local", "bob", "local")
+            first["published_by"]) == (V1, "published", "dora", "rita", "dora")
     assert client.get("/api/v1/registry/nothing_here").status_code == 404
     assert client.post("/api/v1/registry/hepatitis_b@8.8.8/publish").status_code == 404
     assert client.post("/api/v1/registry/hepatitis_b/publish").status_code == 400
-    assert client.post(f"/api/v1/registry/{V1}/approve", headers=as_user("bob")).status_code \
+    assert client.post(f"/api/v1/registry/{V1}/approve", headers=as_user("rita")).status_code \
         == 409
     neither = client.post("/api/v1/registry", json={"effective_from": "2026-01-01"})
     assert neither.status_code == 422
@@ -508,25 +570,25 @@ def test_diff_with_impact_on_the_suites(client, published):
 def test_audit_verify_and_show_with_filters(client, published):
     client.post("/api/v1/evaluate", json={"product": V1, "record": True,
                                           "case": case_data(CASES / "age_61_declined.yaml")},
-                headers=as_user("frank"))
+                headers=as_user("ada"))
     verify = client.get("/api/v1/audit/verify")
     assert verify.status_code == 200 and verify.json()["ok"] is True
     assert verify.json()["rows"]["evaluations"] >= 1
     declines = client.get("/api/v1/audit/decisions?product=hepatitis_b&decision=decline").json()
     assert declines and all(row["decision"] == "decline" for row in declines)
-    assert declines[-1]["user"] == "frank" and declines[-1]["outcome"]["decision"] == "decline"
+    assert declines[-1]["user"] == "ada" and declines[-1]["outcome"]["decision"] == "decline"
     today = dt.datetime.now(dt.UTC).date()
     assert client.get(f"/api/v1/audit/decisions?until={today - dt.timedelta(days=2)}"
                       ).json() == []
     assert len(client.get("/api/v1/audit/decisions?limit=1").json()) == 1
     assert client.get("/api/v1/audit/decisions?limit=0").status_code == 422
     assert client.get("/api/v1/audit/decisions?decision=maybe").status_code == 422
-    assert client.get("/api/v1/audit/verify", headers=as_user("gus", "agent")).status_code \
+    assert client.get("/api/v1/audit/verify", headers=as_user("ada")).status_code \
         == 403
 
 
 def test_registry_and_audit_without_a_database_are_404(users, tmp_path):
-    for client in start(tmp_path / "none.db"):
+    for client in start(tmp_path / "none.db", users):
         assert client.get("/api/v1/audit/verify").status_code == 404
         assert client.get("/api/v1/registry/hepatitis_b").status_code == 404
         assert client.post("/api/v1/evaluate", json={"product": V1, "case": case_data()}
@@ -569,7 +631,7 @@ def long_case() -> dict[str, Any]:
 
 
 def test_an_evaluation_over_the_time_limit_is_stopped_with_a_503(users, tmp_path):
-    for client in start(tmp_path / "r.db", max_body_bytes=8 * 2**20):
+    for client in start(tmp_path / "r.db", users, max_body_bytes=8 * 2**20):
         evaluations = client.app.state.evaluations
         quick = {"product": "hepatitis_b", "case": case_data()}
         assert client.post("/api/v1/evaluate", json=quick).status_code == 200
