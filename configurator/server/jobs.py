@@ -24,16 +24,17 @@ import logging
 import queue
 import re
 import secrets
+import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
 
 from ..environment import Environment
-from ..errors import ConfigError, ConfiguratorError, Problem
+from ..errors import ConfigError, ConfiguratorError, Problem, Span
 from ..files import write_atomic
 from ..registry.audit import BatchRecorder, registered_for_audit
 from ..runs.batch import run_batch
@@ -116,7 +117,11 @@ class Jobs:
                   created_at=_now())
         folder = self.folder / job.id
         folder.mkdir(parents=True, mode=0o700)
-        save_upload(upload, folder / f"input{suffix}", limit)
+        try:
+            save_upload(upload, folder / f"input{suffix}", limit)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         with self._lock:
             self._jobs[job.id] = job
         self._save(job)
@@ -224,8 +229,7 @@ class Jobs:
         """Keep the first problems, naming the upload instead of the file on the server."""
         job.problem_count = len(problems)
         inside = str(folder / f"input{job.suffix}")
-        job.problems = [{key: value.replace(inside, job.input) if isinstance(value, str) else
-                         value for key, value in p.to_json().items()}
+        job.problems = [_positioned(p, inside, job.input).to_json()
                         for p in problems[:MAX_PROBLEMS]]
 
     # -------------------------------------------------------- on disk
@@ -272,6 +276,29 @@ class _ByUser:
 
     def flush(self) -> None:
         self.recorder.flush()
+
+
+def _positioned(problem: Problem, inside: str, name: str) -> Problem:
+    """`problem` naming the upload `name`, not the file `inside` the server, and positioned.
+
+    `run_batch` reports a bad row as one line of text (its workers send text),
+    ``FILE:LINE:COL: [path: ]message[; hint]``, in an unpositioned problem;
+    its file, row (line) and column become the record's own again; the rest
+    stays the message, as the CLI prints it.
+    """
+    if problem.span is not None:
+        span = Span(problem.span.file.replace(inside, name), problem.span.line,
+                    problem.span.col)
+        return replace(problem, span=span, message=problem.message.replace(inside, name))
+    message = problem.message.replace(inside, name)
+    found = _ROW.match(message, len(name)) if message.startswith(name + ":") else None
+    if found is None:
+        return replace(problem, message=message)
+    return Problem(Span(name, int(found["line"]), int(found["column"])), problem.path,
+                   message[found.end():], problem.hint, "batch")
+
+
+_ROW = re.compile(r":(?P<line>\d+):(?P<column>\d+): ")
 
 
 def _now() -> str:
