@@ -167,20 +167,24 @@ class Evaluations:
         return self._call(("lint", source_of(product, text), profile))
 
     def warm(self, delay: float = WARM_DELAY) -> None:
-        """Start the workers in the background after `delay` seconds (unless closed by
-        then: a server started and stopped at once, as in tests, spawns nothing), so
-        no request waits for one."""
+        """Start the missing workers in the background after `delay` seconds (unless
+        closed by then: a server started and stopped at once, as in tests, spawns
+        nothing), so no request waits for one. Each is free for requests as soon as it
+        has started, and a worker already free is never held back."""
         def start() -> None:
             with self._cond:
                 self._cond.wait_for(lambda: self._closed, delay)
-                if self._closed:
+            while True:
+                with self._cond:
+                    if self._closed or self._started >= self.size:
+                        return
+                    self._started += 1
+                try:
+                    worker = _Worker(self.env)
+                except Exception as exc:  # noqa: BLE001 - a request will try again
+                    self._lost(None)
+                    LOGGER.warning("could not start an evaluation worker: %s", exc)
                     return
-            try:
-                workers = [self._take(START_SECONDS) for _ in range(self.size)]
-            except (ConfiguratorError, OSError) as exc:
-                LOGGER.warning("could not start the evaluation workers: %s", exc)
-                return
-            for worker in workers:
                 self._give(worker)
 
         threading.Thread(target=start, name="evaluation-warm-up", daemon=True).start()
