@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -223,6 +224,14 @@ def test_validate_takes_json_with_a_name_and_refuses_other_bodies(client):
     not_utf8 = client.post("/api/v1/validate", content=b"id: \xff\xfe",
                            headers={"content-type": "text/yaml"}).json()
     assert not not_utf8["valid"] and "UTF-8" in not_utf8["problems"][0]["message"]
+
+
+def test_validate_and_lint_refuse_an_empty_body(client):
+    for path in ("/api/v1/validate", "/api/v1/lint"):
+        answer = client.post(path, content=b"", headers={"content-type": "text/yaml"})
+        assert answer.status_code == 400 and problems(answer)[0]["path"] == "yaml"
+    named = client.post("/api/v1/validate", json={"yaml": "id: x", "file": "x" * 201})
+    assert named.status_code == 400
 
 
 def test_lint_finds_what_the_cli_finds(client, capsys):
@@ -670,6 +679,48 @@ def test_the_worker_over_time_is_killed_and_replaced(tmp_path):
     finally:
         pool.close()
     assert not second.is_alive() and not pool._idle
+
+
+def test_the_document_says_what_a_reference_is_and_the_server_holds_to_it(client):
+    document = client.get("/openapi.json").json()
+    ref = next(p for p in document["paths"]["/api/v1/products/{ref}"]["get"]["parameters"]
+               if p["name"] == "ref")
+    pattern = re.compile(ref["schema"]["pattern"])
+    for good in ("hepatitis_b", V1, "hepatitis_b@2026-06-30"):
+        assert pattern.match(good), good
+    for bad in ("Hepatitis_B", "hepatitis_b.yaml", "0" * 79, "hepatitis_b@1.0"):
+        assert not pattern.match(bad), bad
+        answer = client.get(f"/api/v1/products/{bad}")
+        assert answer.status_code == 400 and problems(answer)[0]["path"] == "product", bad
+
+
+def test_a_method_a_path_does_not_answer_is_a_405_naming_every_method_it_does(client):
+    answer = client.put("/api/v1/jobs")
+    assert answer.status_code == 405 and problems(answer)[0]["code"] == "method"
+    assert answer.headers["allow"] == "GET, POST"
+    assert client.options("/api/v1/session").headers["allow"] == "DELETE, GET, POST"
+
+
+def test_warming_up_never_holds_back_a_free_worker(tmp_path):
+    from configurator import Environment
+    from configurator.server.limits import Evaluations
+    from configurator.server.refs import product_for
+
+    env = Environment(db=tmp_path / "x.db")
+    product = product_for(env, "hepatitis_b")
+    pool = Evaluations(env, seconds=10.0, workers=2)
+    try:
+        case = env.case(case_data(), product)
+        assert pool.evaluate(product, case).decision == "accept"  # one worker, free again
+        pool.warm(delay=0)  # spawns the second (a second or more)
+        pool.seconds = 0.5
+        assert pool.evaluate(product, case).decision == "accept"  # the free one, at once
+        deadline = time.monotonic() + 60
+        while len(pool._idle) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(pool._idle) == 2 and pool._started == 2
+    finally:
+        pool.close()
 
 
 def test_the_openapi_document_lists_every_endpoint(client):

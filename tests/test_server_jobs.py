@@ -148,7 +148,7 @@ def test_bad_uploads_are_refused(client):
         return client.post("/api/v1/jobs", files={"file": (name, data)},
                            data={"product": "hepatitis_b", **form}).status_code
 
-    assert post("cases.txt", jsonl()) == 400
+    assert post("cases.txt", jsonl()) == 422
     assert post("cases.jsonl", jsonl(), product="hepatitis_x") == 404
     assert post("cases.jsonl", jsonl(), product="../x") == 400
     assert post("cases.jsonl", jsonl(), output="xml") == 422

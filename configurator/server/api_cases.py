@@ -25,7 +25,7 @@ from ..runs.gates import STANDARD_GATES
 from .api_variations import MAX_VARIATIONS, Variation, varied
 from .auth import Decider
 from .errors import documented
-from .refs import product_for
+from .refs import REF_SCHEMA, product_for
 
 router = APIRouter(tags=["cases"])
 
@@ -36,7 +36,8 @@ class EvaluateRequest(BaseModel):
     """A product reference and a case (policy, as_of, applicant, events) as JSON."""
 
     product: str = Field(examples=["hepatitis_b@1.0.0"], max_length=80,
-                         description="ID, ID@VERSION or ID@YYYY-MM-DD")
+                         description="ID, ID@VERSION or ID@YYYY-MM-DD",
+                         json_schema_extra=REF_SCHEMA)
     case: dict[str, Any] = Field(description="policy, as_of, applicant and events, as in a "
                                              "case file")
     locale: Locale = "en"
@@ -113,7 +114,8 @@ def evaluate(body: EvaluateRequest, request: Request, user: Decider) -> Response
 
 class WhatIfRequest(BaseModel):
     product: str = Field(examples=["hepatitis_b"], max_length=80,
-                         description="ID, ID@VERSION or ID@YYYY-MM-DD")
+                         description="ID, ID@VERSION or ID@YYYY-MM-DD",
+                         json_schema_extra=REF_SCHEMA)
     case: dict[str, Any] = Field(description="the case the variations start from")
     variations: list[Variation] = Field(min_length=1, max_length=MAX_VARIATIONS)
     locale: Locale = "en"

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from ..registry.audit import record_document
 from .auth import Decider
 from .errors import Forbidden, documented
-from .refs import product_for
+from .refs import REF_SCHEMA, product_for
 
 router = APIRouter(tags=["documents"])
 
@@ -37,7 +37,8 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 class RenderRequest(BaseModel):
     product: str = Field(examples=["hepatitis_b@1.0.0"], max_length=80,
-                         description="ID, ID@VERSION or ID@YYYY-MM-DD")
+                         description="ID, ID@VERSION or ID@YYYY-MM-DD",
+                         json_schema_extra=REF_SCHEMA)
     case: dict[str, Any] | None = Field(None, description="personalise for this case; "
                                                           "none: the specimen")
     locale: Literal["en", "zh-CN"] = "en"

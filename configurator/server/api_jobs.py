@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from .auth import Decider
 from .errors import ProblemRecord, documented
 from .jobs import Job
+from .refs import REF_SCHEMA
 
 router = APIRouter(tags=["jobs"])
 
@@ -60,7 +61,7 @@ def _state(job: Job) -> JobState:
 def submit(request: Request, user: Decider,
            file: Annotated[UploadFile, File(description="cases: .csv (dotted headers) or "
                                                         ".jsonl")],
-           product: Annotated[str, Form(max_length=80,
+           product: Annotated[str, Form(max_length=80, json_schema_extra=REF_SCHEMA,
                                         description="ID, ID@VERSION or ID@YYYY-MM-DD")],
            output: Annotated[Literal["csv", "jsonl"] | None,
                              Form(description="results format (default: as input)")] = None,

@@ -27,12 +27,13 @@ from ..registry.versions import VersionRecord
 from .api_case_schema import case_schema
 from .auth import Anyone
 from .errors import ProblemRecord, documented
-from .refs import bundled_file, product_for, registered, stable_ref
+from .refs import REF_SCHEMA, bundled_file, product_for, registered, stable_ref
 
 router = APIRouter(tags=["products"])
 
 Ref = Path(description="ID (a bundled product), ID@VERSION or ID@YYYY-MM-DD (registered)",
-           examples=["hepatitis_b", "hepatitis_b@1.0.0"], max_length=80)
+           examples=["hepatitis_b", "hepatitis_b@1.0.0"], max_length=80,
+           json_schema_extra=REF_SCHEMA)
 
 
 class ProductSummary(BaseModel):

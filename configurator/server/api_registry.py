@@ -27,12 +27,12 @@ from ..registry.versions import REF
 from ..runs.gates import STANDARD_GATES
 from .auth import Anyone, Auditor, Designer, Reviewer, User, require
 from .errors import BadRequest, Conflict, Missing, documented
-from .refs import bundled, upload_name
+from .refs import ID_SCHEMA, VERSION_SCHEMA, bundled, upload_name
 
 router = APIRouter(tags=["registry"])
 
 Steward = Annotated[User, Depends(require("designer", "reviewer"))]
-VersionRef = Path(max_length=80, examples=["hepatitis_b@1.0.0"],
+VersionRef = Path(max_length=80, examples=["hepatitis_b@1.0.0"], json_schema_extra=VERSION_SCHEMA,
                   description="ID@VERSION, or ID@YYYY-MM-DD (the version in force that day)")
 MAX_ROWS = 10_000
 
@@ -60,7 +60,8 @@ class Version(BaseModel):
 class RegisterRequest(BaseModel):
     """A new draft: a bundled product (by id) or a product's YAML."""
 
-    product: str | None = Field(None, max_length=48, description="a bundled product's id")
+    product: str | None = Field(None, max_length=48, description="a bundled product's id",
+                                json_schema_extra=ID_SCHEMA)
     yaml: str | None = Field(None, description="or the product's YAML")
     file: str | None = Field(None, max_length=200, description="a name for the YAML's problems")
     effective_from: dt.date = Field(description="the first day in force")

@@ -11,9 +11,9 @@ that does not load (the CLI's exit 2) and otherwise the findings.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
@@ -26,14 +26,15 @@ from ..product.model import Product
 from ..runs.suites import run_suites
 from .auth import Anyone, Designer, Reviewer
 from .errors import BadRequest, Missing, ProblemRecord, documented
-from .refs import bundled, product_for, upload_name
+from .refs import ID_SCHEMA, REF_SCHEMA, bundled, product_for, upload_name
 
 router = APIRouter(tags=["review"])
 
 YAML_TYPES = ("text/yaml", "application/yaml", "application/x-yaml", "text/x-yaml",
               "text/plain")
 PRODUCT_BODY = {"requestBody": {"required": True, "content": {
-    "text/yaml": {"schema": {"type": "string"}},
+    # any text: whatever is wrong with it is the answer (so no schema can refuse it)
+    "text/yaml": {"schema": {"description": "the product's YAML"}},
     "application/json": {"schema": {
         "type": "object", "required": ["yaml"], "additionalProperties": False,
         "properties": {"yaml": {"type": "string", "description": "the product's YAML"},
@@ -105,7 +106,9 @@ async def lint_text(request: Request, user: Designer, file: str | None = FileNam
 
 @router.get("/products/{ref}/lint", summary="Regulatory and plain-language checks of a product",
             response_model=LintResult, responses=documented(404))
-def lint_product(ref: str, request: Request, user: Anyone,
+def lint_product(request: Request, user: Anyone,
+                 ref: Annotated[str, Path(max_length=80, json_schema_extra=REF_SCHEMA,
+                                          description="ID, ID@VERSION or ID@YYYY-MM-DD")],
                  profile: Profile | None = None) -> LintResult:
     return _lint(request, product_for(request.app.state.env, ref), profile)
 
@@ -122,8 +125,9 @@ def _lint(request: Request, product: Product, profile: str | None,
 # ------------------------------------------------------------ diff
 
 
-Old = Query(max_length=80, description="the old version: ID, ID@VERSION or ID@YYYY-MM-DD")
-New = Query(max_length=80, description="the new version")
+Old = Query(max_length=80, description="the old version: ID, ID@VERSION or ID@YYYY-MM-DD",
+            json_schema_extra=REF_SCHEMA)
+New = Query(max_length=80, description="the new version", json_schema_extra=REF_SCHEMA)
 Impact = Query(False, description="also evaluate the product's scenario suites under both "
                                   "versions and attribute what moved")
 
@@ -138,7 +142,9 @@ def diff_json(request: Request, user: Anyone, old: str = Old, new: str = New,
 
 
 @router.get("/diff/redline", summary="The compliance report with the wording redline (HTML)",
-            response_class=HTMLResponse, responses=documented(404))
+            response_model=None, response_class=Response, responses={
+                **documented(404), 200: {"description": "one HTML page", "content": {
+                    "text/html": {"schema": {"type": "string"}}}}})
 def diff_redline(request: Request, user: Reviewer, old: str = Old, new: str = New,
                  impact: bool = Impact) -> HTMLResponse:
     return HTMLResponse(render_html(_diff(request.app.state.env, old, new, impact)))
@@ -155,7 +161,7 @@ def _diff(env: Environment, old: str, new: str, impact: bool) -> Any:
 
 
 class SuitesRequest(BaseModel):
-    product: str = Field(examples=["hepatitis_b"], max_length=48,
+    product: str = Field(examples=["hepatitis_b"], max_length=48, json_schema_extra=ID_SCHEMA,
                          description="a bundled product's id: its suites are "
                                      "<products>/<id>/*.suite.yaml")
     keyword: str | None = Field(None, max_length=200,
@@ -237,14 +243,19 @@ async def product_text(request: Request, file: str | None) -> tuple[str, str]:
     """The product YAML a request carries, and the (safe) name its problems cite."""
     kind = request.headers.get("content-type", "text/yaml").split(";")[0].strip().lower()
     body = await request.body()
+    if not body:
+        raise BadRequest("the body is empty: send the product's YAML (text/yaml), or JSON "
+                         "{\"yaml\": \"...\"}", path="yaml")
     if kind == "application/json":
         try:
             data = json.loads(body)
         except (ValueError, RecursionError):
             raise BadRequest("the body is not valid JSON") from None
         if not isinstance(data, dict) or not isinstance(data.get("yaml"), str) or not \
-                isinstance(data.get("file", ""), str | None) or set(data) - {"yaml", "file"}:
-            raise BadRequest("send {\"yaml\": \"...\", \"file\": \"name.yaml\"}", path="yaml")
+                isinstance(data.get("file", ""), str) or len(data.get("file", "")) > 200 or \
+                set(data) - {"yaml", "file"}:
+            raise BadRequest("send {\"yaml\": \"...\", \"file\": \"name.yaml\"} (a name of at "
+                             "most 200 characters)", path="yaml")
         return data["yaml"], upload_name(data.get("file") or file)
     if kind not in YAML_TYPES:
         raise BadRequest(f"send the product as text/yaml or application/json, not {kind[:60]}")

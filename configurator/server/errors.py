@@ -13,6 +13,7 @@ case), 503 an evaluation over its time limit or no worker free, 500 a bug
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -60,6 +61,12 @@ class Conflict(ApiError):
 
 class TooLarge(ApiError):
     status = 413
+
+
+class Unusable(ApiError):
+    """Well-formed, but not what it must be (an upload that is no batch file)."""
+
+    status = 422
 
 
 class Unavailable(ApiError):
@@ -177,10 +184,28 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = {413: "too_large", 404: "missing", 405: "method"}.get(exc.status_code, "http")
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allowed = _allowed(request, (headers or {}).get("Allow"))
+            headers = {**(headers or {}), **({"Allow": allowed} if allowed else {})}
         return problems(exc.status_code, [Problem(None, "", str(exc.detail), None, code)],
-                        headers=getattr(exc, "headers", None))
+                        headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         LOGGER.exception("unexpected error on %s %s", request.method, request.url.path)
         return message(500, "internal error; the server's log has the details", "internal")
+
+
+def _allowed(request: Request, given: str | None) -> str | None:
+    """Every method the path answers to, as /openapi.json documents them (Starlette's 405
+    names only the first route's); `given` for a path the document does not have."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in operations if method.upper() in METHODS}
+    return ", ".join(sorted(methods)) if methods else given
+
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})

@@ -39,7 +39,7 @@ from ..files import write_atomic
 from ..registry.audit import BatchRecorder, registered_for_audit
 from ..runs.batch import run_batch
 from .auth import User
-from .errors import BadRequest, Conflict, Missing
+from .errors import Conflict, Missing, Unusable
 from .limits import save_upload
 from .refs import product_for, stable_ref, upload_name
 
@@ -106,8 +106,8 @@ class Jobs:
         name = upload_name(upload.filename, "cases.csv")
         suffix = Path(name).suffix.lower()
         if suffix not in (".csv", ".jsonl"):
-            raise BadRequest(f"'{name}' is neither .csv nor .jsonl", "upload a batch file of "
-                             "cases: CSV with dotted headers, or JSON lines", "file")
+            raise Unusable(f"'{name}' is neither .csv nor .jsonl", "upload a batch file of "
+                           "cases: CSV with dotted headers, or JSON lines", "file")
         product = product_for(self.env, ref)
         if record:
             with self.env.store(readonly=True) as store:

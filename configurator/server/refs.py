@@ -28,6 +28,13 @@ from ..registry.versions import REF
 from .errors import BadRequest, Missing
 
 BARE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+REF_PATTERN = r"^[a-z][a-z0-9_]{0,47}(@(\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+))?$"
+VERSION_PATTERN = r"^[a-z][a-z0-9_]{0,47}@(\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+)$"
+# What /openapi.json says a reference looks like. Declared, not enforced by the framework:
+# `product_for` refuses anything else itself, as a 400 problem on `product` with a hint.
+REF_SCHEMA = {"pattern": REF_PATTERN}
+VERSION_SCHEMA = {"pattern": VERSION_PATTERN}
+ID_SCHEMA = {"pattern": BARE.pattern}  # a bundled product's id
 MAX_CACHED = 32
 _CACHE: OrderedDict[tuple, Product] = OrderedDict()
 _LOCK = threading.Lock()
