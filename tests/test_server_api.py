@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import subprocess
 import time
@@ -331,6 +332,15 @@ def test_an_oversized_body_is_refused_before_it_is_read(client):
     answer = client.post("/api/v1/validate", content=b"x: 1\n" * 60_000,
                          headers={"content-type": "text/yaml"})
     assert answer.status_code == 413
+
+
+def test_a_body_refused_for_its_size_is_in_the_access_log(client, caplog):
+    caplog.set_level(logging.INFO, logger="configurator.server.access")
+    answer = client.post("/api/v1/evaluate", content=b"{" + b" " * 300_000 + b"}",
+                         headers={"content-type": "application/json", **as_user("ada")})
+    assert answer.status_code == 413
+    logged = [r.getMessage() for r in caplog.records if r.name == "configurator.server.access"]
+    assert any(line.startswith("POST /api/v1/evaluate 413 ") for line in logged), logged
 
 
 def test_evaluate_with_record_adds_an_audit_row_with_the_user(client, published, db):

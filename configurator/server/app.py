@@ -46,8 +46,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     app.state.evaluations = Evaluations(env, config.evaluation_seconds)
     app.state.jobs = Jobs(env, config.job_workers)
     errors.install(app)
-    auth.install(app)
     app.add_middleware(BodyLimit, config=config)
+    auth.install(app)  # its guard outermost: host names first, and every answer logged
     api = APIRouter(prefix="/api/v1", responses=errors.documented(*errors.COMMON))
     for module in (api_products, api_review, api_cases, api_documents, api_registry, api_jobs,
                    auth):
