@@ -197,6 +197,9 @@ def install(app: FastAPI) -> None:
         return message(500, "internal error; the server's log has the details", "internal")
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})
+
+
 def _allowed(request: Request, given: str | None) -> str | None:
     """Every method the path answers to, as /openapi.json documents them (Starlette's 405
     names only the first route's); `given` for a path the document does not have."""
@@ -206,6 +209,3 @@ def _allowed(request: Request, given: str | None) -> str | None:
         if re.fullmatch(pattern, request.url.path):
             methods |= {method.upper() for method in operations if method.upper() in METHODS}
     return ", ".join(sorted(methods)) if methods else given
-
-
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"})

@@ -295,7 +295,7 @@ def _positioned(problem: Problem, inside: str, name: str) -> Problem:
     if found is None:
         return replace(problem, message=message)
     return Problem(Span(name, int(found["line"]), int(found["column"])), problem.path,
-                   message[found.end():], problem.hint, "batch")
+                   message[found.end():], problem.hint, problem.code)
 
 
 _ROW = re.compile(r":(?P<line>\d+):(?P<column>\d+): ")
