@@ -704,6 +704,14 @@ def test_the_document_says_what_a_reference_is_and_the_server_holds_to_it(client
         assert answer.status_code == 400 and problems(answer)[0]["path"] == "product", bad
 
 
+def test_a_query_parameter_given_twice_is_a_400(client):
+    answer = client.get("/api/v1/diff?old=hepatitis_b&new=hepatitis_b&old=copd")
+    assert answer.status_code == 400 and problems(answer)[0]["path"] == "old"
+    answer = client.post("/api/v1/validate?file=a.yaml&file=b.yaml", content=b"id: x",
+                         headers={"content-type": "text/yaml"})
+    assert answer.status_code == 400 and "more than once" in problems(answer)[0]["message"]
+
+
 def test_a_method_a_path_does_not_answer_is_a_405_naming_every_method_it_does(client):
     answer = client.put("/api/v1/jobs")
     assert answer.status_code == 405 and problems(answer)[0]["code"] == "method"

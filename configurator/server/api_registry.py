@@ -90,7 +90,7 @@ def register(body: RegisterRequest, request: Request, user: Designer) -> Version
     env = request.app.state.env
     if body.product is not None:
         source = env.products_folder / f"{bundled(env, body.product).id}.yaml"
-        return _register(env, source, body, user.name)
+        return _register(env, source, body, user)
     name = upload_name(body.file)
     product = env.loads(body.yaml, name)  # every positioned problem, with the request's name
     with tempfile.TemporaryDirectory(prefix="configurator-register-") as folder:
@@ -98,20 +98,20 @@ def register(body: RegisterRequest, request: Request, user: Designer) -> Version
                                      f"{product.id}.yaml")
         source.write_text(body.yaml, encoding="utf-8")
         try:
-            return _register(env, source, body, user.name)
+            return _register(env, source, body, user)
         except PublishRefused as exc:  # name the upload, not the temporary file
             exc.reasons = [r.replace(str(source), name) for r in exc.reasons]
             raise
 
 
-def _register(env: Environment, source: FilePath, body: RegisterRequest, by: str) -> Version:
+def _register(env: Environment, source: FilePath, body: RegisterRequest, user: User) -> Version:
     with env.store(create=True, gates=STANDARD_GATES) as store:
         product = env.load(source)
         existing = store.get(product.id, product.version)
         if existing is not None:
             raise Conflict(f"{existing.ref} is already registered ({existing.status})",
                            f"approve, publish or retire it as {existing.ref}")
-        return _version(store.publish(source, by=by, effective_from=body.effective_from,
+        return _version(store.publish(source, by=user.name, effective_from=body.effective_from,
                                       effective_to=body.effective_to))
 
 

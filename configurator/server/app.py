@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from ..environment import Environment
 from . import (
@@ -29,7 +29,7 @@ from . import (
 )
 from .config import ServerConfig
 from .jobs import Jobs
-from .limits import BodyLimit, Evaluations
+from .limits import BodyLimit, Evaluations, single_values
 
 
 def create_app(config: ServerConfig | None = None) -> FastAPI:
@@ -48,7 +48,8 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     errors.install(app)
     app.add_middleware(BodyLimit, config=config)
     auth.install(app)  # its guard outermost: host names first, and every answer logged
-    api = APIRouter(prefix="/api/v1", responses=errors.documented(*errors.COMMON))
+    api = APIRouter(prefix="/api/v1", responses=errors.documented(*errors.COMMON),
+                    dependencies=[Depends(single_values)])
     for module in (api_products, api_review, api_cases, api_documents, api_registry, api_jobs,
                    auth):
         api.include_router(module.router)

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from fastapi import UploadFile
+from fastapi import Request, UploadFile
 
 from ..cases.case import Case
 from ..cases.outcome import Outcome
@@ -52,7 +52,7 @@ from ..files import atomic_file
 from ..product.model import Product
 from ..registry.versions import NotFound
 from .config import ServerConfig
-from .errors import BodyTooLarge, TooLarge, Unavailable
+from .errors import BadRequest, BodyTooLarge, TooLarge, Unavailable
 
 LOGGER = logging.getLogger("configurator.server")
 CHUNK = 64 * 1024
@@ -61,6 +61,21 @@ EVALUATION_WORKERS = max(1, min(4, os.cpu_count() or 1))
 WORKER_PRODUCTS = 16  # products a worker keeps loaded
 WATCH_SECONDS = 0.5  # how often a worker checks that the server is alive
 WARM_DELAY = 2.0  # seconds after start-up before the workers are started ahead of need
+
+
+# ------------------------------------------------------------ shape
+
+
+def single_values(request: Request) -> None:
+    """A dependency of every API route: each query parameter given once.
+
+    No API parameter is a list, and a framework reading a repeated one takes
+    its last value silently; the request is refused instead (400)."""
+    keys = [key for key, _ in request.query_params.multi_items()]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise BadRequest(f"the query parameter {repeated[0][:40]!r} is given more than once",
+                         "give each query parameter once", repeated[0][:40])
 
 
 # ------------------------------------------------------------ sizes
