@@ -56,25 +56,57 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def family(pid: int) -> list[int]:
+    """`pid` and its living descendants (the server's evaluation workers)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            parents[int(entry.name)] = int(fields[1])
+    found, grown = {pid}, True
+    while grown:
+        more = {child for child, parent in parents.items() if parent in found} - found
+        found |= more
+        grown = bool(more)
+    return sorted(found)
+
+
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Resident memory of the server and its workers."""
+    total = 0
+    for member in family(pid):
+        try:
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time the process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time the server and its living workers have used."""
+    ticks = 0
+    for member in family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(port: int, folder: str) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "configurator"
+    # the server logs every request: into a file, never a pipe nobody reads (it would fill
+    # and stop the server)
+    log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115 - closed with the folder
     server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--db",
                                str(Path(folder) / "bench.db")], cwd=folder,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -83,7 +115,8 @@ def start_server(port: int, folder: str) -> subprocess.Popen:
         except httpx.HTTPError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit(f"the server did not start: {server.stderr.read().decode()[-2000:]}")
+    raise SystemExit("the server did not start: "
+                     + (Path(folder) / "server.log").read_text(errors="replace")[-2000:])
 
 
 def load(port: int, bodies: list[bytes], concurrency: int, processes: int = 4
@@ -179,8 +212,8 @@ def main() -> None:
           f"{local / args.requests * 1000:.2f} ms in-process: the HTTP face costs "
           f"x{cpu / local:.1f}; the client used {client / args.requests * 1000:.2f} ms "
           "a request of the same cores")
-    print(f"  server RSS {before:.1f} MB -> {after:.1f} MB over {args.requests} requests "
-          f"({after - before:+.1f} MB)")
+    print(f"  server and workers RSS {before:.1f} MB -> {after:.1f} MB over "
+          f"{args.requests} requests ({after - before:+.1f} MB)")
     print(json.dumps({"p50_ms": round(p50 * 1000, 1), "p99_ms": round(p99 * 1000, 1),
                       "rps": round(args.requests / wall), "errors": errors,
                       "ratio": round(local / wall, 2), "rss_growth_mb": round(after - before, 1)}))
