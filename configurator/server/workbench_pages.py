@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from ..document.escape import page_environment
+from ..document.phrases import Phrases
 from ..errors import ConfigError, ConfiguratorError, Problem, StoreError
 from ..product.source import load_file
 from ..registry.store import LifecycleError, PublishRefused
@@ -53,18 +54,9 @@ def folder() -> Any:
     return templates_folder() / "workbench"
 
 
-class Strings:
-    """The workbench's wording in one language: ``t("case.title")``, ``t("x", n=3)``."""
-
-    def __init__(self, locale: str, data: dict[str, Any]):
-        self.locale = locale
-        self.data = data
-
-    def __call__(self, key: str, **values: Any) -> str:
-        found: Any = self.data
-        for part in key.split("."):
-            found = found[part]  # a missing key is a bug in a template: let it fail loudly
-        return str(found).format_map(values) if values else str(found)
+class Strings(Phrases):
+    """The workbench's wording in one language: ``t("case.title")``, ``t("x", n=3)``; a
+    missing key is a bug in a template and fails loudly (the document's `Phrases`)."""
 
     def has(self, key: str) -> bool:
         found: Any = self.data
