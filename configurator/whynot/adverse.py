@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ..cases.calendar import ONE_DAY
 from ..cases.outcome import CheckupOut, Outcome, Reason
 from ..compiler.compile import RuleInfo
-from ..product.model import Effect, Product
+from ..product.model import Effect, Product, text_in
 from .model import Adverse
 
 
@@ -30,7 +30,7 @@ def best_tier(product: Product, constants: Mapping[str, object]) -> str | None:
 
 
 def find(outcome: Outcome, product: Product, rules: Mapping[str, RuleInfo],
-         constants: Mapping[str, object]) -> list[Adverse]:
+         constants: Mapping[str, object], locale: str = "en") -> list[Adverse]:
     """Every adverse part of `outcome`, once each, in a stable order."""
     best = best_tier(product, constants)
     found: list[Adverse] = []
@@ -44,8 +44,9 @@ def find(outcome: Outcome, product: Product, rules: Mapping[str, RuleInfo],
         if checkup.status == "overdue" and subject not in covered:
             rule = _checkup_rule(checkup.id, rules)
             info = rules.get(rule)
+            name = next(text_in(c.name, locale) for c in product.checkups if c.id == checkup.id)
             found.append(Adverse("checkup", rule, subject, info.clause if info else "",
-                                 info.source if info else "", checkup.due, checkup.reason))
+                                 info.source if info else "", checkup.due, name))
     for claim in outcome.claims:
         if claim.status != "declined" or not claim.reasons or outcome.decision == "decline":
             continue  # a declined application's claims follow from the decline

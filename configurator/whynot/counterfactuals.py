@@ -41,7 +41,8 @@ def why_not(compiled: CompiledProduct, case: Case, locale: str = "en") -> list[C
     outcome = trial.outcome()
     constants = trial.constants(case.start)
     found = []
-    for item in adverse_parts.find(outcome, compiled.product, compiled.rules, constants):
+    for item in adverse_parts.find(outcome, compiled.product, compiled.rules, constants,
+                                  locale):
         suggest = SUGGESTERS.get(item.rule.partition(".")[0], _nothing_for)
         if item.kind == "claim":
             suggest = _claim
