@@ -23,6 +23,8 @@ from .phrases import Values, phrases
 # Section numbers 1-6 are fixed by `compile.clause_numbers`; the rest follow.
 SECTIONS = ("definitions", "eligibility", "benefits", "checkups", "adherence", "exclusions",
             "claims", "general")
+# a benefit's frequency counts payments: "1 payment a policy year" / "每个保单年度1次"
+PAYMENTS = "payments"
 
 
 def build_policy(product: Product, locale: str = "en", day: dt.date | None = None,
@@ -188,10 +190,10 @@ class _Builder:
             out.append(w("limit_shared", name=self.name(shared.name),
                          amount=v.ref(shared.amount, money)))
         if freq.per_policy_year is not None:
-            out.append(w("freq_per_year", count=v.ref(freq.per_policy_year)))
+            out.append(w("freq_per_year", count=v.ref(freq.per_policy_year, PAYMENTS)))
         if freq.lifetime is not None:
             out.append(w("freq_lifetime_once") if v.number(freq.lifetime) == 1
-                       else w("freq_lifetime", count=v.ref(freq.lifetime)))
+                       else w("freq_lifetime", count=v.ref(freq.lifetime, PAYMENTS)))
         return out
 
     def benefits_table(self) -> Table:
