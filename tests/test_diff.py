@@ -112,7 +112,7 @@ def test_a_moved_threshold_reads_in_domain_terms(base):
     assert change.reason == ("eligibility rule too_old (decline) now applies to more applicants "
                              "(max_age moved from 60 years to 55 years): unfavourable")
     assert change.causes == ("parameter.max_age",)
-    assert change.clause == "2.1"
+    assert change.clause == "2.1.1"  # too_old: the first item of the declines clause
     assert change.new_source.endswith("eligibility_narrowed.yaml:60:11")  # its `when`
 
 

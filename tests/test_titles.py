@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from configurator import loads
+from configurator.compliance.diff import diff
 from configurator.compliance.lint import lint
 from configurator.conditions.visitor import names
 from configurator.document.phrases import phrases
@@ -28,10 +29,11 @@ from configurator.document.policy import build_policy
 from configurator.document.titles import capital, label, rule_title
 from configurator.environment import Environment
 from configurator.errors import ConfigError
-from configurator.product.clauses import clause_numbers
+from configurator.product.clauses import DECLINES, clause_numbers, declines
 from configurator.product.model import EligibilityRule, Product, text_in
 from configurator.product.params import parameters_at
 from configurator.product.wording import render_text
+from configurator.runs.suites import load_suite
 
 from .paths import PRODUCT_FILES, PRODUCTS_DIR
 
@@ -268,12 +270,94 @@ def test_a_duplicate_written_title_points_at_both_titles():
     assert str(product.source.span(moderate.path + ("title",))) in finding.message
 
 
+# ------------------------------------------------------------ declines, grouped
+
+
+def decline_items(html: str) -> dict[str, str]:
+    """Clause number -> the text of each item listed in the declines clause."""
+    return {number: re.sub(r"<[^>]+>", "", body) for number, body in re.findall(
+        r'<li id="clause-[0-9-]+"[^>]*><span class="num">([0-9.]+)</span>(.*?)</li>', html,
+        re.S)}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("path", PRODUCT_FILES, ids=lambda p: p.stem)
+def test_declines_are_one_clause_that_says_it_once_and_lists_each(path, locale):
+    product = bundled(path)
+    words = phrases(locale)
+    numbers = clause_numbers(product)
+    html = unescape(ENV.render_html(product, locale=locale))
+    rules = declines(product)
+    intro = words("declines_intro" if len(rules) > 1 else "declines_intro_one")
+    assert html.count(intro) == 1
+    assert words("declines_title") in html
+    # said once in all: neither the other intro nor the sentence every decline used to repeat
+    said = {words("declines_intro"), words("declines_intro_one"),
+            "We cannot cover you in this case.", "此种情况我们不予承保。"}
+    assert sum(html.count(sentence) for sentence in said) == 1
+    items = decline_items(html)
+    constants = parameters_at(product, product.effective_from)
+    assert sorted(items, key=lambda n: int(n.rsplit(".", 1)[1])) == \
+        [numbers[f"eligibility.{r.id}"] for r in rules]
+    for rule in rules:
+        number = numbers[f"eligibility.{rule.id}"]
+        assert number.startswith(numbers[DECLINES] + ".")
+        body = " ".join(items[number].split())
+        assert text_in(rule.title, locale) in body
+        assert " ".join(render_text(rule.text, product, constants, locale).split()) in body
+
+
+def decline_examples():
+    for path in PRODUCT_FILES:
+        product = bundled(path)
+        folder = PRODUCTS_DIR / product.id
+        for case_path in sorted(folder.glob("*.yaml")):
+            if case_path.name.endswith(".suite.yaml"):
+                for suite_case in load_suite(case_path, product):
+                    yield path, f"{case_path.name}: {suite_case.name}", suite_case.case
+            else:
+                yield path, case_path.name, ENV.case(case_path, product)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_declined_outcome_cites_the_numbers_the_document_prints(locale):
+    declined = 0
+    html = {path: decline_items(unescape(ENV.render_html(bundled(path), locale=locale)))
+            for path in PRODUCT_FILES}
+    for path, name, case in decline_examples():
+        product = bundled(path)
+        outcome = ENV.evaluate(product, case, locale=locale)
+        if outcome.decision != "decline":
+            continue
+        declined += 1
+        cited = [r for r in outcome.reasons if r.rule.startswith("eligibility.")]
+        assert cited, name
+        for reason in cited:
+            rule = next(r for r in product.eligibility if f"eligibility.{r.id}" == reason.rule)
+            if rule.outcome != "decline":
+                continue
+            assert reason.clause == clause_numbers(product)[reason.rule], name
+            assert reason.clause in html[path], (name, reason.clause)
+            assert text_in(rule.title, locale) in html[path][reason.clause], name
+    assert declined >= 8  # every bundled product has declined examples
+
+
 @pytest.mark.parametrize(("locale", "line"), [
-    ("en", "30% extra (Big three positive, clause 2.11)"),
-    ("zh-CN", "加费30%（大三阳，第2.11条）")])
+    ("en", "30% extra (Big three positive, clause 2.5)"),
+    ("zh-CN", "加费30%（大三阳，第2.5条）")])
 def test_the_schedule_names_a_loading_by_its_title_and_clause(locale, line):
     product = bundled(PRODUCTS_DIR / "hepatitis_b.yaml")
     case = ENV.case(PRODUCTS_DIR / "hepatitis_b" / "big_three_positive_loading.yaml", product)
     html = unescape(ENV.render_html(product, case, locale=locale))
     assert line in html
-    assert clause_numbers(product)["eligibility.big_three_positive_loading"] == "2.11"
+    assert clause_numbers(product)["eligibility.big_three_positive_loading"] == "2.5"
+
+
+def test_diff_reports_a_changed_title_as_wording_of_its_clause():
+    path = PRODUCTS_DIR / "hepatitis_b.yaml"
+    text = path.read_text(encoding="utf-8")
+    new = loads(text.replace("title: {en: Raised AFP,", "title: {en: AFP above normal,")
+                .replace("version: 1.0.0", "version: 1.0.1", 1))
+    change, = diff(bundled(path), new).changes
+    assert (change.kind, change.clause) == ("wording_only", "2.3")
+    assert change.subject == "eligibility.afp_raised"

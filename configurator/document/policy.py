@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..product.clauses import clause_numbers
+from ..product.clauses import DECLINES, clause_numbers, eligibility_clauses
 from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
 from ..product.params import parameters_at
 from ..product.wording import render_text
@@ -95,9 +95,23 @@ class _Builder:
 
     def eligibility(self) -> Section:
         section = self.section("eligibility", [Para(self.words("eligibility_intro"))])
-        for rule in self.product.eligibility:
-            section.clauses.append(self.eligibility_clause(rule))
+        for item in eligibility_clauses(self.product):
+            section.clauses.append(self.declines_clause(item) if isinstance(item, list)
+                                   else self.eligibility_clause(item))
         return section
+
+    def declines_clause(self, rules: list[EligibilityRule]) -> Clause:
+        """One clause for every decline: 'We cannot cover you' once, then each as an item."""
+        w = self.words
+        intro = w("declines_intro_one" if len(rules) == 1 else "declines_intro")
+        clause = Clause(self.clause(DECLINES), w("declines_title"), DECLINES, [Para(intro)],
+                        as_list=True)
+        for rule in rules:
+            key = f"eligibility.{rule.id}"
+            title = self.title(key, rule)
+            clause.clauses.append(Clause(self.clause(key), title, key,
+                                         [Para(self.text(rule.text), label=title)]))
+        return clause
 
     def eligibility_clause(self, rule: EligibilityRule) -> Clause:
         reduces = rule.outcome in ("loading", "exclusion")
