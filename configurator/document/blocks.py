@@ -49,6 +49,7 @@ class Clause:
     blocks: list[Any] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
     attention: bool = False
+    as_list: bool = False  # its sub-clauses print as a numbered list, not under headings
 
     @property
     def anchor(self) -> str:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..conditions.visitor import names
-from ..product.clauses import clause_numbers
+from ..product.clauses import DECLINES, clause_numbers, eligibility_clauses
 from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
 from ..product.params import parameters_at
 from ..product.wording import render_text
 from .blocks import Cell, Clause, GuideItem, KeyFacts, Para, Policy, Section, Table
 from .phrases import Values, phrases
+from .titles import capital, rule_title
 
 # Section numbers 1-6 are fixed by `compile.clause_numbers`; the rest follow.
 SECTIONS = ("definitions", "eligibility", "benefits", "checkups", "adherence", "exclusions",
@@ -60,26 +60,9 @@ class _Builder:
     def clause(self, key: str) -> str:
         return self.numbers[key]
 
-    def label(self, name: str) -> str:
-        """The plain-language label of an input, derived value, metric or event field."""
-        p = self.product
-        for spec in (p.inputs.get(name), p.derived.get(name), p.metrics.get(name)):
-            if spec is not None and spec.label is not None:
-                return self.name(spec.label)
-        for event in p.events.values():
-            spec = event.fields.get(name)
-            if spec is not None and spec.label is not None:
-                return self.name(spec.label)
-        return name.replace("_", " ")
-
-    def topic(self, condition: str) -> str:
-        """A clause title from what a condition reads: 'Your age', 'HBV DNA, ...'."""
-        seen: list[str] = []
-        for node in names(condition.node):
-            if node.id not in self.constants and node.id not in seen:
-                seen.append(node.id)
-        return _capital(("、" if self.locale == "zh-CN" else ", ").join(
-            self.label(n) for n in seen))
+    def title(self, key: str, rule: EligibilityRule | ResultRule) -> str:
+        """The rule's own `title:`, or the fallback `titles.rule_title` derives."""
+        return rule_title(self.product, key, rule, self.locale, self.constants, self.numbers)
 
     # -------------------------------------------------------------- the document
 
@@ -105,23 +88,37 @@ class _Builder:
         section = self.section("definitions", [Para(self.words("definitions_intro"))])
         for item in self.product.definitions:
             section.clauses.append(Clause(self.clause(f"definition.{item.id}"),
-                                          _capital(self.name(item.term)),
+                                          capital(self.name(item.term)),
                                           f"definition.{item.id}",
                                           [Para(self.text(item.text))]))
         return section
 
     def eligibility(self) -> Section:
         section = self.section("eligibility", [Para(self.words("eligibility_intro"))])
-        for rule in self.product.eligibility:
-            section.clauses.append(self.eligibility_clause(rule))
+        for item in eligibility_clauses(self.product):
+            section.clauses.append(self.declines_clause(item) if isinstance(item, list)
+                                   else self.eligibility_clause(item))
         return section
+
+    def declines_clause(self, rules: list[EligibilityRule]) -> Clause:
+        """One clause for every decline: 'We cannot cover you' once, then each as an item."""
+        w = self.words
+        intro = w("declines_intro_one" if len(rules) == 1 else "declines_intro")
+        clause = Clause(self.clause(DECLINES), w("declines_title"), DECLINES, [Para(intro)],
+                        as_list=True)
+        for rule in rules:
+            key = f"eligibility.{rule.id}"
+            title = self.title(key, rule)
+            clause.clauses.append(Clause(self.clause(key), title, key,
+                                         [Para(self.text(rule.text), label=title)]))
+        return clause
 
     def eligibility_clause(self, rule: EligibilityRule) -> Clause:
         reduces = rule.outcome in ("loading", "exclusion")
+        key = f"eligibility.{rule.id}"
         blocks = [Para(self.text(rule.text), reduces),
                   Para(self.words(f"elig_{rule.outcome}"), reduces)]
-        return Clause(self.clause(f"eligibility.{rule.id}"), self.topic(rule.when),
-                      f"eligibility.{rule.id}", blocks, attention=reduces)
+        return Clause(self.clause(key), self.title(key, rule), key, blocks, attention=reduces)
 
     def benefits(self) -> Section:
         si = self.values.ref(self.product.coverage.sum_insured, self.product.currency)
@@ -237,7 +234,7 @@ class _Builder:
     def result_clause(self, checkup: Checkup, result: ResultRule) -> Clause:
         key = f"checkup.{checkup.id}.{result.id}"
         reduces = self.reduces(result)
-        return Clause(self.clause(key), self.topic(result.when), key,
+        return Clause(self.clause(key), self.title(key, result), key,
                       [Para(self.text(result.text), reduces)], attention=reduces)
 
     def reduces(self, effect: Any) -> bool:
@@ -421,6 +418,3 @@ class _Builder:
             items.append(GuideItem(w(f"att_{a.change.on_miss}", programme=name), ref, True))
         return items
 
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -21,6 +21,7 @@ from ..product.clauses import clause_numbers
 from ..product.model import Product, Programme, text_in
 from .blocks import Cell, Para, Table
 from .phrases import Values, phrases
+from .titles import rule_title
 
 
 @dataclass
@@ -124,7 +125,8 @@ class _ScheduleBuilder:
         out = []
         for loading in self.outcome.loadings:
             rule = rules.get(loading.rule)
-            title = _topic(self, rule.when) if rule else loading.rule
+            title = rule_title(self.product, loading.rule, rule, self.locale, self.constants,
+                               self.numbers) if rule else loading.rule
             if loading.removed is not None:
                 text = w("sched_loading_removed", percent=v.percent(loading.percent),
                          date=v.date(loading.removed), clause=self.clause_of(loading.rule))
@@ -232,13 +234,6 @@ def _label(product: Product, name: str, locale: str) -> str:
     if spec is not None and spec.label is not None:
         return text_in(spec.label, locale)
     return name.replace("_", " ")
-
-
-def _topic(builder: _ScheduleBuilder, condition: str) -> str:
-    found = [n.id for n in names(condition.node) if n.id not in builder.constants]
-    text = ("、" if builder.locale == "zh-CN" else ", ").join(
-        dict.fromkeys(_label(builder.product, n, builder.locale) for n in found))
-    return text[:1].upper() + text[1:]
 
 
 def _metric_side(node: Compare, product: Product) -> tuple[str, str, Node]:
