@@ -21,6 +21,7 @@ database.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from .cases.case import Case, case_from_data, load_case
 from .cases.illustration import illustration_case
 from .cases.outcome import Illustration, Outcome
 from .compiler.compile import CompiledProduct, compile_product
-from .compliance.lint import Finding, lint
 from .document import render as documents
 from .document.blocks import Policy
 from .engine.evaluate import evaluate
@@ -60,6 +60,7 @@ class Environment:
         self.products_folder = Path(products) if products is not None else products_folder()
         self.db = db
         self.locale = locale
+        self._products: dict[tuple, Product] = {}
         self._compiled: dict[tuple[str, str, str], CompiledProduct] = {}
         self._illustrations: dict[tuple[str, str, str], Illustration | None] = {}
 
@@ -79,8 +80,27 @@ class Environment:
         its sample case too (`CaseError` positioned in the product)."""
         if is_ref(ref):
             with self.store(readonly=True) as store:
-                return _checked(store.product(str(ref)))
-        return _checked(load(self.product_path(ref)))
+                record = store.record_for(str(ref))
+                key = ("registry", str(store.path), record.ref, record.hash)
+                return self._cached(key, lambda: _checked(store.load_version(record)))
+        path = self.product_path(ref)
+        try:
+            stat = path.stat()
+        except OSError:  # not there (or unreadable): the loader says so, positioned
+            return _checked(load(path))
+        key = ("file", str(path), stat.st_mtime_ns, stat.st_size)
+        return self._cached(key, lambda: _checked(load(path)))
+
+    def _cached(self, key: tuple, build: Callable[[], Product]) -> Product:
+        """A loaded product, kept while its file (or its registered version) is unchanged: a
+        registered version never changes; a file is reloaded when its time or size moves."""
+        found = self._products.get(key)
+        if found is None:
+            found = build()
+            if len(self._products) >= MAX_COMPILED:
+                self._products.pop(next(iter(self._products)))
+            self._products[key] = found
+        return found
 
     def product_path(self, ref: str | Path) -> Path:
         """The file a product reference names: the path itself, or ``<id>.yaml`` in the
@@ -167,13 +187,6 @@ class Environment:
         if outcome is None and case is not None:
             return self.evaluate(product, case, locale=locale)
         return outcome
-
-    # ------------------------------------------------------------ compliance
-
-    def lint(self, product: Product, profile: str | None = None) -> list[Finding]:
-        """Regulatory and plain-language findings under `profile` (default: the product's
-        own jurisdiction), the policy scored as printed (worked example included)."""
-        return lint(product, profile or product.jurisdiction, self.illustration(product))
 
     # ------------------------------------------------------------ the registry
 

@@ -56,6 +56,14 @@ class Problem:
         span = self.span or Span("", 0, 0)
         return (span.file, span.line, span.col, self.path, self.message)
 
+    def to_json(self) -> dict[str, object]:
+        """The problem as a record (the HTTP API's error body holds a list of these)."""
+        return {"file": self.span.file if self.span else None,
+                "line": self.span.line if self.span else None,
+                "column": self.span.col if self.span else None,
+                "path": self.path, "message": self.message, "hint": self.hint,
+                "code": self.code, "text": str(self)}
+
 
 class ConfiguratorError(Exception):
     """The root of every error configurator raises on purpose (never shown as a traceback)."""

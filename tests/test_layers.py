@@ -24,11 +24,11 @@ FLOORS: list[set[str]] = [
     {"conditions"},
     {"product"},
     {"cases", "compiler"},
-    {"engine", "document"},
-    {"registry", "compliance"},
-    {"environment"},
+    {"engine", "document", "registry"},
+    {"compliance", "environment"},
     {"runs"},
-    {"cli", "server"},
+    {"server"},
+    {"cli"},
     {"__init__", "__main__"},
 ]
 FLOOR_OF = {name: number for number, names in enumerate(FLOORS) for name in names}

@@ -58,7 +58,8 @@ def test_the_clean_base_is_clean(profile):
 @pytest.mark.parametrize("product", PRODUCT_FILES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("profile", ["CN", "US"])
 def test_bundled_products_lint_clean(product, profile, env):
-    assert [str(f) for f in env.lint(load(product), profile)] == []
+    loaded = load(product)
+    assert [str(f) for f in lint(loaded, profile, env.illustration(loaded))] == []
 
 
 def test_the_us_profile_leaves_out_chinese_regulation():

@@ -1,5 +1,8 @@
 """The wheel, installed on its own: it works from any folder, with no test tools.
 
+About 40 s (a wheel build and a virtualenv from pip's cache): in the default run, the only
+check that what ships works.
+
 Builds the wheel, installs it into a fresh virtualenv in a temporary folder
 (dependencies come from pip's cache after `.ci/setup`), and from another
 folder runs the main job, the scenario suites without pytest, and a render of
@@ -18,7 +21,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow  # a wheel build and a virtualenv: about a minute
 
 
 def run(*args: str | Path, cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess:

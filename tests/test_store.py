@@ -786,15 +786,18 @@ def test_a_schema_1_database_is_upgraded_in_place(capsys, tmp_path: Path, decide
     path = tmp_path / "old.db"
     build_v1_database(path, json.dumps(outcome.to_json(), sort_keys=True))
     with Store(path) as opened:
-        assert schema_version(opened.db) == SCHEMA_VERSION == 2
+        assert schema_version(opened.db) == SCHEMA_VERSION == 3
         assert "engine_version" in opened.db["evaluations"].columns_dict
+        assert "user" in opened.db["evaluations"].columns_dict
+        assert "user" in opened.db["documents"].columns_dict
         assert opened.db["documents"].exists()
         assert verify(opened).ok and verify(opened).rows["evaluations"] == 3
         assert opened.product("hepatitis_b@2026-01-01").hash == product.hash
-        record_evaluation(opened, product, case, outcome)
-        record_document(opened, product, case, b"%PDF")
+        record_evaluation(opened, product, case, outcome, user="carol")
+        record_document(opened, product, case, b"%PDF", user="carol")
         rows = show(opened)
         assert [r["engine_version"] for r in rows][2:] == [None, rows[3]["engine_version"]]
+        assert [r["user"] for r in rows][2:] == [None, "carol"]  # old rows: not known
         assert rows[3]["engine_version"].startswith("durable-rules")
         assert verify(opened).ok
     code, out, _ = run(capsys, "audit", "show", "--db", path)
@@ -878,3 +881,9 @@ def test_render_batch_records_every_issued_policy(capsys, live: Store, tmp_path:
     assert recorded == {hashlib.sha256(p.read_bytes()).hexdigest() for p in pdfs}
     assert verify(live).ok
     assert b"Secret Name" not in Path(live.path).read_bytes()
+
+
+def test_the_expected_tables_are_known_for_every_schema_version() -> None:
+    from configurator.registry.db import MIGRATIONS, TABLES
+
+    assert set(TABLES) == set(range(1, SCHEMA_VERSION + 1)) and len(MIGRATIONS) == SCHEMA_VERSION

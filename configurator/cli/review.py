@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from ..compliance.diff import diff
+from ..compliance.lint import lint
 from ..compliance.report import report_bytes
 from ..files import write_atomic
 from .diff_output import print_diff
@@ -76,7 +77,8 @@ def lint_command(products: tuple[str, ...], profile: str | None, output_format: 
     """
     loaded = [product_from(path) for path in products]
     env = environment()
-    findings = [f for product in loaded for f in env.lint(product, profile)]
+    findings = [f for product in loaded for f in lint(
+        product, profile or product.jurisdiction, env.illustration(product))]
     if output_format == "json":
         click.echo(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
     else:

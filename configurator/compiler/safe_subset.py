@@ -15,6 +15,8 @@ from typing import Any
 
 from ..errors import Problem
 
+# The release of durable-rules this subset was verified against (recorded with every decision).
+ENGINE_VERSION = "durable-rules 2.0.28"
 MAX_CONDITIONS_PER_KIND = 40  # engine error 303 past ~45 conditions matching one fact
 MAX_RULES_PER_RULESET = 300  # create_ruleset hangs near 1500
 MAX_PROPERTIES = 253

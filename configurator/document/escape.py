@@ -131,3 +131,18 @@ def environment() -> jinja2.Environment:
     env.filters["css_number"] = css_number
     env.filters["one_line"] = one_line
     return env
+
+
+def _cleaned(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
+
+
+@lru_cache(maxsize=4)
+def page_environment(folder: str) -> jinja2.Environment:
+    """The environment web pages (the server's workbench, templates in `folder`) are drawn
+    with: autoescaped, outside text cleaned like a document's, but never broken up (a
+    form's values must come back as they went out)."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                              finalize=_cleaned, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True)

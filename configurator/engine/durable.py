@@ -26,8 +26,6 @@ import orjson
 
 from ..errors import EngineError
 
-ENGINE_VERSION = "durable-rules 2.0.28"
-
 _LOCK = threading.RLock()
 _HANDLES: dict[str, int] = {}
 _LIVE: dict[tuple[int, str], int] = {}

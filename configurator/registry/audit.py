@@ -57,7 +57,7 @@ from typing import Any
 
 from ..cases.case import Case
 from ..cases.outcome import Outcome
-from ..engine.durable import ENGINE_VERSION
+from ..compiler.safe_subset import ENGINE_VERSION
 from ..product.model import Product
 from .db import (
     ChainBreak,
@@ -287,25 +287,30 @@ def _refuse_personal(case: Case, outcome_text: str) -> None:
                                    f"nothing was recorded (this is a bug in configurator)")
 
 
-def record_evaluation(store: Store, product: Product, case: Case, outcome: Outcome) -> int:
-    """Record one decided case; returns its row number in the audit trail."""
+def record_evaluation(store: Store, product: Product, case: Case, outcome: Outcome,
+                      user: str | None = None) -> int:
+    """Record one decided case (by `user`, when someone signed in asked for it); returns
+    its row number in the audit trail."""
     recorder = Recorder(store, product)
-    return recorder.append("evaluations", [recorder.evaluation_row(case, outcome)])[0]
+    row = recorder.evaluation_row(case, outcome)
+    row["user"] = user
+    return recorder.append("evaluations", [row])[0]
 
 
 def record_document(store: Store, product: Product, case: Case | None,
-                    pdf: bytes | str | Path, kind: str = "policy") -> int:
+                    pdf: bytes | str | Path, kind: str = "policy",
+                    user: str | None = None) -> int:
     """Record an issued document (its bytes, or a path to them) by sha256.
 
-    Stored with the product id, version and hash and the case hash and key;
-    returns the row number in the ``documents`` chain.
+    Stored with the product id, version and hash, the case hash and key, and
+    the `user` who issued it; returns the row number in the ``documents`` chain.
     """
     data = pdf if isinstance(pdf, bytes) else Path(pdf).read_bytes()
     recorder = Recorder(store, product)
     row = {"recorded_at": None, "sha256": hashlib.sha256(data).hexdigest(), "kind": kind,
            "product_id": product.id, "product_version": product.version,
            "product_hash": product.hash,
-           "case_hash": None, "case_key": None}
+           "case_hash": None, "case_key": None, "user": user}
     if case is not None:
         row["case_hash"], row["case_key"] = case_digests(recorder.secret, case)
     return recorder.append("documents", [row])[0]

@@ -60,12 +60,13 @@ from .faults import DatabaseFault, GuardedConnection, odd_column, open_connectio
 
 DEFAULT_DB = "configurator.db"
 ENV_DB = "CONFIGURATOR_DB"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 GENESIS = "0" * 64
 CHAINS = ("registry_log", "evaluations", "documents")
 # the tables each schema version has (an older schema is read as it is, read-only)
 TABLES = {1: ("meta", "versions", "registry_log", "evaluations"),
-          2: ("meta", "versions", "registry_log", "evaluations", "documents")}
+          2: ("meta", "versions", "registry_log", "evaluations", "documents"),
+          3: ("meta", "versions", "registry_log", "evaluations", "documents")}
 TIP = re.compile(r"^(\d{1,18}) ([0-9a-f]{64})$")
 
 Clock = Callable[[], dt.datetime]
@@ -308,12 +309,22 @@ def _upgrade_v1_to_v2(db: Database) -> None:
     db["documents"].create_index(["sha256"])
 
 
+def _upgrade_v2_to_v3(db: Database) -> None:
+    """Schema 3: decisions and issued documents name who recorded them (the server's user).
+
+    Rows recorded before keep ``user`` NULL (not known): outside the row hash.
+    """
+    db["evaluations"].add_column("user", str)
+    db["documents"].add_column("user", str)
+
+
 def _create_chain(db: Database, table: str, columns: dict[str, type]) -> None:
     db[table].create({"seq": int, **columns, "prev_hash": str, "hash": str}, pk="seq",
                      not_null={"prev_hash", "hash"})
 
 
-MIGRATIONS: dict[int, Callable[[Database], None]] = {0: _create_v1, 1: _upgrade_v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Database], None]] = {0: _create_v1, 1: _upgrade_v1_to_v2,
+                                                    2: _upgrade_v2_to_v3}
 
 
 # ------------------------------------------------------------ meta

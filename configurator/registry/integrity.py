@@ -29,6 +29,7 @@ from sqlite_utils import Database
 
 from .db import (
     CHAINS,
+    SCHEMA_VERSION,
     TABLES,
     ChainBreak,
     StoreError,
@@ -115,9 +116,9 @@ def _verify(db: Database, path: Path) -> Verification:
     except DatabaseFault as exc:
         return Verification({}, {}, findings + [Finding("CORRUPT", f"the schema cannot be read "
                                                                    f"({exc.detail})")])
-    if version > max(TABLES):
+    if version > SCHEMA_VERSION:
         raise StoreError(f"{path} has schema version {version}, newer than this configurator "
-                         f"understands ({max(TABLES)}); upgrade configurator")
+                         f"understands ({SCHEMA_VERSION}); upgrade configurator")
     findings += schema_findings(path, version, tables)
     rows, tips, intact = {}, {}, {}
     for table in CHAINS:

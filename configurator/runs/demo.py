@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..cases.outcome import Outcome
 from ..compiler.compile import CompiledProduct
+from ..compliance.lint import lint
 from ..environment import Environment, default_environment
 from ..files import write_atomic
 from ..product.model import Product
@@ -82,7 +83,8 @@ def run_demo(folder: Path | None = None, out: Path | None = None,
         product = env.load(product_file)
         compiled = env.compile(product)
         report = ProductReport(product.id, product.version, product.hash)
-        report.lint_findings = [str(f) for f in env.lint(product)]
+        report.lint_findings = [str(f) for f in lint(product, product.jurisdiction,
+                                                     env.illustration(product))]
         _scenarios(product_file, compiled, report)
         for case_file in example_cases(product_file):
             outcome = env.evaluate(product, env.case(case_file, product))
