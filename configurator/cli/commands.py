@@ -162,7 +162,7 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     elif as_json:
         click.echo(outcome.dumps())
     else:
-        lines = outcome_lines(loaded, outcome, explain, the_case.name)
+        lines = outcome_lines(loaded, outcome, explain, the_case.name, lang)
         if found is not None:
             lines += why_not_lines(found, Words(loaded, lang))
         click.echo("\n".join(lines))
