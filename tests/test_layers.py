@@ -25,7 +25,7 @@ FLOORS: list[set[str]] = [
     {"product"},
     {"cases", "compiler"},
     {"engine", "document", "registry"},
-    {"compliance", "environment"},
+    {"compliance", "whynot", "environment"},
     {"runs"},
     {"server"},
     {"cli"},

@@ -23,6 +23,8 @@ from ..registry.audit import record_document, record_evaluation
 from ..registry.db import StoreError
 from ..runs.demo import Demo, run_demo
 from ..runs.suites import SUFFIX, below, coverage_lines, run_suites
+from ..whynot import Words, why_not
+from ..whynot import report_lines as why_not_lines
 from .batch import evaluate_batch, render_batch
 from .group import cli
 from .options import (
@@ -101,6 +103,9 @@ def compile_command(product: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the Outcome as JSON.")
 @click.option("--explain", is_flag=True, help="Show each rule's source, values read and checks.")
 @click.option("--lang", default="en", type=LANGUAGES, help="Wording language.")
+@click.option("--why-not", "why", is_flag=True,
+              help="Say what would change each adverse part: a threshold on one input, "
+                   "events by a date, or that nothing can (verified by the engine).")
 @click.option("--record", is_flag=True,
               help="Write the decision to the audit trail (the version must be published).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -111,13 +116,17 @@ def compile_command(product: str) -> None:
                                  "default: the input file's name and content hash.")
 @db_option
 def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
-                     record: bool, output: str | None, workers: int,
+                     why: bool, record: bool, output: str | None, workers: int,
                      batch_id: str | None) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
     PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
     day). A decline is a decision (exit 0); bad input exits 2. With --record
     the decision is added to the audit trail (no personal inputs are stored).
+    With --why-not, each adverse part (a decline, refer, loading, exclusion,
+    missed check-up, lower cover, bonus not earned, refused claim) gets the
+    smallest verified changes that would change it, citing their clause; with
+    --json they are the Outcome's "counterfactuals" key.
     Given a .csv or .jsonl file of cases, evaluates them all (batch) and writes
     one row per case to -o; bad rows are reported with their row number and
     skipped (exit 2 when any were skipped, after every good row is written).
@@ -128,6 +137,9 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
             products/hepatitis_b/adherent_two_years.yaml --explain
 
         configurator evaluate hepatitis_b@2026-01-01 case.yaml --record
+
+        configurator evaluate products/copd.yaml \\
+            products/copd/very_severe_copd_declined.yaml --why-not --lang zh-CN
 
         configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
@@ -143,10 +155,17 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         with open_store() as store:
             row = record_evaluation(store, loaded, the_case, outcome)
         click.echo(f"recorded as audit row {row} in {store.path}", err=True)
-    if as_json:
+    found = why_not(env.compile(loaded), the_case, lang) if why else None
+    if as_json and found is not None:
+        data = {**outcome.to_json(), "counterfactuals": [c.to_json() for c in found]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    elif as_json:
         click.echo(outcome.dumps())
     else:
-        click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name, lang)))
+        lines = outcome_lines(loaded, outcome, explain, the_case.name, lang)
+        if found is not None:
+            lines += why_not_lines(found, Words(loaded, lang))
+        click.echo("\n".join(lines))
 
 
 @cli.command(name="render")
