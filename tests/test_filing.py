@@ -168,6 +168,11 @@ def test_verify_passes_on_a_fresh_pack_and_says_which_key_it_used(pack, registry
     assert "only with the pack's own" not in out
 
 
+def test_file_key_gives_the_public_key_the_packs_carry(pack, registry, capsys):
+    code, out, _ = run("file", "key", "--db", str(registry), capsys=capsys)
+    assert code == 0 and out.encode() == members(pack)["public_key.pem"]
+
+
 # ------------------------------------------------------------ tampering
 
 

@@ -1,4 +1,5 @@
-"""The filing commands: ``file REF -o pack.zip`` (short for ``file pack``) and ``file verify``."""
+"""The filing commands: ``file REF -o pack.zip`` (short for ``file pack``), ``file verify``
+and ``file key`` (the public key reviewers check packs with)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 from ..compliance.lint import PROFILES
 from ..files import write_atomic
 from ..runs.filing import build_pack
+from ..runs.filing_sign import fingerprint, key_path, public_pem, signing_key
 from ..runs.filing_verify import verify_pack
 from .group import cli
 from .options import Failed, db_option, environment
@@ -27,13 +29,16 @@ class PackByDefault(click.Group):
 def file_group() -> None:
     """A signed, reproducible filing pack for a registered version, and checking one.
 
-    ``configurator file REF -o pack.zip`` is short for ``configurator file pack``.
+    "configurator file REF -o pack.zip" is short for "configurator file pack REF
+    -o pack.zip".
 
     Example:
 
         configurator file hepatitis_b@1.0.0 -o pack.zip
 
-        configurator file verify pack.zip --key trusted.pem
+        configurator file key -o filing-public.pem
+
+        configurator file verify pack.zip --key filing-public.pem
     """
 
 
@@ -92,3 +97,24 @@ def file_verify(pack: str, key_file: str | None) -> None:
     if not result.ok:
         raise Failed("\n".join(f"TAMPERED: {problem}" for problem in result.problems))
     click.echo(f"ok: {pack} is intact and its manifest's signature holds")
+
+
+@file_group.command(name="key")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the PEM here [default: print it].")
+@db_option
+def file_key(output: str | None) -> None:
+    """Print the public half of the registry's filing key, to give reviewers for --key.
+
+    The key pair is made on first use, beside the registry (<db>.filing-key).
+
+    Example:
+
+        configurator file key -o filing-public.pem
+    """
+    key = signing_key(key_path(environment().db_path))
+    if output:
+        write_atomic(output, public_pem(key))
+        click.echo(f"{output}: public key {fingerprint(key.public_key())}")
+    else:
+        click.echo(public_pem(key).decode("ascii"), nl=False)
