@@ -21,8 +21,17 @@ import pytest
 
 from configurator import Environment
 
-from .paths import PRODUCT, ROOT
-from .test_workbench import PASSWORDS, build_registry, users_text, write_users
+from .paths import ROOT
+from .test_workbench import (
+    AGE_ANCHOR,
+    AGE_CLAUSE,
+    PASSWORDS,
+    broken_lines,
+    broken_product,
+    build_registry,
+    users_text,
+    write_users,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -127,8 +136,8 @@ def test_underwriter_builds_a_declined_case_and_a_what_if_flips_it(page, base):
     assert outcome.locator(".badge").inner_text() == "Declined"
     reason = outcome.locator("li.reason").first
     assert "We accept people aged 18 to 60" in reason.inner_text()
-    clause = reason.get_by_role("link", name="Clause 2.1")
-    assert clause.get_attribute("href").endswith("/products/hepatitis_b#clause-2-1")
+    clause = reason.get_by_role("link", name=f"Clause {AGE_CLAUSE}")
+    assert clause.get_attribute("href").endswith(f"/products/hepatitis_b#{AGE_ANCHOR}")
     assert "eligibility.age_outside_range" in reason.inner_text()
     assert page.locator("li.event").count() == 1  # the refill is kept with the case
     shot(page, "underwriter-declined")
@@ -144,8 +153,8 @@ def test_underwriter_builds_a_declined_case_and_a_what_if_flips_it(page, base):
     assert "We accept people aged 18 to 60" in changes.locator("ul.reasons.gone").inner_text()
     shot(page, "underwriter-what-if")
 
-    changes.get_by_role("link", name="Clause 2.1").first.click()
-    clause_row = page.locator("#clause-2-1")
+    changes.get_by_role("link", name=f"Clause {AGE_CLAUSE}").first.click()
+    clause_row = page.locator(f"#{AGE_ANCHOR}")
     assert "eligibility.age_outside_range" in clause_row.inner_text()
     assert "age < min_entry_age or age > max_entry_age" in clause_row.inner_text()
 
@@ -243,20 +252,19 @@ def test_reviewer_reads_the_redline_and_approves_and_the_authors_approval_is_ref
 @pytest.mark.slow
 def test_designer_uploads_a_broken_product_and_sees_each_positioned_error(page, base,
                                                                           tmp_path):
-    text = PRODUCT.read_text(encoding="utf-8")
     broken = tmp_path / "broken_product.yaml"
-    broken.write_text(text.replace("when: age < min_entry_age or", "when: age < min_entry_agee or")
-                      .replace("    outcome: refer\n", "    outcome: reefer\n", 1))
+    broken.write_text(broken_product())
     sign_in(page, base, "ana", "/check")
     page.get_by_label("Product file").set_input_files(str(broken))
     page.get_by_role("button", name="Check").click()
     problems = page.locator("section.problems li.problem")
     assert problems.count() == 2
     first, second = (problems.nth(i).inner_text() for i in range(2))
-    assert "broken_product.yaml:269:17" in first and "eligibility[0].when" in first
+    agee, reefer = broken_lines()
+    assert f"broken_product.yaml:{agee}:17" in first and "eligibility[0].when" in first
     assert "unknown name 'min_entry_agee'" in first and "did you mean 'min_entry_age'?" in first
     assert "age < min_entry_agee or age > max_entry_age" in first  # the line itself
-    assert "broken_product.yaml:321:14" in second and "'reefer' is not allowed here" in second
+    assert f"broken_product.yaml:{reefer}:14" in second and "'reefer' is not allowed here" in second
     assert "2 problems in broken_product.yaml" in page.locator("section.problems h2").inner_text()
     shot(page, "designer-broken-product")
 

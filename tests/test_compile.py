@@ -151,10 +151,15 @@ def test_dated_parameters_compile_one_period_each():
 def test_clause_numbers_follow_document_sections(product):
     numbers = clause_numbers(product)
     assert numbers[f"definition.{product.definitions[0].id}"] == "1.1"
-    assert numbers[f"eligibility.{product.eligibility[1].id}"] == "2.2"
+    # the declines are one clause (2.1) listing each as an item; the other rules follow
+    assert numbers["declines"] == "2.1"
+    assert numbers[f"eligibility.{product.eligibility[1].id}"] == "2.1.2"
+    first_other = next(r for r in product.eligibility if r.outcome != "decline")
+    assert numbers[f"eligibility.{first_other.id}"] == "2.2"
     assert numbers[f"exclusion.{product.exclusions[0].id}"] == "6.1"
     compiled = compile_product(product)
-    assert compiled.rules[f"eligibility.{product.eligibility[1].id}"].clause == "2.2"
+    assert compiled.rules[f"eligibility.{product.eligibility[1].id}"].clause == "2.1.2"
+    assert compiled.rules[f"eligibility.{first_other.id}"].clause == "2.2"
 
 
 # -------------------------------------------------------------- the verifier rejects

@@ -112,8 +112,8 @@ def test_a_moved_threshold_reads_in_domain_terms(base):
     assert change.reason == ("eligibility rule too_old (decline) now applies to more applicants "
                              "(max_age moved from 60 years to 55 years): unfavourable")
     assert change.causes == ("parameter.max_age",)
-    assert change.clause == "2.1"
-    assert change.new_source.endswith("eligibility_narrowed.yaml:59:11")  # its `when`
+    assert change.clause == "2.1.1"  # too_old: the first item of the declines clause
+    assert change.new_source.endswith("eligibility_narrowed.yaml:60:11")  # its `when`
 
 
 def test_values_are_compared_as_the_rules_read_them(base):

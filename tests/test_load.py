@@ -206,7 +206,7 @@ def test_content_hash_ignores_comments_and_layout_but_not_values():
 def test_dated_parameters_load_as_a_history():
     text = TINY_TEXT.replace(
         "  max_age: {value: 60, unit: years}\n",
-        "  max_age:\n    values:\n      - {from: 2026-01-01, value: 60}\n"
+        "  max_age:\n    unit: years\n    values:\n      - {from: 2026-01-01, value: 60}\n"
         "      - {from: 2027-01-01, value: 65}\n")
     product = configurator.loads(text, "t.yaml")
     assert [(v.from_.isoformat(), v.value) for v in product.parameters["max_age"].values] == [

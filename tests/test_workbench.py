@@ -21,6 +21,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from configurator import Environment
+from configurator.product.clauses import clause_numbers
 from configurator.product.source import load_file
 from configurator.server import ServerConfig, create_app
 from configurator.server import users as accounts
@@ -34,6 +35,9 @@ ROLES = {"ana": ("designer", "reviewer"),  # the author of the drafts
          "uwe": ("agent",),  # an underwriter: decides cases
          "dora": ("auditor",)}
 LANGS = ("en", "zh-CN")
+# the age rule's clause, as the policy numbers it (declines are items of one clause)
+AGE_CLAUSE = clause_numbers(Environment().load(PRODUCT))["eligibility.age_outside_range"]
+AGE_ANCHOR = "clause-" + AGE_CLAUSE.replace(".", "-")
 APP_NAME = {"en": "Configurator workbench", "zh-CN": "产品配置器工作台"}
 
 
@@ -196,7 +200,7 @@ def test_the_language_is_kept_in_a_cookie(local):
 def test_the_product_page_shows_clauses_beside_their_rules_and_dated_parameters(local):
     text = is_page(local.get("/products/hepatitis_b"), 200)
     page = local.get("/products/hepatitis_b").text
-    clause = page[page.index('id="clause-2-1"'):][:4000]
+    clause = page[page.index(f'id="{AGE_ANCHOR}"'):][:4000]
     assert "eligibility.age_outside_range" in clause
     assert "age &lt; min_entry_age or age &gt; max_entry_age" in clause
     assert re.search(r"hepatitis_b\.yaml:\d+:\d+", clause)
@@ -243,7 +247,7 @@ def test_a_case_from_the_form_is_declined_with_its_reason_and_clause(local, lang
     answer = local.post(f"/products/hepatitis_b/case?lang={lang}", data=fields(data))
     text = is_page(answer, 200)
     assert re.search(r'<span class="badge[^"]*">\s*' + declined, answer.text)
-    assert 'href="/products/hepatitis_b#clause-2-1"' in answer.text
+    assert f'href="/products/hepatitis_b#{AGE_ANCHOR}"' in answer.text
     assert "eligibility.age_outside_range" in text
     reason = ("We accept people aged 18 to 60" if lang == "en"
               else "投保时被保险人年龄须为18至60周岁")
@@ -337,18 +341,26 @@ def broken_product() -> str:
             .replace("    outcome: refer\n", "    outcome: reefer\n", 1))
 
 
+def broken_lines() -> tuple[int, int]:
+    """The lines of the two mistakes `broken_product` makes."""
+    lines = broken_product().splitlines()
+    return (next(n for n, line in enumerate(lines, 1) if "min_entry_agee" in line),
+            next(n for n, line in enumerate(lines, 1) if "outcome: reefer" in line))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_broken_product_upload_shows_each_positioned_problem_with_its_line(local, lang):
     answer = local.post(f"/check?lang={lang}",
                         files={"file": ("../../etc/broken.yaml", broken_product().encode())})
     is_page(answer, 422)
     problems = re.findall(r'<li class="problem" data-line="(\d+)">(.*?)</li>', answer.text, re.S)
-    assert [line for line, _ in problems] == ["269", "321"]
+    agee, reefer = broken_lines()
+    assert [line for line, _ in problems] == [str(agee), str(reefer)]
     first, second = (html.unescape(re.sub(r"<[^>]+>", "", p)) for _, p in problems)
-    assert "broken.yaml:269:17" in first and "eligibility[0].when" in first
+    assert f"broken.yaml:{agee}:17" in first and "eligibility[0].when" in first
     assert "unknown name 'min_entry_agee'" in first
     assert "age < min_entry_agee or age > max_entry_age" in first  # the line itself
-    assert "broken.yaml:321:14" in second and "'reefer' is not allowed here" in second
+    assert f"broken.yaml:{reefer}:14" in second and "'reefer' is not allowed here" in second
     assert "etc/" not in answer.text  # the upload's base name only
 
 

@@ -146,7 +146,7 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     if as_json:
         click.echo(outcome.dumps())
     else:
-        click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name)))
+        click.echo("\n".join(outcome_lines(loaded, outcome, explain, the_case.name, lang)))
 
 
 @cli.command(name="render")

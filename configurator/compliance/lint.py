@@ -13,15 +13,22 @@ lawful, consistent and readable. The regulatory facts come from
 ``shared/reference/domain.md`` §0, §5 and §7.5.
 
 READABILITY and HIGHLIGHT read the rendered policy document; they live in
-`lint_document`; the regulatory rules in `lint_regulation` and the logic
-rules in `lint_logic`. All three register into `lint_rules.RULES` when imported here.
+`lint_document`; the regulatory rules in `lint_regulation`, the logic
+rules in `lint_logic` and the clause-title rules (TITLE_MISSING,
+TITLE_DUPLICATE) in `lint_titles`. All four register into `lint_rules.RULES`
+when imported here.
 """
 
 from __future__ import annotations
 
 from ..cases.outcome import Illustration
 from ..product.model import Product
-from . import lint_document, lint_logic, lint_regulation  # noqa: F401  (they register the rules)
+from . import (  # noqa: F401  (they register the rules)
+    lint_document,
+    lint_logic,
+    lint_regulation,
+    lint_titles,
+)
 from .lint_rules import ERROR, PROFILES, RULES, WARNING, Context, Finding, Rule, rule
 
 __all__ = ["ERROR", "PROFILES", "RULES", "WARNING", "Context", "Finding", "Rule", "errors",

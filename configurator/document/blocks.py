@@ -49,6 +49,7 @@ class Clause:
     blocks: list[Any] = field(default_factory=list)
     clauses: list[Clause] = field(default_factory=list)
     attention: bool = False
+    as_list: bool = False  # its sub-clauses print as a numbered list, not under headings
 
     @property
     def anchor(self) -> str:
@@ -75,6 +76,7 @@ class GuideItem:
     text: str
     ref: str = ""
     attention: bool = False
+    kind: str = "item"
 
     @property
     def anchor(self) -> str:
@@ -82,14 +84,96 @@ class GuideItem:
             return ""
         return ("clause-" if "." in self.ref else "section-") + self.ref.replace(".", "-")
 
+    @property
+    def head(self) -> str:
+        """The text but its last word (see `tail`)."""
+        return self.text[: len(self.text) - len(self.tail)]
+
+    @property
+    def tail(self) -> str:
+        """The last word, which the clause reference stays on one line with.
+
+        English: the text after the last space; Chinese (no spaces): the last
+        two characters and any closing punctuation ("复查。"), so "（第3.2条）"
+        never starts a line alone.
+        """
+        text = self.text
+        cut = text.rfind(" ")
+        if cut >= 0 and not _wide(text[-1:]):
+            return text[cut + 1:]
+        start = max(len(text.rstrip(_CLOSING)) - 2, 0)
+        while start > 0 and not _wide(text[start - 1]) and not text[start - 1].isspace():
+            start -= 1  # a number or a Latin word stays whole: "180天", "HBV DNA"
+        return text[start:]
+
+
+_CLOSING = "。，；：、！？）」』”’"
+
+
+def _wide(char: str) -> bool:
+    """A CJK character or full-width punctuation: Chinese lines break between any two."""
+    return bool(char) and ord(char) >= 0x2E80
+
+
+@dataclass
+class GuideGroup:
+    """Several items with one consequence: the lead sentence says it, the items name them.
+
+    ("We do not pay a claim in these cases:" and each exclusion with its clause.)
+    """
+
+    text: str
+    items: list[GuideItem]
+    attention: bool = False
+    kind: str = "group"
+
+
+@dataclass
+class GuidePart:
+    """A headed list of the reading guide: `kind` is attention, duties, gains or by_clause."""
+
+    kind: str
+    title: str
+    entries: list[GuideItem | GuideGroup]
+    intro: str = ""
+
+    @property
+    def attention(self) -> bool:
+        return self.kind == "attention"
+
+
+@dataclass
+class Guide:
+    """The reading guide: what needs special attention, your duties, your gains, the rest."""
+
+    parts: list[GuidePart]
+
+    def highlighted(self) -> list[GuideItem]:
+        """Every highlighted item, a group's items one by one (each names its clause)."""
+        out: list[GuideItem] = []
+        for part in self.parts:
+            for entry in part.entries:
+                if isinstance(entry, GuideGroup):
+                    out += [item for item in entry.items if entry.attention or item.attention]
+                elif entry.attention:
+                    out.append(entry)
+        return out
+
+
+@dataclass
+class FactGroup:
+    """One headed part of the key facts; `inline` ones run on as a paragraph."""
+
+    title: str
+    items: list[GuideItem]
+    inline: bool = False
+
 
 @dataclass
 class KeyFacts:
-    who: list[GuideItem]
-    pays: list[GuideItem]
-    waiting: list[GuideItem]
-    must_do: list[GuideItem]
-    exclusions: list[GuideItem]
+    """Page 1: the same groups for the specimen and for one person (then every value is theirs)."""
+
+    groups: list[FactGroup]
     cooling_off: GuideItem
 
 
@@ -107,8 +191,8 @@ class Policy:
     version_line: str
     date: dt.date
     key_facts: KeyFacts
-    rights: list[GuideItem]
-    attention: list[GuideItem]
+    guide: Guide
+    attention: list[GuideItem]  # every highlighted guide item (the lint reads it)
     sections: list[Section]
     schedule: Any = None
     holder: str | None = None

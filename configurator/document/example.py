@@ -15,6 +15,7 @@ from ..product.params import parameters_at
 from .blocks import Cell, Para, Table
 from .phrases import Values, phrases
 from .schedule import _label, _metric_side, requirements
+from .titles import capital
 
 
 def worked_example(product: Product, illustration: Illustration | None, locale: str = "en"
@@ -56,7 +57,7 @@ def _example_blocks(product: Product, programme: Programme, index: int,
                requirements(programme.when.node, env, product, constants)]
     metrics = list(dict.fromkeys(metrics))
     target = w(f"target_{programme.change.target}")
-    head = [w("col_year")] + [_capital(_label(product, m, locale)) for m in metrics]
+    head = [w("col_year")] + [capital(_label(product, m, locale)) for m in metrics]
     head += [w("col_adherent"), w("col_bonus"), w("col_next", target=target)]
     rows = []
     for n, (end, renewal) in enumerate(zip(illustration.at_end, illustration.at_renewal,
@@ -87,6 +88,3 @@ def _metric_text(product: Product, metric: str, value: Any, values: Values) -> s
         return values.ratio_percent(float(value))
     return values.plain(value)
 
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -12,24 +12,30 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..conditions.visitor import names
-from ..product.clauses import clause_numbers
+from ..product.clauses import DECLINES, clause_numbers, eligibility_clauses
 from ..product.model import Benefit, Checkup, EligibilityRule, Product, ResultRule, text_in
 from ..product.params import parameters_at
 from ..product.wording import render_text
-from .blocks import Cell, Clause, GuideItem, KeyFacts, Para, Policy, Section, Table
+from .blocks import Cell, Clause, KeyFacts, Para, Policy, Section, Table
+from .guide import reading_guide
+from .keyfacts import key_facts
 from .phrases import Values, phrases
+from .titles import capital, rule_title
 
 # Section numbers 1-6 are fixed by `compile.clause_numbers`; the rest follow.
 SECTIONS = ("definitions", "eligibility", "benefits", "checkups", "adherence", "exclusions",
             "claims", "general")
+# a benefit's frequency counts payments: "1 payment a policy year" / "每个保单年度1次"
+PAYMENTS = "payments"
 
 
 def build_policy(product: Product, locale: str = "en", day: dt.date | None = None,
                  extras: dict[str, Any] | None = None) -> Policy:
     """The specimen wording of `product` in `locale`, with parameters in force on `day`.
 
-    `extras` may carry ``examples`` (programme id -> worked-example blocks).
+    `extras` may carry ``examples`` (programme id -> worked-example blocks), and
+    for a personalised policy the person's ``outcome``: the key facts are then
+    theirs (`keyfacts`); the clauses stay the same for everyone.
     """
     day = day or product.effective_from
     return _Builder(product, locale, day, extras or {}).policy()
@@ -58,26 +64,9 @@ class _Builder:
     def clause(self, key: str) -> str:
         return self.numbers[key]
 
-    def label(self, name: str) -> str:
-        """The plain-language label of an input, derived value, metric or event field."""
-        p = self.product
-        for spec in (p.inputs.get(name), p.derived.get(name), p.metrics.get(name)):
-            if spec is not None and spec.label is not None:
-                return self.name(spec.label)
-        for event in p.events.values():
-            spec = event.fields.get(name)
-            if spec is not None and spec.label is not None:
-                return self.name(spec.label)
-        return name.replace("_", " ")
-
-    def topic(self, condition: str) -> str:
-        """A clause title from what a condition reads: 'Your age', 'HBV DNA, ...'."""
-        seen: list[str] = []
-        for node in names(condition.node):
-            if node.id not in self.constants and node.id not in seen:
-                seen.append(node.id)
-        return _capital(("、" if self.locale == "zh-CN" else ", ").join(
-            self.label(n) for n in seen))
+    def title(self, key: str, rule: EligibilityRule | ResultRule) -> str:
+        """The rule's own `title:`, or the fallback `titles.rule_title` derives."""
+        return rule_title(self.product, key, rule, self.locale, self.constants, self.numbers)
 
     # -------------------------------------------------------------- the document
 
@@ -86,12 +75,13 @@ class _Builder:
         name = self.name(p.name)
         sections = [self.definitions(), self.eligibility(), self.benefits(), self.checkups(),
                     self.adherence(), self.exclusions(), self.claims(), self.general()]
+        guide = reading_guide(self, sections)
         return Policy(
             self.locale, p.id, p.version, p.hash, name,
             w("title", product=name, kind=w("specimen")),
             w("running", product=name, version=p.version),
             w("version", version=p.version, date=self.values.date(p.effective_from)),
-            self.day, self.key_facts(), self.rights(), self.attention(),
+            self.day, self.key_facts(), guide, guide.highlighted(),
             [s for s in sections if s.clauses or s.blocks], words=w)
 
     def section(self, key: str, blocks: list | None = None) -> Section:
@@ -103,23 +93,37 @@ class _Builder:
         section = self.section("definitions", [Para(self.words("definitions_intro"))])
         for item in self.product.definitions:
             section.clauses.append(Clause(self.clause(f"definition.{item.id}"),
-                                          _capital(self.name(item.term)),
+                                          capital(self.name(item.term)),
                                           f"definition.{item.id}",
                                           [Para(self.text(item.text))]))
         return section
 
     def eligibility(self) -> Section:
         section = self.section("eligibility", [Para(self.words("eligibility_intro"))])
-        for rule in self.product.eligibility:
-            section.clauses.append(self.eligibility_clause(rule))
+        for item in eligibility_clauses(self.product):
+            section.clauses.append(self.declines_clause(item) if isinstance(item, list)
+                                   else self.eligibility_clause(item))
         return section
+
+    def declines_clause(self, rules: list[EligibilityRule]) -> Clause:
+        """One clause for every decline: 'We cannot cover you' once, then each as an item."""
+        w = self.words
+        intro = w("declines_intro_one" if len(rules) == 1 else "declines_intro")
+        clause = Clause(self.clause(DECLINES), w("declines_title"), DECLINES, [Para(intro)],
+                        as_list=True)
+        for rule in rules:
+            key = f"eligibility.{rule.id}"
+            title = self.title(key, rule)
+            clause.clauses.append(Clause(self.clause(key), title, key,
+                                         [Para(self.text(rule.text), label=title)]))
+        return clause
 
     def eligibility_clause(self, rule: EligibilityRule) -> Clause:
         reduces = rule.outcome in ("loading", "exclusion")
+        key = f"eligibility.{rule.id}"
         blocks = [Para(self.text(rule.text), reduces),
                   Para(self.words(f"elig_{rule.outcome}"), reduces)]
-        return Clause(self.clause(f"eligibility.{rule.id}"), self.topic(rule.when),
-                      f"eligibility.{rule.id}", blocks, attention=reduces)
+        return Clause(self.clause(key), self.title(key, rule), key, blocks, attention=reduces)
 
     def benefits(self) -> Section:
         si = self.values.ref(self.product.coverage.sum_insured, self.product.currency)
@@ -188,10 +192,10 @@ class _Builder:
             out.append(w("limit_shared", name=self.name(shared.name),
                          amount=v.ref(shared.amount, money)))
         if freq.per_policy_year is not None:
-            out.append(w("freq_per_year", count=v.ref(freq.per_policy_year)))
+            out.append(w("freq_per_year", count=v.ref(freq.per_policy_year, PAYMENTS)))
         if freq.lifetime is not None:
             out.append(w("freq_lifetime_once") if v.number(freq.lifetime) == 1
-                       else w("freq_lifetime", count=v.ref(freq.lifetime)))
+                       else w("freq_lifetime", count=v.ref(freq.lifetime, PAYMENTS)))
         return out
 
     def benefits_table(self) -> Table:
@@ -235,7 +239,7 @@ class _Builder:
     def result_clause(self, checkup: Checkup, result: ResultRule) -> Clause:
         key = f"checkup.{checkup.id}.{result.id}"
         reduces = self.reduces(result)
-        return Clause(self.clause(key), self.topic(result.when), key,
+        return Clause(self.clause(key), self.title(key, result), key,
                       [Para(self.text(result.text), reduces)], attention=reduces)
 
     def reduces(self, effect: Any) -> bool:
@@ -303,8 +307,8 @@ class _Builder:
         w, v, premium = self.words, self.values, self.product.premium
         out = [Para(w("general.premium_text", net=v.money(premium.net)))]
         if premium.health_management_cost:
-            out.append(Para(w("general.premium_services",
-                              cost=v.money(premium.health_management_cost))))
+            key = "premium_services_separate" if premium.separately_priced else "premium_services"
+            out.append(Para(w(f"general.{key}", cost=v.money(premium.health_management_cost))))
         return out
 
     def general_clause(self, key: str) -> str:
@@ -314,111 +318,6 @@ class _Builder:
     # -------------------------------------------------------------- front matter
 
     def key_facts(self) -> KeyFacts:
-        w, v, p = self.words, self.values, self.product
-        who = [GuideItem(self.text(p.summary))] if p.summary is not None else []
-        who.append(GuideItem(w("kf_who_more"), self.number_of["eligibility"]))
-        si = v.ref(p.coverage.sum_insured, p.currency)
-        pays = [GuideItem(f"{w('benefits_intro', sum_insured=si)}", self.number_of["benefits"])]
-        colon = w("colon")
-        pays += [GuideItem(f"{self.name(b.name)}{colon}{self.pays_words(b)}",
-                           self.clause(f"benefit.{b.id}")) for b in p.benefits]
-        waiting = [GuideItem(f"{self.name(b.name)}{colon}{v.ref(b.waiting_period_days, 'days')}",
-                             self.clause(f"benefit.{b.id}"), True)
-                   for b in p.benefits if v.number(b.waiting_period_days)]
-        must = [GuideItem(self.name(c.name), self.clause(f"checkup.{c.id}"))
-                for c in p.checkups if c.trigger.every_months is not None or c.trigger.on_issue]
-        must += [GuideItem(self.name(a.name), self.clause(f"adherence.{a.id}"))
-                 for a in p.adherence]
-        exclusions = [GuideItem(self.name(x.name), self.clause(f"exclusion.{x.id}"), True)
-                      for x in p.exclusions if not x.added_by_underwriting]
-        cooling = GuideItem(w("kf_cooling", days=v.ref(p.cooling_off_days, "days"),
-                              clause=self.general_clause("cooling_off")),
-                            self.general_clause("cooling_off"))
-        return KeyFacts(who, pays, waiting, must, exclusions, cooling)
+        """Page 1 (`keyfacts`): the person's values when `extras` carries their Outcome."""
+        return key_facts(self, self.extras.get("outcome"))
 
-    def rights(self) -> list[GuideItem]:
-        w, p = self.words, self.product
-        out = [GuideItem(w("right_cooling", days=self.values.ref(p.cooling_off_days, "days")),
-                         self.general_clause("cooling_off"))]
-        out += [GuideItem(w("right_benefit", benefit=self.name(b.name)),
-                          self.clause(f"benefit.{b.id}")) for b in p.benefits]
-        out += [GuideItem(w("right_bonus", programme=self.name(a.name)),
-                          self.clause(f"adherence.{a.id}")) for a in p.adherence]
-        if p.term.renewable:
-            out.append(GuideItem(w("right_renewal"), self.general_clause("renewal")))
-        out.append(GuideItem(w("right_claims"), self.number_of["claims"]))
-        out.append(GuideItem(w("right_complaints"), self.general_clause("complaints")))
-        return out
-
-    def attention(self) -> list[GuideItem]:
-        """Every exclusion and every way cover can be reduced or not increased."""
-        items = self.benefit_attention() + self.underwriting_attention()
-        items += self.checkup_attention() + self.adherence_attention()
-        w, p = self.words, self.product
-        items += [GuideItem(w("att_exclusion", name=self.name(x.name)),
-                            self.clause(f"exclusion.{x.id}"), True)
-                  for x in p.exclusions if not x.added_by_underwriting]
-        items += [GuideItem(w("att_added_exclusion", name=self.name(x.name)),
-                            self.clause(f"exclusion.{x.id}"), True)
-                  for x in p.exclusions if x.added_by_underwriting]
-        if not p.term.guaranteed_renewal:
-            items.append(GuideItem(w("att_renewal"), self.general_clause("renewal"), True))
-        items.append(GuideItem(w("att_disclosure"), self.general_clause("disclosure"), True))
-        return items
-
-    def benefit_attention(self) -> list[GuideItem]:
-        w, v = self.words, self.values
-        items = []
-        for b in self.product.benefits:
-            ref, name = self.clause(f"benefit.{b.id}"), self.name(b.name)
-            if v.number(b.waiting_period_days):
-                items.append(GuideItem(w("att_waiting", benefit=name,
-                                         days=v.ref(b.waiting_period_days, "days")), ref, True))
-            limits = self.limits_words(b)
-            if limits:
-                items.append(GuideItem(w("att_limits", benefit=name,
-                                         limits=w("list_sep").join(limits)), ref, True))
-            if v.number(b.pays.ratio_percent) < 100:
-                items.append(GuideItem(w("att_ratio", benefit=name,
-                                         ratio=v.ref(b.pays.ratio_percent, "percent")), ref, True))
-            if v.number(b.pays.deductible):
-                items.append(GuideItem(w("att_deductible", benefit=name, amount=v.ref(
-                    b.pays.deductible, self.product.currency)), ref, True))
-        return items
-
-    def underwriting_attention(self) -> list[GuideItem]:
-        items = []
-        for rule in self.product.eligibility:
-            if rule.outcome == "loading":
-                items.append(GuideItem(self.words("att_loading", text=self.text(rule.text)),
-                                       self.clause(f"eligibility.{rule.id}"), True))
-        return items
-
-    def checkup_attention(self) -> list[GuideItem]:
-        w, items = self.words, []
-        for c in self.product.checkups:
-            name = self.name(c.name)
-            if c.on_missed is not None:
-                items.append(GuideItem(w("att_missed", checkup=name),
-                                       self.clause(f"checkup.{c.id}"), True))
-            for r in c.results:
-                if self.reduces(r):
-                    items.append(GuideItem(w("att_result", checkup=name, text=self.text(r.text)),
-                                           self.clause(f"checkup.{c.id}.{r.id}"), True))
-        return items
-
-    def adherence_attention(self) -> list[GuideItem]:
-        w, items = self.words, []
-        for a in self.product.adherence:
-            if a.change is None:  # it only removes a loading: nothing is capped or lost
-                continue
-            ref, name = self.clause(f"adherence.{a.id}"), self.name(a.name)
-            items.append(GuideItem(w("att_cap", programme=name,
-                                     cap=self.values.ref(a.change.cap_percent, "percent")),
-                                   ref, True))
-            items.append(GuideItem(w(f"att_{a.change.on_miss}", programme=name), ref, True))
-        return items
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -298,7 +298,7 @@ def build_document(product: Product, outcome: Outcome | None = None, case: Case 
                                    NOT_ISSUED)])
     day = case.start if case is not None else product.effective_from
     examples = worked_example(product, illustration, locale)
-    policy = build_policy(product, locale, day, {"examples": examples})
+    policy = build_policy(product, locale, day, {"examples": examples, "outcome": outcome})
     if outcome is not None:
         _personalise(policy, product, outcome, case, locale)
     return policy

@@ -1,9 +1,12 @@
 """A person's schedule, from the engine's Outcome.
 
 `personal_schedule` turns one Outcome (and the case's personal data) into
-the policy schedule: cover level, sum insured, loadings, exclusions added for
-this person, check-up dates and the adherence status with what would raise
-it. (The worked example is laid out from Outcomes in `example.py`.)
+the policy schedule: cover level (with its share of the full sum insured when
+it cuts cover), sum insured, limits, the premium (standard, loadings,
+discounts, what the person pays and the health-services share in it),
+exclusions added for this person, check-up dates and the adherence status
+with what would raise it. (The worked example is laid out from Outcomes in
+`example.py`.)
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ from typing import Any
 
 from ..cases.calendar import ONE_DAY, policy_year, year_number
 from ..cases.case import Case
-from ..cases.outcome import Outcome
+from ..cases.outcome import Outcome, money
 from ..conditions.evaluate import OPS, compile_fn, fold
 from ..conditions.nodes import BoolOp, Compare, Name, Node, Not
 from ..conditions.visitor import names
 from ..product.clauses import clause_numbers
 from ..product.model import Product, Programme, text_in
 from .blocks import Cell, Para, Table
+from .keyfacts import clause_key, premium_terms, share
 from .phrases import Values, phrases
+from .titles import rule_title
 
 
 @dataclass
@@ -75,22 +80,19 @@ class _ScheduleBuilder:
 
     def clause_of(self, rule: str) -> str:
         """The clause a rule id (``eligibility.x``, ``result.c.r``) belongs to."""
-        kind, _, rest = rule.partition(".")
-        prefix = {"eligibility": "eligibility", "result": "checkup", "done": "checkup",
-                  "missed": "checkup", "trigger": "checkup", "adherence": "adherence"}
-        return self.numbers.get(f"{prefix.get(kind, kind)}.{rest}", "")
+        return self.numbers.get(clause_key(rule), "")
 
     def schedule(self) -> Schedule:
         w, v, out = self.words, self.values, self.outcome
         loadings, exclusions = self.loadings(), self.exclusions()
-        rows = self.rows()
-        for label, items in ((w("sched_loadings"), loadings), (w("sched_exclusions"), exclusions)):
-            rows.append(Row(label, " ".join(p.text for p in items) or w("sched_none"),
-                            any(p.attention for p in items)))
+        rows = self.rows() + self.premium_rows(loadings)
+        rows.append(Row(w("sched_exclusions"), " ".join(p.text for p in exclusions)
+                        or w("sched_none"), bool(exclusions)))
         return Schedule(w("schedule_intro", date=v.date(out.as_of)), rows, loadings, exclusions,
                         self.checkups(), self.programmes())
 
     def rows(self) -> list[Row]:
+        """Who and when, then the cover on the as-of date: level, sum insured, limits, bonus."""
         w, v, out, case = self.words, self.values, self.outcome, self.case
         cover = out.coverage
         rows = []
@@ -104,35 +106,62 @@ class _ScheduleBuilder:
         rows.append(Row(w("sched_as_of"), v.date(out.as_of)))
         tiers = self.product.coverage.tiers
         if cover.tier and cover.tier in tiers:
-            reduced = v.number(tiers[cover.tier].percent) < 100
-            rows.append(Row(w("sched_tier"), self.name(tiers[cover.tier].name), reduced))
+            tier = tiers[cover.tier]
+            reduced = v.number(tier.percent) < 100
+            value = (w("sched_tier_reduced", tier=self.name(tier.name),
+                       percent=v.ref(tier.percent, "percent")) if reduced
+                     else self.name(tier.name))
+            rows.append(Row(w("sched_tier"), value, reduced))
         rows.append(Row(w("sched_sum_insured"), v.money(cover.sum_insured)))
         for limit_id, amount in cover.limits.items():
             rows.append(Row(self.name(self.product.coverage.limits[limit_id].name),
                             v.money(amount)))
         if cover.bonus_percent:
             rows.append(Row(w("sched_bonus"), v.percent(cover.bonus_percent)))
-        change = cover.premium_adjustment_percent
-        rows.append(Row(w("sched_premium"), w("sched_premium_value", percent=(
-            "+" if change > 0 else "") + v.percent(change)) if change else w("sched_no_change"),
-            change > 0))
+        return rows
+
+    def premium_rows(self, loadings: list[Para]) -> list[Row]:
+        """The standard premium, the person's loadings and discounts, and what they pay."""
+        w, v = self.words, self.values
+        terms = premium_terms(self.product, self.outcome, self.locale)
+        discounts = [w("sched_discount_item", percent=v.percent(c.percent),
+                       amount=v.money(c.amount), title=c.title or w("kf_discount"),
+                       clause=c.ref) for c in terms.discounts]
+        rows = [Row(w("sched_standard"), w("sched_a_year", amount=v.money(terms.standard))),
+                Row(w("sched_loadings"), " ".join(p.text for p in loadings) or w("sched_none"),
+                    any(p.attention for p in loadings)),
+                Row(w("sched_discounts"), " ".join(discounts) or w("sched_none")),
+                Row(w("sched_total"), w("sched_a_year", amount=v.money(terms.total)))]
+        if terms.services:
+            label = "sched_services_separate" if terms.separate else "sched_services"
+            rows.append(Row(w(label), w("sched_a_year", amount=v.money(terms.services))))
         return rows
 
     def loadings(self) -> list[Para]:
         w, v = self.words, self.values
         rules = {f"eligibility.{r.id}": r for r in self.product.eligibility}
+        standard = money(self.product.premium.net)
         out = []
         for loading in self.outcome.loadings:
             rule = rules.get(loading.rule)
-            title = _topic(self, rule.when) if rule else loading.rule
+            title = rule_title(self.product, loading.rule, rule, self.locale, self.constants,
+                               self.numbers) if rule else self.result_title(loading.rule)
+            clause = self.clause_of(loading.rule)
             if loading.removed is not None:
                 text = w("sched_loading_removed", percent=v.percent(loading.percent),
-                         date=v.date(loading.removed), clause=self.clause_of(loading.rule))
+                         date=v.date(loading.removed), clause=clause)
             else:
+                amount = share(standard, loading.percent)
                 text = w("sched_loading_item", percent=v.percent(loading.percent), title=title,
-                         clause=self.clause_of(loading.rule))
+                         amount=v.money(amount), clause=clause)
             out.append(Para(text, loading.removed is None))
         return out
+
+    def result_title(self, rule: str) -> str:
+        """The check-up a result rule (``result.c.r``) belongs to, by name."""
+        checkup = rule.split(".")[1] if rule.count(".") >= 2 else ""
+        found = next((c for c in self.product.checkups if c.id == checkup), None)
+        return self.name(found.name) if found else rule
 
     def exclusions(self) -> list[Para]:
         w, v = self.words, self.values
@@ -178,9 +207,12 @@ class _ScheduleBuilder:
         result = ProgrammeStatus(name, self.numbers[f"adherence.{programme.id}"])
         if programme.change is None:  # it removes a loading: say how far along the year is
             return self.progress(programme, status, result)
-        result.paras.append(Para(w("adh_status", bonus=v.percent(status.bonus_percent),
-                                   programme=name, cap=v.percent(status.cap_percent),
-                                   years=v.plain(status.consecutive_years))))
+        years = status.consecutive_years
+        key = "adh_status" if status.bonus_percent or years else "adh_status_none"
+        result.paras.append(Para(w(key, bonus=v.percent(status.bonus_percent), programme=name,
+                                   cap=v.percent(status.cap_percent),
+                                   years=w("policy_years_one" if years == 1 else
+                                           "policy_years_many", count=v.plain(years)))))
         if status.bonus_percent >= status.cap_percent:
             result.closing = w("adh_capped")
             return result
@@ -220,10 +252,13 @@ class _ScheduleBuilder:
         return Para(text), met
 
     def show(self, kind: str, value: Any, node: Node | None) -> str:
+        """A metric's value; a target with its unit (a bare count target as '1' / '1次')."""
         if kind == "pdc":
             return self.values.ratio_percent(float(value))
         if isinstance(node, Name) and node.id in self.product.parameters:
             return self.values.ref(node.id)
+        if node is not None and kind in ("count", "on_time"):
+            return self.words("adh_count", count=self.values.plain(value))
         return self.values.plain(value)
 
 
@@ -232,13 +267,6 @@ def _label(product: Product, name: str, locale: str) -> str:
     if spec is not None and spec.label is not None:
         return text_in(spec.label, locale)
     return name.replace("_", " ")
-
-
-def _topic(builder: _ScheduleBuilder, condition: str) -> str:
-    found = [n.id for n in names(condition.node) if n.id not in builder.constants]
-    text = ("、" if builder.locale == "zh-CN" else ", ").join(
-        dict.fromkeys(_label(builder.product, n, builder.locale) for n in found))
-    return text[:1].upper() + text[1:]
 
 
 def _metric_side(node: Compare, product: Product) -> tuple[str, str, Node]:

@@ -13,6 +13,7 @@ import datetime as dt
 from ..cases.calendar import add_months
 from ..cases.outcome import CheckupOut
 from ..product.model import Checkup
+from .notes import Notes
 from .plan import PeriodPlan
 
 
@@ -52,7 +53,8 @@ class CheckupBook:
     the same however long the timeline is.
     """
 
-    def __init__(self, checkups: dict[str, Checkup]):
+    def __init__(self, checkups: dict[str, Checkup], notes: Notes):
+        self.say = notes
         self.checkups = checkups  # by id, in the product's order (shared: never changed here)
         self.occurrences: list[Occurrence] = []
         self._of: dict[str, list[Occurrence]] = {}
@@ -67,7 +69,7 @@ class CheckupBook:
         found: list[Occurrence] = []
         for checkup in self.checkups.values():
             if checkup.trigger.on_issue:
-                found += self.schedule(checkup.id, start, "at issue", period)
+                found += self.schedule(checkup.id, start, None, period)
             elif checkup.trigger.every_months is not None:
                 found += self.periodic(checkup, start, as_of, end, period)
         return found
@@ -85,21 +87,23 @@ class CheckupBook:
                 break
             opens, closes = due - dt.timedelta(days=window), due + dt.timedelta(days=window)
             found.append(self._add(Occurrence(checkup, k, due, opens, closes, extension,
-                                              f"every {every} months")))
+                                              self.say("every_months", n=every))))
             if due > as_of:
                 break  # the next one due is shown; later ones are not yet scheduled
             k += 1
         return found
 
-    def schedule(self, checkup_id: str, day: dt.date, why: str, period: PeriodPlan
+    def schedule(self, checkup_id: str, day: dt.date, why: str | None, period: PeriodPlan
                  ) -> list[Occurrence]:
-        """A check-up falls due from `day`; none when one is already open."""
+        """A check-up falls due from `day` (`why`: the rule that set it off; None at issue);
+        none when one is already open."""
         checkup = self.checkups[checkup_id]
         if self.open(checkup_id):
             return []  # already due: one open occurrence at a time
         due = day + dt.timedelta(days=int(period.number(checkup.due_days)))
         closes = due + dt.timedelta(days=int(period.number(checkup.window_days)))
-        reason = why if why == "at issue" else f"triggered by {why} on {day.isoformat()}"
+        reason = self.say("at_issue") if why is None else \
+            self.say("triggered", rule=why, date=day.isoformat())
         seq = len(self._of.get(checkup_id, ())) + 1
         return [self._add(Occurrence(checkup, seq, due, day, closes,
                                      int(period.number(checkup.extension_days)), reason))]

@@ -15,7 +15,9 @@ from typing import Any
 
 from ..cases.case import Event
 from ..cases.outcome import money
+from ..product.fields import text_in
 from ..product.model import Benefit, Product
+from .notes import Notes
 
 
 @dataclass
@@ -46,31 +48,35 @@ class ClaimBook:
         return self.yearly.setdefault((benefit, year), Usage())
 
     def judge(self, benefit: Benefit, event: Event, year: int, sum_insured: Decimal,
-              limits: Mapping[str, Decimal], constants: Mapping[str, Any]) -> Judgement:
-        """Pay what the benefit allows, within every limit; record the usage."""
-        number = _numbers(constants)
+              limits: Mapping[str, Decimal], constants: Mapping[str, Any],
+              notes_in: Notes) -> Judgement:
+        """Pay what the benefit allows, within every limit; record the usage; the notes
+        in `notes_in`'s language."""
+        number, say = _numbers(constants), notes_in
         yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
                                                                                  Usage())
-        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number)
-        refusal = self._frequency(benefit, yearly, lifetime, number)
+        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number, say)
+        refusal = self._frequency(benefit, yearly, lifetime, number, say)
         if refusal:
             return Judgement("declined", Decimal(0), claimed, [refusal])
         per_day = benefit.pays.per_day
         # the day cap limits what is paid, not what was claimed
         payable = claimed if per_day is None else money(number(per_day) * days)
         caps = benefit.limits
-        for cap, used, label in ((caps.per_claim, Decimal(0), "per-claim limit"),
-                                 (caps.per_year, yearly.amount, "yearly limit"),
-                                 (caps.lifetime, lifetime.amount, "lifetime limit")):
+        for cap, used, label in ((caps.per_claim, Decimal(0), "per_claim"),
+                                 (caps.per_year, yearly.amount, "per_year"),
+                                 (caps.lifetime, lifetime.amount, "lifetime")):
             if cap is not None:
-                payable = _cap(payable, number(cap) - used, label, notes)
+                payable = _cap(payable, number(cap) - used, say(label), notes, say)
         if caps.per_year_percent_of_sum_insured is not None:
             share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
-            payable = _cap(payable, share - yearly.amount, "yearly share of the sum insured",
-                           notes)
+            payable = _cap(payable, share - yearly.amount, say("year_share"), notes, say)
         if caps.shared is not None:
             used = self.shared.get((caps.shared, year), Decimal(0))
-            payable = _cap(payable, limits[caps.shared] - used, f"'{caps.shared}' limit", notes)
+            name = caps.shared if say.locale == "en" else \
+                text_in(self.product.coverage.limits[caps.shared].name, say.locale)
+            payable = _cap(payable, limits[caps.shared] - used, say("shared", name=name), notes,
+                           say)
             self.shared[(caps.shared, year)] = used + payable
         payable = money(max(payable, Decimal(0)))
         for usage in (yearly, lifetime):
@@ -78,21 +84,21 @@ class ClaimBook:
             usage.days += days
             usage.count += 1 if payable > 0 else 0
         if payable <= 0:
-            return Judgement("declined", payable, claimed, notes or ["nothing payable"])
+            return Judgement("declined", payable, claimed, notes or [say("nothing_payable")])
         return Judgement("paid" if payable == claimed else "partly_paid", payable, claimed, notes)
 
-    def _frequency(self, benefit: Benefit, yearly: Usage, lifetime: Usage, number) -> str | None:
+    def _frequency(self, benefit: Benefit, yearly: Usage, lifetime: Usage, number,
+                   say: Notes) -> str | None:
         freq = benefit.frequency
         if freq.per_policy_year is not None and yearly.count >= number(freq.per_policy_year):
-            return f"already paid {yearly.count} time(s) this policy year (limit " \
-                   f"{number(freq.per_policy_year):g})"
+            return say("paid_this_year", count=yearly.count,
+                       limit=f"{number(freq.per_policy_year):g}")
         if freq.lifetime is not None and lifetime.count >= number(freq.lifetime):
-            return f"already paid {lifetime.count} time(s) (lifetime limit " \
-                   f"{number(freq.lifetime):g})"
+            return say("paid_lifetime", count=lifetime.count, limit=f"{number(freq.lifetime):g}")
         return None
 
     def _base(self, benefit: Benefit, event: Event, yearly: Usage, sum_insured: Decimal,
-              number) -> tuple[Decimal, int, list[str]]:
+              number, say: Notes) -> tuple[Decimal, int, list[str]]:
         pays = benefit.pays
         notes: list[str] = []
         if pays.percent_of_sum_insured is not None:
@@ -106,8 +112,8 @@ class ClaimBook:
             if cap is not None:
                 allowed = max(0, int(number(cap)) - yearly.days)
                 if days > allowed:
-                    notes.append(f"{days} days claimed, {allowed} left of the yearly "
-                                 f"{int(number(cap))}-day cap")
+                    notes.append(say("days_capped", days=days, allowed=allowed,
+                                     cap=int(number(cap))))
                 days = min(days, allowed)
             return claimed, days, notes
         expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
@@ -123,9 +129,9 @@ def _numbers(constants: Mapping[str, Any]):
     return number
 
 
-def _cap(payable: Decimal, room: Decimal, label: str, notes: list[str]) -> Decimal:
+def _cap(payable: Decimal, room: Decimal, label: str, notes: list[str], say: Notes) -> Decimal:
     room = max(room, Decimal(0))
     if payable > room:
-        notes.append(f"capped by the {label} ({money(room)} left)")
+        notes.append(say("capped", label=label, room=money(room)))
         return room
     return payable

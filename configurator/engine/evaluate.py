@@ -38,6 +38,7 @@ from ..product.model import Benefit, Checkup, Effect, Metric, Product
 from .checkups import CheckupBook, Occurrence
 from .cover import CoverState
 from .durable import Sessions
+from .notes import Notes
 from .plan import PeriodPlan, Plan, plan_for
 from .timeline import Timeline
 
@@ -71,7 +72,8 @@ class _Evaluation:
         self.reasons: list[Reason] = []
         self.loadings: list[tuple[Loading, str | None]] = []
         self.added: dict[str, ExclusionOut] = {}
-        self.checkups = CheckupBook(plan.checkups)
+        self.say = Notes(locale)
+        self.checkups = CheckupBook(plan.checkups, self.say)
         self.cover: CoverState | None = None
         self._timeline: Timeline | None = None
         self.claims: list[ClaimOut] = []
@@ -193,7 +195,7 @@ class _Evaluation:
             self.push(renewal, RENEWAL, number)
         for event in self.case.events:
             if event.date > self.as_of:
-                self.notes.append(f"{event.id} on {event.date} is after as_of and was ignored")
+                self.notes.append(self.say("after_as_of", event=event.id, date=event.date))
             elif event.date < self.start:
                 self.before_cover(event)
             else:
@@ -237,7 +239,7 @@ class _Evaluation:
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):
             if event.type in self.plan.claim_types:
-                self.refuse_claim(event, "declined", "the policy was not in force on this date")
+                self.refuse_claim(event, "declined", self.say("lapsed"))
             return
         env = {**self.env, **event.fields}
         matched = self.checkups.matching(event.type, event.date)
@@ -308,7 +310,7 @@ class _Evaluation:
     def renew(self, number: int) -> None:
         self.judge_year(number - 1)
         if not self.cover.in_force(self.day):
-            self.notes.append(f"the policy was not renewed for year {number}")
+            self.notes.append(self.say("not_renewed", number=number))
             return
         period = self.plan.period_at(self.day)
         if period is not self.period:
@@ -317,13 +319,13 @@ class _Evaluation:
         timeline.constants, timeline.filters = period.constants, period.metric_filters
         for checkup in self.product.checkups:
             if checkup.trigger.repeat_if_missed and self.checkups.last_missed(checkup):
-                self.schedule(checkup.id, self.day, f"renewal of year {number}")
+                self.schedule(checkup.id, self.day, self.say("renewal", number=number))
 
     # -------------------------------------------------------------- claims
 
     def before_cover(self, event: Event) -> None:
         if event.type in self.plan.claim_types:
-            self.refuse_claim(event, "declined", "the event happened before cover started")
+            self.refuse_claim(event, "declined", self.say("before_cover"))
 
     def refuse_claim(self, event: Event, status: str, why: str) -> None:
         self.claims.append(ClaimOut(event.id, None, event.date, status, Decimal(0),
@@ -331,8 +333,7 @@ class _Evaluation:
 
     def unissued_claims(self) -> None:
         claim_types = {b.event for b in self.product.benefits}
-        why = ("the application was declined" if self.decision == "decline"
-               else "the application awaits manual underwriting")
+        why = self.say("declined" if self.decision == "decline" else "pending")
         status = "declined" if self.decision == "decline" else "pending"
         for event in self.case.events:
             if event.type in claim_types and event.date <= self.as_of:
@@ -346,7 +347,7 @@ class _Evaluation:
         fired = self.assert_fact("claim", fact)
         matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
         if not matched:
-            self.refuse_claim(event, "declined", "no benefit covers this claim")
+            self.refuse_claim(event, "declined", self.say("no_benefit"))
             return
         for benefit in matched:
             self.claims.append(self.judge_claim(benefit, event, fired, env))
@@ -408,8 +409,7 @@ class _Evaluation:
         waiting = f"waiting.{benefit.id}"
         if waiting in fired:
             days = int(self.number(benefit.waiting_period_days))
-            why = (f"claim on day {(event.date - self.start).days + 1} of cover is inside the "
-                   f"{days}-day waiting period")
+            why = self.say("waiting", day=(event.date - self.start).days + 1, days=days)
             info = self.plan.rules[waiting]
             reasons.append(Reason(waiting, why, info.clause, info.source, event.date))
         for exclusion in self.product.exclusions:
@@ -422,7 +422,8 @@ class _Evaluation:
         cover, period = self.cover, self.period
         judgement = cover.book.judge(benefit, event, year_number(self.start, event.date),
                                      cover.sum_insured(self.product, period),
-                                     cover.limits(self.product, period), period.constants)
+                                     cover.limits(self.product, period), period.constants,
+                                     self.say)
         reasons.append(self.reason(f"benefit.{benefit.id}", benefit.text, env))
         reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)
                     for note in judgement.notes]

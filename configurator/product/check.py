@@ -28,12 +28,11 @@ from .model import (
     Model,
     Parameter,
     Product,
-    text_variants,
 )
 from .scopes import INPUT_TYPES, Scopes, parameter_type
 from .source import Document, PathKey, format_path
-from .texts import PLACEHOLDER, control_problems, texts
 from .values import coerce_value  # the same rules the case loader applies
+from .wording_check import wording_problems
 
 RESERVED = {"id", "sid", "kind", "ref", "true", "false", "and", "or", "not", "in"}
 DISCOUNT_CAP = Bound("a cap on a premium discount in percent", 0, 100)
@@ -447,17 +446,7 @@ class Checker:
 
     def wording(self) -> None:
         parameters = self.known("parameters", self.product.parameters)
-        for path, text in texts(self.product):
-            for locale, value in text_variants(text):
-                where = path + (locale,) if not isinstance(text, str) else path
-                self.problems += control_problems(self.doc, where, value)
-                for match in PLACEHOLDER.finditer(value):
-                    name = match.group(1).strip()
-                    if name not in parameters:
-                        self.problems.append(Problem(
-                            self.doc.text_span(where, match.start()), format_path(where),
-                            f"wording refers to unknown parameter '{{{name}}}'",
-                            did_you_mean(name, parameters), "wording"))
+        self.problems += wording_problems(self.product, self.doc, parameters)
 
 
 def _is_number(value: Any) -> bool:

@@ -8,11 +8,16 @@ from pydantic import Field, model_validator
 
 from .fields import Condition, Ident, Model, NumberRef, Text
 
+TITLE = ("The clause heading the policy prints for this rule (a few plain words: 'Age at "
+         "entry'). Without it the heading is derived from the rule's outcome and the first "
+         "thing its condition reads, and lint warns.")
+
 
 class EligibilityRule(Model):
     """Decline, refer, load or exclude when a condition on the applicant holds."""
 
     id: Ident
+    title: Text | None = Field(None, description=TITLE)
     when: Condition
     outcome: Literal["decline", "refer", "loading", "exclusion"]
     percent: NumberRef | None = Field(
@@ -48,6 +53,7 @@ class Effect(Model):
 
 class ResultRule(Effect):
     id: Ident
+    title: Text | None = Field(None, description=TITLE)
     when: Condition
     text: Text
 
