@@ -43,6 +43,7 @@ ONE_HOME = {
     "click": {"configurator.cli"},
     "rich": {"configurator.cli"},
     "pytest": {"configurator.runs.pytest_plugin"},
+    "cryptography": {"configurator.runs.filing_sign"},
 }
 
 
