@@ -38,6 +38,7 @@ from .paged import Clock, PagedPolicy, document_html
 from .phrases import Values, phrases
 from .policy import build_policy
 from .schedule import personal_schedule
+from .typeset import typeset
 from .weasy import REFUSED, base_url, font_config, identifier, local_fetcher
 
 __all__ = ["REFUSED", "RenderError", "build_document", "describe", "failures", "html_to_pdf",
@@ -64,10 +65,11 @@ def render_html(product: Product, outcome: Outcome | None = None, case: Case | N
 
     `outcome` is the engine's decision for the person in `case` (whose name,
     policy number and start the schedule shows); `illustration` the worked
-    example's Outcomes.
+    example's Outcomes. Unit exponents are superscripts (`typeset`); the
+    line-break rules of the printed page are left to the browser.
     """
     with failures(describe(product, case, locale), product.span):
-        policy = build_document(product, outcome, case, locale, illustration)
+        policy = typeset(build_document(product, outcome, case, locale, illustration))
         return document_html(policy, _meta(product, case, policy), css=True)
 
 
@@ -81,14 +83,16 @@ def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | No
     schedule) for every document, and the shared part (reading guide,
     contents, clauses), the same for every person with this product,
     language and page numbering, laid out and drawn once per process and
-    reused (`paged.PagedPolicy`, `drawing.Drawing`). `timings`, if given,
-    gets the seconds spent in our code ("ours") and in weasyprint
-    ("weasyprint").
+    reused (`paged.PagedPolicy`, `drawing.Drawing`). The words are typeset
+    for print first (`typeset`: superscripts, no line break between a number
+    and its unit, Chinese table cells kept whole). `timings`, if given, gets
+    the seconds spent in our code ("ours") and in weasyprint ("weasyprint").
     """
     clock = Clock(timings)
     with failures(describe(product, case, locale), product.span):
         with clock("ours"):
-            policy = build_document(product, outcome, case, locale, illustration)
+            policy = typeset(build_document(product, outcome, case, locale, illustration),
+                             print=True)
             meta = _meta(product, case, policy)
             shared = _meta(product, None, policy, product.effective_from)
         return PagedPolicy(policy, meta, shared, variant, clock).pdf()
