@@ -10,6 +10,7 @@ content and in its tag tree; a page that cannot be recorded is painted.
 from __future__ import annotations
 
 import gc
+import json
 import subprocess
 import sys
 from collections import OrderedDict
@@ -20,7 +21,7 @@ import pikepdf
 import pytest
 import weasyprint
 
-from configurator import load, load_case
+from configurator import case_from_data, load, load_case
 from configurator.document import drawing, paged
 from configurator.environment import Environment
 from configurator.runs import batch_render
@@ -42,6 +43,8 @@ def _fresh_caches(monkeypatch) -> None:
     monkeypatch.setattr(paged, "_SHARED_LAYOUTS", OrderedDict())
     monkeypatch.setattr(paged, "_SHARED_PAGES", {})
     monkeypatch.setattr(paged, "_TOTALS", {})
+    monkeypatch.setattr(drawing, "_SUBSETS", OrderedDict())
+    monkeypatch.setattr(drawing, "_DEFLATED", {})
 
 
 @pytest.mark.parametrize("case_file, locale", [(MERGED, "en"), (APART, "zh-CN")],
@@ -102,6 +105,21 @@ def test_only_the_last_page_of_the_front_is_shared(product, tmp_path):
     assert "Reading guide" not in _page_texts(pdf, tmp_path, 2, False)
     lines = [line for line in _page_texts(pdf, tmp_path, 3, False).splitlines() if line.strip()]
     assert lines[1] == "Reading guide"  # after the running header
+
+
+def test_a_font_subset_is_made_once_per_glyph_set(product, monkeypatch):
+    """The same glyphs give the same subset, reused; new glyphs a subset of their own."""
+    _fresh_caches(monkeypatch)
+    case = load_case(APART, product)
+    first = ENV.render_pdf(product, case, locale="zh-CN")
+    made = dict(drawing._SUBSETS)
+    assert any(len(key[2]) > 100 for key in made)  # the glyphs of the Chinese text
+    assert ENV.render_pdf(product, case, locale="zh-CN") == first
+    assert drawing._SUBSETS.keys() == made.keys()  # nothing new: every subset reused
+    data = json.loads(json.dumps(case.to_data()))
+    data["policy"]["holder"] = "龘靐齉"  # three glyphs no clause uses
+    ENV.render_pdf(product, case_from_data(data, product), locale="zh-CN")
+    assert len(drawing._SUBSETS) > len(made)
 
 
 def test_a_page_that_cannot_be_recorded_is_painted():

@@ -30,11 +30,15 @@ from __future__ import annotations
 import copy
 import re
 import zlib
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
 SCALE = 0.75  # PDF points per CSS pixel (weasyprint's zoom 1)
 DEFLATE_LEVEL = 6
+MAX_SUBSETS = 16
+_SUBSETS: OrderedDict[tuple, tuple[bytes, dict[str, Any]]] = OrderedDict()  # font subsets
+_DEFLATED: dict[int, list[Any]] = {}  # id(subset) -> [subset, its deflated bytes or None]
 _ALPHA_STATE = re.compile(r"[aA][0-9.e-]+\Z")
 
 
@@ -111,10 +115,15 @@ class Drawing:
 
 @lru_cache(maxsize=4)
 def _font_file_on_demand(kind: type) -> type:
-    """weasyprint's `Font` whose original file is read from its face when asked for.
+    """weasyprint's `Font`, with its file read on demand and its subsets kept.
 
-    A PDF asks for it only if subsetting fails (it embeds its subset, which
-    it sets); so the recording keeps no copy of each font file.
+    The original file is read from the font's face only if asked for, which
+    a PDF does only when subsetting fails: the recording keeps no copy of
+    each font file (a CJK one is ~20 MB). A subset is a function of the face
+    and the glyphs (and flags): made once per glyph set (`_SUBSETS`) and its
+    deflated bytes with it (`_DEFLATED`), so a document whose personal pages
+    add no glyph to what the shared part uses embeds the same subset again
+    without subsetting (about 120 ms for a Chinese one) or deflating it.
     """
     from weasyprint.text.fonts import get_hb_object_data
 
@@ -125,7 +134,21 @@ def _font_file_on_demand(kind: type) -> type:
     def write(font: Any, content: bytes) -> None:
         font.__dict__["_file_content"] = content
 
-    return type(f"OnDemand{kind.__name__}", (kind,), {"file_content": property(read, write)})
+    def clean(font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
+        key = (font.hash, font.index, tuple(sorted(to_unicode)), hinting, bool(font.missing),
+               tuple(sorted(font.variations.items())))
+        found = _SUBSETS.get(key)
+        if found is None:
+            kind.clean(font, to_unicode, hinting)
+            found = _SUBSETS[key] = (font.file_content, dict(font.variations))
+            _DEFLATED[id(found[0])] = [found[0], None]
+            while len(_SUBSETS) > MAX_SUBSETS:
+                _DEFLATED.pop(id(_SUBSETS.popitem(last=False)[1][0]), None)
+        _SUBSETS.move_to_end(key)
+        font.file_content, font.variations = found[0], dict(found[1])
+
+    return type(f"OnDemand{kind.__name__}", (kind,),
+                {"file_content": property(read, write), "clean": clean})
 
 
 def _rectangle(page: Any) -> tuple[float, float, float, float]:
@@ -222,8 +245,14 @@ def _stream_serialiser(plain: Any) -> Any:
     def serialise(stream: Any) -> bytes:
         if not stream.compress:
             return plain(stream)
-        packed = zlib.compress(b"\n".join(pydyf._to_bytes(item) for item in stream.stream),
-                               DEFLATE_LEVEL)
+        kept = _DEFLATED.get(id(stream.stream[0])) if len(stream.stream) == 1 else None
+        if kept is not None and kept[0] is stream.stream[0]:  # a font subset made before
+            if kept[1] is None:
+                kept[1] = zlib.compress(kept[0], DEFLATE_LEVEL)
+            packed = kept[1]
+        else:
+            packed = zlib.compress(b"\n".join(pydyf._to_bytes(item) for item in stream.stream),
+                                   DEFLATE_LEVEL)
         extra = pydyf.Dictionary({**stream.extra, "Filter": "/FlateDecode",
                                   "Length": len(packed)})
         return b"\n".join((extra.data, b"stream", packed, b"endstream"))
