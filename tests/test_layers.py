@@ -39,7 +39,9 @@ MAX_FUNCTION_LINES = 60
 # third-party libraries that belong to one stage only
 ONE_HOME = {
     "durable_rules_engine": {"configurator.engine.durable"},
-    "weasyprint": {"configurator.document.render", "configurator.compliance.report"},
+    "weasyprint": {"configurator.document.render", "configurator.document.weasy",
+                   "configurator.document.paged", "configurator.document.drawing",
+                   "configurator.compliance.report"},
     "click": {"configurator.cli"},
     "rich": {"configurator.cli"},
     "pytest": {"configurator.runs.pytest_plugin"},

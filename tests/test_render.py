@@ -189,7 +189,7 @@ def test_pdftotext_finds_every_clause_in_order(rendered, name, product, case, tm
         found = text.find(heading, position)
         assert found >= 0, f"{heading!r} not found after the contents, in order"
         position = found + len(heading)
-    assert re.search(r"Page 1 of \d+|第 1 页，共 \d+页", text)
+    assert re.search(r"Page 1 of \d+|第 1 页，共 \d+ 页", text)
 
 
 def test_identical_input_gives_identical_bytes(rendered, product, case):

@@ -21,30 +21,28 @@ document (`failures`), never a traceback.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from ..cases.case import Case
 from ..cases.outcome import Illustration, Outcome
 from ..errors import ConfigError, ConfiguratorError, Problem
 from ..product.model import Product
 from ..product.params import parameters_at
-from ..resources import templates_folder
 from .blocks import Policy
-from .escape import clean_text, environment, stylesheet
+from .escape import clean_text
 from .example import worked_example
+from .paged import Clock, PagedPolicy, document_html
 from .phrases import Values, phrases
 from .policy import build_policy
 from .schedule import personal_schedule
+from .typeset import typeset
+from .weasy import REFUSED, base_url, font_config, identifier, local_fetcher
+
+__all__ = ["REFUSED", "RenderError", "build_document", "describe", "failures", "html_to_pdf",
+           "render_html", "render_pdf", "shown"]
 
 PDF_VARIANT = "pdf/ua-1"
 GENERATOR = "configurator"
@@ -67,11 +65,12 @@ def render_html(product: Product, outcome: Outcome | None = None, case: Case | N
 
     `outcome` is the engine's decision for the person in `case` (whose name,
     policy number and start the schedule shows); `illustration` the worked
-    example's Outcomes.
+    example's Outcomes. Unit exponents are superscripts (`typeset`); the
+    line-break rules of the printed page are left to the browser.
     """
     with failures(describe(product, case, locale), product.span):
-        policy = build_document(product, outcome, case, locale, illustration)
-        return _html(policy, _meta(product, case, policy), "all")
+        policy = typeset(build_document(product, outcome, case, locale, illustration))
+        return document_html(policy, _meta(product, case, policy), css=True)
 
 
 def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | None = None,
@@ -81,15 +80,19 @@ def render_pdf(product: Product, outcome: Outcome | None = None, case: Case | No
     """The policy as a tagged PDF (PDF/UA-1 unless `variant` says otherwise).
 
     The document is laid out in two parts: the front (cover and the person's
-    schedule) for every document, and the clauses, which are the same for
-    every person with this product, language and page count, laid out once
-    per process and reused (see `PagedPolicy`). `timings`, if given, gets the
-    seconds spent in our code ("ours") and in weasyprint ("weasyprint").
+    schedule) for every document, and the shared part (reading guide,
+    contents, clauses), the same for every person with this product,
+    language and page numbering, laid out and drawn once per process and
+    reused (`paged.PagedPolicy`, `drawing.Drawing`). The words are typeset
+    for print first (`typeset`: superscripts, no line break between a number
+    and its unit, Chinese table cells kept whole). `timings`, if given, gets
+    the seconds spent in our code ("ours") and in weasyprint ("weasyprint").
     """
-    clock = _Clock(timings)
+    clock = Clock(timings)
     with failures(describe(product, case, locale), product.span):
         with clock("ours"):
-            policy = build_document(product, outcome, case, locale, illustration)
+            policy = typeset(build_document(product, outcome, case, locale, illustration),
+                             print=True)
             meta = _meta(product, case, policy)
             shared = _meta(product, None, policy, product.effective_from)
         return PagedPolicy(policy, meta, shared, variant, clock).pdf()
@@ -104,44 +107,9 @@ def html_to_pdf(html: str, *, variant: str | None = PDF_VARIANT,
     with failures(what):
         import weasyprint
 
-        return weasyprint.HTML(string=html, base_url=_base_url(), url_fetcher=local_fetcher()
-                               ).write_pdf(pdf_variant=variant, pdf_identifier=_identifier(html),
-                                           custom_metadata=True, font_config=_font_config())
-
-
-def _html(policy: Policy, meta: dict[str, Any], part: str, **pages: int | None) -> str:
-    """The HTML of `part` ("all", "front" or "body"); `pages` fixes page numbers."""
-    numbers = {"total": None, "offset": None, "schedule_page": None, **pages}
-    css = stylesheet(_css()) if part == "all" else ""  # the parts get it pre-parsed
-    return _template().render(policy=policy, css=css, meta=meta, part=part, pages=numbers)
-
-
-def _identifier(*texts: str) -> bytes:
-    """The PDF file identifier: a hash of the HTML, so equal input gives equal bytes."""
-    digest = hashlib.sha256()
-    for text in texts:
-        digest.update(text.encode("utf-8"))
-    return digest.hexdigest()[:32].encode("ascii")
-
-
-def _base_url() -> str:
-    return templates_folder().as_uri() + "/"
-
-
-class _Clock:
-    """Adds elapsed seconds to named totals (for bench/render.py)."""
-
-    def __init__(self, totals: dict[str, float] | None):
-        self.totals = totals
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        began = time.perf_counter()
-        try:
-            yield
-        finally:
-            if self.totals is not None:
-                self.totals[name] = self.totals.get(name, 0.0) + time.perf_counter() - began
+        return weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=local_fetcher()
+                               ).write_pdf(pdf_variant=variant, pdf_identifier=identifier(html),
+                                           custom_metadata=True, font_config=font_config())
 
 
 # ------------------------------------------------------------ failures
@@ -185,98 +153,6 @@ def failures(what: str, span: Any = None) -> Iterator[None]:
         raise RenderError([Problem(span, "document", f"could not render {what}: "
                                    f"{type(exc).__name__}: {shown(exc, 300)}", hint,
                                    code="render_failed")]) from exc
-
-
-# ------------------------------------------------------------ paged output
-
-
-_CLAUSE_PAGES: dict[str, int] = {}  # clause-part key -> its page count
-_FRONT_PAGES: dict[tuple[str, bool], int] = {}  # last front-part page count seen
-_CLAUSE_LAYOUTS: OrderedDict[tuple, tuple[Any, str]] = OrderedDict()
-MAX_CACHED_LAYOUTS = 6
-
-
-class PagedPolicy:
-    """A policy laid out as front part + clause part, the clause part cached.
-
-    The clause part (reading guide, contents, clauses 1-8) depends only on the
-    product, language, parameters in force and the page numbers around it; its
-    layout is kept per process, keyed by its HTML with the page numbers left
-    out, plus those page numbers. The front part (cover and schedule) is laid
-    out for each document, with the total page count written in its footer.
-    """
-
-    def __init__(self, policy: Policy, meta: dict[str, Any], shared: dict[str, Any],
-                 variant: str | None, clock: _Clock):
-        self.policy = policy
-        self.meta = meta
-        self.shared = shared  # the clause part's metadata: nothing personal
-        self.variant = variant
-        self.clock = clock
-
-    def layout(self, html: str) -> Any:
-        import weasyprint
-
-        with self.clock("weasyprint"):
-            return weasyprint.HTML(string=html, base_url=_base_url(),
-                                   url_fetcher=local_fetcher()).render(
-                font_config=_font_config(), pdf_variant=self.variant,
-                stylesheets=[_stylesheet()])
-
-    def html(self, part: str, **pages: int | None) -> str:
-        with self.clock("ours"):
-            return _html(self.policy, self.shared if part == "body" else self.meta, part,
-                         **pages)
-
-    def pdf(self) -> bytes:
-        plain = self.html("body", total=None, offset=None, schedule_page=None)
-        key = hashlib.sha256(f"{self.variant}\n{plain}".encode()).hexdigest()
-        clause_pages = _CLAUSE_PAGES.get(key)
-        if clause_pages is None:
-            clause_pages = _CLAUSE_PAGES[key] = len(self.layout(plain).pages)
-        front, front_html = self.front(key, clause_pages)
-        schedule_page = self.page_of(front, "schedule")
-        clauses, clauses_html = self.clauses(key, len(front.pages), clause_pages, schedule_page)
-        with self.clock("weasyprint"):
-            whole = front.copy(front.pages + clauses.pages)
-            return whole.write_pdf(pdf_variant=self.variant, custom_metadata=True,
-                                   pdf_identifier=_identifier(front_html, clauses_html))
-
-    def front(self, key: str, clause_pages: int) -> tuple[Any, str]:
-        """The front part, laid out until the page total in its footer is right."""
-        guess_key = (key, self.policy.schedule is not None)
-        guess = _FRONT_PAGES.get(guess_key, 2 if self.policy.schedule else 1)
-        for _ in range(4):
-            html = self.html("front", total=guess + clause_pages, offset=None,
-                             schedule_page=None)
-            front = self.layout(html)
-            if len(front.pages) == guess:
-                break
-            guess = len(front.pages)
-        _FRONT_PAGES[guess_key] = guess
-        return front, html
-
-    def clauses(self, key: str, front_pages: int, clause_pages: int,
-                schedule_page: int | None) -> tuple[Any, str]:
-        """The clause part with its page numbers following the front part (cached)."""
-        layout_key = (key, front_pages, clause_pages, schedule_page)
-        found = _CLAUSE_LAYOUTS.get(layout_key)
-        if found is None:
-            html = self.html("body", total=front_pages + clause_pages, offset=front_pages + 1,
-                             schedule_page=schedule_page)
-            found = (self.layout(html), html)
-            _CLAUSE_LAYOUTS[layout_key] = found
-            while len(_CLAUSE_LAYOUTS) > MAX_CACHED_LAYOUTS:
-                _CLAUSE_LAYOUTS.popitem(last=False)
-        _CLAUSE_LAYOUTS.move_to_end(layout_key)
-        return found
-
-    @staticmethod
-    def page_of(document: Any, anchor: str) -> int | None:
-        for number, page in enumerate(document.pages, start=1):
-            if anchor in page.anchors:
-                return number
-        return None
 
 
 def build_document(product: Product, outcome: Outcome | None = None, case: Case | None = None,
@@ -326,32 +202,7 @@ def _check_locale(product: Product, locale: str) -> None:
                                    f"'{locale}'", f"use one of: {', '.join(product.languages)}")])
 
 
-# ------------------------------------------------------------ per-process caches
-
-
-def _template() -> jinja2.Template:
-    return environment().get_template("policy.html.j2")
-
-
-@lru_cache(maxsize=1)
-def _css() -> str:
-    return (templates_folder() / "policy.css").read_text(encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def _stylesheet() -> Any:
-    """policy.css parsed once per process."""
-    import weasyprint
-
-    return weasyprint.CSS(string=_css(), base_url=_base_url(), url_fetcher=local_fetcher(),
-                          font_config=_font_config())
-
-
-@lru_cache(maxsize=1)
-def _font_config() -> Any:
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
+# ------------------------------------------------------------ metadata
 
 
 def _meta(product: Product, case: Case | None, policy: Policy, day: Any = None
@@ -366,42 +217,3 @@ def _meta(product: Product, case: Case | None, policy: Policy, day: Any = None
     return {"created": day.isoformat(), "generator": GENERATOR, "custom": custom,
             "date": Values(product, {}, locale).date(day),
             "keywords": f"{product.id}, {product.version}, {product.hash}"}
-
-
-# ------------------------------------------------------------ no remote fetches
-
-
-REFUSED: list[str] = []  # every URL a document tried to fetch and was refused
-
-
-def local_fetcher() -> Any:
-    """A url_fetcher that serves files under `templates/` and refuses everything else.
-
-    Refused URLs are appended to `REFUSED`, so a test can assert that no
-    remote fetch was even attempted; a refusal also stops the render.
-    """
-    return _local_fetcher_class()()
-
-
-@lru_cache(maxsize=1)
-def _local_fetcher_class() -> type:
-    from urllib.parse import unquote, urlparse
-
-    from weasyprint.urls import URLFetcher  # weasyprint is slow to import: only when used
-
-    root = templates_folder().resolve()
-
-    class LocalFetcher(URLFetcher):
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols=("file",), fail_on_errors=True)
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            parsed = urlparse(url)
-            path = Path(unquote(parsed.path)).resolve() if parsed.scheme == "file" else None
-            if path is None or not path.is_relative_to(root):
-                REFUSED.append(url)
-                LOGGER.error("refused to fetch %s: documents only use files in %s", url, root)
-                raise PermissionError(f"refused to fetch {url}")
-            return super().fetch(url, headers)
-
-    return LocalFetcher

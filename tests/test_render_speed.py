@@ -1,0 +1,145 @@
+"""The shared part of a policy, laid out and drawn once: the same PDF, byte for byte.
+
+No timings here (speed is measured by bench/render.py): these tests check
+that the caches change nothing but the time. A replayed page is the page
+weasyprint paints; a warm process writes the bytes a fresh one writes; the
+page where the front ends and the shared part begins reads in order, in its
+content and in its tag tree; a page that cannot be recorded is painted.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from collections import OrderedDict
+from pathlib import Path
+
+import page
+import pikepdf
+import pytest
+import weasyprint
+
+from configurator import case_from_data, load, load_case
+from configurator.document import drawing, paged
+from configurator.environment import Environment
+from configurator.runs import batch_render
+
+from .paths import CASES, PRODUCT, ROOT
+
+ENV = Environment()
+CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
+MERGED = CASES / "adherent_two_years.yaml"  # the schedule ends near the top of page 3
+APART = CASES / "fatty_liver_accepted_with_exclusion.yaml"  # the schedule fills page 2
+
+
+@pytest.fixture(scope="module")
+def product():
+    return load(PRODUCT)
+
+
+def _fresh_caches(monkeypatch) -> None:
+    monkeypatch.setattr(paged, "_SHARED_LAYOUTS", OrderedDict())
+    monkeypatch.setattr(paged, "_SHARED_PAGES", {})
+    monkeypatch.setattr(paged, "_TOTALS", {})
+    monkeypatch.setattr(drawing, "_SUBSETS", OrderedDict())
+    monkeypatch.setattr(drawing, "_DEFLATED", {})
+
+
+@pytest.mark.parametrize("case_file, locale", [(MERGED, "en"), (APART, "zh-CN")],
+                         ids=["merged-en", "apart-zh-CN"])
+def test_replayed_pages_are_the_pages_weasyprint_paints(product, case_file, locale,
+                                                        monkeypatch):
+    case = load_case(case_file, product)
+    replayed = ENV.render_pdf(product, case, locale=locale)
+    _fresh_caches(monkeypatch)
+    monkeypatch.setattr(drawing.Drawing, "pages", lambda self, document: list(document.pages))
+    painted = ENV.render_pdf(product, case, locale=locale)
+    assert painted == replayed
+
+
+def test_a_warm_process_writes_what_a_cold_one_writes(product, monkeypatch):
+    case = load_case(MERGED, product)
+    warm = [ENV.render_pdf(product, case, locale="zh-CN") for _ in range(2)]
+    _fresh_caches(monkeypatch)
+    assert ENV.render_pdf(product, case, locale="zh-CN") == warm[0] == warm[1]
+
+
+def test_a_fresh_process_writes_the_same_chinese_bytes(product, tmp_path):
+    out = tmp_path / "policy.pdf"
+    subprocess.run([CONFIGURATOR, "render", str(PRODUCT), "--case", str(APART), "--lang",
+                    "zh-CN", "-o", str(out)], check=True, capture_output=True, cwd=ROOT)
+    assert out.read_bytes() == ENV.render_pdf(product, load_case(APART, product),
+                                              locale="zh-CN")
+
+
+def _page_texts(pdf: bytes, tmp_path: Path, number: int, raw: bool) -> str:
+    path = tmp_path / "policy.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", *(["-raw"] if raw else []), "-f", str(number), "-l",
+                           str(number), str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_the_page_the_front_and_the_shared_part_share_reads_in_order(product, tmp_path):
+    policy = ENV.document(product, load_case(MERGED, product))
+    pdf = ENV.render_pdf(product, load_case(MERGED, product))
+    closing = policy.schedule.programmes[-1].closing
+    for raw in (False, True):  # by position, and in content-stream order
+        text = " ".join(_page_texts(pdf, tmp_path, 3, raw).split())
+        assert closing in text and "Reading guide" in text
+        assert text.index(closing) < text.index("Reading guide")
+    assert page.validate_pdf_bytes(pdf, profile="ua1").failures == []
+    with pikepdf.open(tmp_path / "policy.pdf") as doc:
+        third = doc.pages[2].obj.objgen
+        sections = [kid for kid in doc.Root.StructTreeRoot.K[0].K
+                    if "/Pg" in kid and kid.Pg.objgen == third]
+        assert [str(kid.S) for kid in sections] == ["/Sect", "/Sect"]  # schedule, then guide
+        assert sections[1].K[0].S == "/H2"
+
+
+def test_only_the_last_page_of_the_front_is_shared(product, tmp_path):
+    """A schedule that fills its page ends the front: the guide starts page 3."""
+    pdf = ENV.render_pdf(product, load_case(APART, product))
+    assert "Reading guide" not in _page_texts(pdf, tmp_path, 2, False)
+    lines = [line for line in _page_texts(pdf, tmp_path, 3, False).splitlines() if line.strip()]
+    assert lines[1] == "Reading guide"  # after the running header
+
+
+def test_a_font_subset_is_made_once_per_glyph_set(product, monkeypatch):
+    """The same glyphs give the same subset, reused; new glyphs a subset of their own."""
+    _fresh_caches(monkeypatch)
+    case = load_case(APART, product)
+    first = ENV.render_pdf(product, case, locale="zh-CN")
+    made = dict(drawing._SUBSETS)
+    assert any(len(key[2]) > 100 for key in made)  # the glyphs of the Chinese text
+    assert ENV.render_pdf(product, case, locale="zh-CN") == first
+    assert drawing._SUBSETS.keys() == made.keys()  # nothing new: every subset reused
+    data = json.loads(json.dumps(case.to_data()))
+    data["policy"]["holder"] = "龘靐齉"  # three glyphs no clause uses
+    ENV.render_pdf(product, case_from_data(data, product), locale="zh-CN")
+    assert len(drawing._SUBSETS) > len(made)
+
+
+def test_a_page_that_cannot_be_recorded_is_painted():
+    plain = weasyprint.HTML(string="<html lang=en><p>Text</p></html>").render()
+    assert drawing.Drawing.record(plain, tagged=True) is not None
+    grouped = weasyprint.HTML(string='<html lang=en><p style="opacity: 0.5">Text</p></html>'
+                              ).render()  # a transparency group: an XObject
+    assert drawing.Drawing.record(grouped, tagged=True) is None
+
+
+def test_a_batch_worker_freezes_what_it_keeps_once_per_layout(monkeypatch):
+    frozen = []
+    made = [3]
+    monkeypatch.setattr(batch_render, "layouts_made", lambda: made[0])
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(made[0]))
+    monkeypatch.setattr(gc, "collect", lambda: 0)
+    monkeypatch.setattr(gc, "set_threshold", lambda *args: None)
+    monkeypatch.setattr(batch_render, "_WORKER", {})
+    batch_render._keep_warm()
+    batch_render._keep_warm()
+    made[0] = 4
+    batch_render._keep_warm()
+    assert frozen == [3, 4]
