@@ -59,7 +59,9 @@ _CELL_WORD = re.compile(rf"(?<=[{_CJK}])(?=[{_CJK}0-9A-Za-z])|(?<=[A-Za-z])(?=[{
 _TERM = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]{{2,12}}")
 _LEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)*) ")  # a clause number opening a cell
 _NUMBER_WORD = re.compile(r"(?<=\d) (?=[A-Za-z%°µ])")  # 180 days, 12.4 kPa
-_GLUED_BEFORE = re.compile(r"\b(RMB|clauses?|sections?|Clause|Section|No\.) (?=\d)")
+# (not "RMB 3,200": a no-break space in a line's text before the clause reference's
+# nowrap span makes weasyprint break that line after its first word)
+_GLUED_BEFORE = re.compile(r"\b(clauses?|sections?|Clause|Section|No\.) (?=\d)")
 
 
 def superscripts(text: str) -> str:
