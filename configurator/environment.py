@@ -21,6 +21,7 @@ database.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,7 @@ class Environment:
         self.db = db
         self.locale = locale
         self._products: dict[tuple, Product] = {}
+        self._products_lock = threading.Lock()  # a server loads from several threads
         self._compiled: dict[tuple[str, str, str], CompiledProduct] = {}
         self._illustrations: dict[tuple[str, str, str], Illustration | None] = {}
 
@@ -94,12 +96,15 @@ class Environment:
     def _cached(self, key: tuple, build: Callable[[], Product]) -> Product:
         """A loaded product, kept while its file (or its registered version) is unchanged: a
         registered version never changes; a file is reloaded when its time or size moves."""
-        found = self._products.get(key)
-        if found is None:
-            found = build()
-            if len(self._products) >= MAX_COMPILED:
+        with self._products_lock:
+            found = self._products.get(key)
+        if found is not None:
+            return found
+        found = build()
+        with self._products_lock:
+            found = self._products.setdefault(key, found)
+            while len(self._products) > MAX_COMPILED:
                 self._products.pop(next(iter(self._products)))
-            self._products[key] = found
         return found
 
     def product_path(self, ref: str | Path) -> Path:

@@ -31,6 +31,28 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
     return Path(path)
 
 
+def create_private(path: str | Path, data: bytes) -> None:
+    """Create `path` holding `data`, readable by its owner only (0600), unless it exists.
+
+    For secrets and keys made on first use: the data goes into a file beside
+    `path` and is linked in whole, so no reader sees half a key; when another
+    process made the file meanwhile, its file stands and `data` is dropped.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 @contextmanager
 def atomic_file(path: str | Path, mode: str = "w", **options: Any) -> Iterator[IO[Any]]:
     """A file to write in steps (`open` arguments) that appears under `path` only when done.

@@ -13,6 +13,12 @@ from typing import Any
 from .phrases import Phrases
 
 
+def clause_anchor(number: str) -> str:
+    """The id of clause `number` in the policy (and on the workbench's product page):
+    2.1.3 -> clause-2-1-3."""
+    return "clause-" + number.replace(".", "-")
+
+
 @dataclass
 class Para:
     """A paragraph of body text; `attention` ones are shown bold on a shaded background."""
@@ -53,7 +59,7 @@ class Clause:
 
     @property
     def anchor(self) -> str:
-        return "clause-" + self.number.replace(".", "-")
+        return clause_anchor(self.number)
 
 
 @dataclass
@@ -82,7 +88,7 @@ class GuideItem:
     def anchor(self) -> str:
         if not self.ref:
             return ""
-        return ("clause-" if "." in self.ref else "section-") + self.ref.replace(".", "-")
+        return clause_anchor(self.ref) if "." in self.ref else f"section-{self.ref}"
 
     @property
     def head(self) -> str:

@@ -58,6 +58,7 @@ from typing import Any
 from ..cases.case import Case
 from ..cases.outcome import Outcome
 from ..compiler.safe_subset import ENGINE_VERSION
+from ..files import create_private
 from ..product.model import Product
 from .db import (
     ChainBreak,
@@ -135,7 +136,7 @@ def load_secret(path: Path) -> bytes:
     """
     try:
         if not path.exists():
-            _create_secret(path)
+            create_private(path, (secrets.token_hex(32) + "\n").encode())
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise StoreError(f"the case-key secret {path} is not a file; move it away (a new "
@@ -158,22 +159,6 @@ def load_secret(path: Path) -> bytes:
         raise StoreError(f"the case-key secret {path} is not at least 16 bytes written in hex; "
                          f"restore the secret the database's case keys were made with")
     return secret
-
-
-def _create_secret(path: Path) -> None:
-    """Write a new secret beside its final name, then link it in: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first; use theirs
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _fingerprint(secret: bytes) -> str:

@@ -12,7 +12,6 @@ deterministic, so the same manifest always gets the same signature.
 from __future__ import annotations
 
 import hashlib
-import os
 import stat
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ..errors import ConfiguratorError
+from ..files import create_private
 
 KEY_SUFFIX = ".filing-key"
 
@@ -38,7 +38,7 @@ def signing_key(path: Path) -> Ed25519PrivateKey:
     """The private key at `path`, created (0600, atomically) if it does not exist."""
     try:
         if not path.exists():
-            _create_key(path)
+            create_private(path, _new_key_pem())
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise FilingError(f"the filing key {path} is not a file; move it away")
@@ -59,23 +59,10 @@ def signing_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def _create_key(path: Path) -> None:
-    """Write a new key beside its final name, then link it in: never half-written."""
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def _new_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first; use theirs
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:

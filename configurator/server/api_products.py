@@ -27,7 +27,7 @@ from ..registry.versions import VersionRecord
 from .api_case_schema import case_schema
 from .auth import Anyone
 from .errors import ProblemRecord, documented
-from .refs import REF_SCHEMA, bundled_file, product_for, registered, stable_ref
+from .refs import REF_SCHEMA, product_for, registered, stable_ref
 
 router = APIRouter(tags=["products"])
 
@@ -179,7 +179,7 @@ def _bundled(env: Environment) -> list[ProductSummary]:
     found = []
     for path in env.product_files():
         try:
-            loaded = bundled_file(env, path)
+            loaded = env.load(path)
         except ConfigError as exc:
             found.append(ProductSummary(id=path.stem, ref=path.stem, source="bundled",
                                         problems=[p.to_json() for p in exc.problems]))

@@ -6,23 +6,16 @@ No path from a request reaches the file system: a request names a product as
 nothing else); a product's YAML sent in a request body is read by the same
 safe loader as a file, under a name the request gives (`upload_name`, made safe).
 
-Loading and checking a product takes a few hundred milliseconds, so loaded
-products are kept: a bundled file until it changes on disk (its size, time
-and inode), a registry version for good (a registered version never changes;
-its content hash is checked on every lookup). Every request naming the same
-product gets the same `Product` object, so the façade compiles it once.
+Loaded products are kept by the façade (`Environment.load`: a file until its
+time or size moves, a registered version by its hash), so every request
+naming the same product gets the same `Product` and it is compiled once.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from pathlib import Path
 
 from ..environment import Environment
-from ..errors import StoreError
 from ..product.model import Product
 from ..registry.versions import REF
 from .errors import BadRequest, Missing
@@ -35,9 +28,6 @@ VERSION_PATTERN = r"^[a-z][a-z0-9_]{0,47}@(\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+)$"
 REF_SCHEMA = {"pattern": REF_PATTERN}
 VERSION_SCHEMA = {"pattern": VERSION_PATTERN}
 ID_SCHEMA = {"pattern": BARE.pattern}  # a bundled product's id
-MAX_CACHED = 32
-_CACHE: OrderedDict[tuple, Product] = OrderedDict()
-_LOCK = threading.Lock()
 _NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -61,14 +51,7 @@ def bundled(env: Environment, product_id: str) -> Product:
         raise Missing(f"no product '{product_id}' in the products folder",
                       f"bundled products: {known}; a registered version is ID@VERSION",
                       "product")
-    return bundled_file(env, path)
-
-
-def bundled_file(env: Environment, path: Path) -> Product:
-    """A product file of the server's own products folder, loaded once per change."""
-    info = path.stat()
-    key = ("file", str(path), info.st_mtime_ns, info.st_size, info.st_ino)
-    return _cached(key, lambda: env.load(path))
+    return env.load(path)
 
 
 def registered(env: Environment, ref: str) -> Product:
@@ -77,10 +60,7 @@ def registered(env: Environment, ref: str) -> Product:
         raise Missing(f"no registry database, so no registered version '{ref}'",
                       "register a product first, or name a bundled product by its id",
                       "product")
-    with env.store(readonly=True) as store:
-        record = store.record_for(ref)
-        key = ("registry", str(store.path), record.ref, record.hash)
-    return _cached(key, lambda: env.load(record.ref))
+    return env.load(ref)
 
 
 def stable_ref(product: Product) -> str:
@@ -95,20 +75,3 @@ def upload_name(name: str | None, default: str = "product.yaml") -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     safe = _NAME.sub("_", base).strip("._")[:100]
     return safe or default
-
-
-def _cached(key: tuple, load: Callable[[], Product]) -> Product:
-    with _LOCK:
-        found = _CACHE.get(key)
-        if found is not None:
-            _CACHE.move_to_end(key)
-            return found
-    product = load()
-    if key[0] == "registry" and product.hash != key[-1]:
-        raise StoreError(f"{key[2]} loads with hash {product.hash}, not the registered "
-                         f"{key[-1]}; run 'configurator audit verify'")
-    with _LOCK:
-        product = _CACHE.setdefault(key, product)
-        while len(_CACHE) > MAX_CACHED:
-            _CACHE.popitem(last=False)
-    return product

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from ..files import create_private
 from .config import ServerConfig
 from .users import UsersError, UsersSource, key_file
 
@@ -160,7 +160,7 @@ class Security:
 def secret_key(path: Path) -> bytes:
     """The secret key in `path`, created (0600, all at once) if there is none yet."""
     if not path.exists():
-        _create_key(path)
+        create_private(path, (secrets.token_hex(KEY_BYTES) + "\n").encode())
     info = path.stat()
     if info.st_mode & 0o077:
         raise UsersError(f"{path} can be read by others (mode {info.st_mode & 0o777:04o}): it "
@@ -169,17 +169,3 @@ def secret_key(path: Path) -> bytes:
     if len(key) < 2 * KEY_BYTES:
         raise UsersError(f"{path} is not a session key (too short); delete it to make a new one")
     return key
-
-
-def _create_key(path: Path) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(KEY_BYTES) + "\n")
-        try:
-            os.link(temporary, path)  # fails if another process made one meanwhile: use that
-        except FileExistsError:
-            pass
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
+from ..document.blocks import clause_anchor
 from ..document.escape import page_environment
 from ..document.phrases import Phrases
 from ..errors import ConfigError, ConfiguratorError, Problem, StoreError
@@ -82,13 +83,8 @@ def environment() -> Any:
     """The workbench's jinja2 environment (`document.escape.page_environment`: autoescaped,
     undefined names are errors) with its one helper."""
     env = page_environment(str(folder()))
-    env.globals["anchor"] = anchor
+    env.globals["anchor"] = clause_anchor
     return env
-
-
-def anchor(clause: str) -> str:
-    """The id of a clause on the product page (and in the policy): 2.1 -> clause-2-1."""
-    return "clause-" + clause.replace(".", "-")
 
 
 def locale_of(request: Request) -> str:
