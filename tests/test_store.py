@@ -210,10 +210,10 @@ def test_commands_need_an_existing_database(capsys, tmp_path: Path) -> None:
 def test_overlapping_window_is_refused_naming_both_versions(store: Store, tmp_path: Path) -> None:
     publish_fully(store, PRODUCT, "2026-01-01", "2026-12-31")
     newer = variant(tmp_path, "1.1.0", label="2027")
-    with pytest.raises(PublishRefused) as refused:
-        store.publish(newer, by="alice", effective_from=dt.date(2026, 12, 31))
+    with pytest.raises(PublishRefused) as refused:  # same first day: no successor
+        store.publish(newer, by="alice", effective_from=dt.date(2026, 1, 1))
     message = str(refused.value)
-    assert "hepatitis_b@1.1.0" in message and "2026-12-31.." in message
+    assert "hepatitis_b@1.1.0" in message and "2026-01-01.." in message
     assert "overlaps published hepatitis_b@1.0.0 2026-01-01..2026-12-31" in message
     assert store.get("hepatitis_b", "1.1.0") is None
     assert publish_fully(store, newer, "2027-01-01").status == "published"
@@ -786,7 +786,7 @@ def test_a_schema_1_database_is_upgraded_in_place(capsys, tmp_path: Path, decide
     path = tmp_path / "old.db"
     build_v1_database(path, json.dumps(outcome.to_json(), sort_keys=True))
     with Store(path) as opened:
-        assert schema_version(opened.db) == SCHEMA_VERSION == 3
+        assert schema_version(opened.db) == SCHEMA_VERSION == 4
         assert "engine_version" in opened.db["evaluations"].columns_dict
         assert "user" in opened.db["evaluations"].columns_dict
         assert "user" in opened.db["documents"].columns_dict

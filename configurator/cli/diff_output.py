@@ -27,12 +27,25 @@ def print_diff(result: Diff, console: Console) -> None:
     bump = result.bump
     verdict = "" if bump.sufficient else f" [red]- {declared_words(bump.declared)}[/]"
     console.print(f"suggested version bump: [bold]{bump.level}[/] ({bump.reason}){verdict}")
+    if result.lint is not None:
+        print_lint(result, console)
     if result.redline:
         console.print(f"\n[bold]Wording redline[/] ({len(result.redline)} texts changed)")
         for clause in result.redline:
             console.print(redline_text(clause))
     if result.impact is not None:
         print_impact(result, console)
+    console.print(f"\ndiff sha256 {result.sha256}", markup=False)
+
+
+def print_lint(result: Diff, console: Console) -> None:
+    """The lint findings the new version introduces, as their own section."""
+    found = result.lint or []
+    console.print(f"\n[bold]New lint findings[/] ({result.profile} profile): "
+                  f"{len(found) or 'none'}")
+    for finding in found:
+        console.print(Text(f"  {finding}", style="red" if finding.severity == "error" else
+                           "yellow"))
 
 
 def changes_table(result: Diff) -> Table:
@@ -63,15 +76,19 @@ def print_impact(result: Diff, console: Console) -> None:
     impact = result.impact
     console.print(f"\n[bold]Impact[/]: {impact.evaluated} cases evaluated under both versions, "
                   f"{len(impact.changed)} changed")
-    for group in impact.groups:
-        reasons = [result.changes[i].reason for i in group.changes] or [
-            "several changes acting together"]
-        console.print(f"[bold]{group.headline()}[/]")
-        for reason in reasons:
-            console.print(f"  because: {reason}")
+    for group, summary in zip(impact.groups, result.summaries, strict=True):
+        console.print(Text(summary.line() if summary.one_line else summary.headline,
+                           style="bold"))
+        for reason in summary.because:
+            console.print(Text(f"  because: {reason}"))
+        if summary.totals():
+            console.print(Text(f"  {summary.totals()}"))
+        if summary.one_line:
+            continue
         for entry in group.cases:
-            moved = "; ".join(d.text for d in entry.differences)
-            console.print(f"  - {entry.case.name} ({entry.case.where}): {moved} "
-                          f"[dim]({entry.method})[/]")
+            moved = "; ".join(d.words or d.text for d in entry.differences)
+            line = Text(f"  - {entry.case.name}: {moved} ")
+            line.append(f"({entry.method})", style="dim")
+            console.print(line)
     for error in impact.errors:
         console.print(f"[red]{error}[/]")

@@ -14,7 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..compliance.approval import reviewed_diff
 from ..registry.audit import MAX_LIMIT, AuditFilter, outcome_of, show, verify_database
+from ..registry.db import StoreError
+from ..registry.supersession import log_words
 from .group import cli
 from .options import DATE, Failed, db_option, environment, open_store
 
@@ -36,6 +39,11 @@ def publish(product: str, effective_from: dt.date | None, effective_to: dt.date 
     validate, content identical to another version, or a window overlapping a
     published version. Window ends are inclusive.
 
+    A version starting inside a published version's window (after its first
+    day, running at least as long) supersedes it: publishing the successor
+    ends the predecessor the day before, in the same transaction, and
+    ID@DATE keeps resolving each day to the version in force then.
+
     Example:
 
         configurator publish products/hepatitis_b.yaml --effective-from 2026-01-01 --by alice
@@ -48,22 +56,41 @@ def publish(product: str, effective_from: dt.date | None, effective_to: dt.date 
         record = store.publish(product, by=by, effective_from=effective_from,
                                effective_to=effective_to)
     click.echo(f"{record.ref}: {record.status}, in force {record.window}, hash {record.hash}")
+    if record.supersedes and record.status != "published":
+        click.echo(f"supersedes {record.predecessor}: publishing {record.ref} ends "
+                   f"{record.predecessor} on {record.proposed_end} (proposed)")
+    elif record.supersedes:
+        click.echo(f"{record.predecessor} now ends on {record.proposed_end}")
 
 
 @cli.command()
 @click.argument("ref")
 @click.option("--by", required=True, help="The reviewer (not the person who registered it).")
+@click.option("--diff-sha256", "seen", metavar="HASH",
+              help="The 'diff sha256' configurator diff printed for the diff you reviewed; "
+                   "refused if the diff against the predecessor is not that one.")
 @db_option
-def approve(ref: str, by: str) -> None:
+def approve(ref: str, by: str, seen: str | None) -> None:
     """Approve a draft version (four eyes: not by the person who registered it).
+
+    Approving a successor records the sha256 of its diff against the version
+    it supersedes (run 'configurator diff PREDECESSOR REF' to review it).
 
     Example:
 
         configurator approve hepatitis_b@1.0.0 --by bob
     """
     with open_store() as store:
-        record = store.approve(ref, by=by)
+        reviewed = reviewed_diff(store, ref)
+        if seen is not None and seen != reviewed:
+            raise StoreError(f"the diff you reviewed ({seen}) is not the diff of {ref} against "
+                             f"its predecessor ({reviewed or 'it supersedes nothing'}); run "
+                             f"'configurator diff' again and review what changed")
+        record = store.approve(ref, by=by, diff_sha256=reviewed)
     click.echo(f"{record.ref}: approved by {record.approved_by}")
+    if record.approved_diff_sha256:
+        click.echo(f"the approved diff against {record.predecessor}: sha256 "
+                   f"{record.approved_diff_sha256}")
 
 
 @cli.command()
@@ -85,18 +112,24 @@ def retire(ref: str, by: str) -> None:
 @cli.command()
 @click.argument("product_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--log", "with_log", is_flag=True,
+              help="Also list the registry's audit trail: every registration, approval, "
+                   "publication, end-dating and retirement, with who and when.")
 @db_option
-def history(product_id: str, as_json: bool) -> None:
+def history(product_id: str, as_json: bool, with_log: bool) -> None:
     """List the registered versions of a product: status, window, hash, who and when.
 
     Example:
 
-        configurator history hepatitis_b
+        configurator history hepatitis_b --log
     """
     with open_store(readonly=True) as store:
         records = store.history(product_id)
+        log = store.log(product_id) if with_log else []
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in records], indent=2, ensure_ascii=False))
+        data = [r.to_json() for r in records]
+        click.echo(json.dumps({"versions": data, "log": log} if with_log else data, indent=2,
+                              ensure_ascii=False))
         return
     columns = ("version", "status", "in force (inclusive)", "hash", "registered", "approved",
                "published", "retired")
@@ -104,6 +137,18 @@ def history(product_id: str, as_json: bool) -> None:
              _who(r.approved_by, r.approved_at), _who(r.published_by, r.published_at),
              _who(r.retired_by, r.retired_at)) for r in records]
     _table(f"{product_id}: registered versions", columns, rows)
+    for r in records:
+        if r.superseded_by:
+            click.echo(f"{r.ref} superseded by {r.product_id}@{r.superseded_by} from "
+                       f"{_next_day(r.effective_to)}")
+    if with_log:
+        click.echo("registry log:")
+        for entry in log:
+            click.echo(_cell(log_words(product_id, entry)).plain)
+
+
+def _next_day(day: dt.date | None) -> str:
+    return (day + dt.timedelta(days=1)).isoformat() if day else "-"
 
 
 def _who(by: str | None, at: str | None) -> str:

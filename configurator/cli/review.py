@@ -9,12 +9,13 @@ import click
 from rich.console import Console
 
 from ..compliance.diff import diff
+from ..compliance.diff_gate import FAIL_ON, failures, other_product
 from ..compliance.lint import lint
 from ..compliance.report import report_bytes
 from ..files import write_atomic
 from .diff_output import print_diff
 from .group import cli
-from .options import EXIT_FINDINGS, BadInput, db_option, environment, product_from
+from .options import EXIT_FINDINGS, BadInput, Failed, db_option, environment, product_from
 
 
 @cli.command(name="diff")
@@ -27,25 +28,50 @@ from .options import EXIT_FINDINGS, BadInput, db_option, environment, product_fr
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the report to FILE (.html, .pdf or .json).")
+@click.option("--fail-on", "fail_on", multiple=True, type=click.Choice(FAIL_ON),
+              help="Exit 1 when a change is unfavourable (or mixed) for the insured, when "
+                   "the changes call for a major bump, or when NEW has lint findings OLD "
+                   "had not. Repeat it for several.")
+@click.option("--profile", type=click.Choice(["CN", "US"]), default=None,
+              help="Lint profile for the new findings (default: NEW's jurisdiction).")
+@click.option("--force", is_flag=True, help="Compare two different products anyway.")
 @db_option
 def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[str, ...],
-                 as_json: bool, output: str | None) -> None:
+                 as_json: bool, output: str | None, fail_on: tuple[str, ...],
+                 profile: str | None, force: bool) -> None:
     """Compare two versions of a product for a compliance reviewer.
 
     OLD and NEW are files, or ID@VERSION / ID@YYYY-MM-DD from the registry.
     Lists every change by stable id, named in domain terms and judged for the
     insured (favourable, unfavourable, neutral, mixed), suggests a version
-    bump, redlines the rendered wording in every language and, with
-    --impact, reports which cases come out differently and why.
+    bump, lists the lint findings NEW introduces, redlines the rendered
+    wording in every language and, with --impact, reports which cases come
+    out differently, why, and the payable amounts before and after. The
+    'diff sha256' line is what 'approve --diff-sha256' checks.
 
+    \b
+    Exit codes:
+      0  compared (and no --fail-on condition holds)
+      1  a --fail-on condition holds (each is named on stderr)
+      2  bad input: a product does not load, or OLD and NEW are different
+         products without --force
+
+    \b
     Example:
-
-        configurator diff products/hepatitis_b.yaml v2.yaml \\
-            --impact products/hepatitis_b/ -o review.pdf
+      configurator diff products/hepatitis_b.yaml v2.yaml \\
+          --impact products/hepatitis_b/ -o review.pdf
+      configurator diff hepatitis_b@1.0.0 v2.yaml --fail-on unfavourable --fail-on lint
     """
     if more_cases and not cases:
         raise BadInput(f"'{more_cases[0]}': give case paths after --impact")
-    result = diff(product_from(old), product_from(new), [*cases, *more_cases] or None)
+    before, after = product_from(old), product_from(new)
+    refused = other_product(before, after)
+    if refused and not force:
+        raise BadInput(refused)
+    env = environment()
+    result = diff(before, after, [*cases, *more_cases] or None,
+                  profile or after.jurisdiction,
+                  (env.illustration(before), env.illustration(after)))
     if output:
         write_atomic(output, report_bytes(result, Path(output).suffix.lower()))
     if as_json:
@@ -54,7 +80,10 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
         print_diff(result, Console(width=140, highlight=False))
     else:
         click.echo(f"{output}: {len(result.changes)} changes, suggested bump "
-                   f"{result.bump.level}")
+                   f"{result.bump.level}, diff sha256 {result.sha256}")
+    reasons = failures(result, fail_on)
+    if reasons:
+        raise Failed("\n".join(reasons))
 
 
 @cli.command(name="lint")

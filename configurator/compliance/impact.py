@@ -138,10 +138,12 @@ class Difference:
     effect: str
     text: str
     headline: str  # what the group summary counts: "now declined", "are paid less"
+    item: str = ""  # the claim or exclusion id it is about
+    words: str = field(default="", compare=False)  # plain words (`impact_words`)
 
     def to_json(self) -> dict[str, Any]:
         return {"aspect": self.aspect, "old": _plain(self.old), "new": _plain(self.new),
-                "effect": self.effect, "text": self.text}
+                "effect": self.effect, "text": self.text, "words": self.words or self.text}
 
 
 def _plain(value: Any) -> Any:
@@ -160,7 +162,8 @@ def facts(outcome: Outcome) -> dict[str, Any]:
             "bonus_percent": cover.bonus_percent,
             "premium_adjustment_percent": cover.premium_adjustment_percent,
             "exclusions": tuple(sorted(x.id for x in outcome.exclusions)),
-            "claims": {c.id: (c.status, c.payable) for c in outcome.claims}}
+            "claims": {c.id: (c.status, c.payable) for c in outcome.claims},
+            "claimed": {c.id: (c.benefit, c.date) for c in outcome.claims}}
 
 
 def differences(old: dict[str, Any], new: dict[str, Any]) -> list[Difference]:
@@ -218,10 +221,12 @@ def _exclusion_differences(old: tuple, new: tuple) -> list[Difference]:
     out = []
     for gained in sorted(set(new) - set(old)):
         out.append(Difference("exclusions", None, gained, UNFAVOURABLE,
-                              f"exclusion {gained} now applies", f"gain exclusion {gained}"))
+                              f"exclusion {gained} now applies", f"gain exclusion {gained}",
+                              gained))
     for lost in sorted(set(old) - set(new)):
         out.append(Difference("exclusions", lost, None, FAVOURABLE,
-                              f"exclusion {lost} no longer applies", f"lose exclusion {lost}"))
+                              f"exclusion {lost} no longer applies", f"lose exclusion {lost}",
+                              lost))
     return out
 
 
@@ -236,7 +241,7 @@ def _claim_differences(old: dict, new: dict) -> list[Difference]:
         headline = "are paid more" if more else "are paid less" if b[1] < a[1] else \
             "see a claim status change"
         out.append(Difference("payable", a, b, effect, f"claim {claim}: {a[0]} {a[1]} -> "
-                              f"{b[0]} {b[1]}", headline))
+                              f"{b[0]} {b[1]}", headline, claim))
     return out
 
 
@@ -252,6 +257,7 @@ class CaseImpact:
     where: str
     differences: list[Difference]
     groups: list[int] = field(default_factory=list)
+    claimed: dict[str, tuple] = field(default_factory=dict)  # claim id -> (benefit, date)
 
     @property
     def effect(self) -> str:
@@ -340,7 +346,8 @@ def impact(old: Product, new: Product, changes: list[Change], cases: list[CaseSo
         result.evaluated += 1
         moved = differences(found["old"], found["new"])
         if moved:
-            result.changed.append(CaseImpact(source.name, source.where, moved))
+            result.changed.append(CaseImpact(source.name, source.where, moved, [],
+                                             found["old"]["claimed"] | found["new"]["claimed"]))
             before.append((source, found["old"]))
     if result.changed:
         _attribute(result, old, new, changes, before, compiled)

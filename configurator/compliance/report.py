@@ -40,7 +40,9 @@ def render_html(result: Diff) -> str:
         template = environment().get_template("diff.html.j2")
         redline = [(clause, tagged((p.op, p.text) for p in clause.pieces))
                    for clause in result.redline]
-        return template.render(diff=result, redline=redline, style=STYLE,
+        impact = list(zip(result.impact.groups, result.summaries, strict=True)
+                      if result.impact is not None else [])
+        return template.render(diff=result, redline=redline, style=STYLE, impact=impact,
                                declared=declared_words(result.bump.declared))
 
 

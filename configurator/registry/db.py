@@ -60,13 +60,14 @@ from .faults import DatabaseFault, GuardedConnection, odd_column, open_connectio
 
 DEFAULT_DB = "configurator.db"
 ENV_DB = "CONFIGURATOR_DB"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 GENESIS = "0" * 64
 CHAINS = ("registry_log", "evaluations", "documents")
 # the tables each schema version has (an older schema is read as it is, read-only)
 TABLES = {1: ("meta", "versions", "registry_log", "evaluations"),
           2: ("meta", "versions", "registry_log", "evaluations", "documents"),
-          3: ("meta", "versions", "registry_log", "evaluations", "documents")}
+          3: ("meta", "versions", "registry_log", "evaluations", "documents"),
+          4: ("meta", "versions", "registry_log", "evaluations", "documents")}
 TIP = re.compile(r"^(\d{1,18}) ([0-9a-f]{64})$")
 
 Clock = Callable[[], dt.datetime]
@@ -318,13 +319,24 @@ def _upgrade_v2_to_v3(db: Database) -> None:
     db["documents"].add_column("user", str)
 
 
+def _upgrade_v3_to_v4(db: Database) -> None:
+    """Schema 4: supersession. A version names the published version it supersedes (set
+    when it is registered), the version that ended its window (set when that one is
+    published) and the hash of the diff its reviewer approved against its predecessor.
+
+    Versions registered before keep the three NULL: they supersede nothing.
+    """
+    for column in ("supersedes", "superseded_by", "approved_diff_sha256"):
+        db["versions"].add_column(column, str)
+
+
 def _create_chain(db: Database, table: str, columns: dict[str, type]) -> None:
     db[table].create({"seq": int, **columns, "prev_hash": str, "hash": str}, pk="seq",
                      not_null={"prev_hash", "hash"})
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {0: _create_v1, 1: _upgrade_v1_to_v2,
-                                                    2: _upgrade_v2_to_v3}
+                                                    2: _upgrade_v2_to_v3, 3: _upgrade_v3_to_v4}
 
 
 # ------------------------------------------------------------ meta

@@ -45,7 +45,9 @@ from .faults import DatabaseFault, odd_column
 INTEGRITY_LINES = 10  # SQLite's own findings shown (it can list thousands)
 LOGGED = ("status", "hash", "content_sha256", "effective_from", "effective_to",
           "registered_by", "registered_at", "approved_by", "approved_at", "published_by",
-          "published_at", "retired_by", "retired_at")
+          "published_at", "retired_by", "retired_at", "supersedes", "superseded_by",
+          "approved_diff_sha256")
+MOVED = ("approved_diff_sha256", "effective_to", "superseded_by")  # set by a later entry
 
 
 @dataclass(frozen=True)
@@ -213,10 +215,14 @@ def _replay(expected: dict, entry: dict[str, Any]) -> None:
                          "registered_by": entry["by"], "registered_at": entry["at"]}
         if "substance_hash" in detail:  # logged since issue 10; older entries do not vouch
             expected[key]["substance_hash"] = detail["substance_hash"]
+        if "supersedes" in detail:  # since schema 4
+            expected[key]["supersedes"] = detail["supersedes"]
     elif key in expected:
-        status = detail["status"]
-        expected[key].update({"status": status, f"{status}_by": entry["by"],
-                              f"{status}_at": entry["at"]})
+        if entry["action"] != "end-date":
+            status = detail["status"]
+            expected[key].update({"status": status, f"{status}_by": entry["by"],
+                                  f"{status}_at": entry["at"]})
+        expected[key].update({name: detail[name] for name in MOVED if name in detail})
 
 
 def _version_problems(row: dict[str, Any], want: dict[str, Any] | None) -> list[Finding]:

@@ -22,6 +22,14 @@ product file's ``version:``)::
   approved -> published; publishing is the last step. The overlap check runs
   again here under the write lock, so two versions racing to publish cannot
   both win.
+- **Supersession** (`supersession`): a new version whose window starts inside a
+  published version's window (after its first day, running at least as long)
+  is registered as that version's *successor*, proposing to end it the day
+  before the successor starts. Approving a successor records the sha256 of
+  the diff the reviewer approved against its predecessor
+  (`compliance.approval`); publishing it ends the predecessor's window in the
+  same transaction, logged as ``end-date`` naming the publisher and the
+  approver. ``ID@DATE`` then resolves to whichever was in force that day.
 - ``retire ID@VERSION --by NAME``: draft, approved or published -> retired.
   A retired version no longer resolves by date and no longer blocks an
   overlapping window; ``ID@VERSION`` still loads it, so old audit rows can be
@@ -47,6 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -70,6 +79,7 @@ from .db import (
     utc_now,
 )
 from .faults import require_text
+from .supersession import end_date, log_entries, still_superseded, supersedable
 from .versions import (
     NotFound,
     VersionRecord,
@@ -242,21 +252,42 @@ class Store:
             return self._publish_registered(existing, by, effective_from, effective_to)
         return self._register(product, path, by, effective_from, effective_to, gates)
 
-    def approve(self, ref: str | Path, *, by: str) -> VersionRecord:
-        """draft -> approved, by someone other than the person who registered it."""
+    def approve(self, ref: str | Path, *, by: str,
+                diff_sha256: str | None = None) -> VersionRecord:
+        """draft -> approved, by someone other than the person who registered it.
+
+        A successor's approval records `diff_sha256`, the hash of the diff against
+        its predecessor that the reviewer approved (`compliance.approval.reviewed_diff`).
+        """
         by = _person(by)
         record = self._registered(ref)
         _require(record, "approved", ("draft",))
         if by.casefold() == record.registered_by.casefold():
             raise LifecycleError(f"{record.ref} was registered by {record.registered_by}, who "
                                  f"cannot also approve it (four eyes); ask a reviewer")
-        return self._move(record, "approved", by, "approve")
+        extra = {}
+        if record.supersedes:
+            if not (isinstance(diff_sha256, str) and SHA256.match(diff_sha256)):
+                raise LifecycleError(
+                    f"{record.ref} supersedes {record.predecessor}: its approval records the "
+                    f"sha256 of the diff the reviewer approved against it; review "
+                    f"'configurator diff {record.predecessor} {record.ref}' first")
+            extra = {"approved_diff_sha256": diff_sha256}
+        return self._move(record, "approved", by, "approve", extra=extra)
+
+    def log(self, product_id: str) -> list[dict[str, Any]]:
+        """The registry's audit trail for `product_id`, oldest first (who did what when)."""
+        return log_entries(self, product_id)
 
     def retire(self, ref: str | Path, *, by: str) -> VersionRecord:
         """draft, approved or published -> retired (final)."""
         record = self._registered(ref)
         _require(record, "retired", ("draft", "approved", "published"))
         return self._move(record, "retired", _person(by), "retire")
+
+    def registered(self, ref: str | Path) -> VersionRecord:
+        """The registered version named by a reference or by its product file."""
+        return self._registered(ref)
 
     def _registered(self, ref: str | Path) -> VersionRecord:
         if is_ref(ref):
@@ -285,15 +316,19 @@ class Store:
                 raise PublishRefused(subject, ["it was registered by someone else meanwhile; "
                                                "see 'configurator history'"])
             reasons += self._duplicate_problems(product)
-            reasons += self._overlap_problems(product.id, product.version, start, end)
+            predecessor = supersedable(self, product.id, product.version, start, end)
+            reasons += self._overlap_problems(product.id, product.version, start, end,
+                                              predecessor)
             if reasons:
                 raise PublishRefused(subject, reasons)
             row = self._draft_row(product, content, start, end, by)
+            row["supersedes"] = predecessor.version if predecessor else None
             self.db["versions"].insert(row)
             self._log(row["registered_at"], product.id, product.version, "register", by, {
                 "hash": product.hash, "content_sha256": row["content_sha256"],
                 "substance_hash": row["substance_hash"],
-                "effective_from": row["effective_from"], "effective_to": row["effective_to"]})
+                "effective_from": row["effective_from"], "effective_to": row["effective_to"],
+                **({"supersedes": row["supersedes"]} if predecessor else {})})
         return VersionRecord.from_row(row)
 
     def _draft_row(self, product: Product, content: str, start: dt.date, end: dt.date | None,
@@ -316,24 +351,32 @@ class Store:
                                  f"approve {record.ref} --by REVIEWER' first")
         _require(record, "published", ("approved",))
         with transaction(self.db, "publish"):
+            current = self.get(record.product_id, record.version) or record
+            predecessor = still_superseded(self, current)
             reasons = self._overlap_problems(record.product_id, record.version,
-                                             record.effective_from, record.effective_to)
+                                             record.effective_from, record.effective_to,
+                                             predecessor)
             if reasons:
                 raise PublishRefused(record.ref, reasons)
+            if predecessor is not None:
+                end_date(self, predecessor, current, by)
             return self._move(record, "published", by, "publish", in_transaction=True)
 
     def _move(self, record: VersionRecord, status: str, by: str, action: str,
-              in_transaction: bool = False) -> VersionRecord:
-        """Change a version's status and log it, in one transaction."""
+              in_transaction: bool = False, extra: dict[str, str] | None = None
+              ) -> VersionRecord:
+        """Change a version's status (and the `extra` columns) and log it, in one
+        transaction."""
         if not in_transaction:
             with transaction(self.db, action):
-                return self._move(record, status, by, action, in_transaction=True)
+                return self._move(record, status, by, action, True, extra)
         current = self.get(record.product_id, record.version)
         _require(current, status, _FROM[status])  # re-read under the write lock
         at = self.now()
         self.db["versions"].update((record.product_id, record.version), {
-            "status": status, f"{status}_by": by, f"{status}_at": at})
-        self._log(at, record.product_id, record.version, action, by, {"status": status})
+            "status": status, f"{status}_by": by, f"{status}_at": at, **(extra or {})})
+        self._log(at, record.product_id, record.version, action, by,
+                  {"status": status, **(extra or {})})
         return self.get(record.product_id, record.version)
 
     def _log(self, at: str, product_id: str, version: str, action: str, by: str,
@@ -349,14 +392,18 @@ class Store:
                 f"({r['status']}); only the version number differs" for r in same]
 
     def _overlap_problems(self, product_id: str, version: str, start: dt.date,
-                          end: dt.date | None) -> list[str]:
+                          end: dt.date | None,
+                          superseded: VersionRecord | None = None) -> list[str]:
+        """Published windows [start, end] overlaps, but for the one it `superseded`."""
         mine = f"{start.isoformat()}..{end.isoformat() if end else ''}"
         rows = self.db.query("SELECT * FROM versions WHERE product_id = ? AND status = "
                              "'published' AND version != ?", [product_id, version])
+        skip = superseded.version if superseded else None
         return [f"its window {mine} ({product_id}@{version}) overlaps published "
-                f"{other.ref} {other.window}; close the other window (retire it) or choose "
-                f"dates outside it"
-                for other in map(VersionRecord.from_row, rows) if other.overlaps(start, end)]
+                f"{other.ref} {other.window}; start after its first day and run at least "
+                f"as long to supersede it, retire it, or choose dates outside it"
+                for other in map(VersionRecord.from_row, rows)
+                if other.overlaps(start, end) and other.version != skip]
 
 
 _FROM = {"approved": ("draft",), "published": ("approved",),
@@ -393,6 +440,7 @@ def _window_problems(product: Product, start: dt.date, end: dt.date | None) -> l
     return problems
 
 
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_PERSON = 200
 
 

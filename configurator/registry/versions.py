@@ -41,6 +41,19 @@ class VersionRecord:
     published_at: str | None = None
     retired_by: str | None = None
     retired_at: str | None = None
+    supersedes: str | None = None  # the published version this one ends (registered then)
+    superseded_by: str | None = None  # the version that ended this one's window
+    approved_diff_sha256: str | None = None  # the diff against `supersedes` the reviewer saw
+
+    @property
+    def predecessor(self) -> str | None:
+        """``id@version`` of the version this one supersedes, if any."""
+        return f"{self.product_id}@{self.supersedes}" if self.supersedes else None
+
+    @property
+    def proposed_end(self) -> dt.date:
+        """The last day the predecessor stays in force: the day before this one starts."""
+        return self.effective_from - dt.timedelta(days=1)
 
     @property
     def ref(self) -> str:

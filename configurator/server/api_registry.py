@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
+from ..compliance.approval import reviewed_diff
 from ..environment import Environment
 from ..registry.audit import AuditFilter, outcome_of, show, verify_database
 from ..registry.store import PublishRefused, Store, VersionRecord
@@ -55,6 +56,9 @@ class Version(BaseModel):
     published_at: str | None = None
     retired_by: str | None = None
     retired_at: str | None = None
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    approved_diff_sha256: str | None = None
 
 
 class RegisterRequest(BaseModel):
@@ -119,7 +123,8 @@ def _register(env: Environment, source: FilePath, body: RegisterRequest, user: U
              response_model=Version, responses=documented(404, 409))
 def approve(request: Request, user: Reviewer, ref: str = VersionRef) -> Version:
     with _store(request.app.state.env, ref=ref) as store:
-        return _version(store.approve(ref, by=user.name))
+        return _version(store.approve(ref, by=user.name,
+                                      diff_sha256=reviewed_diff(store, ref)))
 
 
 @router.post("/registry/{ref}/publish", summary="Publish an approved version",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..compliance.approval import reviewed_diff
 from ..compliance.diff import diff
 from ..compliance.lint import lint
 from ..compliance.report import render_html
@@ -120,7 +121,10 @@ def lifecycle(env: Environment, action: str, ref: str, user: User) -> dict[str, 
     """Make a lifecycle move as `user`; the registry refuses what it must (four eyes, the
     gates, overlapping windows) with a `StoreError`."""
     with env.store(gates=STANDARD_GATES) as store:
-        move = {"approve": store.approve, "publish": store.publish, "retire": store.retire}
+        if action == "approve":  # a successor's approval records the diff it approved
+            return record_view(store.approve(ref, by=user.name,
+                                             diff_sha256=reviewed_diff(store, ref)))
+        move = {"publish": store.publish, "retire": store.retire}
         return record_view(move[action](ref, by=user.name))
 
 
