@@ -14,14 +14,20 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+from configurator import load, loads
 from configurator.compliance.approval import diff_sha256, reviewed_diff
 from configurator.compliance.diff import diff
+from configurator.environment import Environment
 from configurator.registry import db as registry_db
 from configurator.registry.audit import verify
 from configurator.registry.db import SCHEMA_VERSION, schema_version
 from configurator.registry.store import LifecycleError, PublishRefused, Store
+from configurator.server.auth import User
+from configurator.server.workbench_review_views import lifecycle
 
 from .paths import CASES, PRODUCT
+from .test_server_api import as_user, start, version_two
+from .test_server_api import users as users  # noqa: F401 (a fixture)
 from .test_store import Clock, build_v1_database, publish_fully, run, tamper
 from .test_store import decided as decided  # noqa: F401 (a fixture)
 
@@ -186,3 +192,40 @@ def test_a_schema_3_database_is_upgraded_and_can_supersede(tmp_path: Path,
         assert opened.product("hepatitis_b@2026-06-30").hash == product.hash
         assert opened.product("hepatitis_b@2026-07-01").version == "1.1.0"
         assert verify(opened).ok
+
+
+def test_the_server_approves_a_successor_with_the_reviewed_diff(tmp_path: Path,
+                                                                users) -> None:  # noqa: F811
+    for client in start(tmp_path / "server.db", users):
+        answer = client.post("/api/v1/registry", headers=as_user("dora"), json={
+            "product": "hepatitis_b", "effective_from": "2026-01-01"})
+        assert answer.status_code == 201, answer.text
+        assert client.post("/api/v1/registry/hepatitis_b@1.0.0/approve",
+                           headers=as_user("rita")).status_code == 200
+        assert client.post("/api/v1/registry/hepatitis_b@1.0.0/publish",
+                           headers=as_user("dora")).status_code == 200
+        answer = client.post("/api/v1/registry", headers=as_user("pat"), json={
+            "yaml": version_two(), "file": "v2.yaml", "effective_from": "2026-07-01"})
+        assert answer.status_code == 201 and answer.json()["supersedes"] == "1.0.0"
+        answer = client.post("/api/v1/registry/hepatitis_b@1.1.0/approve",
+                             headers=as_user("rita"))
+        reviewed = diff(load(PRODUCT), loads(version_two(), "elsewhere.yaml")).sha256
+        assert answer.status_code == 200 and answer.json()["approved_diff_sha256"] == reviewed
+        assert client.post("/api/v1/registry/hepatitis_b@1.1.0/publish",
+                           headers=as_user("dora")).status_code == 200
+        first = client.get("/api/v1/registry/hepatitis_b").json()[0]
+        assert (first["effective_to"], first["superseded_by"]) == ("2026-06-30", "1.1.0")
+
+
+def test_the_workbench_approves_a_successor_with_the_reviewed_diff(tmp_path: Path) -> None:
+    env = Environment(db=tmp_path / "workbench.db")
+    with env.store(create=True) as store:
+        publish_fully(store, PRODUCT, "2026-01-01")
+        store.publish(successor(tmp_path), by="alice", effective_from=dt.date(2026, 7, 1))
+    view = lifecycle(env, "approve", "hepatitis_b@1.1.0", User("bob", frozenset({"reviewer"})))
+    with env.store(readonly=True) as store:
+        assert view["approved_diff_sha256"] == reviewed_diff(store, "hepatitis_b@1.1.0")
+    view = lifecycle(env, "publish", "hepatitis_b@1.1.0", User("carol", frozenset({"designer"})))
+    assert view["status"] == "published"
+    with env.store(readonly=True) as store:
+        assert store.get("hepatitis_b", "1.0.0").effective_to == dt.date(2026, 6, 30)
