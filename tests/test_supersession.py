@@ -63,6 +63,9 @@ def test_claims_before_and_after_the_change_through_id_at_date(capsys, tmp_path:
                        "--by", "alice", *db)
     assert code == 0 and "hepatitis_b@1.1.0: draft, in force 2026-07-01.." in out
     assert "ends hepatitis_b@1.0.0 on 2026-06-30 (proposed)" in out
+    code, out, _ = run(capsys, "history", "hepatitis_b", *db)
+    assert "hepatitis_b@1.1.0 supersedes hepatitis_b@1.0.0: publishing it ends " \
+           "hepatitis_b@1.0.0 on 2026-06-30 (proposed)" in out
     code, out, _ = run(capsys, "approve", "hepatitis_b@1.1.0", "--by", "bob", *db)
     assert code == 0 and "the approved diff against hepatitis_b@1.0.0: sha256 " in out
     code, out, _ = run(capsys, "publish", "hepatitis_b@1.1.0", "--by", "carol", *db)

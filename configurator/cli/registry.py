@@ -141,6 +141,9 @@ def history(product_id: str, as_json: bool, with_log: bool) -> None:
         if r.superseded_by:
             click.echo(f"{r.ref} superseded by {r.product_id}@{r.superseded_by} from "
                        f"{_next_day(r.effective_to)}")
+        elif r.supersedes and r.status in ("draft", "approved"):
+            click.echo(f"{r.ref} supersedes {r.predecessor}: publishing it ends "
+                       f"{r.predecessor} on {r.proposed_end} (proposed)")
     if with_log:
         click.echo("registry log:")
         for entry in log:
