@@ -12,6 +12,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from configurator import load, loads
@@ -232,3 +234,26 @@ def test_the_workbench_approves_a_successor_with_the_reviewed_diff(tmp_path: Pat
     assert view["status"] == "published"
     with env.store(readonly=True) as store:
         assert store.get("hepatitis_b", "1.0.0").effective_to == dt.date(2026, 6, 30)
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.integers(1, 700), probes=st.lists(st.integers(0, 1000), min_size=1,
+                                                   max_size=6))
+def test_each_day_resolves_to_the_version_in_force_then(tmp_path_factory, start: int,
+                                                        probes: list[int]) -> None:
+    """Whatever day the successor starts, days before it resolve to the predecessor and
+    days from it on to the successor; the registry still verifies."""
+    folder = tmp_path_factory.mktemp("days")
+    first = dt.date(2026, 1, 1)
+    changeover = first + dt.timedelta(days=start)
+    with Store(folder / "registry.db", clock=Clock(), gates=()) as store:
+        publish_fully(store, PRODUCT, first.isoformat())
+        record = store.publish(successor(folder), by="alice", effective_from=changeover)
+        approve_successor(store, record.ref)
+        store.publish(record.ref, by="carol")
+        for offset in probes:
+            day = first + dt.timedelta(days=offset)
+            expected = "1.0.0" if day < changeover else "1.1.0"
+            assert store.in_force("hepatitis_b", day).version == expected
+        assert verify(store).ok
