@@ -32,12 +32,10 @@ def file_group() -> None:
     "configurator file REF -o pack.zip" is short for "configurator file pack REF
     -o pack.zip".
 
+    \b
     Example:
-
         configurator file hepatitis_b@1.0.0 -o pack.zip
-
         configurator file key -o filing-public.pem
-
         configurator file verify pack.zip --key filing-public.pem
     """
 
@@ -61,8 +59,8 @@ def file_pack(ref: str, output: str, profile: str) -> None:
     signing key is made on first use beside the registry (<db>.filing-key,
     mode 0600). The same inputs give the same bytes.
 
+    \b
     Example:
-
         configurator file pack hepatitis_b@1.0.0 -o pack.zip --profile CN
     """
     pack = build_pack(environment(), ref, profile)
@@ -86,8 +84,8 @@ def file_verify(pack: str, key_file: str | None) -> None:
     missing or extra file is named), 2 when it is no filing pack or the key
     cannot be read.
 
+    \b
     Example:
-
         configurator file verify pack.zip --key trusted.pem
     """
     trusted = Path(key_file).read_bytes() if key_file else None
@@ -108,8 +106,8 @@ def file_key(output: str | None) -> None:
 
     The key pair is made on first use, beside the registry (<db>.filing-key).
 
+    \b
     Example:
-
         configurator file key -o filing-public.pem
     """
     key = signing_key(key_path(environment().db_path))

@@ -10,6 +10,7 @@ work, and a path never touches the database. Each invocation has one
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 
@@ -81,8 +82,35 @@ def environment() -> Environment:
 
 
 def product_from(ref: str) -> Product:
-    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry)."""
+    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry),
+    or ``-``: the YAML on stdin."""
+    if ref == "-":
+        return environment().loads(read_stdin("PRODUCT"), STDIN)
     return environment().load(ref)
+
+
+STDIN = "<stdin>"
+_READ_KEY = "configurator.stdin"
+
+
+def is_stream(path: object) -> bool:
+    """Whether a file argument is ``-`` (stdin or stdout)."""
+    return path is not None and str(path) == "-"
+
+
+def read_stdin(what: str) -> str:
+    """The whole of stdin as text, for the one argument that named it ``-``."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        if ctx.meta.get(_READ_KEY):
+            raise BadInput(f"{what}: stdin was read already for {ctx.meta[_READ_KEY]}; only "
+                           "one argument can be '-'")
+        ctx.meta[_READ_KEY] = what
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{STDIN}:1:1: the input is not UTF-8 text; save it as UTF-8") from None
 
 
 def open_store(create: bool = False, readonly: bool = False) -> Store:
