@@ -201,3 +201,18 @@ def test_progress_bars_draw_only_on_a_terminal(monkeypatch):
     assert streams.progress("x").disable
     monkeypatch.setattr(streams.sys.stderr, "isatty", lambda: True)
     assert not streams.progress("x").disable
+
+
+def test_a_case_or_a_suite_given_as_a_product_says_so():
+    result = invoke("evaluate", CASE, PRODUCT)
+    assert result.exit_code == 2 and "this is a case, not a product" in result.stderr
+    result = invoke("validate", SUITE)
+    assert result.exit_code == 2 and "this is a scenario suite, not a product" in result.stderr
+
+
+def test_render_cases_from_stdin(tmp_path):
+    result = invoke("render", PRODUCT, "--cases", "-", "-o", tmp_path, "--format", "html",
+                    stdin=case_line() + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("wrote 1 policy to ")
+    assert [p.suffix for p in tmp_path.iterdir()] == [".html"]

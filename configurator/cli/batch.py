@@ -11,7 +11,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from ..cases.batchfile import count_rows
 from ..errors import ConfigError
@@ -80,7 +79,8 @@ def _batch_recorder(stack: ExitStack, product: Product, cases: str,
 
 def render_batch(product: str, cases_file: str, output: str | None, fmt: str, lang: str,
                  workers: int, record: bool = False) -> None:
-    """One personalised policy per case into the folder `output` (exit 2 on failed rows)."""
+    """One personalised policy per case (`cases_file`, or stdin: `-`) into the folder
+    `output` (exit 2 on failed rows)."""
     if not output:
         raise BadInput("render --cases needs -o DIR for the policies")
     with ExitStack() as stack:
@@ -91,20 +91,19 @@ def render_batch(product: str, cases_file: str, output: str | None, fmt: str, la
             def on_written(product_, case, path) -> None:
                 record_document(store, product_, case, path.read_bytes())
 
-        _render_batch_run(product, cases_file, output, fmt, lang, workers, on_written)
+        cases = stack.enter_context(spooled_input(cases_file, (".jsonl", ".csv")))
+        _render_batch_run(product, str(cases), output, fmt, lang, workers, on_written)
 
 
 def _render_batch_run(product: str, cases_file: str, output: str, fmt: str, lang: str,
                       workers: int, on_written) -> None:
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, transient=False) as bar:
+    with progress("rendering policies") as bar:
         task = bar.add_task("rendering policies", total=None)
 
-        def progress(done: int, total: int | None) -> None:
+        def advance(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = render_all(product, cases_file, output, workers, lang, fmt, progress,
+        result = render_all(product, cases_file, output, workers, lang, fmt, advance,
                             environment().db, on_written)
     click.echo(f"wrote {plural(len(result.written), 'policy', 'policies')} to {output}; "
                f"{len(result.skipped)} skipped, {len(result.failed)} failed")

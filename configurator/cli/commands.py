@@ -74,6 +74,10 @@ def validate(products: tuple[str, ...], output_format: str, as_json: bool) -> No
             records.append({"file": path, "line": None, "column": None, "path": "",
                             "message": str(exc), "hint": None, "code": "registry",
                             "text": f"{path}: {exc}"})
+        except BadInput as exc:  # a case or a suite given as a product
+            records.append({"file": path, "line": None, "column": None, "path": "",
+                            "message": exc.message.split(": ", 1)[-1], "hint": None,
+                            "code": "mix-up", "text": exc.message})
     if as_json or output_format == "json":
         click.echo(json.dumps({"ok": not records, "products": checked, "problems": records},
                               ensure_ascii=False, indent=2))

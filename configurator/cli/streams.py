@@ -22,7 +22,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from .options import is_stream, read_stdin
+from .options import is_stream, mark_stdin_read, read_stdin
 
 
 def write_out(output: str | None, data: str | bytes, write_file) -> None:
@@ -52,6 +52,19 @@ def spooled_input(path: str, suffixes: tuple[str, ...]) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="configurator-") as folder:
         spooled = Path(folder, "stdin" + suffix)
         spooled.write_text(text, encoding="utf-8")
+        yield spooled
+
+
+@contextmanager
+def spooled_bytes(path: str, suffix: str) -> Iterator[Path]:
+    """`path`, or stdin's bytes saved whole to a temporary file ending in `suffix`."""
+    if not is_stream(path):
+        yield Path(path)
+        return
+    mark_stdin_read(path)
+    with tempfile.TemporaryDirectory(prefix="configurator-") as folder:
+        spooled = Path(folder, "stdin" + suffix)
+        spooled.write_bytes(sys.stdin.buffer.read())
         yield spooled
 
 

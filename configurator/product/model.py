@@ -386,10 +386,41 @@ class _Schema(GenerateJsonSchema):
         found.pop("title", None)
         return found
 
+    def generate(self, schema, mode="validation"):
+        found = super().generate(schema, mode)
+        _name_branches(found)
+        return found
+
+
+_BRANCHES = {"integer": "a whole number", "number": "a number", "boolean": "true or false",
+             "null": "nothing (leave it out)", "string": "text"}
+
+
+def _name_branches(node: Any) -> None:
+    """Each branch of a union is titled with what it is: an editor that finds no difference
+    between the branches joins them all with ' || ' on hover; with the titles it heads the
+    field's description with the branch the value took ("a number")."""
+    if isinstance(node, list):
+        for item in node:
+            _name_branches(item)
+    elif isinstance(node, dict):
+        if "anyOf" in node:  # (a | b) | None: one union, so the field's description shows
+            node["anyOf"] = [part for branch in node["anyOf"] for part in (
+                branch["anyOf"] if set(branch) <= {"anyOf", "description"} else [branch])]
+        for branch in node.get("anyOf", ()):
+            if isinstance(branch, dict) and "$ref" not in branch and "title" not in branch:
+                kind = "a name" if "pattern" in branch else _BRANCHES.get(branch.get("type"))
+                if kind:
+                    branch["title"] = kind
+        for value in node.values():
+            _name_branches(value)
+
 
 def json_schema() -> dict:
     """The JSON Schema of the product format (for editors and `configurator schema`)."""
     schema = Product.model_json_schema(by_alias=True, schema_generator=_Schema)
+    # the fields' own descriptions say what each text is; this one would hide them on hover
+    schema["$defs"]["LocalizedText"].pop("description", None)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["description"] = ("A configurator product (no title: an editor would repeat it on "
                              "every hover).")

@@ -38,6 +38,9 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("Exclusion", "applies_to"): "benefits",
 }
 
+LABELS = {"event_fields": "event fields", "trigger_on": "events and check-ups",
+          "programmes": "adherence programmes"}
+
 
 def names(product: Product) -> dict[str, list[str]]:
     """Every kind of name a product declares, sorted."""
@@ -70,12 +73,12 @@ def product_schema(product: Product | None = None) -> dict[str, Any]:
         for prop, sub in body.get("properties", {}).items():
             kind = REFERENCES.get((definition, prop))
             if kind is not None:
-                _enumerate(sub, known[kind], numbers=False)
+                _enumerate(sub, known[kind], LABELS.get(kind, kind))
             elif _is_number_ref(sub):
-                _enumerate(sub, known["parameters"], numbers=True)
+                _enumerate(sub, known["parameters"], "parameters")
     for sub in schema["properties"].values():
         if _is_number_ref(sub):
-            _enumerate(sub, known["parameters"], numbers=True)
+            _enumerate(sub, known["parameters"], "parameters")
     return schema
 
 
@@ -91,17 +94,18 @@ def _is_number_ref(node: dict[str, Any]) -> bool:
     return "number" in types and any(_is_ident(b) for b in branches)
 
 
-def _enumerate(node: Any, values: list[str], numbers: bool) -> None:
+def _enumerate(node: Any, values: list[str], label: str) -> None:
     """Every name pattern under `node` becomes an enumeration of `values`."""
     if isinstance(node, list):
         for item in node:
-            _enumerate(item, values, numbers)
+            _enumerate(item, values, label)
     elif isinstance(node, dict):
         if _is_ident(node):
             node.pop("pattern")
             node.pop("maxLength", None)
             node["enum"] = list(values)
+            node["title"] = f"one of the product's {label}"
             return
         for key in ("anyOf", "items", "additionalProperties"):
             if key in node:
-                _enumerate(node[key], values, numbers)
+                _enumerate(node[key], values, label)
