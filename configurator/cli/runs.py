@@ -146,7 +146,7 @@ def _demo_text(result: Demo) -> None:
 
 
 def _demo_table(rows: list[DemoRow]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False)
     for column in ("example case", "decision", "tier", "sum insured", "payable", "open"):
         table.add_column(column, justify="right" if column in ("sum insured", "payable", "open")
                          else "left", no_wrap=column != "example case", overflow="fold")
