@@ -229,3 +229,26 @@ def test_demo_fits_80_columns():
         assert any(line.startswith(f"{product.stem} ") and "valid" in line for line in lines)
         for case in example_cases(product):  # a long name folds, its start stays on one line
             assert any(line.startswith(case.stem[:25]) for line in lines), case.stem
+
+
+def _commands(group, prefix=()):
+    import click
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, c in _commands(cli) if c.callback and
+                                  c.callback.__module__.rsplit(".", 1)[-1] not in
+                                  ("registry", "review") or p == ("lint",)],
+                         ids=" ".join)
+def test_every_example_is_kept_verbatim(path):
+    """An Example paragraph starts with click's \\b, so --help prints its lines as written."""
+    command = dict(_commands(cli))[path]
+    doc = command.callback.__doc__ or ""
+    if "Example:" in doc:
+        assert "\b\n    Example:" in doc, path
+        lines = invoke(*path, "--help", columns=80).stdout.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.strip() == "Example:")
+        assert lines[at + 1].startswith("      configurator "), lines[at:at + 3]
