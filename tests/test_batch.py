@@ -98,7 +98,7 @@ def test_cli_batch_exits_two_after_writing_every_good_row(tmp_path, capsys):
     assert len(out.read_text().splitlines()) == 3
     err = capsys.readouterr().err
     assert "cases.csv:4:5: applicant.sex:" in err
-    assert "3 cases evaluated, 1 rows skipped" in err
+    assert "3 cases evaluated, 1 row skipped" in err
 
 
 def test_a_failed_run_leaves_no_output_file(tmp_path, monkeypatch):

@@ -311,3 +311,17 @@ def test_verify_of_something_that_is_no_pack_or_with_a_bad_key_exits_2(pack, tmp
     bad_key.write_text("nope")
     code, _, err = run("file", "verify", str(pack), "--key", str(bad_key), capsys=capsys)
     assert code == 2 and "not a PEM public key" in err
+
+
+def test_a_pack_to_stdout_and_verified_from_stdin(pack, registry):
+    from click.testing import CliRunner
+
+    from configurator.cli import cli
+    runner = CliRunner()
+    built = runner.invoke(cli, ["file", "hepatitis_b@1.0.0", "-o", "-", "--db", str(registry)])
+    assert built.exit_code == 0 and built.stdout_bytes == pack.read_bytes()
+    assert built.stderr.startswith("stdout: ")
+    checked = runner.invoke(cli, ["file", "verify", "-"], input=pack.read_bytes())
+    assert checked.exit_code == 0 and "ok: - is intact" in checked.stdout
+    altered = runner.invoke(cli, ["file", "verify", "-"], input=pack.read_bytes()[:-40])
+    assert altered.exit_code in (1, 2) and "Traceback" not in altered.output

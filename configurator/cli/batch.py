@@ -11,42 +11,64 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from ..cases.batchfile import count_rows
+from ..errors import ConfigError
 from ..product.model import Product
 from ..registry.audit import BatchRecorder, default_batch_id, record_document
 from ..runs.batch import run_batch
 from ..runs.batch_render import render_batch as render_all
-from .options import EXIT_BAD_INPUT, BadInput, environment, open_store, product_from
+from .options import (
+    EXIT_BAD_INPUT,
+    STDIN,
+    BadInput,
+    environment,
+    is_stream,
+    open_store,
+    product_from,
+)
+from .streams import plural, progress, spooled_input, spooled_output, unspool
 
 
 def evaluate_batch(product: str, cases: str, output: str | None, workers: int, record: bool,
                    batch_id: str | None) -> None:
-    """Every row of a .csv/.jsonl file decided and summarised to `output` (exit 2 on bad rows)."""
+    """Every row of a .csv/.jsonl file (or stdin: `-`) decided and summarised to `output`
+    (a .csv/.jsonl file, or `-`: JSON lines on stdout once all are done); exit 2 on bad rows."""
     if not output:
-        raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
-    if not Path(cases).is_file():
+        raise BadInput("batch evaluation needs -o OUT.csv, -o OUT.jsonl or -o - (stdout)")
+    if not is_stream(cases) and not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")
     loaded = product_from(product)
-    count_rows(cases)  # the file as a whole: one clean error before the audit trail is opened
-    with ExitStack() as stack:
-        recorder = _batch_recorder(stack, loaded, cases, batch_id) if record else None
-        with Progress(transient=True, console=Console(stderr=True)) as progress:
-            task = progress.add_task("evaluating", total=None)
-            report = run_batch(loaded, cases, output, workers, env=environment(),
-                               on_progress=lambda _: progress.advance(task), recorder=recorder,
-                               on_total=lambda total: progress.update(task, total=total))
-    for problem in report.problems:
-        click.echo(str(problem).removeprefix("<input>: "), err=True)
-    click.echo(f"{report.written} cases evaluated, {report.skipped} rows skipped -> {output}",
-               err=True)
+    with spooled_input(cases, (".jsonl", ".csv")) as path, \
+            spooled_output(output) as target:
+        name = STDIN if is_stream(cases) else cases
+        try:
+            report, recorder = _evaluate_rows(loaded, path, target, workers, record, batch_id)
+        except ConfigError as exc:
+            raise BadInput("\n".join(unspool(str(p), path, name) for p in exc.problems)) from None
+        for problem in report.problems:
+            click.echo(unspool(str(problem).removeprefix("<input>: "), path, name), err=True)
+    shown = "stdout" if is_stream(output) else output
+    click.echo(f"{plural(report.written, 'case')} evaluated, "
+               f"{plural(report.skipped, 'row')} skipped -> {shown}", err=True)
     if recorder is not None:
-        click.echo(f"batch {recorder.batch_id}: {recorder.recorded} rows recorded, "
+        click.echo(f"batch {recorder.batch_id}: {plural(recorder.recorded, 'row')} recorded, "
                    f"{recorder.skipped} already recorded", err=True)
     if report.problems:
         raise click.exceptions.Exit(EXIT_BAD_INPUT)
+
+
+def _evaluate_rows(loaded: Product, cases: Path, output: Path, workers: int, record: bool,
+                   batch_id: str | None):
+    count_rows(cases)  # the file as a whole: one clean error before the audit trail is opened
+    with ExitStack() as stack:
+        recorder = _batch_recorder(stack, loaded, str(cases), batch_id) if record else None
+        with progress("evaluating") as bar:
+            task = bar.add_task("evaluating", total=None)
+            report = run_batch(loaded, cases, output, workers, env=environment(),
+                               on_progress=lambda _: bar.advance(task), recorder=recorder,
+                               on_total=lambda total: bar.update(task, total=total))
+    return report, recorder
 
 
 def _batch_recorder(stack: ExitStack, product: Product, cases: str,
@@ -57,7 +79,8 @@ def _batch_recorder(stack: ExitStack, product: Product, cases: str,
 
 def render_batch(product: str, cases_file: str, output: str | None, fmt: str, lang: str,
                  workers: int, record: bool = False) -> None:
-    """One personalised policy per case into the folder `output` (exit 2 on failed rows)."""
+    """One personalised policy per case (`cases_file`, or stdin: `-`) into the folder
+    `output` (exit 2 on failed rows)."""
     if not output:
         raise BadInput("render --cases needs -o DIR for the policies")
     with ExitStack() as stack:
@@ -68,22 +91,21 @@ def render_batch(product: str, cases_file: str, output: str | None, fmt: str, la
             def on_written(product_, case, path) -> None:
                 record_document(store, product_, case, path.read_bytes())
 
-        _render_batch_run(product, cases_file, output, fmt, lang, workers, on_written)
+        cases = stack.enter_context(spooled_input(cases_file, (".jsonl", ".csv")))
+        _render_batch_run(product, str(cases), output, fmt, lang, workers, on_written)
 
 
 def _render_batch_run(product: str, cases_file: str, output: str, fmt: str, lang: str,
                       workers: int, on_written) -> None:
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, transient=False) as bar:
+    with progress("rendering policies") as bar:
         task = bar.add_task("rendering policies", total=None)
 
-        def progress(done: int, total: int | None) -> None:
+        def advance(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = render_all(product, cases_file, output, workers, lang, fmt, progress,
+        result = render_all(product, cases_file, output, workers, lang, fmt, advance,
                             environment().db, on_written)
-    click.echo(f"wrote {len(result.written)} policies to {output}; "
+    click.echo(f"wrote {plural(len(result.written), 'policy', 'policies')} to {output}; "
                f"{len(result.skipped)} skipped, {len(result.failed)} failed")
     for line in result.skipped:
         click.echo(f"skipped: {line}", err=True)

@@ -11,76 +11,112 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from ..cases.outcome import money_text
+from ..cases.case import loads_case
+from ..cases.schema import case_schema, suite_schema
 from ..document.readability import report_lines
-from ..errors import ConfigError
+from ..errors import CaseError, ConfigError
 from ..files import write_atomic
-from ..product.model import json_schema
+from ..product.schema import product_schema
 from ..registry.audit import record_document, record_evaluation
 from ..registry.db import StoreError
-from ..runs.demo import Demo, run_demo
-from ..runs.suites import SUFFIX, below, coverage_lines, run_suites
 from ..whynot import Words, why_not
 from ..whynot import report_lines as why_not_lines
 from .batch import evaluate_batch, render_batch
 from .group import cli
 from .options import (
-    EXIT_FINDINGS,
+    EXIT_BAD_INPUT,
+    STDIN,
     BadInput,
-    Failed,
     db_option,
     environment,
+    is_stream,
     open_store,
     product_from,
+    read_stdin,
 )
 from .output import outcome_lines
+from .streams import mix_up_hint, write_out
 
 LANGUAGES = click.Choice(["en", "zh-CN"])
 
 
 @cli.command()
 @click.argument("products", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              help="text: file:line:col: path: message; hint. json: the problem records.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @db_option
-def validate(products: tuple[str, ...]) -> None:
+def validate(products: tuple[str, ...], output_format: str, as_json: bool) -> None:
     """Load and check products, reporting every problem at once.
 
-    A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
+    A PRODUCT is a file, - (stdin), or ID@VERSION / ID@YYYY-MM-DD from the
+    registry. With --format json (or --json) prints {"ok", "products",
+    "problems"}: each problem a record with file, line, column, path,
+    message, hint and code (for editor plugins and CI annotations); exit 2
+    when there is any problem, as with text.
 
+    \b
     Example:
-
         configurator validate products/hepatitis_b.yaml hepatitis_b@2026-06-30
+        configurator validate --format json - < my_product.yaml
     """
-    problems = []
+    records, checked = [], []
     for path in products:
         try:
             product = product_from(path)
             environment().compile(product)
-            click.echo(f"{path}: ok ({product.id} {product.version}, {product.hash})")
+            checked.append({"path": path, "id": product.id, "version": product.version,
+                            "hash": product.hash})
         except ConfigError as exc:
-            problems += [str(p) for p in exc.problems]
+            records += [p.to_json() for p in exc.problems]
         except StoreError as exc:
-            problems.append(f"{path}: {exc}")
-    if problems:
-        raise BadInput("\n".join(problems))
+            records.append({"file": path, "line": None, "column": None, "path": "",
+                            "message": str(exc), "hint": None, "code": "registry",
+                            "text": f"{path}: {exc}"})
+        except BadInput as exc:  # a case or a suite given as a product
+            records.append({"file": path, "line": None, "column": None, "path": "",
+                            "message": exc.message.split(": ", 1)[-1], "hint": None,
+                            "code": "mix-up", "text": exc.message})
+    if as_json or output_format == "json":
+        click.echo(json.dumps({"ok": not records, "products": checked, "problems": records},
+                              ensure_ascii=False, indent=2))
+        if records:
+            raise click.exceptions.Exit(EXIT_BAD_INPUT)
+        return
+    for item in checked:
+        click.echo(f"{item['path']}: ok ({item['id']} {item['version']}, {item['hash']})")
+    if records:
+        raise BadInput("\n".join(r["text"] for r in records))
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def schema(output: str | None) -> None:
-    """Print the JSON Schema of the product format (for editor completion).
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to FILE (- for stdout).")
+@click.option("--product", "for_product", metavar="PRODUCT",
+              help="A schema for this product: its parameter, input, event and tier names "
+                   "become enumerations wherever they are referenced.")
+@click.option("--kind", type=click.Choice(["product", "case", "suite"]), default="product",
+              show_default=True, help="The file format: a product, a case or a scenario suite.")
+@db_option
+def schema(output: str | None, for_product: str | None, kind: str) -> None:
+    """Print a JSON Schema (for editor completion and checking).
 
+    Without --product, the schema of every product (or case, or suite) file;
+    with --product, one fitted to that product, so an editor completes its
+    names at each reference and flags a misspelt one. Point a file at it
+    with a first line `# yaml-language-server: $schema=PATH`.
+
+    \b
     Example:
-
         configurator schema -o products/product.schema.json
+        configurator schema --product hepatitis_b -o hepatitis_b.schema.json
+        configurator schema --kind case --product hepatitis_b -o case.schema.json
     """
-    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-    if output:
-        write_atomic(output, text)
-    else:
-        click.echo(text, nl=False)
+    loaded = product_from(for_product) if for_product else None
+    build = {"product": product_schema, "case": case_schema, "suite": suite_schema}[kind]
+    text = json.dumps(build(loaded), indent=2, ensure_ascii=False) + "\n"
+    write_out(output, text, write_atomic)
 
 
 @cli.command(name="compile")
@@ -89,8 +125,8 @@ def schema(output: str | None) -> None:
 def compile_command(product: str) -> None:
     """Print the durable-rules rulesets a product compiles to, as JSON.
 
+    \b
     Example:
-
         configurator compile products/hepatitis_b.yaml
     """
     compiled = environment().compile(product_from(product))
@@ -131,25 +167,22 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     one row per case to -o; bad rows are reported with their row number and
     skipped (exit 2 when any were skipped, after every good row is written).
 
+    \b
     Example:
-
         configurator evaluate products/hepatitis_b.yaml \\
             products/hepatitis_b/adherent_two_years.yaml --explain
-
         configurator evaluate hepatitis_b@2026-01-01 case.yaml --record
-
         configurator evaluate products/copd.yaml \\
             products/copd/very_severe_copd_declined.yaml --why-not --lang zh-CN
-
         configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
     """
-    if Path(case).suffix in (".csv", ".jsonl"):
+    if Path(case).suffix in (".csv", ".jsonl") or (is_stream(case) and output):
         evaluate_batch(product, case, output, workers, record, batch_id)
         return
     env = environment()
     loaded = product_from(product)
     env.compile(loaded)
-    the_case = env.case(case, loaded)
+    the_case = _case(env, case, loaded)
     outcome = env.evaluate(loaded, the_case, explain=explain or as_json, locale=lang)
     if record:
         with open_store() as store:
@@ -198,13 +231,11 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
     case, rendered by warm worker processes; bad rows are reported (exit 2)
     after every good one is written, declined applications are skipped.
 
+    \b
     Example:
-
         configurator render products/hepatitis_b.yaml \\
             --case products/hepatitis_b/adherent_two_years.yaml -o policy.pdf
-
         configurator render products/hepatitis_b.yaml --readability
-
         configurator render products/hepatitis_b.yaml --cases cases.jsonl -o out/ --workers 2
     """
     loaded = product_from(product)
@@ -221,110 +252,34 @@ def render_command(product: str, case_file: str | None, cases_file: str | None,
     _render_one(loaded, case_file, output, fmt, lang, record)
 
 
+def _case(env, case: str, product):
+    """The case in a file or on stdin (`-`); a suite, a product or a batch given as a case
+    gets a hint to the command that takes it."""
+    try:
+        if is_stream(case):
+            return loads_case(read_stdin("CASE"), product, STDIN)
+        return env.case(case, product)
+    except CaseError as exc:
+        hint = mix_up_hint(case, exc)
+        if hint:
+            raise BadInput(hint) from None
+        raise
+
+
 def _render_one(product, case_file: str | None, output: str | None, fmt: str, lang: str,
                 record: bool) -> None:
     env = environment()
-    the_case = env.case(case_file, product) if case_file else None
+    the_case = _case(env, case_file, product) if case_file else None
     if fmt == "html":
-        text = env.render_html(product, case=the_case, locale=lang)
-        if output:
-            write_atomic(output, text)
-        else:
-            click.echo(text, nl=False)
+        write_out(output, env.render_html(product, case=the_case, locale=lang), write_atomic)
         return
     data = env.render_pdf(product, case=the_case, locale=lang)
     if record:  # recorded before it is written: no policy is ever issued off the record
         with open_store() as store:
             row = record_document(store, product, the_case, data)
         click.echo(f"recorded as document {row} in {store.path}", err=True)
+    if is_stream(output):
+        write_out(output, data, write_atomic)
+        return
     target = write_atomic(output or f"{product.id}-{lang}.pdf", data)
     click.echo(f"wrote {target} ({len(data):,} bytes)")
-
-
-@cli.command(name="test")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--min-coverage", type=float, metavar="PCT",
-              help="Fail if a product's suites exercise less than PCT% of its rules.")
-@click.option("-k", "keyword", metavar="TEXT",
-              help="Only cases whose name contains TEXT (ignoring case).")
-def test_command(paths: tuple[str, ...], min_coverage: float | None, keyword: str | None) -> None:
-    """Run scenario suites (*.suite.yaml) and report rule coverage.
-
-    A PATH is a suite or a folder searched for suites (default: the bundled
-    products); products/ID/NAME.suite.yaml belongs to products/ID.yaml.
-    Prints each failing case (file:line:col: name, then expected vs actual),
-    the rule coverage of each product and ends with the line
-    `N passed, N failed`; exit 0 when all pass, 1 on failures or coverage
-    below --min-coverage, 2 on bad input (a suite that does not load). Needs
-    no pytest; plain `pytest` runs the same items through the bundled plugin.
-
-    Example:
-
-        configurator test products/ --min-coverage 100
-
-        configurator test products/hepatitis_b/ -k "grace days"
-    """
-    run = run_suites(paths, keyword, environment())
-    for result in run.failed:
-        click.echo("\n".join(result.failure_lines()))
-    if run.coverage:
-        click.echo("\n".join(([""] if run.failed else []) + coverage_lines(run.coverage)))
-    click.echo(f"{run.passed} passed, {len(run.failed)} failed")
-    if run.problems:
-        raise BadInput("\n".join(str(problem) for problem in run.problems))
-    if not run.results:
-        where = ", ".join(paths) or str(environment().products_folder)
-        raise BadInput(f"no case name contains '{keyword}'" if keyword else
-                       f"no scenario suites (*{SUFFIX}) under {where}")
-    low = below(run.coverage, min_coverage)
-    if low:
-        raise Failed("\n".join(
-            f"rule coverage of {c.compiled.product.id} {c.compiled.product.version} is "
-            f"{c.percent:.1f}%, below --min-coverage {min_coverage:g}%" for c in low))
-    if run.failed:
-        raise click.exceptions.Exit(EXIT_FINDINGS)
-
-
-@cli.command()
-@click.option("-o", "--output", type=click.Path(file_okay=False),
-              help="Write each Outcome (JSON) and each product's specimen policy (PDF) to DIR.")
-def demo(output: str | None) -> None:
-    """The main job on every bundled product, end to end.
-
-    Validates and compiles each product, lints it, runs its scenario suites
-    (with rule coverage) and evaluates every example case; with -o it also
-    writes the Outcomes and the specimen policy PDFs. Exit 1 if a suite fails
-    or a product has lint findings.
-
-    Example:
-
-        configurator demo -o out/
-    """
-    result = run_demo(out=Path(output) if output else None, env=environment())
-    Console(width=140).print(_demo_table(result))
-    for report in result.products:
-        lint_words = "lint clean" if not report.lint_findings else \
-            f"{len(report.lint_findings)} lint findings"
-        click.echo(f"{report.id} {report.version} ({report.hash}): valid, {lint_words}, "
-                   f"{report.scenarios - len(report.failed)} of {report.scenarios} scenarios "
-                   f"pass, rule coverage {report.coverage:.0f}%")
-        for line in report.lint_findings + report.failed:
-            click.echo(f"  {line}")
-        for document in report.documents:
-            click.echo(f"  wrote {document}")
-    click.echo(f"{len(result.rows)} example cases evaluated across {len(result.products)} "
-               "products")
-    if any(r.failed or r.lint_findings for r in result.products):
-        raise click.exceptions.Exit(EXIT_FINDINGS)
-
-
-def _demo_table(result: Demo) -> Table:
-    table = Table(title="configurator demo: bundled products and example cases")
-    for column in ("product", "case", "decision", "tier", "sum insured", "payable",
-                   "check-ups open"):
-        table.add_column(column, justify="right" if column in ("sum insured", "payable") else
-                         "left")
-    for row in result.rows:
-        table.add_row(row.product, row.case, row.decision, row.tier or "-",
-                      money_text(row.sum_insured), money_text(row.payable), str(row.open_checkups))
-    return table

@@ -13,7 +13,8 @@ from ..runs.filing import build_pack
 from ..runs.filing_sign import fingerprint, key_path, public_pem, signing_key
 from ..runs.filing_verify import verify_pack
 from .group import cli
-from .options import Failed, db_option, environment
+from .options import Failed, db_option, environment, is_stream
+from .streams import spooled_bytes, write_out
 
 
 class PackByDefault(click.Group):
@@ -32,19 +33,17 @@ def file_group() -> None:
     "configurator file REF -o pack.zip" is short for "configurator file pack REF
     -o pack.zip".
 
+    \b
     Example:
-
         configurator file hepatitis_b@1.0.0 -o pack.zip
-
         configurator file key -o filing-public.pem
-
         configurator file verify pack.zip --key filing-public.pem
     """
 
 
 @file_group.command(name="pack")
 @click.argument("ref")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,  # or -
               help="The zip to write.")
 @click.option("--profile", type=click.Choice(sorted(PROFILES)), default="CN",
               show_default=True, help="The lint profile.")
@@ -61,22 +60,24 @@ def file_pack(ref: str, output: str, profile: str) -> None:
     signing key is made on first use beside the registry (<db>.filing-key,
     mode 0600). The same inputs give the same bytes.
 
+    \b
     Example:
-
         configurator file pack hepatitis_b@1.0.0 -o pack.zip --profile CN
     """
     pack = build_pack(environment(), ref, profile)
-    write_atomic(output, pack.data)
+    write_out(output, pack.data, write_atomic)
     manifest = pack.manifest
-    click.echo(f"{output}: {len(manifest['files']) + 2} files, {len(pack.data)} bytes, "
+    say = is_stream(output)  # with -o -, the zip is stdout and the summary goes to stderr
+    click.echo(f"{'stdout' if say else output}: {len(manifest['files']) + 2} files, "
+               f"{len(pack.data)} bytes, "
                f"{manifest['product']['id']}@{manifest['product']['version']} "
-               f"hash {manifest['product']['hash']}")
-    click.echo(f"  {manifest['predecessor_note']}")
-    click.echo(f"  signed with key {manifest['public_key_fingerprint']}")
+               f"hash {manifest['product']['hash']}", err=say)
+    click.echo(f"  {manifest['predecessor_note']}", err=say)
+    click.echo(f"  signed with key {manifest['public_key_fingerprint']}", err=say)
 
 
 @file_group.command(name="verify")
-@click.argument("pack", type=click.Path(dir_okay=False))
+@click.argument("pack", type=click.Path(dir_okay=False))  # or - (stdin)
 @click.option("--key", "key_file", type=click.Path(dir_okay=False),
               help="A public key (PEM) you trust; without it only the pack's own key is used.")
 def file_verify(pack: str, key_file: str | None) -> None:
@@ -86,12 +87,13 @@ def file_verify(pack: str, key_file: str | None) -> None:
     missing or extra file is named), 2 when it is no filing pack or the key
     cannot be read.
 
+    \b
     Example:
-
         configurator file verify pack.zip --key trusted.pem
     """
     trusted = Path(key_file).read_bytes() if key_file else None
-    result = verify_pack(pack, trusted, f"--key {key_file}")
+    with spooled_bytes(pack, ".zip") as path:
+        result = verify_pack(path, trusted, f"--key {key_file}")
     for line in result.checked:
         click.echo(f"checked: {line}")
     if not result.ok:
@@ -108,8 +110,8 @@ def file_key(output: str | None) -> None:
 
     The key pair is made on first use, beside the registry (<db>.filing-key).
 
+    \b
     Example:
-
         configurator file key -o filing-public.pem
     """
     key = signing_key(key_path(environment().db_path))

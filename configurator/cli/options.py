@@ -10,10 +10,12 @@ work, and a path never touches the database. Each invocation has one
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 
 from ..environment import Environment
+from ..errors import ConfigError
 from ..product.model import Product
 from ..registry.db import DEFAULT_DB, ENV_DB
 from ..registry.store import Store
@@ -81,8 +83,51 @@ def environment() -> Environment:
 
 
 def product_from(ref: str) -> Product:
-    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry)."""
-    return environment().load(ref)
+    """PRODUCT as a file, ``id@version`` or ``id@YYYY-MM-DD`` (from the ``--db`` registry),
+    or ``-``: the YAML on stdin."""
+    try:
+        if ref == "-":
+            return environment().loads(read_stdin("PRODUCT"), STDIN)
+        return environment().load(ref)
+    except ConfigError as exc:
+        words = " ".join(str(p) for p in exc.problems)
+        shown = STDIN if ref == "-" else ref
+        if "unknown field 'cases'" in words:
+            raise BadInput(f"{shown}: this is a scenario suite, not a product; run "
+                           f"`configurator test {ref}`") from None
+        if "unknown field 'applicant'" in words:
+            raise BadInput(f"{shown}: this is a case, not a product; give the product first: "
+                           f"`configurator evaluate PRODUCT {ref}`") from None
+        raise
+
+
+STDIN = "<stdin>"
+_READ_KEY = "configurator.stdin"
+
+
+def is_stream(path: object) -> bool:
+    """Whether a file argument is ``-`` (stdin or stdout)."""
+    return path is not None and str(path) == "-"
+
+
+def mark_stdin_read(what: str) -> None:
+    """Note that `what` takes stdin; refused when another argument took it already."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        if ctx.meta.get(_READ_KEY):
+            raise BadInput(f"{what}: stdin was read already for {ctx.meta[_READ_KEY]}; only "
+                           "one argument can be '-'")
+        ctx.meta[_READ_KEY] = what
+
+
+def read_stdin(what: str) -> str:
+    """The whole of stdin as text, for the one argument that named it ``-``."""
+    mark_stdin_read(what)
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{STDIN}:1:1: the input is not UTF-8 text; save it as UTF-8") from None
 
 
 def open_store(create: bool = False, readonly: bool = False) -> Store:

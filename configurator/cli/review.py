@@ -92,23 +92,25 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
               help="Jurisdiction profile (default: each product's jurisdiction, CN if unset).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               help="text: file:line:col: CODE: message; json: a list of findings.")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @db_option
-def lint_command(products: tuple[str, ...], profile: str | None, output_format: str) -> None:
+def lint_command(products: tuple[str, ...], profile: str | None, output_format: str,
+                 as_json: bool) -> None:
     """Check products against regulation and for dead or contradictory rules.
 
     A PRODUCT is a file, or ID@VERSION / ID@YYYY-MM-DD from the registry.
     Prints one finding a line; exits 1 when there is any finding, 2 when a
     product does not load. Codes and their sources: `configurator.compliance.lint.RULES`.
 
+    \b
     Example:
-
         configurator lint products/hepatitis_b.yaml --profile CN
     """
     loaded = [product_from(path) for path in products]
     env = environment()
     findings = [f for product in loaded for f in lint(
         product, profile or product.jurisdiction, env.illustration(product))]
-    if output_format == "json":
+    if as_json or output_format == "json":
         click.echo(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2))
     else:
         for finding in findings:

@@ -43,10 +43,9 @@ def serve(host: str, port: int, products: Path | None, db: Path | None,
     server refuses to start with a users file that others can read or that
     holds no user.
 
+    \b
     Example:
-
         configurator serve --port 8000
-
         configurator serve --host 0.0.0.0 --users users.toml
     """
     import uvicorn

@@ -35,10 +35,9 @@ def users() -> None:
     versions; never one they registered), agent (decides cases, issues
     policies), auditor (reads the registry and the audit trail).
 
+    \b
     Example:
-
         configurator users add alice --role designer --users users.toml
-
         configurator users list --users users.toml
     """
 
@@ -53,10 +52,9 @@ def users() -> None:
 def add(name: str, roles: tuple[str, ...], password_stdin: bool, path: Path) -> None:
     """Add a user with roles and a password (asked twice, or read from stdin).
 
+    \b
     Example:
-
         configurator users add alice --role designer --users users.toml
-
         configurator users add claims-system --role agent --password-stdin < password.txt
     """
     found = accounts.read(path, must_exist=False)
@@ -84,10 +82,9 @@ def token(name: str, revoke: bool, path: Path) -> None:
 
     A system sends it as 'Authorization: Bearer TOKEN'. It carries NAME's roles.
 
+    \b
     Example:
-
         configurator users token claims-system --users users.toml
-
         configurator users token claims-system --revoke --users users.toml
     """
     found = accounts.read(path)
@@ -107,8 +104,8 @@ def token(name: str, revoke: bool, path: Path) -> None:
 def list_users(path: Path) -> None:
     """List the users: name, roles and how many API tokens each has.
 
+    \b
     Example:
-
         configurator users list --users users.toml
     """
     found = accounts.read(path)
@@ -123,8 +120,8 @@ def list_users(path: Path) -> None:
 def remove(name: str, path: Path) -> None:
     """Remove a user, with their API tokens (their sessions end on the next request).
 
+    \b
     Example:
-
         configurator users remove alice --users users.toml
     """
     accounts.write(path, accounts.read(path).remove(name))

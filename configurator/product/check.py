@@ -29,6 +29,7 @@ from .model import (
     Parameter,
     Product,
 )
+from .salvage import check_failed_items
 from .scopes import INPUT_TYPES, Scopes, parameter_type
 from .source import Document, PathKey, format_path
 from .values import coerce_value  # the same rules the case loader applies
@@ -39,10 +40,12 @@ DISCOUNT_CAP = Bound("a cap on a premium discount in percent", 0, 100)
 
 
 class Checker:
-    def __init__(self, product: Product, doc: Document, raw: dict[str, set[str]]):
+    def __init__(self, product: Product, doc: Document, raw: dict[str, set[str]],
+                 failed_items: dict[str, list[int]] | None = None):
         self.product = product
         self.doc = doc
         self.raw = raw
+        self.failed_items = failed_items or {}  # list items that did not validate (salvage)
         self.problems: list[Problem] = []
         self.scopes = Scopes(product, raw)
         self.written: list[Written] = []  # expressions that type-checked, for `divisions`
@@ -62,6 +65,7 @@ class Checker:
                      self.term, self.ids, self.eligibility, self.checkups, self.metrics,
                      self.adherence, self.benefits, self.exclusions, self.wording):
             step()
+        check_failed_items(self)
         if not self.problems:  # range analysis needs a product that checks
             self.problems += division_problems(self.product, self.doc, self.written)
         return self.problems
@@ -456,4 +460,4 @@ def _is_number(value: Any) -> bool:
 def check_product(product: Product, doc: Document, partial) -> list[Problem]:
     """Every cross-check problem in a (possibly partial) product."""
     raw = {section: names for section, names in partial.raw_names.items()}
-    return Checker(product, doc, raw).run()
+    return Checker(product, doc, raw, getattr(partial, "failed_items", {})).run()

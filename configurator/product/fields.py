@@ -81,8 +81,11 @@ class Model(BaseModel):
 class LocalizedText(Model):
     """The same text in several languages."""
 
-    en: str | None = None
-    zh_CN: str | None = Field(default=None, alias="zh-CN")
+    en: str | None = Field(
+        None, description="The text in English.", examples=["Liver Care Hepatitis B Cover"])
+    zh_CN: str | None = Field(
+        default=None, alias="zh-CN", description="The text in simplified Chinese.",
+        examples=["肝安心乙肝专病保险"])
 
     @model_validator(mode="after")
     def _not_empty(self) -> LocalizedText:

@@ -35,6 +35,9 @@ class Partial:
     sections: dict[str, Any] = field(default_factory=dict)
     raw_names: dict[str, set[str]] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
+    # list sections: the YAML index of each item that validated, and of each that did not
+    indexes: dict[str, list[int]] = field(default_factory=dict)
+    failed_items: dict[str, list[int]] = field(default_factory=dict)
 
 
 def load(path: str | Path) -> Product:
@@ -123,17 +126,18 @@ def _validate_field(doc: Document, key: str, annotation: Any, raw: Any,
     if origin is list and is_models and isinstance(raw, list):
         partial.raw_names[key] = {i["id"] for i in raw if isinstance(i, dict)
                                   and isinstance(i.get("id"), str)}
-        return _validate_items(doc, key, item_type, enumerate(raw), list)
+        return _validate_items(doc, key, item_type, enumerate(raw), list, partial)
     if origin is dict and is_models and isinstance(raw, dict):
         partial.raw_names[key] = {str(k) for k in raw}
-        return _validate_items(doc, key, item_type, raw.items(), dict)
+        return _validate_items(doc, key, item_type, raw.items(), dict, partial)
     try:
         return _adapter(annotation).validate_python(raw), []
     except ValidationError as exc:
         return _FAILED, pydantic_problems(doc, exc, (key,))
 
 
-def _validate_items(doc: Document, key: str, item_type: type, items, kind: type):
+def _validate_items(doc: Document, key: str, item_type: type, items, kind: type,
+                    partial: Partial):
     good: Any = kind()
     problems: list[Problem] = []
     for index, raw in items:
@@ -141,8 +145,11 @@ def _validate_items(doc: Document, key: str, item_type: type, items, kind: type)
             value = item_type.model_validate(raw)
         except ValidationError as exc:
             problems += pydantic_problems(doc, exc, (key, index))
+            if kind is list:
+                partial.failed_items.setdefault(key, []).append(index)
             continue
         if kind is list:
+            partial.indexes.setdefault(key, []).append(index)
             good.append(value)
         else:
             good[index] = value
@@ -159,6 +166,12 @@ def _assemble(doc: Document, partial: Partial, problems: list[Problem]) -> Produ
     else:
         product = _partial_product(partial)
     attach_spans(product, doc, ())
+    if problems:  # an item after one that failed keeps its own place in the YAML
+        fields = Product.model_fields
+        for key, indexes in partial.indexes.items():
+            name = next(n for n, info in fields.items() if (info.alias or n) == key)
+            for item, index in zip(getattr(product, name) or (), indexes, strict=False):
+                attach_spans(item, doc, (key, index))
     return product
 
 

@@ -16,16 +16,30 @@ TITLE = ("The clause heading the policy prints for this rule (a few plain words:
 class EligibilityRule(Model):
     """Decline, refer, load or exclude when a condition on the applicant holds."""
 
-    id: Ident
-    title: Text | None = Field(None, description=TITLE)
-    when: Condition
-    outcome: Literal["decline", "refer", "loading", "exclusion"]
+    id: Ident = Field(
+        description="A stable name for the rule (trace, coverage and reasons use eligibility.ID).",
+        examples=["age_limit"])
+    title: Text | None = Field(None, description=TITLE, examples=["Age at entry"])
+    when: Condition = Field(
+        description="The condition on the applicant under which the outcome applies.",
+        examples=["age < min_entry_age or age > max_entry_age"])
+    outcome: Literal["decline", "refer", "loading", "exclusion"] = Field(
+        description="What happens when the condition holds: decline, refer, loading or exclusion.",
+        examples=["decline"])
     percent: NumberRef | None = Field(
-        None, description="Loading in percent of the standard premium.")
-    exclusion: Ident | None = None
+        None,
+        description=("A loading's size, in percent of the standard premium (a number or a "
+                     "parameter name)."),
+        examples=["smoker_loading"])
+    exclusion: Ident | None = Field(
+        None, description="The exclusion an exclusion outcome adds (an id under exclusions).",
+        examples=["alcohol"])
     removed_by: Ident | None = Field(
-        None, description="An adherence programme whose adherent year removes this loading.")
-    text: Text
+        None, description="An adherence programme whose adherent year removes this loading.",
+        examples=["adherent_year"])
+    text: Text = Field(
+        description="The rule in plain words, as the policy prints it.",
+        examples=["We accept applicants aged {min_entry_age:number} to {max_entry_age:number}."])
 
     @model_validator(mode="after")
     def _outcome_fields(self) -> EligibilityRule:
@@ -41,31 +55,65 @@ class EligibilityRule(Model):
 class Effect(Model):
     """What a check-up's completion, result or missed deadline does to cover."""
 
-    tier: Ident | None = None
-    exclude: list[Ident] = Field(default_factory=list)
-    refer: bool = False
-    loading: NumberRef | None = None
+    tier: Ident | None = Field(
+        None, description="The cover tier the policy moves to (an id under coverage.tiers).",
+        examples=["reduced"])
+    exclude: list[Ident] = Field(
+        default_factory=list, description="Exclusions added to the policy (ids under exclusions).",
+        examples=[["liver_transplant"]])
+    refer: bool = Field(
+        False, description="Whether the case is referred to an underwriter.", examples=[False])
+    loading: NumberRef | None = Field(
+        None, description="A premium loading in percent (a number or a parameter name).",
+        examples=[20])
     premium_rebate_percent: NumberRef | None = Field(
-        None, description="A rebate on the standard premium (e.g. for completing a check-up).")
-    schedule: Ident | None = Field(None, description="Another check-up this one triggers.")
-    text: Text | None = None
+        None,
+        description=("A rebate on the standard premium, in percent (e.g. for completing a "
+                     "check-up)."),
+        examples=[5])
+    schedule: Ident | None = Field(
+        None, description="Another check-up this one triggers (a check-up id).",
+        examples=["specialist_review"])
+    text: Text | None = Field(
+        None, description="The effect in plain words, as the policy prints it.",
+        examples=["If you miss it, the liver cancer benefit is reduced."])
 
 
 class ResultRule(Effect):
-    id: Ident
-    title: Text | None = Field(None, description=TITLE)
-    when: Condition
-    text: Text
+    id: Ident = Field(
+        description="A stable name for the result (its rule is result.CHECKUP.ID).",
+        examples=["alt_raised"])
+    title: Text | None = Field(None, description=TITLE, examples=["A raised liver enzyme"])
+    when: Condition = Field(
+        description=("The condition on the visit's fields (and the applicant) under which this "
+                     "result applies."),
+        examples=["alt > alt_upper_limit"])
+    text: Text = Field(
+        description="The result and its consequence in plain words.",
+        examples=["If your ALT is raised, we arrange a specialist visit."])
 
 
 class Trigger(Model):
     """When a check-up falls due: at issue, periodically, or on a condition."""
 
-    on_issue: bool = False
-    every_months: NumberRef | None = None
-    when: Condition | None = None
-    on: Ident | None = Field(None, description="'applicant', an event type or a check-up id.")
-    repeat_if_missed: bool = Field(False, description="Re-offered at renewal after a miss.")
+    on_issue: bool = Field(
+        False, description="Due once, counted from the policy start.", examples=[True])
+    every_months: NumberRef | None = Field(
+        None,
+        description=("Due periodically, every this many months from the start (a number or a "
+                     "parameter name)."),
+        examples=["monitoring_every_months"])
+    when: Condition | None = Field(
+        None,
+        description=("Due when this condition holds (on the applicant, an event or a check-up's "
+                     "results)."),
+        examples=["alt > alt_upper_limit"])
+    on: Ident | None = Field(
+        None,
+        description="What a 'when' trigger reads: 'applicant', an event type or a check-up id.",
+        examples=["monitoring"])
+    repeat_if_missed: bool = Field(
+        False, description="Offered again at renewal after a miss.", examples=[False])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
@@ -80,18 +128,50 @@ class Trigger(Model):
 class Checkup(Model):
     """A post-underwriting or monitoring examination."""
 
-    id: Ident
-    name: Text
-    event: Ident = Field(description="The event type that records the visit and its results.")
-    trigger: Trigger
-    due_days: NumberRef | None = Field(None, description="Days from the trigger to the due date.")
-    window_days: NumberRef = Field(0, description="A visit this many days either side counts.")
-    extension_days: NumberRef = Field(0, description="Grace after the window before it is missed.")
-    items: list[Ident] = Field(default_factory=list)
-    on_done: Effect | None = None
-    results: list[ResultRule] = Field(default_factory=list)
-    on_missed: Effect | None = None
-    text: Text
+    id: Ident = Field(
+        description=("A stable name for the check-up (its rules are trigger.ID, done.ID, "
+                     "missed.ID)."),
+        examples=["monitoring"])
+    name: Text = Field(
+        description="The check-up's name as the policy prints it.",
+        examples=["Six-monthly liver check-up"])
+    event: Ident = Field(
+        description="The event type that records the visit and its results.",
+        examples=["monitoring_visit"])
+    trigger: Trigger = Field(
+        description="When the check-up falls due: on_issue, every_months or when.",
+        examples=[{"every_months": 6}])
+    due_days: NumberRef | None = Field(
+        None, description="Days from the trigger to the due date (a number or a parameter name).",
+        examples=[90])
+    window_days: NumberRef = Field(
+        0,
+        description=("A visit this many days either side of the due date counts (a number or a "
+                     "parameter name)."),
+        examples=["visit_window_days"])
+    extension_days: NumberRef = Field(
+        0,
+        description=("Grace days after the window before the check-up is missed (a number or a "
+                     "parameter name)."),
+        examples=["late_visit_grace_days"])
+    items: list[Ident] = Field(
+        default_factory=list,
+        description="What the visit examines, by name (listed in the policy).",
+        examples=[["alt", "hbv_dna", "ultrasound"]])
+    on_done: Effect | None = Field(
+        None, description="What completing the check-up on time does to cover.",
+        examples=[{"premium_rebate_percent": 5}])
+    results: list[ResultRule] = Field(
+        default_factory=list,
+        description="What particular results of the visit do, first match first.",
+        examples=[[{"id": "alt_raised", "when": "alt > 40", "refer": True,
+                   "text": "A raised ALT is referred."}]])
+    on_missed: Effect | None = Field(
+        None, description="What missing the check-up (after the window and grace) does to cover.",
+        examples=[{"tier": "reduced"}])
+    text: Text = Field(
+        description="The check-up in plain words, as the policy prints it.",
+        examples=["Every six months you have a liver check-up."])
 
     @model_validator(mode="after")
     def _due(self) -> Checkup:
@@ -101,49 +181,82 @@ class Checkup(Model):
 
 
 class CountMetric(Model):
-    event: Ident
-    when: Condition | None = None
+    event: Ident = Field(description="The event type counted.", examples=["monitoring_visit"])
+    when: Condition | None = Field(
+        None, description="Count only the events for which this condition holds.",
+        examples=["alt > 40"])
 
 
 class PdcMetric(Model):
-    event: Ident
-    days_field: Ident
+    event: Ident = Field(description="The refill event type.", examples=["antiviral_refill"])
+    days_field: Ident = Field(
+        description="The refill's field holding the days of medicine supplied.",
+        examples=["days_supply"])
 
 
 class OnTimeMetric(Model):
-    event: Ident
-    every_months: NumberRef
-    tolerance_months: NumberRef
-    when: Condition | None = None
+    event: Ident = Field(description="The visit event type.", examples=["monitoring_visit"])
+    every_months: NumberRef = Field(
+        description="How often a visit is expected, in months (a number or a parameter name).",
+        examples=[6])
+    tolerance_months: NumberRef = Field(
+        description=("How late a visit may be and still count, in months (a number or a parameter "
+                     "name)."),
+        examples=[1])
+    when: Condition | None = Field(
+        None, description="Count only the visits for which this condition holds.",
+        examples=["hbv_dna >= 0"])
 
 
 class ConsecutiveMetric(Model):
-    programme: Ident
+    programme: Ident = Field(
+        description="The adherence programme whose adherent years in a row are counted.",
+        examples=["adherent_year"])
 
 
 class LowestMetric(Model):
     """The lowest value of an event field so far (a nadir), seeded by an input."""
 
-    event: Ident
-    field: Ident
-    initial: Ident = Field(description="The applicant input holding the value at entry.")
+    event: Ident = Field(
+        description="The event type whose field is watched.", examples=["monitoring_visit"])
+    field: Ident = Field(
+        description="The event field whose lowest value is kept.", examples=["hbv_dna"])
+    initial: Ident = Field(
+        description="The applicant input holding the value at entry.", examples=["hbv_dna"])
 
 
 class RollingWindow(Model):
-    days: int = Field(ge=1, le=3660)
+    days: int = Field(
+        ge=1, le=3660, description="The window's length in days, ending on the day evaluated.",
+        examples=[365])
 
 
 class Metric(Model):
     """A number computed from the timeline over a window."""
 
-    count: CountMetric | None = None
-    pdc: PdcMetric | None = None
-    on_time: OnTimeMetric | None = None
-    consecutive_years: ConsecutiveMetric | None = None
-    lowest: LowestMetric | None = None
-    window: Literal["policy_year", "all"] | RollingWindow = "policy_year"
-    label: Text | None = None
-    description: Text | None = None
+    count: CountMetric | None = Field(
+        None, description="The number of events of a type (optionally those meeting a condition).",
+        examples=[{"event": "monitoring_visit"}])
+    pdc: PdcMetric | None = Field(
+        None, description="Proportion of days covered by refills, in percent.",
+        examples=[{"event": "antiviral_refill", "days_field": "days_supply"}])
+    on_time: OnTimeMetric | None = Field(
+        None, description="The number of visits made on time.",
+        examples=[{"event": "monitoring_visit", "every_months": 6, "tolerance_months": 1}])
+    consecutive_years: ConsecutiveMetric | None = Field(
+        None, description="Adherent policy years in a row of a programme.",
+        examples=[{"programme": "adherent_year"}])
+    lowest: LowestMetric | None = Field(
+        None, description="The lowest value of an event field so far, seeded by an input.",
+        examples=[{"event": "monitoring_visit", "field": "hbv_dna", "initial": "hbv_dna"}])
+    window: Literal["policy_year", "all"] | RollingWindow = Field(
+        "policy_year", description="The period counted: policy_year, all, or {days: N} (rolling).",
+        examples=["policy_year"])
+    label: Text | None = Field(
+        None, description="A short name for reports.", examples=["Antiviral adherence"])
+    description: Text | None = Field(
+        None, description="What the metric measures.",
+        examples=["Share of days with antiviral medicine at hand."])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Metric:
@@ -164,11 +277,23 @@ class Metric(Model):
 class CoverageChange(Model):
     """How an adherent policy year changes cover, with an explicit cap."""
 
-    target: Literal["sum_insured", "limits", "premium_discount"]
-    limits: list[Ident] = Field(default_factory=list)
-    step_percent: NumberRef
-    cap_percent: NumberRef
-    on_miss: Literal["freeze", "reset"]
+    target: Literal["sum_insured", "limits", "premium_discount"] = Field(
+        description="What an adherent year raises: sum_insured, limits or premium_discount.",
+        examples=["sum_insured"])
+    limits: list[Ident] = Field(
+        default_factory=list,
+        description="The named limits raised, when target is limits (ids under coverage.limits).",
+        examples=[["checkup_costs"]])
+    step_percent: NumberRef = Field(
+        description="The rise per adherent year, in percent (a number or a parameter name).",
+        examples=["bonus_step_percent"])
+    cap_percent: NumberRef = Field(
+        description="The most the rises can add up to, in percent (a number or a parameter name).",
+        examples=["bonus_cap_percent"])
+    on_miss: Literal["freeze", "reset"] = Field(
+        description=("What a year that is not adherent does: freeze (keep the bonus) or reset "
+                     "(lose it)."),
+        examples=["freeze"])
 
     @model_validator(mode="after")
     def _limits(self) -> CoverageChange:
@@ -180,25 +305,58 @@ class CoverageChange(Model):
 class Programme(Model):
     """An adherence programme: when a policy year counts as adherent."""
 
-    id: Ident
-    name: Text
-    when: Condition
+    id: Ident = Field(
+        description="A stable name for the programme (its rule is adherence.ID).",
+        examples=["adherent_year"])
+    name: Text = Field(
+        description="The programme's name as the policy prints it.",
+        examples=["Keeping up with your care"])
+    when: Condition = Field(
+        description="The condition on the year's metrics under which a policy year is adherent.",
+        examples=["antiviral_pdc >= 80 and monitoring_on_time >= 2"])
     change: CoverageChange | None = Field(
-        None, description="How an adherent year changes cover; none when the programme only "
-                          "removes a loading (see eligibility removed_by).")
-    text: Text
+        None,
+        description="How an adherent year changes cover; none when the programme only "
+                          "removes a loading (see eligibility removed_by).",
+        examples=[{"target": "sum_insured", "step_percent": 5, "cap_percent": 25,
+                   "on_miss": "freeze"}])
+    text: Text = Field(
+        description="The programme in plain words, as the policy prints it.",
+        examples=["Each year you keep up your check-ups, your cover goes up."])
 
 
 class Pays(Model):
     """What a benefit pays: exactly one way of computing the amount."""
 
-    percent_of_sum_insured: NumberRef | None = None
-    amount: NumberRef | None = None
-    per_day: NumberRef | None = None
-    days_field: Ident | None = None
-    expenses_field: Ident | None = None
-    ratio_percent: NumberRef = 100
-    deductible: NumberRef = 0
+    percent_of_sum_insured: NumberRef | None = Field(
+        None,
+        description=("A lump sum: this share of the current sum insured, in percent (a number or a"
+                     " parameter name)."),
+        examples=[100])
+    amount: NumberRef | None = Field(
+        None, description="A fixed amount per claim (a number or a parameter name).",
+        examples=["home_oxygen_amount"])
+    per_day: NumberRef | None = Field(
+        None,
+        description=("An amount per day; the days come from the claim's days_field (a number or a "
+                     "parameter name)."),
+        examples=["daily_cash"])
+    days_field: Ident | None = Field(
+        None, description="The claim event's field holding the number of days (with per_day).",
+        examples=["hospital_days"])
+    expenses_field: Ident | None = Field(
+        None, description="The claim event's field holding the costs to reimburse.",
+        examples=["costs"])
+    ratio_percent: NumberRef = Field(
+        100,
+        description=("The share of the costs (after the deductible) we pay, in percent (a number "
+                     "or a parameter name)."),
+        examples=["hospital_ratio"])
+    deductible: NumberRef = Field(
+        0,
+        description=("The part of each claim's costs the insured pays first (a number or a "
+                     "parameter name)."),
+        examples=["hospital_deductible"])
 
     @model_validator(mode="after")
     def _one_way(self) -> Pays:
@@ -212,43 +370,98 @@ class Pays(Model):
 
 
 class Limits(Model):
-    per_claim: NumberRef | None = None
-    per_year: NumberRef | None = None
-    per_year_days: NumberRef | None = None
-    lifetime: NumberRef | None = None
+    per_claim: NumberRef | None = Field(
+        None, description="The most paid for one claim (a number or a parameter name).",
+        examples=[5000])
+    per_year: NumberRef | None = Field(
+        None, description="The most paid in a policy year (a number or a parameter name).",
+        examples=[20000])
+    per_year_days: NumberRef | None = Field(
+        None,
+        description=("The most days paid in a policy year, with per_day (a number or a parameter "
+                     "name)."),
+        examples=[30])
+    lifetime: NumberRef | None = Field(
+        None,
+        description="The most paid over the life of the policy (a number or a parameter name).",
+        examples=[100000])
     per_year_percent_of_sum_insured: NumberRef | None = Field(
-        None, description="Yearly total capped at this share of the current sum insured.")
-    shared: Ident | None = Field(None, description="A named limit in coverage.limits.")
+        None,
+        description="A yearly total capped at this share of the current sum insured, in percent.",
+        examples=[10])
+    shared: Ident | None = Field(
+        None, description="A named limit in coverage.limits that this benefit shares with others.",
+        examples=["exacerbation_hospital"])
 
 
 class Frequency(Model):
-    per_policy_year: NumberRef | None = None
-    lifetime: NumberRef | None = None
+    per_policy_year: NumberRef | None = Field(
+        None, description="The most claims paid in a policy year (a number or a parameter name).",
+        examples=[2])
+    lifetime: NumberRef | None = Field(
+        None,
+        description=("The most claims paid over the life of the policy (a number or a parameter "
+                     "name)."),
+        examples=[1])
 
 
 class Benefit(Model):
     """What is paid for a claim event."""
 
-    id: Ident
-    name: Text
-    event: Ident
-    when: Condition | None = None
-    pays: Pays
-    limits: Limits = Field(default_factory=Limits)
-    frequency: Frequency = Field(default_factory=Frequency)
-    waiting_period_days: NumberRef = 0
-    text: Text
+    id: Ident = Field(
+        description="A stable name for the benefit (its rule is benefit.ID).",
+        examples=["liver_cancer"])
+    name: Text = Field(
+        description="The benefit's name as the policy prints it.",
+        examples=["Liver cancer benefit"])
+    event: Ident = Field(
+        description="The claim event type this benefit pays for.",
+        examples=["liver_cancer_diagnosis"])
+    when: Condition | None = Field(
+        None, description="Pay only when this condition on the claim (and the applicant) holds.",
+        examples=["claim.confirmed_by_biopsy"])
+    pays: Pays = Field(
+        description=("How the amount is computed: percent_of_sum_insured, amount, per_day or "
+                     "expenses_field."),
+        examples=[{"percent_of_sum_insured": 100}])
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="Caps on what the benefit pays, per claim, per year or for life.",
+        examples=[{"per_year": 20000}])
+    frequency: Frequency = Field(
+        default_factory=Frequency, description="Caps on how many claims are paid.",
+        examples=[{"per_policy_year": 1}])
+    waiting_period_days: NumberRef = Field(
+        0,
+        description=("Days from the policy start before a claim can be paid (a number or a "
+                     "parameter name)."),
+        examples=[90])
+    text: Text = Field(
+        description="The benefit in plain words, as the policy prints it.",
+        examples=["We pay the sum insured if you are diagnosed with liver cancer."])
 
 
 class Exclusion(Model):
     """When a claim is not paid."""
 
-    id: Ident
-    name: Text
-    when: Condition | None = None
-    applies_to: list[Ident] | None = Field(None, description="Benefit ids; all when omitted.")
+    id: Ident = Field(
+        description="A stable name for the exclusion (its rule is exclusion.ID).",
+        examples=["alcohol"])
+    name: Text = Field(
+        description="The exclusion's name as the policy prints it.", examples=["Alcohol or drugs"])
+    when: Condition | None = Field(
+        None,
+        description=("The condition on the claim under which it is not paid (always, when left "
+                     "out)."),
+        examples=["claim.alcohol_related"])
+    applies_to: list[Ident] | None = Field(
+        None, description="The benefits it applies to (benefit ids); all when left out.",
+        examples=[["liver_cancer"]])
     added_by_underwriting: bool = Field(
-        False, description="Applies only once an eligibility rule or check-up adds it.")
-    text: Text
+        False, description="Applies only once an eligibility rule or a check-up adds it.",
+        examples=[False])
+    text: Text = Field(
+        description="The exclusion in plain words, as the policy prints it.",
+        examples=["We do not pay for harm caused by alcohol or drugs."])
 
 

@@ -9,6 +9,7 @@ JSON and the specimen policy of each product as PDF.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -71,15 +72,20 @@ class Demo:
 
 
 def run_demo(folder: Path | None = None, out: Path | None = None,
-             env: Environment | None = None) -> Demo:
+             env: Environment | None = None,
+             on_step: Callable[[int, int, str], None] | None = None) -> Demo:
     """Run the whole pipeline on every bundled product; write files under `out` if given.
 
     Products are loaded, compiled, evaluated and rendered through `env`
     (default: the default `Environment`); files are written whole or not at all.
+    `on_step(done, total, product_id)` is called as each product starts and at the end.
     """
     env = env or default_environment()
     demo = Demo()
-    for product_file in product_files(folder or env.products_folder):
+    files = product_files(folder or env.products_folder)
+    for done, product_file in enumerate(files):
+        if on_step:
+            on_step(done, len(files), product_file.stem)
         product = env.load(product_file)
         compiled = env.compile(product)
         report = ProductReport(product.id, product.version, product.hash)
@@ -95,6 +101,8 @@ def run_demo(folder: Path | None = None, out: Path | None = None,
         if out is not None:
             report.documents = _documents(env, product, out / product.id)
         demo.products.append(report)
+    if on_step:
+        on_step(len(files), len(files), "done")
     return demo
 
 

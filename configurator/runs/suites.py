@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from ..cases.case import Case, case_from_document
 from ..cases.outcome import Outcome
@@ -395,6 +396,62 @@ class SuiteRun:
     def failed(self) -> list[CaseResult]:
         return [result for result in self.results if not result.passed]
 
+    def to_json(self) -> dict[str, Any]:
+        """The run as plain data (`configurator test --json`)."""
+        return {
+            "passed": self.passed, "failed": len(self.failed),
+            "cases": [{"name": r.scenario.name, "source": str(r.scenario.span),
+                       "passed": r.passed,
+                       "mismatches": [{"path": m.path, "expected": _plain(m.expected),
+                                       "actual": _plain(m.actual)} for m in r.mismatches]}
+                      for r in self.results],
+            "coverage": [{"product": c.compiled.product.id,
+                          "version": c.compiled.product.version,
+                          "percent": round(c.percent, 1), "items": len(c.items()),
+                          "not_exercised": c.missed()}
+                         for _, c in sorted(self.coverage.items())],
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def _plain(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
+def junit_xml(run: SuiteRun) -> str:
+    """The run as JUnit XML: one testsuite per suite file, one testcase per case, a
+    <failure> holding the unmet expectations, an <error> per suite that did not load."""
+    root = ElementTree.Element("testsuites", name="configurator test",
+                               tests=str(len(run.results)), failures=str(len(run.failed)),
+                               errors=str(len(run.problems)))
+    by_file: dict[str, list[CaseResult]] = {}
+    for result in run.results:
+        by_file.setdefault(result.scenario.span.file, []).append(result)
+    for file, results in by_file.items():
+        suite = ElementTree.SubElement(root, "testsuite", name=file, tests=str(len(results)),
+                                       failures=str(sum(not r.passed for r in results)),
+                                       errors="0")
+        for result in results:
+            case = ElementTree.SubElement(suite, "testcase", name=result.scenario.name,
+                                          classname=Path(file).name.removesuffix(SUFFIX),
+                                          file=file, line=str(result.scenario.span.line))
+            if not result.passed:
+                failure = ElementTree.SubElement(
+                    case, "failure", message=_unmet(len(result.mismatches)))
+                failure.text = "\n".join(result.failure_lines())
+    if run.problems:
+        suite = ElementTree.SubElement(root, "testsuite", name="loading", tests="0",
+                                       failures="0", errors=str(len(run.problems)))
+        for problem in run.problems:
+            case = ElementTree.SubElement(suite, "testcase", name=str(problem.span or "?"))
+            ElementTree.SubElement(case, "error", message=problem.message).text = str(problem)
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _unmet(count: int) -> str:
+    return f"{count} unmet expectation{'' if count == 1 else 's'}"
+
 
 def selected(scenario: SuiteCase, keyword: str | None) -> bool:
     """`-k`: the case name contains `keyword` (ignoring case)."""
@@ -402,14 +459,16 @@ def selected(scenario: SuiteCase, keyword: str | None) -> bool:
 
 
 def run_suites(paths: Iterable[str | Path] = (), keyword: str | None = None,
-               env: Environment | None = None) -> SuiteRun:
+               env: Environment | None = None,
+               on_case: Callable[[int, int], None] | None = None) -> SuiteRun:
     """Run every suite under `paths` (default: `env`'s products folder) without pytest.
 
     Each suite is checked against its product (``products/<id>/x.suite.yaml``
     belongs to ``products/<id>.yaml``) before any case runs; when one does not
     load, `problems` holds its positioned problems and nothing runs. Cases
-    whose name does not contain `keyword` are left out; coverage counts only
-    the cases that ran.
+    whose name does not contain `keyword` (plain text, ignoring case) are left
+    out; coverage counts only the cases that ran. `on_case(done, total)` is
+    called before the first case and after each.
     """
     loader, suites = SuiteLoader(env), []
     found, problems = find_suites(list(paths) or [loader.env.products_folder])
@@ -421,10 +480,13 @@ def run_suites(paths: Iterable[str | Path] = (), keyword: str | None = None,
     run = SuiteRun(problems=problems)
     if problems:
         return run
-    for suite in suites:
-        for scenario in suite.cases:
-            if selected(scenario, keyword):
-                coverage = run.coverage.setdefault(suite.compiled.name,
-                                                   RuleCoverage(suite.compiled))
-                run.results.append(run_case(suite.compiled, scenario, coverage))
+    chosen = [(suite, scenario) for suite in suites for scenario in suite.cases
+              if selected(scenario, keyword)]
+    for done, (suite, scenario) in enumerate(chosen):
+        if on_case:
+            on_case(done, len(chosen))
+        coverage = run.coverage.setdefault(suite.compiled.name, RuleCoverage(suite.compiled))
+        run.results.append(run_case(suite.compiled, scenario, coverage))
+    if on_case:
+        on_case(len(chosen), len(chosen))
     return run
