@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .claims_terms import RatioBy
 from .fields import Condition, Ident, Model, NumberRef, Text
 
 TITLE = ("The clause heading the policy prints for this rule (a few plain words: 'Age at "
@@ -66,6 +67,12 @@ class Trigger(Model):
     when: Condition | None = None
     on: Ident | None = Field(None, description="'applicant', an event type or a check-up id.")
     repeat_if_missed: bool = Field(False, description="Re-offered at renewal after a miss.")
+    on_any: list[Ident] | None = Field(
+        None, min_length=2,
+        description="Several event types, any of which sets the check-up off when `when` "
+                    "holds (`when` reads only fields they all have; 'true' for any such "
+                    "event). Instead of 'on'.",
+        examples=[["emergency_visit", "unplanned_admission"]])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
@@ -74,6 +81,8 @@ class Trigger(Model):
             raise ValueError("give exactly one of on_issue, every_months or when")
         if self.on is not None and self.when is None:
             raise ValueError("'on' only applies to a 'when' trigger")
+        if self.on_any is not None and (self.when is None or self.on is not None):
+            raise ValueError("'on_any' needs a 'when' trigger and replaces 'on'")
         return self
 
 
@@ -92,6 +101,12 @@ class Checkup(Model):
     results: list[ResultRule] = Field(default_factory=list)
     on_missed: Effect | None = None
     text: Text
+    late_results: Literal["apply", "ignore"] | None = Field(
+        None, description="Whether the results of a visit after the check-up was missed (past "
+                          "its deadline and any extension) still apply: 'apply' (loadings, "
+                          "exclusions, referral; cover is not raised) or 'ignore'. Stated in "
+                          "the policy when given; omitted means 'apply' and is not stated.",
+        examples=["ignore"])
 
     @model_validator(mode="after")
     def _due(self) -> Checkup:
@@ -199,6 +214,15 @@ class Pays(Model):
     expenses_field: Ident | None = None
     ratio_percent: NumberRef = 100
     deductible: NumberRef = 0
+    yearly_deductible: NumberRef | None = Field(
+        None, description="Paid by the insured each policy year before this benefit pays: "
+                          "taken from the expenses of the year's claims in date order (after "
+                          "the per-claim deductible), then the share is paid.",
+        examples=[500, "outpatient_deductible"])
+    ratio_by: RatioBy | None = Field(
+        None, description="The share paid by the value of a claim field, instead of "
+                          "ratio_percent.",
+        examples=[{"field": "network", "percent": {"in_network": 90, "out_of_network": 60}}])
 
     @model_validator(mode="after")
     def _one_way(self) -> Pays:
@@ -208,6 +232,10 @@ class Pays(Model):
                              "expenses_field")
         if (self.per_day is None) != (self.days_field is None):
             raise ValueError("'per_day' and 'days_field' go together")
+        if self.expenses_field is None and (self.ratio_by or self.yearly_deductible is not None):
+            raise ValueError("'ratio_by' and 'yearly_deductible' apply only to expenses_field")
+        if self.ratio_by is not None and self.ratio_percent != 100:
+            raise ValueError("give either 'ratio_percent' or 'ratio_by', not both")
         return self
 
 
@@ -250,5 +278,18 @@ class Exclusion(Model):
     added_by_underwriting: bool = Field(
         False, description="Applies only once an eligibility rule or check-up adds it.")
     text: Text
+    lapses_after_months: NumberRef | None = Field(
+        None, description="An added exclusion lapses this many months after the day it was "
+                          "added (the finding's date; a later finding starts it again). It "
+                          "applies up to and including the day before that date comes round; "
+                          "the policy states both days. Only with added_by_underwriting.",
+        examples=[12, "lung_exclusion_months"])
+
+    @model_validator(mode="after")
+    def _lapses(self) -> Exclusion:
+        if self.lapses_after_months is not None and not self.added_by_underwriting:
+            raise ValueError("'lapses_after_months' needs added_by_underwriting: true (it runs "
+                             "from the day a rule adds the exclusion)")
+        return self
 
 
