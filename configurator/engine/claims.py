@@ -129,7 +129,7 @@ class ClaimBook:
         expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
         after = max(Decimal(0), expenses - number(pays.deductible))
         after, taken = deductible.take_yearly(pays, after, deducted, number, say, notes)
-        ratio = deductible.share(pays, event, number, say, notes)
+        ratio = deductible.share(benefit, self.product, event, number, say, notes)
         return money(after * ratio / 100), 0, notes, taken
 
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from ..cases.case import Event
 from ..cases.outcome import money
-from ..product.model import Pays
+from ..product.fields import text_in
+from ..product.model import Benefit, Pays, Product
 from .notes import Notes
 
 
@@ -30,17 +31,21 @@ def take_yearly(pays: Pays, after: Decimal, used: Decimal, number: Callable[...,
     return after - taken, taken
 
 
-def share(pays: Pays, event: Event, number: Callable[..., Decimal], say: Notes,
-          notes: list[str]) -> Decimal:
-    """The share of expenses paid, in percent: by the claim's field value, if given."""
+def share(benefit: Benefit, product: Product, event: Event, number: Callable[..., Decimal],
+          say: Notes, notes: list[str]) -> Decimal:
+    """The share of expenses paid, in percent: by the claim's field value, if given (the
+    note names the field by its label in the case's language)."""
+    pays = benefit.pays
     by = pays.ratio_by
     if by is None:
         return number(pays.ratio_percent)
+    spec = product.events[benefit.event].fields[by.field]
+    field = text_in(spec.label, say.locale) if spec.label is not None else by.field
     value = event.fields.get(by.field)
     if value not in by.percent:  # not recorded: the lowest share the benefit pays
         percent = min(number(p) for p in by.percent.values())
     else:
         percent = number(by.percent[value])
-    notes.append(say("ratio_by", percent=f"{percent:g}", field=by.field,
+    notes.append(say("ratio_by", percent=f"{percent:g}", field=field,
                      value=value if value is not None else "?"))
     return percent

@@ -68,7 +68,7 @@ _WORDS = {
         "lapsed_exclusion": "除外责任{exclusion}已于{date}失效",
         "exclusion_until": "除外责任{exclusion}适用至{date}（含当日）",
         "yearly_deductible": "本次费用中{amount}计入年度免赔额（本保单年度尚余{left}）",
-        "ratio_by": "按{percent}%赔付（{field}：{value}）",
+        "ratio_by": "按{percent}%赔付（依据{field}）",
         "late_results": "{checkup}于{date}完成，已超过截止日期，其结果不予适用",
     },
 }
