@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from configurator import case_from_data, compile_product, evaluate, load, loads
 from configurator.cases.calendar import ONE_DAY, add_months, year_number
 from configurator.cases.outcome import money
+from configurator.compliance.diff import diff
 from configurator.conditions import compile_fn
 from configurator.document.policy import build_policy
 from configurator.engine.evaluate import _Evaluation
@@ -221,3 +222,39 @@ def test_the_lapse_and_both_of_its_days_are_stated_in_both_languages(senior):
                           ensure_ascii=False)
         for fragment in words:
             assert fragment in text, (locale, fragment)
+
+
+# ------------------------------------------------------------ diff
+
+
+@pytest.mark.parametrize("months, kind, effect", [
+    (6, "exclusion_shortened", "favourable"), (None, "exclusion_lengthened", "unfavourable")])
+def test_diff_judges_how_long_an_exclusion_lasts(senior, months, kind, effect):
+    product, _ = senior
+
+    def edit(data):
+        lung = next(x for x in data["exclusions"] if x["id"] == "lung_illness")
+        if months is None:
+            del lung["lapses_after_months"]
+            lung["text"] = {"en": "We do not pay for illness of the lungs.",
+                            "zh-CN": "对肺部疾病，我们不承担保险责任。"}
+        else:
+            lung["lapses_after_months"] = months
+
+    found = [(c.kind, c.effect, c.subject) for c in diff(product, changed(product, edit)).changes]
+    assert (kind, effect, "exclusion.lung_illness") in found
+
+
+def test_diff_judges_the_events_that_set_a_check_up_off(copd):
+    product, _ = copd
+
+    def edit(data):
+        review = next(c for c in data["checkups"] if c["id"] == "case_management_review")
+        review["trigger"]["on_any"] = ["exacerbation", "hospital_stay", "home_oxygen_claim"]
+
+    found = [(c.kind, c.effect) for c in diff(product, changed(product, edit)).changes
+             if c.subject == "checkup.case_management_review"]
+    assert found == [("checkup_trigger_changed", "unfavourable")]
+    found = [(c.kind, c.effect) for c in diff(changed(product, edit), product).changes
+             if c.subject == "checkup.case_management_review"]
+    assert found == [("checkup_trigger_changed", "favourable")]
