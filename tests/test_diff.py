@@ -66,6 +66,8 @@ EXPECTED = {
     "favourable_minor": [("limit_raised", F, "benefit.visit_costs")],
     "checkup_rebate": [("checkup_effect_changed", F, "checkup.yearly_visit")],
     "yearly_share_limit": [("limit_lowered", U, "benefit.visit_costs")],
+    "yearly_deductible_added": [("benefit_lowered", U, "benefit.visit_costs")],
+    "late_results_ignored": [("checkup_effect_changed", M, "checkup.yearly_visit")],
 }
 
 

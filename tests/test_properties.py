@@ -354,3 +354,31 @@ def test_an_extra_adherence_event_never_lowers_cover(bundle, data):
     assert si_after >= si_before
     assert all(limits_after[k] >= v for k, v in limits_before.items())
     assert premium_after <= premium_before
+
+
+# ------------------------------------------------------------ issue 13: lapsing exclusions
+
+
+@given(data=st.data())
+@SETTINGS
+def test_a_lapsing_exclusion_applies_exactly_from_its_day_to_its_last_day(bundle, data):
+    """Engine == direct date arithmetic over random timelines: an added exclusion that lapses
+    is listed only while it applies (since <= as_of <= add_months(since, N) - 1 day), and
+    never refuses a claim after its last day (more exactness: tests/test_terms.py)."""
+    product, compiled, people = bundle
+    lapsing = {x.id: x for x in product.exclusions if x.lapses_after_months is not None}
+    if not lapsing or not people:
+        return
+    case = data.draw(case_data(product, max_years=3, max_events=30,
+                               people=st.sampled_from(people)))
+    outcome = evaluate(compiled, case_from_data(case, product))
+    constants = compiled.periods[0].parameters
+    for item in outcome.exclusions:
+        if item.id in lapsing:
+            months = int(number(product, lapsing[item.id].lapses_after_months, constants))
+            assert item.until == add_months(item.since, months) - dt.timedelta(days=1)
+            assert item.since <= outcome.as_of <= item.until
+    for claim in outcome.claims:
+        for reason in claim.reasons:
+            if reason.rule.partition(".")[2] in lapsing and reason.text[-10:][:2] == "20":
+                assert claim.date <= dt.date.fromisoformat(reason.text[-10:])

@@ -79,11 +79,14 @@ class ExclusionOut:
     text: str
     source: str  # "product" for general exclusions, else the rule that added it
     since: dt.date | None = None
+    until: dt.date | None = None  # the last day a lapsing exclusion applies (inclusive)
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "text": self.text, "source": self.source}
         if self.since is not None:
             data["since"] = self.since.isoformat()
+        if self.until is not None:
+            data["until"] = self.until.isoformat()
         return data
 
 

@@ -105,6 +105,7 @@ def outcome_lines(product: Product, outcome: Outcome, explain: bool = False,
         + (r.say("done", c.done_on) if c.done_on else r.say("deadline", c.deadline))
         + f"  ({c.reason})" for c in outcome.checkups])
     lines += _section(r, "exclusions", [f"{x.id} [{x.source}]: {x.text}"
+                                        + (f" ({x.since} – {x.until})" if x.until else "")
                                         for x in outcome.exclusions])
     lines += _section(r, "claims", [_claim(r, c) for c in outcome.claims])
     lines += _section(r, "adherence", [r.say(

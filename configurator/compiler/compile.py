@@ -272,7 +272,10 @@ class _Compiler:
             return []
         on = trigger.on or "applicant"
         rule_id = f"trigger.{checkup.id}"
-        if on == "applicant":
+        if trigger.on_any is not None:  # any of several event types
+            fact, extra = "event", [Translator.boolean("or", [{"_type": t}
+                                                              for t in trigger.on_any])]
+        elif on == "applicant":
             fact, extra = "applicant", []
         elif on in by_id:
             fact, extra = "visit", [{"_checkup": on}]

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..product.model import Effect, Product
+from . import diff_terms
 from .changes import (
     FAVOURABLE,
     MIXED,
@@ -138,6 +139,7 @@ def _checkup(v: Versions, o: Any, n: Any) -> None:
     _effect(v, subject, f"after a missed check-up {name}", o.on_missed, n.on_missed)
     _effect(v, subject, f"after check-up {name}", o.on_done, n.on_done)
     _results(v, subject, name, o, n)
+    diff_terms.late_results(v, subject, name, o, n)
 
 
 def _trigger(v: Versions, subject: str, name: str, o: Any, n: Any, demands: bool) -> None:
@@ -151,18 +153,20 @@ def _trigger(v: Versions, subject: str, name: str, o: Any, n: Any, demands: bool
     v.number(subject, name, Field("interval of check-up {name}", "checkup_trigger_changed",
                                   "checkup_trigger_changed", 1 if demands else 0, "months", DAYS),
              a.every_months, b.every_months, a, b)
-    scope = {"event": _trigger_event(v.new, n), "metrics": (b.on or "applicant") != "applicant"}
+    scope = {"event": _trigger_event(v.new, n),
+             "metrics": (b.on or "applicant") != "applicant" or bool(b.on_any)}
     v.condition(subject, f"trigger of check-up {name}", a.when, b.when,
                 ("checkup_trigger_changed", UNFAVOURABLE if demands else NEUTRAL, "cases"),
                 scope, v.spot("old", a, "when"), v.spot("new", b, "when"))
-    v.flag(subject, f"what triggers check-up {name}", a.on, b.on, None,
-           "checkup_trigger_changed", a, b)
+    if not diff_terms.trigger_events(v, subject, name, a, b):
+        v.flag(subject, f"what triggers check-up {name}", a.on, b.on, None,
+               "checkup_trigger_changed", a, b)
     v.flag(subject, f"check-up {name} offered again at renewal after a miss", a.repeat_if_missed,
            b.repeat_if_missed, True, "checkup_trigger_changed", a, b)
 
 
 def _trigger_event(product: Product, checkup: Any) -> str | None:
-    on = checkup.trigger.on
+    on = checkup.trigger.on or (checkup.trigger.on_any or [None])[0]
     if on in product.events:
         return on
     for other in product.checkups:
@@ -316,11 +320,13 @@ def _pays(v: Versions, subject: str, name: str, a: Any, b: Any) -> None:
     for field_name, label, unit in _PAYS:
         v.number(subject, name, Field(label, "benefit_raised", "benefit_lowered", 1, unit),
                  getattr(a, field_name), getattr(b, field_name), *spots)
-    v.number(subject, name, Field("share of expenses paid for {name}", "benefit_raised",
-                                  "benefit_lowered", 1, "percent"),
-             a.ratio_percent, b.ratio_percent, *spots)
+    if a.ratio_by is None and b.ratio_by is None:  # else diff_terms compares each share
+        v.number(subject, name, Field("share of expenses paid for {name}", "benefit_raised",
+                                      "benefit_lowered", 1, "percent"),
+                 a.ratio_percent, b.ratio_percent, *spots)
     v.number(subject, name, Field("deductible of {name}", "benefit_lowered", "benefit_raised", -1,
                                   "money"), a.deductible, b.deductible, *spots)
+    diff_terms.pays_terms(v, subject, name, a, b)
 
 
 def exclusions(v: Versions) -> None:
@@ -357,6 +363,7 @@ def _exclusion(v: Versions, o: Any, n: Any) -> None:
     if before - after:
         v.add("exclusion_removed", subject, FAVOURABLE, f"exclusion {name} no longer applies to "
               f"{', '.join(sorted(before - after))}", old_node=o, new_node=n)
+    diff_terms.exclusion_terms(v, subject, name, o, n)
     if o.added_by_underwriting != n.added_by_underwriting:
         general = not n.added_by_underwriting
         v.add("exclusion_added" if general else "exclusion_removed", subject,

@@ -27,6 +27,7 @@ from . import (  # noqa: F401  (they register the rules)
     lint_document,
     lint_logic,
     lint_regulation,
+    lint_terms,
     lint_titles,
 )
 from .lint_rules import ERROR, PROFILES, RULES, WARNING, Context, Finding, Rule, rule

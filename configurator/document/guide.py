@@ -19,6 +19,7 @@ from typing import Any
 
 from ..product.model import Checkup, Effect, Programme
 from .blocks import Clause, Guide, GuideGroup, GuideItem, GuidePart, Section
+from .policy_terms import guide_terms
 
 ATTENTION, DUTIES, GAINS, BY_CLAUSE = "attention", "duties", "gains", "by_clause"
 
@@ -233,6 +234,7 @@ class _Guide:
             if v.number(x.pays.deductible):
                 parts.append(w("by_deductible", amount=v.ref(x.pays.deductible,
                                                              self.p.currency)))
+            parts += guide_terms(b, x)
             if parts:
                 out.append(GuideItem(f"{b.name(x.name)}{w('colon')}{w('list_sep').join(parts)}",
                                      self.ref(f"benefit.{x.id}")))

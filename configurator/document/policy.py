@@ -20,6 +20,14 @@ from .blocks import Cell, Clause, KeyFacts, Para, Policy, Section, Table
 from .guide import reading_guide
 from .keyfacts import key_facts
 from .phrases import Values, phrases
+from .policy_terms import (
+    lapse_paras,
+    late_paras,
+    pays_expenses_words,
+    ratio_words,
+    restricted,
+    yearly_deductible_words,
+)
 from .titles import capital, rule_title
 
 # Section numbers 1-6 are fixed by `compile.clause_numbers`; the rest follow.
@@ -156,7 +164,7 @@ class _Builder:
         v = self.values
         return bool(v.number(benefit.waiting_period_days) or self.limits_words(benefit)
                     or v.number(benefit.pays.ratio_percent) < 100
-                    or v.number(benefit.pays.deductible))
+                    or v.number(benefit.pays.deductible) or restricted(self, benefit))
 
     def pays_words(self, benefit: Benefit) -> str:
         pays, v, w = benefit.pays, self.values, self.words
@@ -167,10 +175,10 @@ class _Builder:
         elif pays.per_day is not None:
             words = w("pays_per_day", amount=v.ref(pays.per_day, self.product.currency))
         else:
-            words = w("pays_expenses", ratio=v.ref(pays.ratio_percent, "percent"))
+            words = pays_expenses_words(self, benefit)
         if v.number(pays.deductible):
             words += w("pays_deductible", amount=v.ref(pays.deductible, self.product.currency))
-        return words
+        return words + yearly_deductible_words(self, benefit)
 
     def limits_words(self, benefit: Benefit) -> list[str]:
         limits, freq, v, w = benefit.limits, benefit.frequency, self.values, self.words
@@ -204,12 +212,12 @@ class _Builder:
         for b in self.product.benefits:
             limits = self.limits_words(b)
             waiting = v.number(b.waiting_period_days)
-            ratio = v.number(b.pays.ratio_percent)
+            ratio, reduced = ratio_words(self, b)
             rows.append([
                 Cell(f"{self.clause(f'benefit.{b.id}')}{w.gap or ' '}{self.name(b.name)}"),
                 Cell(self.pays_words(b)),
                 Cell(w("list_sep").join(limits) if limits else w("no_limit"), bool(limits)),
-                Cell(v.ref(b.pays.ratio_percent, "percent"), ratio < 100),
+                Cell(ratio, reduced),
                 Cell(v.ref(b.waiting_period_days, "days") if waiting else w("no_waiting"),
                      bool(waiting))])
         head = [w(k) for k in ("col_benefit", "col_pays", "col_limits", "col_ratio",
@@ -231,6 +239,7 @@ class _Builder:
         if checkup.on_missed is not None:
             text = checkup.on_missed.text if checkup.on_missed.text is not None else checkup.text
             blocks.append(Para(self.text(text), True, w("on_missed")))
+        blocks += late_paras(self, checkup)
         clause = Clause(self.clause(key), self.name(checkup.name), key, blocks)
         for result in checkup.results:
             clause.clauses.append(self.result_clause(checkup, result))
@@ -272,6 +281,7 @@ class _Builder:
                 blocks.append(Para(w("applies_to", benefits=listed), True))
             if exclusion.added_by_underwriting:
                 blocks.append(Para(w("exclusion_added"), True))
+            blocks += lapse_paras(self, exclusion)
             section.clauses.append(Clause(self.clause(key), self.name(exclusion.name), key,
                                           blocks, attention=True))
         return section

@@ -171,9 +171,11 @@ class _ScheduleBuilder:
             if item.source == "product":
                 continue
             since = item.since or self.outcome.as_of
-            out.append(Para(w("sched_exclusion_item", name=self.name(by_id[item.id].name),
+            until = {"until": v.date(item.until)} if item.until is not None else {}
+            out.append(Para(w("sched_exclusion_until" if until else "sched_exclusion_item",
+                              name=self.name(by_id[item.id].name),
                               clause=self.numbers[f"exclusion.{item.id}"],
-                              date=v.date(since)), True))
+                              date=v.date(since), **until), True))
         return out
 
     def checkups(self) -> Table:

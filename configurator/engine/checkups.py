@@ -133,6 +133,12 @@ class CheckupBook:
                 found.append(first)
         return sorted(found, key=lambda o: o.index)
 
+    def late(self, checkup: Checkup, day: dt.date) -> bool:
+        """Whether a visit on `day` comes after the check-up was missed: the latest
+        occurrence fallen due by then was missed, and its last day has passed."""
+        before = [o for o in self._of.get(checkup.id, ()) if o.opens <= day]
+        return bool(before) and before[-1].status == "missed" and day > before[-1].final
+
     def last_missed(self, checkup: Checkup) -> bool:
         mine = self._of.get(checkup.id)
         return bool(mine) and mine[-1].status == "missed"

@@ -17,6 +17,7 @@ from ..cases.case import Event
 from ..cases.outcome import money
 from ..product.fields import text_in
 from ..product.model import Benefit, Product
+from . import deductible
 from .notes import Notes
 
 
@@ -43,6 +44,7 @@ class ClaimBook:
         self.yearly: dict[tuple[str, int], Usage] = {}
         self.lifetime: dict[str, Usage] = {}
         self.shared: dict[tuple[str, int], Decimal] = {}
+        self.deducted: dict[tuple[str, int], Decimal] = {}  # yearly deductible used
 
     def used(self, benefit: str, year: int) -> Usage:
         return self.yearly.setdefault((benefit, year), Usage())
@@ -55,10 +57,14 @@ class ClaimBook:
         number, say = _numbers(constants), notes_in
         yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
                                                                                  Usage())
-        claimed, days, notes = self._base(benefit, event, yearly, sum_insured, number, say)
+        deducted = self.deducted.get((benefit.id, year), Decimal(0))
+        claimed, days, notes, taken = self._base(benefit, event, yearly, sum_insured, number,
+                                                 say, deducted)
         refusal = self._frequency(benefit, yearly, lifetime, number, say)
         if refusal:
             return Judgement("declined", Decimal(0), claimed, [refusal])
+        if taken:
+            self.deducted[(benefit.id, year)] = deducted + taken
         per_day = benefit.pays.per_day
         # the day cap limits what is paid, not what was claimed
         payable = claimed if per_day is None else money(number(per_day) * days)
@@ -98,13 +104,17 @@ class ClaimBook:
         return None
 
     def _base(self, benefit: Benefit, event: Event, yearly: Usage, sum_insured: Decimal,
-              number, say: Notes) -> tuple[Decimal, int, list[str]]:
+              number, say: Notes, deducted: Decimal
+              ) -> tuple[Decimal, int, list[str], Decimal]:
+        """(claimed, days paid, notes, the part of the yearly deductible this claim takes)."""
         pays = benefit.pays
         notes: list[str] = []
+        none = Decimal(0)
         if pays.percent_of_sum_insured is not None:
-            return money(sum_insured * number(pays.percent_of_sum_insured) / 100), 0, notes
+            return (money(sum_insured * number(pays.percent_of_sum_insured) / 100), 0, notes,
+                    none)
         if pays.amount is not None:
-            return money(number(pays.amount)), 0, notes
+            return money(number(pays.amount)), 0, notes, none
         if pays.per_day is not None:
             days = int(event.fields.get(pays.days_field, 0))
             claimed = money(number(pays.per_day) * days)
@@ -115,10 +125,12 @@ class ClaimBook:
                     notes.append(say("days_capped", days=days, allowed=allowed,
                                      cap=int(number(cap))))
                 days = min(days, allowed)
-            return claimed, days, notes
+            return claimed, days, notes, none
         expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
         after = max(Decimal(0), expenses - number(pays.deductible))
-        return money(after * number(pays.ratio_percent) / 100), 0, notes
+        after, taken = deductible.take_yearly(pays, after, deducted, number, say, notes)
+        ratio = deductible.share(benefit, self.product, event, number, say, notes)
+        return money(after * ratio / 100), 0, notes, taken
 
 
 def _numbers(constants: Mapping[str, Any]):

@@ -35,6 +35,7 @@ from ..compiler.safe_subset import SEEN
 from ..conditions.evaluate import explain as explain_checks
 from ..conditions.evaluate import values_read
 from ..product.model import Benefit, Checkup, Effect, Metric, Product
+from . import lapse
 from .checkups import CheckupBook, Occurrence
 from .cover import CoverState
 from .durable import Sessions
@@ -177,12 +178,13 @@ class _Evaluation:
         return self.period.number(value)
 
     def add_exclusion(self, exclusion_id: str, rule: str) -> None:
-        if exclusion_id in self.added:
+        if lapse.keeps(self.added.get(exclusion_id), self.day):
             return
         exclusion = self.plan.exclusions[exclusion_id]
         text = self.plan.text(f"exclusion.{exclusion_id}", exclusion.text, self.period,
                               self.locale)
-        self.added[exclusion_id] = ExclusionOut(exclusion_id, text, rule, self.day)
+        self.added[exclusion_id] = ExclusionOut(exclusion_id, text, rule, self.day,
+                                                lapse.until(exclusion, self.day, self.period))
 
     # -------------------------------------------------------------- timeline
 
@@ -270,7 +272,11 @@ class _Evaluation:
         self.results(checkup, fired, env)
 
     def unscheduled_visit(self, checkup: Checkup, event: Event, env: dict[str, Any]) -> None:
-        """A visit outside every window completes nothing, but its results still count."""
+        """A visit outside every window completes nothing, but its results still count
+        (unless it came after the check-up was missed and the product says they do not)."""
+        if checkup.late_results == "ignore" and self.checkups.late(checkup, event.date):
+            self.notes.append(self.say("late_results", checkup=checkup.id, date=event.date))
+            return
         env = {**env, **self.metrics_for("visit", event.date)}
         fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
                                                     _scheduled=False))
@@ -341,7 +347,8 @@ class _Evaluation:
 
     def claim(self, event: Event, env: dict[str, Any]) -> None:
         flags = {name: False for name in self.plan.exclusion_flags}
-        flags.update({exclusion_flag(x): True for x in self.added})
+        flags.update({exclusion_flag(x): True for x, added in self.added.items()
+                      if lapse.applies(added, event.date)})
         days = (event.date - self.start).days
         fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
         fired = self.assert_fact("claim", fact)
@@ -356,7 +363,10 @@ class _Evaluation:
 
     def outcome(self) -> Outcome:
         general = self.plan.general_exclusions(self.period, self.locale)
-        exclusions = general + list(self.added.values()) if self.decision != "decline" else []
+        added = [x for x in self.added.values() if lapse.applies(x, self.as_of)]
+        self.notes += [self.say("lapsed_exclusion", exclusion=x.id, date=x.until + ONE_DAY)
+                       for x in self.added.values() if not lapse.applies(x, self.as_of)]
+        exclusions = general + added if self.decision != "decline" else []
         issued = self.cover is not None
         return Outcome(
             product=dict(self.plan.identity),
@@ -417,6 +427,8 @@ class _Evaluation:
             applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
             if rule_id in fired and applies:
                 reasons.append(self.reason(rule_id, exclusion.text, env))
+                reasons += lapse.until_reasons(self.added.get(exclusion.id), rule_id, event.date,
+                                               self.say)
         if reasons:
             return ClaimOut(event.id, benefit.id, event.date, "declined", Decimal(0), reasons)
         cover, period = self.cover, self.period

@@ -34,6 +34,13 @@ _WORDS = {
         "renewal": "renewal of year {number}",
         "before_cover": "the event happened before cover started",
         "no_benefit": "no benefit covers this claim",
+        "lapsed_exclusion": "exclusion {exclusion} lapsed on {date}",
+        "exclusion_until": "exclusion {exclusion} applies up to and including {date}",
+        "yearly_deductible": "{amount} of this claim went to the yearly deductible ({left} "
+                             "left this policy year)",
+        "ratio_by": "paid at {percent}% ({field}: {value})",
+        "late_results": "the results of {checkup} on {date} do not apply: it was done after "
+                        "its deadline",
     },
     "zh-CN": {
         "at_issue": "投保时",
@@ -58,6 +65,11 @@ _WORDS = {
         "renewal": "第{number}个保单年度续保",
         "before_cover": "事故发生在保障开始之前",
         "no_benefit": "本次理赔不属于任何保险责任",
+        "lapsed_exclusion": "除外责任{exclusion}已于{date}失效",
+        "exclusion_until": "除外责任{exclusion}适用至{date}（含当日）",
+        "yearly_deductible": "本次费用中{amount}计入年度免赔额（本保单年度尚余{left}）",
+        "ratio_by": "按{percent}%赔付（依据{field}）",
+        "late_results": "{checkup}于{date}完成，已超过截止日期，其结果不予适用",
     },
 }
 LOCALES = tuple(_WORDS)

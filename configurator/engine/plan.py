@@ -120,7 +120,8 @@ def _build(compiled: CompiledProduct) -> Plan:
                 exclusions={x.id: x for x in product.exclusions},
                 claim_types=frozenset(b.event for b in product.benefits),
                 event_triggers=frozenset(c.trigger.on for c in product.checkups
-                                         if c.trigger.when and c.trigger.on in product.events),
+                                         if c.trigger.when and c.trigger.on in product.events)
+                | {t for c in product.checkups for t in (c.trigger.on_any or ())},
                 exclusion_flags=tuple(exclusion_flag(x.id) for x in product.exclusions
                                       if x.added_by_underwriting),
                 visit_readers=_visit_readers(product))

@@ -60,6 +60,7 @@ DAYS = Bound("a number of days", 0, MAX_DAYS, whole=True)
 COUNT = Bound("a number of claims or days", 0, 1_000_000, whole=True)
 EVERY = Bound("an interval in months", 1, MAX_MONTHS, whole=True)
 MONTHS = Bound("a number of months", 0, MAX_MONTHS, whole=True)
+LAPSE = Bound("the months an added exclusion lasts", 1, MAX_MONTHS, whole=True)
 
 # (model class name, field) -> bound; subclasses (ResultRule is an Effect) find their base's
 BOUNDS: dict[tuple[str, str], Bound] = {
@@ -91,6 +92,8 @@ BOUNDS: dict[tuple[str, str], Bound] = {
     ("Frequency", "per_policy_year"): COUNT,
     ("Frequency", "lifetime"): COUNT,
     ("Benefit", "waiting_period_days"): DAYS,
+    ("Pays", "yearly_deductible"): MONEY,
+    ("Exclusion", "lapses_after_months"): LAPSE,
 }
 
 

@@ -18,6 +18,7 @@ from ..conditions.expression import Expression
 from ..conditions.parser import ConditionSyntaxError
 from ..conditions.types import BOOLEAN, NUMBER, Scope, Symbol, infer, with_article
 from ..errors import Problem, did_you_mean
+from . import check_terms
 from .bounds import Bound, bound_of
 from .derived import derived_cycle, derived_order
 from .divisions import Written, division_problems
@@ -308,6 +309,9 @@ class Checker:
         self.numbers(trigger, "every_months")
         if trigger.when is None:
             return
+        if trigger.on_any is not None:
+            check_terms.any_event_trigger(self, checkup)
+            return
         on = trigger.on or "applicant"
         events: tuple[str, ...] = ()
         if on == "applicant":
@@ -421,10 +425,12 @@ class Checker:
             self.numbers(benefit, "waiting_period_days")
             self.reference(path + ("limits", "shared"), benefit.limits.shared, "", limits,
                            "limit")
+            check_terms.benefit_terms(self, benefit)
 
     def exclusions(self) -> None:
         benefits = {b.id: b for b in self.product.benefits}
         for exclusion in self.product.exclusions:
+            check_terms.exclusion_terms(self, exclusion)
             applies = exclusion.applies_to if exclusion.applies_to is not None else list(benefits)
             for index, benefit in enumerate(exclusion.applies_to or ()):
                 self.reference(exclusion.path + ("applies_to", index), benefit, "benefits",

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from .claims_terms import Pays
 from .fields import Condition, Ident, Model, NumberRef, Text
 
 TITLE = ("The clause heading the policy prints for this rule (a few plain words: 'Age at "
@@ -114,6 +115,12 @@ class Trigger(Model):
         examples=["monitoring"])
     repeat_if_missed: bool = Field(
         False, description="Offered again at renewal after a miss.", examples=[False])
+    on_any: list[Ident] | None = Field(
+        None, min_length=2,
+        description="Several event types, any of which sets the check-up off when `when` "
+                    "holds (`when` reads only fields they all have; 'true' for any such "
+                    "event). Instead of 'on'.",
+        examples=[["emergency_visit", "unplanned_admission"]])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
@@ -122,6 +129,8 @@ class Trigger(Model):
             raise ValueError("give exactly one of on_issue, every_months or when")
         if self.on is not None and self.when is None:
             raise ValueError("'on' only applies to a 'when' trigger")
+        if self.on_any is not None and (self.when is None or self.on is not None):
+            raise ValueError("'on_any' needs a 'when' trigger and replaces 'on'")
         return self
 
 
@@ -172,6 +181,12 @@ class Checkup(Model):
     text: Text = Field(
         description="The check-up in plain words, as the policy prints it.",
         examples=["Every six months you have a liver check-up."])
+    late_results: Literal["apply", "ignore"] | None = Field(
+        None, description="Whether the results of a visit after the check-up was missed (past "
+                          "its deadline and any extension) still apply: 'apply' (loadings, "
+                          "exclusions, referral; cover is not raised) or 'ignore'. Stated in "
+                          "the policy when given; omitted means 'apply' and is not stated.",
+        examples=["ignore"])
 
     @model_validator(mode="after")
     def _due(self) -> Checkup:
@@ -325,50 +340,6 @@ class Programme(Model):
         examples=["Each year you keep up your check-ups, your cover goes up."])
 
 
-class Pays(Model):
-    """What a benefit pays: exactly one way of computing the amount."""
-
-    percent_of_sum_insured: NumberRef | None = Field(
-        None,
-        description=("A lump sum: this share of the current sum insured, in percent (a number or a"
-                     " parameter name)."),
-        examples=[100])
-    amount: NumberRef | None = Field(
-        None, description="A fixed amount per claim (a number or a parameter name).",
-        examples=["home_oxygen_amount"])
-    per_day: NumberRef | None = Field(
-        None,
-        description=("An amount per day; the days come from the claim's days_field (a number or a "
-                     "parameter name)."),
-        examples=["daily_cash"])
-    days_field: Ident | None = Field(
-        None, description="The claim event's field holding the number of days (with per_day).",
-        examples=["hospital_days"])
-    expenses_field: Ident | None = Field(
-        None, description="The claim event's field holding the costs to reimburse.",
-        examples=["costs"])
-    ratio_percent: NumberRef = Field(
-        100,
-        description=("The share of the costs (after the deductible) we pay, in percent (a number "
-                     "or a parameter name)."),
-        examples=["hospital_ratio"])
-    deductible: NumberRef = Field(
-        0,
-        description=("The part of each claim's costs the insured pays first (a number or a "
-                     "parameter name)."),
-        examples=["hospital_deductible"])
-
-    @model_validator(mode="after")
-    def _one_way(self) -> Pays:
-        ways = [self.percent_of_sum_insured, self.amount, self.per_day, self.expenses_field]
-        if sum(w is not None for w in ways) != 1:
-            raise ValueError("give exactly one of percent_of_sum_insured, amount, per_day or "
-                             "expenses_field")
-        if (self.per_day is None) != (self.days_field is None):
-            raise ValueError("'per_day' and 'days_field' go together")
-        return self
-
-
 class Limits(Model):
     per_claim: NumberRef | None = Field(
         None, description="The most paid for one claim (a number or a parameter name).",
@@ -463,5 +434,18 @@ class Exclusion(Model):
     text: Text = Field(
         description="The exclusion in plain words, as the policy prints it.",
         examples=["We do not pay for harm caused by alcohol or drugs."])
+    lapses_after_months: NumberRef | None = Field(
+        None, description="An added exclusion lapses this many months after the day it was "
+                          "added (the finding's date; a later finding starts it again). It "
+                          "applies up to and including the day before that date comes round; "
+                          "the policy states both days. Only with added_by_underwriting.",
+        examples=[12, "lung_exclusion_months"])
+
+    @model_validator(mode="after")
+    def _lapses(self) -> Exclusion:
+        if self.lapses_after_months is not None and not self.added_by_underwriting:
+            raise ValueError("'lapses_after_months' needs added_by_underwriting: true (it runs "
+                             "from the day a rule adds the exclusion)")
+        return self
 
 
