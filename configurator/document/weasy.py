@@ -6,12 +6,29 @@ fetcher serves only files under `templates/` and refuses everything else
 (`local_fetcher`, `REFUSED`). `page_content` measures how full a laid-out
 page is.
 weasyprint is slow to import: it is imported only when a document is made.
+
+`shortcuts` makes three of weasyprint's hot spots cheaper, each giving the
+result it gave before, so every PDF keeps its bytes (tests/test_render_speed.py
+holds them to weasyprint's own):
+- a line of text is broken once per process: `split_first_line` is a function
+  of the text, the width and the style's text properties, and the same words
+  (labels, wording, headings) come back in every document and in every table
+  cell measured twice; each caller gets its own copy of the (inactive) Pango
+  layout, which drawing re-activates;
+- the styles of pseudo-elements are cascaded and computed when a box asks for
+  them: the user-agent stylesheet gives every element six (::marker,
+  ::footnote-call, ...), of which a policy uses the markers of its list items;
+- the HTML tokenizer's cache of regular expressions, which tinyhtml5 files
+  under the wrong key and so never hits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import operator
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,6 +55,8 @@ def identifier(*texts: str) -> bytes:
 def lay_out(html: str, variant: str | None) -> Any:
     """`html` laid out in pages (a weasyprint `Document`), with the policy stylesheet."""
     import weasyprint
+
+    shortcuts()
 
     return weasyprint.HTML(string=html, base_url=base_url(), url_fetcher=local_fetcher()
                            ).render(font_config=font_config(), pdf_variant=variant,
@@ -122,3 +141,184 @@ def _local_fetcher_class() -> type:
             return super().fetch(url, headers)
 
     return LocalFetcher
+
+
+# ------------------------------------------------------------ shortcuts (see the docstring)
+
+# every style property that breaking a line of text reads (weasyprint.text.line_break:
+# split_first_line, Layout.setup / set_text, get_font_description, font_features)
+TEXT_PROPERTIES = (
+    "white_space", "font_size", "font_family", "font_style", "font_stretch", "font_weight",
+    "font_variant_caps", "font_variation_settings", "direction", "font_language_override",
+    "lang", "text_decoration_line", "font_kerning", "font_variant_ligatures",
+    "font_variant_position", "font_variant_numeric", "font_variant_alternates",
+    "font_variant_east_asian", "font_feature_settings", "word_spacing", "letter_spacing",
+    "overflow_wrap", "tab_size", "hyphens", "hyphenate_limit_chars", "hyphenate_limit_zone",
+    "hyphenate_character", "word_break")
+MAX_LINES = 50_000  # lines kept (a policy breaks ~2,500 a language)
+_LINES: dict[tuple, tuple] = {}
+
+
+@lru_cache(maxsize=1)
+def shortcuts() -> None:
+    """Install the shortcuts (once per process)."""
+    _memoised_line_breaks()
+    _lazy_pseudo_styles()
+    _html_regexes()
+
+
+def _memoised_line_breaks() -> None:
+    from weasyprint.layout import inline, preferred
+    from weasyprint.text import fonts, line_break
+
+    plain, layout_class = line_break.split_first_line, line_break.Layout
+    text_key = operator.itemgetter(*TEXT_PROPERTIES)
+
+    def split_first_line(text: str, style: Any, context: Any, max_width: Any,
+                         justification_spacing: float, is_line_start: bool = True,
+                         minimum: bool = False) -> tuple:
+        key = (text, max_width, justification_spacing, is_line_start, minimum,
+               style.font_config, text_key(style))
+        found = _LINES.get(key)
+        if found is None:
+            if len(_LINES) >= MAX_LINES:
+                _LINES.clear()
+            found = _LINES[key] = plain(text, style, context, max_width,
+                                        justification_spacing, is_line_start, minimum)
+        layout = layout_class.__new__(layout_class)  # drawing re-activates its own copy
+        layout.__dict__.update(found[0].__dict__)
+        return (layout, *found[1:])
+
+    add_font_face = fonts.FontConfiguration.add_font_face
+
+    def add_font_face_and_forget(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _LINES.clear()  # a new face may change how any text breaks
+        return add_font_face(self, *args, **kwargs)
+
+    fonts.FontConfiguration.add_font_face = add_font_face_and_forget
+    for module in (line_break, inline, preferred):
+        module.split_first_line = split_first_line
+
+
+def _lazy_pseudo_styles() -> None:
+    from weasyprint import css
+
+    css.StyleFor = type("LazyPseudoStyles", (LazyPseudoStyles, css.StyleFor),
+                        {"_css": css, "_precedence": staticmethod(css.declaration_precedence)})
+
+
+class LazyPseudoStyles:
+    """weasyprint's `StyleFor`, cascading a pseudo-element's declarations when asked for.
+
+    Mixed into `weasyprint.css.StyleFor` by `_lazy_pseudo_styles`. The cascade
+    of elements is weasyprint's, line for line (the same weights, the same key
+    for sharing a computed style); a pseudo-element's matched declarations are
+    kept and cascaded in the same order on first use. A pseudo-element whose
+    declarations set an anchor is computed at once, as weasyprint does, so the
+    document's targets are the same.
+    """
+
+    _css: Any
+    _precedence: Any
+
+    def __init__(self, html: Any, sheets: list, presentational_hints: bool, font_config: Any,
+                 target_collector: Any):
+        self._cascaded_styles: dict = {}
+        self._computed_styles: dict = {}
+        self.initial_page_sizes = {"box": None, "area": None}
+        self._sheets = sheets
+        self.font_config = font_config
+        self._pending: dict[tuple, list] = {}
+        self._html, self._target_collector = html, target_collector
+        self._css.PROGRESS_LOGGER.info("Step 3 - Applying CSS")
+        declared = self._style_attributes(html, presentational_hints)
+        shared: dict = {}
+        for element in html.wrapper_element.iter_subtree():
+            self._element(element, declared, shared)
+        for key, matched in list(self._pending.items()):
+            if any(name == "anchor" for *_, declarations in matched
+                   for name, _, _ in declarations):
+                self._pseudo(*key)
+        self._cascaded_styles.clear()
+
+    def _cascade(self, style: dict, origin: str, layer_order: float, specificity: Any,
+                 declarations: Any) -> None:
+        precedence = self._precedence
+        for name, values, importance in declarations:
+            weight = (precedence(origin, importance), layer_order, specificity)
+            old_weight = style.get(name, (None, None))[1]
+            if old_weight is None or old_weight <= weight:
+                style[name] = values, weight
+
+    def _style_attributes(self, html: Any, presentational_hints: bool) -> dict:
+        css, declared = self._css, {}
+        for specificity, element, declarations, base_url in css.find_style_attributes(
+                html.etree_element, presentational_hints, html.base_url):
+            style = self._cascaded_styles.setdefault((element, None), {})
+            declared[element] = tuple(declarations)
+            self._cascade(style, "author", math.inf, specificity,
+                          css.preprocess_declarations(base_url, declarations))
+        return declared
+
+    def _element(self, element: Any, declared: dict, shared: dict) -> None:
+        computed_styles, html = self._computed_styles, self._html
+        etree_element = element.etree_element
+        parent = element.parent.etree_element if element.parent else None
+        parent_id = id(computed_styles[parent, None]) if element.parent else None
+        selectors_keys = []
+        for sheet, origin, sheet_specificity in self._sheets:
+            for selector in sheet.matcher.match(element):
+                specificity, _order, pseudo_type, (declarations, layer) = selector
+                layer_order = math.inf if layer is None else sheet.layers.index(layer)
+                selectors_keys.append((sheet, specificity, id(declarations), layer_order))
+                specificity = sheet_specificity or specificity
+                if pseudo_type is None:
+                    style = self._cascaded_styles.setdefault((etree_element, None), {})
+                    self._cascade(style, origin, layer_order, specificity, declarations)
+                else:
+                    self._pending.setdefault((etree_element, pseudo_type), []).append(
+                        (origin, layer_order, specificity, declarations))
+        key = (parent_id, declared.get(etree_element), tuple(selectors_keys))
+        if key in shared:
+            computed_styles[etree_element, None] = shared[key]
+        else:
+            self.set_computed_styles(  # type: ignore[attr-defined]
+                etree_element, root=html.etree_element, parent=parent,
+                base_url=html.base_url, target_collector=self._target_collector)
+            shared[key] = computed_styles[etree_element, None]
+
+    def _pseudo(self, element: Any, pseudo_type: str) -> None:
+        style: dict = {}
+        for origin, layer_order, specificity, declarations in self._pending.pop(
+                (element, pseudo_type)):
+            self._cascade(style, origin, layer_order, specificity, declarations)
+        html = self._html
+        self._cascaded_styles[element, pseudo_type] = style
+        try:
+            self.set_computed_styles(  # type: ignore[attr-defined]
+                element, pseudo_type=pseudo_type, root=html.etree_element, parent=element,
+                base_url=html.base_url, target_collector=self._target_collector)
+        finally:
+            del self._cascaded_styles[element, pseudo_type]
+
+    def __call__(self, element: Any, pseudo_type: str | None = None) -> Any:
+        if pseudo_type is not None and (element, pseudo_type) in self._pending:
+            self._pseudo(element, pseudo_type)
+        return super().__call__(element, pseudo_type)  # type: ignore[misc]
+
+
+def _html_regexes() -> None:
+    """tinyhtml5's `chars_until` cache, keyed as it is looked up (it is stored by regex)."""
+    from tinyhtml5 import inputstream
+
+    class Regexes(dict):
+        def __missing__(self, key: tuple) -> re.Pattern:
+            characters, opposite = key
+            regex = "".join([f"\\x{ord(character):02x}" for character in characters])
+            if not opposite:
+                regex = f"^{regex}"
+            found = self[key] = re.compile(f"[{regex}]+")
+            return found
+
+    if type(getattr(inputstream, "characters_until_regex", None)) is dict:
+        inputstream.characters_until_regex = Regexes(inputstream.characters_until_regex)
