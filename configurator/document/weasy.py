@@ -21,7 +21,12 @@ holds them to weasyprint's own):
 - the HTML tokenizer's cache of regular expressions, which tinyhtml5 files
   under the wrong key and so never hits;
 - `resolve_percentages` (~900 calls a policy, two function calls for each of
-  its 17 lengths) with the lengths resolved in one loop, as weasyprint does.
+  its 17 lengths) with the lengths resolved in one loop, as weasyprint does;
+- a strut (line height and baseline of a font) looked up by a tuple of the
+  font's properties, not by the string of them weasyprint builds each time;
+- a line of text is shaped for drawing once per process and thread: the
+  active Pango layout weasyprint makes again for every text box it draws is
+  kept, by the text and the same properties as a line break.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import logging
 import math
 import operator
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -159,6 +165,14 @@ TEXT_PROPERTIES = (
     "hyphenate_character", "word_break")
 MAX_LINES = 50_000  # lines kept (a policy breaks ~2,500 a language)
 _LINES: dict[tuple, tuple] = {}
+FONT_PROPERTIES = (  # what weasyprint.text.line_break.strut keys its cache on
+    "font_family", "font_style", "font_stretch", "font_weight", "font_variant_ligatures",
+    "font_variant_position", "font_variant_caps", "font_variant_numeric",
+    "font_variant_alternates", "font_variant_east_asian", "font_feature_settings",
+    "font_variation_settings", "font_language_override", "lang", "font_size", "line_height")
+_STRUTS: dict[tuple, tuple] = {}
+MAX_DRAWN = 4096  # active Pango layouts kept a thread (a policy's front draws ~200 lines)
+_DRAWN = threading.local()
 
 
 @lru_cache(maxsize=1)
@@ -168,6 +182,8 @@ def shortcuts() -> None:
     _lazy_pseudo_styles()
     _html_regexes()
     _direct_percentages()
+    _memoised_struts()
+    _kept_text_layouts()
 
 
 def _memoised_line_breaks() -> None:
@@ -333,12 +349,9 @@ BORDERS = ("border_top_width", "border_right_width", "border_bottom_width", "bor
 
 
 def _direct_percentages() -> None:
-    """weasyprint.layout.percent.resolve_percentages, its lengths resolved in one loop.
+    """weasyprint's `resolve_percentages`, with `percentage` inlined but for math functions.
 
-    Each length is `percentage` of its reference inlined (none or auto as it
-    is, a percentage of the reference, pixels as they are) except the math
-    functions, which go to weasyprint's `percentage`; the order of the steps
-    and every value are weasyprint's.
+    The order of the steps and every value are weasyprint's.
     """
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout import absolute, block, column, grid, inline, page, percent, table
@@ -393,3 +406,70 @@ def _direct_percentages() -> None:
 
     for module in (percent, absolute, block, column, floats, grid, inline, page, table):
         module.resolve_percentages = resolve_percentages
+
+
+def _memoised_struts() -> None:
+    from weasyprint.css import computed_values, units
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    plain, font_key = line_break.strut, operator.itemgetter(*FONT_PROPERTIES)
+
+    def strut(style: Any) -> tuple:
+        key = (style.font_config, font_key(style))
+        found = _STRUTS.get(key)
+        if found is None:
+            if len(_STRUTS) >= MAX_LINES:
+                _STRUTS.clear()
+            found = _STRUTS[key] = plain(style)
+        return found
+
+    for module in (line_break, inline, units, computed_values):
+        module.strut = strut
+
+
+def _kept_text_layouts() -> None:
+    """weasyprint's `draw_text`, drawing a text box with a kept, active Pango layout.
+
+    Only for what a policy draws: no ellipsis. The kept layout is set up as
+    weasyprint's `Layout.reactivate` would set up the box's own; the box's
+    layout is then left as drawing leaves it (its text and line direction).
+    """
+    from weasyprint import draw
+    from weasyprint.draw import text
+    from weasyprint.text import line_break
+
+    plain, text_key = text.draw_text, operator.itemgetter(*TEXT_PROPERTIES)
+
+    class KeptLayout(line_break.Layout):
+        def reactivate(self, style: Any) -> None:
+            pass
+
+        def deactivate(self) -> None:
+            pass
+
+    def draw_text(stream: Any, textbox: Any, offset_x: float, text_overflow: str,
+                  *ellipsis: Any) -> None:
+        layout, style = getattr(textbox, "pango_layout", None), textbox.style
+        if layout is None or ellipsis != ("none",) or text_overflow == "ellipsis" or \
+                not style["font_size"] or style["visibility"] != "visible":
+            return plain(stream, textbox, offset_x, text_overflow, *ellipsis)
+        kept = getattr(_DRAWN, "layouts", None)
+        if kept is None or len(kept) >= MAX_DRAWN:
+            kept = _DRAWN.layouts = {}
+        key = (layout.text, layout.justification_spacing, style.font_config, text_key(style))
+        active = kept.get(key)
+        if active is None:
+            active = kept[key] = KeptLayout.__new__(KeptLayout)
+            active.__dict__.update(layout.__dict__)
+            line_break.Layout.reactivate(active, style)
+        textbox.pango_layout = active
+        try:
+            plain(stream, textbox, offset_x, text_overflow, *ellipsis)
+        finally:
+            textbox.pango_layout = layout
+        layout.text, layout.first_line_direction = active.text, active.first_line_direction
+        return None
+
+    for module in (text, draw):
+        module.draw_text = draw_text
