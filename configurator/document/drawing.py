@@ -248,7 +248,7 @@ def _serialised_once(kind: type) -> type | None:
     if issubclass(kind, pydyf.Stream):
         serialise = _stream_serialiser(serialise)
     elif kind.data is pydyf.Dictionary.data or kind.data is pydyf.Array.data:
-        serialise = _bytes_of()
+        serialise = _bytes_of()[1]
 
     def data(self: Any) -> bytes:
         found = self.__dict__.get("_serialised")
@@ -281,13 +281,15 @@ def merged_page(front_page: Any, shared_page: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _bytes_of() -> Any:
-    """pydyf's `_to_bytes`, the same bytes with the common types tested first.
+def _bytes_of() -> tuple[Any, Any]:
+    """pydyf's `_to_bytes`, the same bytes with the common types tested first, and `data`.
 
     A policy's PDF holds ~2,800 objects, most of them tag-tree dictionaries
     of names, references and arrays of them: bytes, str and int go straight
     to bytes, a plain Dictionary or Array is written as pydyf writes it, and
     anything else (floats, strings, streams, pydyf subclasses) goes to pydyf.
+    The second function is the `data` of a Dictionary or Array subclass that
+    keeps pydyf's (the Once classes: `_serialised_once` checks).
     """
     import pydyf
 
@@ -317,7 +319,7 @@ def _bytes_of() -> Any:
             return b"[" + b" ".join([bytes_of(child) for child in item]) + b"]"
         return bytes_of(item)
 
-    return serialise
+    return bytes_of, serialise
 
 
 def _stream_serialiser(plain: Any) -> Any:
@@ -338,7 +340,7 @@ def _stream_serialiser(plain: Any) -> Any:
                 kept[1] = zlib.compress(kept[0], DEFLATE_LEVEL)
             packed = kept[1]
         else:
-            bytes_of = _bytes_of()
+            bytes_of = _bytes_of()[0]
             packed = zlib.compress(b"\n".join([bytes_of(item) for item in stream.stream]),
                                    DEFLATE_LEVEL)
         extra = pydyf.Dictionary({**stream.extra, "Filter": "/FlateDecode",
