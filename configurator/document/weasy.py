@@ -171,6 +171,7 @@ FONT_PROPERTIES = (  # what weasyprint.text.line_break.strut keys its cache on
     "font_variant_alternates", "font_variant_east_asian", "font_feature_settings",
     "font_variation_settings", "font_language_override", "lang", "font_size", "line_height")
 _STRUTS: dict[tuple, tuple] = {}
+_ANCHORS: dict[int, tuple[Any, bool]] = {}  # id(declarations) -> (declarations, sets an anchor)
 MAX_DRAWN = 4096  # active Pango layouts kept a thread (a policy's front draws ~200 lines)
 _DRAWN = threading.local()
 
@@ -248,17 +249,27 @@ class LazyPseudoStyles:
         self._sheets = sheets
         self.font_config = font_config
         self._pending: dict[tuple, list] = {}
+        self._anchored: set[tuple] = set()  # pending pseudo-elements whose rules set an anchor
         self._html, self._target_collector = html, target_collector
         self._css.PROGRESS_LOGGER.info("Step 3 - Applying CSS")
         declared = self._style_attributes(html, presentational_hints)
         shared: dict = {}
         for element in html.wrapper_element.iter_subtree():
             self._element(element, declared, shared)
-        for key, matched in list(self._pending.items()):
-            if any(name == "anchor" for *_, declarations in matched
-                   for name, _, _ in declarations):
-                self._pseudo(*key)
+        for key in [key for key in self._pending if key in self._anchored]:
+            self._pseudo(*key)
         self._cascaded_styles.clear()
+
+    @staticmethod
+    def _anchors(declarations: Any) -> bool:
+        """Whether `declarations` set an anchor (known per declarations object)."""
+        found = _ANCHORS.get(id(declarations))
+        if found is None or found[0] is not declarations:
+            if len(_ANCHORS) >= MAX_LINES:
+                _ANCHORS.clear()
+            found = _ANCHORS[id(declarations)] = (
+                declarations, any(name == "anchor" for name, _, _ in declarations))
+        return found[1]
 
     def _cascade(self, style: dict, origin: str, layer_order: float, specificity: Any,
                  declarations: Any) -> None:
@@ -297,6 +308,8 @@ class LazyPseudoStyles:
                 else:
                     self._pending.setdefault((etree_element, pseudo_type), []).append(
                         (origin, layer_order, specificity, declarations))
+                    if self._anchors(declarations):
+                        self._anchored.add((etree_element, pseudo_type))
         key = (parent_id, declared.get(etree_element), tuple(selectors_keys))
         if key in shared:
             computed_styles[etree_element, None] = shared[key]
