@@ -163,7 +163,7 @@ TEXT_PROPERTIES = (
     "font_variant_east_asian", "font_feature_settings", "word_spacing", "letter_spacing",
     "overflow_wrap", "tab_size", "hyphens", "hyphenate_limit_chars", "hyphenate_limit_zone",
     "hyphenate_character", "word_break")
-MAX_LINES = 50_000  # lines kept (a policy breaks ~2,500 a language)
+MAX_LINES = 20_000  # lines kept (a policy breaks ~1,500 in its first language, ~1,250 more)
 _LINES: dict[tuple, tuple] = {}
 FONT_PROPERTIES = (  # what weasyprint.text.line_break.strut keys its cache on
     "font_family", "font_style", "font_stretch", "font_weight", "font_variant_ligatures",
@@ -172,7 +172,7 @@ FONT_PROPERTIES = (  # what weasyprint.text.line_break.strut keys its cache on
     "font_variation_settings", "font_language_override", "lang", "font_size", "line_height")
 _STRUTS: dict[tuple, tuple] = {}
 _ANCHORS: dict[int, tuple[Any, bool]] = {}  # id(declarations) -> (declarations, sets an anchor)
-MAX_DRAWN = 4096  # active Pango layouts kept a thread (a policy's front draws ~200 lines)
+MAX_DRAWN = 2048  # active Pango layouts kept a thread (~650 lines drawn a policy and language)
 _DRAWN = threading.local()
 
 
