@@ -16,7 +16,10 @@ Target (issue 4): >= 4 personalised policies per second on 2 cores.
 Target (issue 12): on one core, >= 2x the personalised documents per second
 of before the shared part was drawn once (`BEFORE`, measured with this script
 on the commit before, 670ebe0): the worker's CPU seconds a document decide it,
-as wall-clock rates move with whatever else the shared machine runs.
+as wall-clock rates move with whatever else the shared machine runs. CPU time
+rises with the load too (~355 ms before at load 3, ~430 ms at load 9): for a
+fair ratio under load, run this script from a checkout of 670ebe0 just before
+(`git archive 670ebe0 | tar -x -C /tmp/before; python /tmp/before/bench/render.py`).
 """
 
 from __future__ import annotations

@@ -143,3 +143,31 @@ def test_a_batch_worker_freezes_what_it_keeps_once_per_layout(monkeypatch):
     made[0] = 4
     batch_render._keep_warm()
     assert frozen == [3, 4]
+
+
+_WITHOUT_SHORTCUTS = """
+import sys
+from configurator import load, load_case
+from configurator.document import weasy
+from configurator.environment import Environment
+weasy.shortcuts = lambda: None  # weasyprint as it comes
+product = load(sys.argv[1])
+for case, locale, out in zip(sys.argv[2::3], sys.argv[3::3], sys.argv[4::3], strict=True):
+    with open(out, "wb") as pdf:
+        pdf.write(Environment().render_pdf(product, load_case(case, product), locale=locale))
+"""
+
+
+def test_the_shortcuts_change_no_byte(product, tmp_path):
+    """weasy.shortcuts (line breaks and struts memoised, pseudo-element styles on demand,
+    kept Pango layouts, ...) give the bytes weasyprint gives without them."""
+    runs = [(MERGED, "en"), (APART, "zh-CN")]
+    args = [str(PRODUCT)]
+    for number, (case_file, locale) in enumerate(runs):
+        args += [str(case_file), locale, str(tmp_path / f"{number}.pdf")]
+    subprocess.run([sys.executable, "-c", _WITHOUT_SHORTCUTS, *args], check=True, cwd=ROOT,
+                   capture_output=True)
+    for number, (case_file, locale) in enumerate(runs):
+        shortcut = ENV.render_pdf(product, load_case(case_file, product), locale=locale)
+        assert weasyprint.css.StyleFor.__name__ == "LazyPseudoStyles"  # the shortcuts are on
+        assert (tmp_path / f"{number}.pdf").read_bytes() == shortcut, (case_file, locale)

@@ -79,6 +79,7 @@ class Drawing:
             # the operators themselves only for the first page, which may share its page
             # with the front (`merged_page`): its marked content is then renumbered
             pages.append({"prefix": prefix, "ops": None if pages else ops,
+                          "mcids": [] if pages else _mcids(ops),
                           "joined": b"\n".join(pydyf._to_bytes(op) for op in ops) if ops else None,
                           "states": list(states["ExtGState"].items()),
                           "tags": list((stream._tags or {}).items())})
@@ -151,6 +152,14 @@ def _font_file_on_demand(kind: type) -> type:
                 {"file_content": property(read, write), "clean": clean})
 
 
+def _mcids(ops: list[Any]) -> list[tuple[int, int]]:
+    """Where in `ops` a marked-content id is given, and which."""
+    import pydyf
+
+    return [(index, op["MCID"]) for index, op in enumerate(ops)
+            if isinstance(op, pydyf.Dictionary) and "MCID" in op]
+
+
 def _rectangle(page: Any) -> tuple[float, float, float, float]:
     """The page rectangle a content stream is given, as `weasyprint.pdf.generate_pdf` makes it."""
     left, top = -SCALE * page.bleed["left"], -SCALE * page.bleed["top"]
@@ -167,7 +176,43 @@ def write_pdf(document: Any, **options: Any) -> bytes:
     serialisation is kept for the second, and a replayed page's content
     stream, the same bytes in every PDF, is compressed only once per process.
     """
+    _tag_tree_pages_once()
     return document.write_pdf(finisher=_serialise_once, **options)
+
+
+@lru_cache(maxsize=1)
+def _tag_tree_pages_once() -> None:
+    """weasyprint's tag tree, with the page references listed once a PDF, not once a tag.
+
+    `add_tags` runs when every page is added; pydyf's `page_references` lists
+    them all again for each structure element (~2,000 a policy). Installed
+    once per process: the tree is the same, object for object.
+    """
+    from weasyprint import pdf as weasy_pdf
+
+    add_tags = weasy_pdf.add_tags
+
+    def add_tags_pages_known(pdf: Any, *args: Any, **kwargs: Any) -> Any:
+        pdf.__class__ = _pages_known_class(type(pdf))
+        return add_tags(pdf, *args, **kwargs)
+
+    weasy_pdf.add_tags = add_tags_pages_known
+
+
+@lru_cache(maxsize=2)
+def _pages_known_class(kind: type) -> type:
+    """`kind` (pydyf.PDF) whose `page_references` is listed again only when a page is added."""
+    listed = kind.page_references.fget
+
+    def page_references(self: Any) -> tuple[bytes, ...]:
+        count = len(self.pages["Kids"])
+        found = self.__dict__.get("_page_references")
+        if found is None or found[0] != count:
+            found = self._page_references = (count, listed(self))
+        return found[1]
+
+    return type(f"PagesKnown{kind.__name__}", (kind,),
+                {"page_references": property(page_references)})
 
 
 def _serialise_once(document: Any, pdf: Any) -> None:
@@ -202,6 +247,8 @@ def _serialised_once(kind: type) -> type | None:
     serialise = kind.data.fget
     if issubclass(kind, pydyf.Stream):
         serialise = _stream_serialiser(serialise)
+    elif kind.data is pydyf.Dictionary.data or kind.data is pydyf.Array.data:
+        serialise = _bytes_of()[1]
 
     def data(self: Any) -> bytes:
         found = self.__dict__.get("_serialised")
@@ -233,6 +280,48 @@ def merged_page(front_page: Any, shared_page: Any) -> Any:
     return page
 
 
+@lru_cache(maxsize=1)
+def _bytes_of() -> tuple[Any, Any]:
+    """pydyf's `_to_bytes`, the same bytes with the common types tested first, and `data`.
+
+    A policy's PDF holds ~2,800 objects, most of them tag-tree dictionaries
+    of names, references and arrays of them: bytes, str and int go straight
+    to bytes, a plain Dictionary or Array is written as pydyf writes it, and
+    anything else (floats, strings, streams, pydyf subclasses) goes to pydyf.
+    The second function is the `data` of a Dictionary or Array subclass that
+    keeps pydyf's (the Once classes: `_serialised_once` checks).
+    """
+    import pydyf
+
+    plain, dictionary, array = pydyf._to_bytes, pydyf.Dictionary, pydyf.Array
+    assert dictionary.data.fget.__qualname__ == "Dictionary.data"  # the pydyf this copies
+
+    def bytes_of(item: Any) -> bytes:
+        kind = type(item)
+        if kind is bytes:
+            return item
+        if kind is str:
+            return item.encode("ascii")
+        if kind is int:
+            return b"%d" % item
+        if kind is dictionary:
+            return b"<<" + b"".join([b"/" + bytes_of(key) + b" " + bytes_of(value)
+                                     for key, value in item.items()]) + b">>"
+        if kind is array:
+            return b"[" + b" ".join([bytes_of(child) for child in item]) + b"]"
+        return plain(item)
+
+    def serialise(item: Any) -> bytes:  # a Dictionary or Array subclass (the Once classes)
+        if isinstance(item, dictionary):
+            return b"<<" + b"".join([b"/" + bytes_of(key) + b" " + bytes_of(value)
+                                     for key, value in item.items()]) + b">>"
+        if isinstance(item, array):
+            return b"[" + b" ".join([bytes_of(child) for child in item]) + b"]"
+        return bytes_of(item)
+
+    return bytes_of, serialise
+
+
 def _stream_serialiser(plain: Any) -> Any:
     """A stream's bytes, deflated at `DEFLATE_LEVEL` (pydyf deflates at 9).
 
@@ -251,7 +340,8 @@ def _stream_serialiser(plain: Any) -> Any:
                 kept[1] = zlib.compress(kept[0], DEFLATE_LEVEL)
             packed = kept[1]
         else:
-            packed = zlib.compress(b"\n".join(pydyf._to_bytes(item) for item in stream.stream),
+            bytes_of = _bytes_of()[0]
+            packed = zlib.compress(b"\n".join([bytes_of(item) for item in stream.stream]),
                                    DEFLATE_LEVEL)
         extra = pydyf.Dictionary({**stream.extra, "Filter": "/FlateDecode",
                                   "Length": len(packed)})
@@ -292,15 +382,17 @@ def _replayed_page_class() -> type:
                 if recorded["joined"] is not None:
                     stream.stream.append(recorded["joined"])
             else:
-                stream.stream.extend(
-                    pydyf.Dictionary({"MCID": op["MCID"] + offset})
-                    if isinstance(op, pydyf.Dictionary) and "MCID" in op else op
-                    for op in recorded["ops"])
+                ops = list(recorded["ops"])
+                for index, mcid in recorded["mcids"]:
+                    ops[index] = pydyf.Dictionary({"MCID": mcid + offset})
+                stream.stream.extend(ops)
             named = stream._resources["ExtGState"]
             for key, state in recorded["states"]:
                 if key not in named:
                     named[key] = copy.deepcopy(state)
-            if tagged:
+            if tagged and offset == 0:
+                stream._tags.update(recorded["tags"])  # the tag tree only reads the marks
+            elif tagged:
                 for box, mark in recorded["tags"]:
                     stream._tags[box] = {**mark, "mcid": mark["mcid"] + offset}
 
