@@ -354,3 +354,52 @@ def test_an_extra_adherence_event_never_lowers_cover(bundle, data):
     assert si_after >= si_before
     assert all(limits_after[k] >= v for k, v in limits_before.items())
     assert premium_after <= premium_before
+
+
+# ------------------------------------------------------------ misses in a row (issue 13)
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_misses_in_a_row(bundle, data):
+    """A missed check-up's rule fires (on an accepted policy) exactly from its
+    `missed_in_a_row`-th miss in a row on, as the direct reading of the product says."""
+    product, compiled, _ = bundle
+    plan = plan_for(compiled)
+    period = plan.periods[0]
+    checkup = data.draw(st.sampled_from(product.checkups), label="checkup")
+    streak = data.draw(st.integers(1, 5), label="streak")
+    fired: set[str] = set()
+    with durable.Sessions(lambda rule, action: fired.add(rule)) as sessions:
+        for handle in period.route.get("missed", ()):
+            session = sessions.get(handle)
+            if handle in period.route.get("decision", ()):
+                session.assert_facts([{"_kind": "decision", "_ref": 1, "_decision": "accept"}])
+            session.assert_facts([{"_kind": "missed", "_ref": 2, "_checkup": checkup.id,
+                                   "_streak": streak}])
+    in_a_row = period.number(checkup.missed_in_a_row)
+    assert (f"missed.{checkup.id}" in fired) == (streak >= in_a_row)
+
+
+def test_copd_waits_for_two_yearly_lung_tests_missed_in_a_row():
+    """The bundled use: one miss leaves a note and nothing else; the second in a row calls
+    for the review; a test done in between starts the count again."""
+    path = next(p for p in PRODUCT_FILES if p.stem == "copd")
+    compiled = compile_product(load(path))
+    applicant_data = {"age": 58, "fev1_fvc": 0.62, "spirometry_months_ago": 3,
+                      "fev1_percent": 85, "mmrc": 1, "smoking_status": "former",
+                      "exacerbations_12m": 0, "exacerbation_admissions_12m": 0,
+                      "resting_sao2": 94, "post_bronchodilator_test": True}
+
+    def run(as_of: str, events: list) -> object:
+        return evaluate(compiled, {"policy": {"start": "2026-01-01"}, "as_of": as_of,
+                                   "applicant": applicant_data, "events": events})
+
+    once = run("2027-02-15", [])
+    assert [r.rule for r in once.reasons] == []
+    assert any("1 time(s) in a row" in note for note in once.notes)
+    twice = run("2028-02-15", [])
+    assert [r.rule for r in twice.reasons] == ["missed.spirometry_review"]
+    reset = run("2029-02-15", [{"date": "2028-01-10", "type": "spirometry_test",
+                                "fev1_percent": 83, "fev1_fvc": 0.63}])
+    assert "missed.spirometry_review" not in [r.rule for r in reset.reasons]

@@ -135,6 +135,11 @@ def _checkup(v: Versions, o: Any, n: Any) -> None:
                                       "checkup_deadline_changed", 1, "days", DAYS, none=0),
                  getattr(o, field_name), getattr(n, field_name),
                  v.spot("old", o, field_name), v.spot("new", n, field_name))
+    v.number(subject, name, Field("misses in a row of check-up {name} before a miss counts",
+                                  "checkup_misses_changed", "checkup_misses_changed", 1,
+                                  None, none=1),
+             o.missed_in_a_row, n.missed_in_a_row, v.spot("old", o, "missed_in_a_row"),
+             v.spot("new", n, "missed_in_a_row"))
     _effect(v, subject, f"after a missed check-up {name}", o.on_missed, n.on_missed)
     _effect(v, subject, f"after check-up {name}", o.on_done, n.on_done)
     _results(v, subject, name, o, n)

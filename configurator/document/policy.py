@@ -230,11 +230,19 @@ class _Builder:
             blocks.append(Para(self.text(checkup.on_done.text), label=w("on_done")))
         if checkup.on_missed is not None:
             text = checkup.on_missed.text if checkup.on_missed.text is not None else checkup.text
-            blocks.append(Para(self.text(text), True, w("on_missed")))
+            blocks.append(Para(self.text(text) + self.in_a_row(checkup), True, w("on_missed")))
         clause = Clause(self.clause(key), self.name(checkup.name), key, blocks)
         for result in checkup.results:
             clause.clauses.append(self.result_clause(checkup, result))
         return clause
+
+    def in_a_row(self, checkup: Checkup) -> str:
+        """The sentence saying how many misses in a row on_missed waits for (none for 1)."""
+        count = self.values.number(checkup.missed_in_a_row)
+        if count <= 1:
+            return ""
+        w = self.words
+        return (w.gap or "") + w("missed_in_a_row", count=self.values.ref(checkup.missed_in_a_row))
 
     def result_clause(self, checkup: Checkup, result: ResultRule) -> Clause:
         key = f"checkup.{checkup.id}.{result.id}"

@@ -133,6 +133,16 @@ class CheckupBook:
                 found.append(first)
         return sorted(found, key=lambda o: o.index)
 
+    def streak(self, occurrence: Occurrence) -> int:
+        """How many of its check-up's occurrences were missed in a row, ending with this one
+        (one done in between starts the count again)."""
+        count, mine = 0, self._of[occurrence.checkup.id]
+        for earlier in reversed(mine[:mine.index(occurrence) + 1]):
+            if earlier.status != "missed":
+                break
+            count += 1
+        return count
+
     def last_missed(self, checkup: Checkup) -> bool:
         mine = self._of.get(checkup.id)
         return bool(mine) and mine[-1].status == "missed"

@@ -232,9 +232,15 @@ class _Evaluation:
         occurrence.status = "missed"
         checkup = occurrence.checkup
         self.decide_first("missed")
-        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id))
+        streak = self.checkups.streak(occurrence)
+        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id,
+                                                     _streak=streak))
         if f"missed.{checkup.id}" in fired and checkup.on_missed is not None:
             self.apply(checkup.on_missed, f"missed.{checkup.id}", checkup, None)
+        elif streak < self.number(checkup.missed_in_a_row):
+            self.notes.append(self.say("missed_in_a_row", checkup=checkup.id, count=streak,
+                                       due=occurrence.due.isoformat(),
+                                       n=int(self.number(checkup.missed_in_a_row))))
 
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):

@@ -34,6 +34,8 @@ _WORDS = {
         "renewal": "renewal of year {number}",
         "before_cover": "the event happened before cover started",
         "no_benefit": "no benefit covers this claim",
+        "missed_in_a_row": "check-up {checkup} due {due} missed: {count} time(s) in a row; "
+                           "what a miss does applies from {n} in a row",
     },
     "zh-CN": {
         "at_issue": "投保时",
@@ -58,6 +60,8 @@ _WORDS = {
         "renewal": "第{number}个保单年度续保",
         "before_cover": "事故发生在保障开始之前",
         "no_benefit": "本次理赔不属于任何保险责任",
+        "missed_in_a_row": "检查{checkup}（应检日{due}）已连续错过{count}次，"
+                           "连续错过{n}次起按错过处理",
     },
 }
 LOCALES = tuple(_WORDS)

@@ -287,7 +287,11 @@ class Checker:
             if item not in fields:
                 self.fail(path + ("items", index), f"'{item}' is not a field of event "
                           f"'{checkup.event}'", did_you_mean(item, fields))
-        self.numbers(checkup, "due_days", "window_days", "extension_days")
+        self.numbers(checkup, "due_days", "window_days", "extension_days", "missed_in_a_row")
+        if checkup.missed_in_a_row != 1 and checkup.on_missed is None:
+            self.fail(path + ("missed_in_a_row",), "misses in a row are counted, but a miss "
+                      "does nothing", "add 'on_missed' (what the misses do) or remove "
+                      "'missed_in_a_row'")
         self.trigger(checkup, ids)
         scope = self.scopes.event(checkup.event)
         for result in checkup.results:

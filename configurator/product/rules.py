@@ -91,6 +91,11 @@ class Checkup(Model):
     on_done: Effect | None = None
     results: list[ResultRule] = Field(default_factory=list)
     on_missed: Effect | None = None
+    missed_in_a_row: NumberRef = Field(
+        1, description="How many of this check-up's deadlines must be missed in a row before "
+                       "on_missed applies: 1 (the default) applies it on the first miss; 2 "
+                       "only on the second consecutive miss. A check-up done in between "
+                       "starts the count again.", examples=[2, "reviews_missed_in_a_row"])
     text: Text
 
     @model_validator(mode="after")
