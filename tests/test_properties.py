@@ -22,7 +22,7 @@ from configurator.engine.plan import plan_for
 from configurator.product.source import load_file
 from configurator.runs.demo import example_cases
 
-from .paths import PRODUCT_FILES
+from .paths import PRODUCT_FILES, ROOT
 from .strategies import applicant, case_data, event
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
@@ -403,3 +403,65 @@ def test_copd_waits_for_two_yearly_lung_tests_missed_in_a_row():
     reset = run("2029-02-15", [{"date": "2028-01-10", "type": "spirometry_test",
                                 "fev1_percent": 83, "fev1_fvc": 0.63}])
     assert "missed.spirometry_review" not in [r.rule for r in reset.reasons]
+
+
+# ------------------------------------------------------------ quarters and halves (issue 13)
+
+WINDOWS = ROOT / "tests" / "fixtures" / "windows" / "quarters.yaml"
+
+
+def _months_into(start: dt.date, day: dt.date) -> int:
+    """Whole months from `start` to `day` (for starts on days 1-28: no clamping)."""
+    return (day.year - start.year) * 12 + day.month - start.month - (day.day < start.day)
+
+
+def _direct_halves(start: dt.date, refills: list[tuple[dt.date, int]], least: float) -> int:
+    """Halves of year 1 whose days covered (supplies end to end, day by day) reach `least`."""
+    covered, supply_end = set(), start
+    for day, supply in sorted(refills):
+        begin = max(day, supply_end)
+        covered |= {begin + dt.timedelta(days=i) for i in range(supply)}
+        supply_end = begin + dt.timedelta(days=supply)
+    found = 0
+    for half in range(2):
+        first, end = add_months(start, 6 * half), add_months(start, 6 * half + 6)
+        days = (end - first).days
+        inside = sum(1 for d in covered if first <= d < end)
+        found += round(inside / days, 4) >= least
+    return found
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_quarters_and_halves(data):
+    """'A reading in 3 of 4 quarters' and 'PDC >= 0.80 in each half', engine vs a direct
+    day-by-day reading of the policy year."""
+    compiled = _windows_compiled()
+    start = dt.date(2026, data.draw(st.integers(1, 12)), data.draw(st.integers(1, 28)))
+    offsets = data.draw(st.lists(st.integers(0, 364), max_size=6), label="tests")
+    refills = data.draw(st.lists(st.tuples(st.integers(0, 364), st.integers(1, 180)),
+                                 max_size=4), label="refills")
+    tests = [start + dt.timedelta(days=o) for o in offsets]
+    tests = [d for d in tests if d < add_months(start, 12)]
+    fills = [(start + dt.timedelta(days=o), n) for o, n in refills
+             if start + dt.timedelta(days=o) < add_months(start, 12)]
+    events = [{"date": d.isoformat(), "type": "hba1c_test", "hba1c": 7} for d in tests]
+    events += [{"date": d.isoformat(), "type": "refill", "days_supply": n} for d, n in fills]
+    outcome = evaluate(compiled, {"policy": {"start": start.isoformat()},
+                                  "as_of": add_months(start, 12).isoformat(),
+                                  "applicant": {"age": 50}, "events": events})
+    quarters = {_months_into(start, d) // 3 for d in tests}
+    years = {a.id: a.years.get(1) for a in outcome.adherence}
+    assert years["tests"] == (len(quarters) >= 3)
+    assert years["medicine"] == (_direct_halves(start, fills, 0.8) >= 2)
+    done = [c for c in outcome.checkups if c.status == "done"]
+    assert len(done) == len(quarters)  # one visit completes its own quarter's check-up
+
+
+_WINDOWS_COMPILED: list = []
+
+
+def _windows_compiled():
+    if not _WINDOWS_COMPILED:
+        _WINDOWS_COMPILED.append(compile_product(load(WINDOWS)))
+    return _WINDOWS_COMPILED[0]

@@ -147,8 +147,8 @@ def _checkup(v: Versions, o: Any, n: Any) -> None:
 
 def _trigger(v: Versions, subject: str, name: str, o: Any, n: Any, demands: bool) -> None:
     a, b = o.trigger, n.trigger
-    kinds = (a.on_issue, a.every_months is not None, a.when is not None)
-    if kinds != (b.on_issue, b.every_months is not None, b.when is not None):
+    kinds = (a.on_issue, a.every_months is not None, a.when is not None, a.each)
+    if kinds != (b.on_issue, b.every_months is not None, b.when is not None, b.each):
         v.add("checkup_trigger_changed", subject, MIXED if demands else NEUTRAL,
               f"check-up {name} is now due on a different kind of trigger", old_node=a,
               new_node=b)
@@ -263,6 +263,8 @@ def _programme(v: Versions, o: Any, n: Any) -> None:
              v.spot("new", b, "cap_percent"))
     v.flag(subject, f"what a missed year does to {name}", a.on_miss, b.on_miss, "freeze",
            "adherence_changed", v.spot("old", a, "on_miss"), v.spot("new", b, "on_miss"))
+    v.flag(subject, f"what the bonus of {name} is a share of", a.basis, b.basis, "full",
+           "adherence_changed", v.spot("old", a, "basis"), v.spot("new", b, "basis"))
 
 
 def benefits(v: Versions) -> None:

@@ -116,6 +116,9 @@ def premium(v: Versions) -> None:
              o.health_management_cost, n.health_management_cost, *spots)
     v.flag("premium", "health management priced separately", o.separately_priced,
            n.separately_priced, None, "premium_changed", *spots)
+    v.number("premium", "", Field("cap on the total premium discount", "premium_changed",
+                                  "premium_changed", 1, "percent", none=math.inf),
+             o.discount_cap_percent, n.discount_cap_percent, *spots)
 
 
 def coverage(v: Versions) -> None:
@@ -251,13 +254,17 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
         v.number(subject, key, Field("interval of metric {name}", "metric_changed",
                                      "metric_changed", None, "months"),
                  a.every_months, b.every_months, *spots)
-    for name in ("days_field", "programme", "field", "initial"):
+    if o.kind == "parts":
+        v.number(subject, key, Field("threshold each part must reach in metric {name}",
+                                     "metric_changed", "metric_changed", -polarity),
+                 a.at_least, b.at_least, *spots)
+    for name in ("days_field", "programme", "field", "initial", "of", "metric"):
         if getattr(a, name, None) != getattr(b, name, None):
             v.add("metric_changed", subject, MIXED, f"metric {key} now reads {name} "
                   f"{getattr(b, name)} instead of {getattr(a, name)}", old_node=o, new_node=n)
 
 
-_KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest")
+_KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest", "parts")
 
 
 def _window(window: Any) -> str:

@@ -257,12 +257,25 @@ class _Builder:
             self.values.number(tiers[effect.tier].percent) < 100
         return bool(effect.exclude or effect.refer or effect.loading is not None or lower_tier)
 
+    def programme_notes(self, programme: Any) -> str:
+        """Generated sentences after a programme's text (issue 13): the bonus basis, the
+        programme whose condition it shares."""
+        w, out = self.words, ""
+        change = programme.change
+        if change is not None and change.basis == "full" and self.product.coverage.tiers:
+            out += (w.gap or "") + w("bonus_basis_full")
+        if programme.same_as is not None:
+            out += (w.gap or "") + w("same_as", clause=self.clause(
+                f"adherence.{programme.same_as}"))
+        return out
+
     def adherence(self) -> Section:
         section = self.section("adherence", [Para(self.words("adherence_intro"))])
         examples = self.extras.get("examples", {})
         for programme in self.product.adherence:
             key = f"adherence.{programme.id}"
-            blocks = [Para(self.text(programme.text), programme.change is not None)]
+            blocks = [Para(self.text(programme.text) + self.programme_notes(programme),
+                           programme.change is not None)]
             blocks += examples.get(programme.id, [])
             section.clauses.append(Clause(self.clause(key), self.name(programme.name), key,
                                           blocks))

@@ -442,6 +442,8 @@ class _Evaluation:
         in_force = cover.in_force(self.as_of)
         loading = sum(x.percent for x, _ in self.loadings if x.removed is None)
         discount = cover.bonus_for(product, "premium_discount") + self.rebate
+        if product.premium.discount_cap_percent is not None:  # the cap on the total discount
+            discount = min(discount, self.number(product.premium.discount_cap_percent))
         return CoverOut(cover.sum_insured(product, self.period) if in_force else Decimal(0),
                         cover.limits(product, self.period) if in_force else {},
                         loading - discount, cover.tier, in_force,

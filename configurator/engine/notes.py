@@ -14,6 +14,8 @@ _WORDS = {
     "en": {
         "at_issue": "at issue",
         "every_months": "every {n} months",
+        "each_quarter": "in each quarter of the policy year",
+        "each_half": "in each half of the policy year",
         "triggered": "triggered by {rule} on {date}",
         "capped": "capped by the {label} ({room} left)",
         "per_claim": "per-claim limit",
@@ -40,6 +42,8 @@ _WORDS = {
     "zh-CN": {
         "at_issue": "投保时",
         "every_months": "每{n}个月",
+        "each_quarter": "保单年度每季度一次",
+        "each_half": "保单年度每半年一次",
         "triggered": "由{rule}于{date}触发",
         "capped": "受{label}限制（尚余{room}）",
         "per_claim": "每次赔付限额",

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..cases.calendar import ONE_DAY, add_months, policy_year, year_number
 from ..cases.case import Event
-from ..product.model import Metric, Product
+from ..product.model import PART_MONTHS, Metric, Product
+from .windows import part_of, parts_of_year
 
 
 class Timeline:
@@ -49,6 +50,8 @@ class Timeline:
             return policy_year(self.start, year_number(self.start, day)).start, day
         if metric.window == "all":
             return dt.date.min, day
+        if isinstance(metric.window, str) and metric.window in PART_MONTHS:  # quarter or half
+            return part_of(self.start, day, metric.window)[0], day
         return day - dt.timedelta(days=metric.window.days - 1), day
 
     def span(self, event_type: str, first: dt.date, last: dt.date) -> tuple[int, int]:
@@ -67,15 +70,34 @@ class Timeline:
             return consecutive(metric.consecutive_years.programme)
         if metric.lowest is not None:
             return self.lowest(metric, day)
+        if metric.parts is not None:
+            return self.parts(metric, day)
+        return self.over(name, metric, *self.window(metric, day))
+
+    def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
+        """A count, pdc or on_time metric over the days [first, last]."""
         spec = metric.count or metric.pdc or metric.on_time
         if spec.event not in self.by_type:
             return 0.0 if metric.pdc is not None else 0
-        first, last = self.window(metric, day)
         if metric.count is not None:
             return self.count(name, metric, first, last)
         if metric.pdc is not None:
             return self.pdc(metric, first, last)
         return self.on_time(name, metric, first, last)
+
+    def parts(self, metric: Metric, day: dt.date) -> int:
+        """Parts of the policy year so far (the current one up to `day`) in which the named
+        metric, measured over the part, reached `at_least`."""
+        spec = metric.parts
+        inner = self.product.metrics[spec.metric]
+        least = self._number(spec.at_least)
+        found = 0
+        for first, end in parts_of_year(self.start, year_number(self.start, day), spec.of):
+            if first > day:
+                break
+            if self.over(spec.metric, inner, first, min(end - ONE_DAY, day)) >= least:
+                found += 1
+        return found
 
     def _table(self, key: tuple, build: Callable[[], Any]) -> Any:
         found = self._tables.get(key)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ..errors import Problem, ProductError, did_you_mean
 from .check import check_product
 from .model import Model, Product
+from .rewards import share_conditions
 from .source import Document, PathKey, format_path, load_file, load_text
 
 _ADAPTERS: dict[Any, TypeAdapter] = {}
@@ -159,6 +160,7 @@ def _assemble(doc: Document, partial: Partial, problems: list[Problem]) -> Produ
     else:
         product = _partial_product(partial)
     attach_spans(product, doc, ())
+    share_conditions(product)  # issue 13: a programme's `same_as`
     return product
 
 

@@ -59,6 +59,7 @@ from .rules import (  # noqa: F401  (the rule models, importable from here)
     RollingWindow,
     Trigger,
 )
+from .windows import PART_MONTHS, PartsMetric  # noqa: F401  (sub-year windows, issue 13)
 
 # ------------------------------------------------------------ metadata
 
@@ -79,6 +80,10 @@ class Premium(Model):
     net: Money = Field(ge=0, description="Net annual premium for the standard risk.")
     health_management_cost: Money = Field(Decimal(0), ge=0)
     separately_priced: bool = False
+    discount_cap_percent: NumberRef | None = Field(
+        None, description="A cap on the total premium discount (adherence discounts and "
+        "check-up rebates together) in percent of the standard premium. Discounts never "
+        "reduce a loading.", examples=[20, "discount_cap"])
 
 
 class InputSpec(Model):

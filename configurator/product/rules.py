@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .fields import Condition, Ident, Model, NumberRef, Text
+from .windows import PART_DOC, Part, PartsMetric
 
 TITLE = ("The clause heading the policy prints for this rule (a few plain words: 'Age at "
          "entry'). Without it the heading is derived from the rule's outcome and the first "
@@ -66,12 +67,17 @@ class Trigger(Model):
     when: Condition | None = None
     on: Ident | None = Field(None, description="'applicant', an event type or a check-up id.")
     repeat_if_missed: bool = Field(False, description="Re-offered at renewal after a miss.")
+    each: Part | None = Field(
+        None, description="Due once in each part of every policy year: a visit anywhere inside "
+                          "the part completes it, and the part's last day is its deadline. "
+                          + PART_DOC, examples=["quarter"])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
-        kinds = [self.on_issue, self.every_months is not None, self.when is not None]
+        kinds = [self.on_issue, self.every_months is not None, self.when is not None,
+                 self.each is not None]
         if sum(kinds) != 1:
-            raise ValueError("give exactly one of on_issue, every_months or when")
+            raise ValueError("give exactly one of on_issue, every_months, each or when")
         if self.on is not None and self.when is None:
             raise ValueError("'on' only applies to a 'when' trigger")
         return self
@@ -100,7 +106,8 @@ class Checkup(Model):
 
     @model_validator(mode="after")
     def _due(self) -> Checkup:
-        if self.trigger.every_months is None and self.due_days is None:
+        if self.trigger.every_months is None and self.trigger.each is None and \
+                self.due_days is None:
             raise ValueError("a check-up triggered at issue or by a condition needs 'due_days'")
         return self
 
@@ -146,23 +153,29 @@ class Metric(Model):
     on_time: OnTimeMetric | None = None
     consecutive_years: ConsecutiveMetric | None = None
     lowest: LowestMetric | None = None
-    window: Literal["policy_year", "all"] | RollingWindow = "policy_year"
+    parts: PartsMetric | None = None
+    window: Literal["policy_year", "all", "quarter", "half"] | RollingWindow = Field(
+        "policy_year", description="What the metric looks at when measured on a day: the "
+        "policy year so far, 'all' the events since cover began, 'quarter' or 'half' the part "
+        "of the policy year so far (counted from the policy start), or {days: N} the last N "
+        "days.", examples=["policy_year", "quarter", {"days": 365}])
     label: Text | None = None
     description: Text | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Metric:
         if sum(x is not None for x in self.kinds()) != 1:
-            raise ValueError("give exactly one of count, pdc, on_time, consecutive_years or "
-                             "lowest")
+            raise ValueError("give exactly one of count, pdc, on_time, consecutive_years, "
+                             "lowest or parts")
         return self
 
     def kinds(self) -> tuple:
-        return (self.count, self.pdc, self.on_time, self.consecutive_years, self.lowest)
+        return (self.count, self.pdc, self.on_time, self.consecutive_years, self.lowest,
+                self.parts)
 
     @property
     def kind(self) -> str:
-        names = ("count", "pdc", "on_time", "consecutive_years", "lowest")
+        names = ("count", "pdc", "on_time", "consecutive_years", "lowest", "parts")
         return next(n for n, v in zip(names, self.kinds(), strict=True) if v is not None)
 
 
@@ -174,11 +187,18 @@ class CoverageChange(Model):
     step_percent: NumberRef
     cap_percent: NumberRef
     on_miss: Literal["freeze", "reset"]
+    basis: Literal["tier", "full"] = Field(
+        "tier", description="What a sum-insured bonus is a percentage of: 'tier' (the default) "
+        "the sum insured at the current cover level, so a lower tier shrinks the bonus too; "
+        "'full' the full sum insured, whatever the tier (a 10% bonus on RMB 200,000 at a 50% "
+        "tier: RMB 110,000 with 'tier', RMB 120,000 with 'full').", examples=["full"])
 
     @model_validator(mode="after")
     def _limits(self) -> CoverageChange:
         if (self.target == "limits") != bool(self.limits):
             raise ValueError("list 'limits' exactly when target is 'limits'")
+        if self.basis == "full" and self.target != "sum_insured":
+            raise ValueError("'basis: full' only applies to target: sum_insured")
         return self
 
 
@@ -187,11 +207,22 @@ class Programme(Model):
 
     id: Ident
     name: Text
-    when: Condition
+    when: Condition | None = Field(
+        None, description="When a policy year is adherent (give this or same_as).")
+    same_as: Ident | None = Field(
+        None, description="Another programme whose condition decides this one's years too: "
+        "one adherent year drives both rewards (a sum-insured bonus and a premium discount) "
+        "without the condition written twice.", examples=["treatment_adherence"])
     change: CoverageChange | None = Field(
         None, description="How an adherent year changes cover; none when the programme only "
                           "removes a loading (see eligibility removed_by).")
     text: Text
+
+    @model_validator(mode="after")
+    def _condition(self) -> Programme:
+        if (self.when is None) == (self.same_as is None):
+            raise ValueError("give exactly one of 'when' or 'same_as'")
+        return self
 
 
 class Pays(Model):
