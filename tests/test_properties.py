@@ -465,3 +465,35 @@ def _windows_compiled():
     if not _WINDOWS_COMPILED:
         _WINDOWS_COMPILED.append(compile_product(load(WINDOWS)))
     return _WINDOWS_COMPILED[0]
+
+
+@given(readings=st.lists(st.tuples(st.sampled_from(["monitoring_visit", "dna_test"]),
+                                   st.integers(0, 363), st.sampled_from([0, 10, 19, 20, 90])),
+                         max_size=6))
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_a_count_over_several_event_types(readings):
+    """hepatitis_b's viral control: HBV DNA below 20 on 2 readings, at check-ups or on their
+    own (issue 13: a metric over several event types)."""
+    compiled = _hepatitis_b_compiled()
+    start = dt.date(2026, 1, 1)
+    events = [{"date": (start + dt.timedelta(days=day)).isoformat(), "type": kind,
+               "hbv_dna": dna, **({"alt": 30, "afp": 3} if kind == "monitoring_visit" else {})}
+              for kind, day, dna in readings]
+    outcome = evaluate(compiled, {"policy": {"start": "2026-01-01"}, "as_of": "2027-01-01",
+                                  "applicant": {"age": 40, "sex": "male", "hbv_status": "carrier",
+                                                "hbsag_positive_months": 24, "alt": 30,
+                                                "hbv_dna": 100, "afp": 3},
+                                  "events": events})
+    in_target = sum(1 for _, _, dna in readings if dna < 20)
+    years = {a.id: a.years.get(1) for a in outcome.adherence}
+    assert years["viral_control"] == (in_target >= 2)
+
+
+_HEPATITIS_B: list = []
+
+
+def _hepatitis_b_compiled():
+    if not _HEPATITIS_B:
+        _HEPATITIS_B.append(compile_product(load(next(p for p in PRODUCT_FILES
+                                                      if p.stem == "hepatitis_b"))))
+    return _HEPATITIS_B[0]

@@ -115,3 +115,15 @@ def test_the_total_discount_is_capped_and_never_touches_a_loading(cap, adjustmen
     loaded = {**cured, "applicant": {**CARRIER, "hbv_status": "big_three_positive"}}
     outcome = evaluate(compile_product(product), loaded)
     assert outcome.coverage.premium_adjustment_percent == 30 + adjustment  # 30% loading kept
+
+
+# ------------------------------------------------------------ metrics over several event types
+
+
+def test_diff_judges_counting_another_event_type_for_the_insured():
+    both = hepatitis_b()
+    one = hepatitis_b(("event: monitoring_visit, also: [dna_test], when:",
+                       "event: monitoring_visit, when:"))
+    change, = diff(one, both).changes
+    assert (change.kind, change.subject, change.effect) == (
+        "metric_changed", "metric.dna_in_target", "favourable")

@@ -242,6 +242,15 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
     event_a, event_b = getattr(a, "event", None), getattr(b, "event", None)
     v.flag(subject, f"event counted by metric {key}", event_a, event_b, None, "metric_changed",
            *spots)
+    also_a, also_b = set(getattr(a, "also", ())), set(getattr(b, "also", ()))
+    if also_a != also_b:  # more event types counted: more is easier to reach
+        polarity_ = v.polarity(v.new, key)
+        more = FAVOURABLE if polarity_ > 0 else UNFAVOURABLE if polarity_ < 0 else MIXED
+        less = {FAVOURABLE: UNFAVOURABLE, UNFAVOURABLE: FAVOURABLE}.get(more, MIXED)
+        v.add("metric_changed", subject, more if also_b > also_a else
+              less if also_b < also_a else MIXED, f"metric {key} now also counts "
+              f"{sorted(also_b) or 'nothing else'} (was {sorted(also_a) or 'nothing else'})",
+              old=sorted(also_a), new=sorted(also_b), old_node=o, new_node=n)
     polarity = v.polarity(v.new, key)
     widened = FAVOURABLE if polarity > 0 else UNFAVOURABLE if polarity < 0 else MIXED
     if hasattr(a, "when"):

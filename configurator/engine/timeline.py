@@ -77,7 +77,7 @@ class Timeline:
     def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
         """A count, pdc or on_time metric over the days [first, last]."""
         spec = metric.count or metric.pdc or metric.on_time
-        if spec.event not in self.by_type:
+        if not any(t in self.by_type for t in (spec.event, *getattr(spec, "also", ()))):
             return 0.0 if metric.pdc is not None else 0
         if metric.count is not None:
             return self.count(name, metric, first, last)
@@ -107,12 +107,24 @@ class Timeline:
 
     def count(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> int:
         """Events of the metric's type in the window that pass its filter."""
-        event_type = metric.count.event
+        spec = metric.count
         check = self.filters.get(name)  # changes with the parameters in force: part of the key
+        if spec.also:  # several event types, merged in date order (issue 13)
+            days, prefix = self._table(("counts", name, check), lambda: self._merged(name, spec))
+            lo, hi = bisect.bisect_left(days, first), bisect.bisect_right(days, last)
+            return prefix[hi] - prefix[lo] if hi > lo else 0
+        event_type = spec.event
         prefix = self._table(("count", name, check), lambda: _prefix(
             self.accepted(name, e) for e in self.by_type.get(event_type, [])))
         lo, hi = self.span(event_type, first, last)
         return prefix[hi] - prefix[lo] if hi > lo else 0
+
+    def _merged(self, name: str, spec: Any) -> tuple[list[dt.date], list[int]]:
+        """The dates of every event of the metric's types, and prefix counts of those its
+        filter accepts."""
+        events = sorted((e for t in dict.fromkeys((spec.event, *spec.also))
+                         for e in self.by_type.get(t, [])), key=lambda e: e.date)
+        return [e.date for e in events], _prefix(self.accepted(name, e) for e in events)
 
     def lowest(self, metric: Metric, day: dt.date) -> float:
         """The lowest value so far: the entry value, then each event's field in the window."""

@@ -371,6 +371,11 @@ class Checker:
                 self.numbers(spec, "every_months", "tolerance_months")
             if metric.kind == "lowest":
                 self.lowest(path, spec, fields)
+            for index, other in enumerate(getattr(spec, "also", ())):
+                if self.reference(path + ("also", index), other, "events", events, "event type") \
+                        and spec.when:  # the filter reads each type's own fields
+                    self.condition(path + ("when",), spec.when, self.scopes.event(other, False),
+                                   events=(other,))
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False),
                                events=(spec.event,))

@@ -114,6 +114,10 @@ class Checkup(Model):
 
 class CountMetric(Model):
     event: Ident
+    also: list[Ident] = Field(
+        default_factory=list, description="More event types counted as this one: an HbA1c "
+        "test recorded inside a check-up visit counts toward '3 HbA1c tests'. The filter "
+        "'when' is read on each event's own fields.", examples=[["diabetes_review"]])
     when: Condition | None = None
 
 
