@@ -120,7 +120,10 @@ class _Guide:
                 reviews.append((b.name(checkup.name), key))
                 continue
             missed = checkup.on_missed if checkup.on_missed is not None else Effect()
-            out.append(GuideItem(w("guide_checkup", checkup=b.name(checkup.name),
+            in_a_row = self.v.number(checkup.missed_in_a_row) > 1  # issue 13
+            out.append(GuideItem(w("guide_checkup_in_a_row" if in_a_row else "guide_checkup",
+                                   checkup=b.name(checkup.name),
+                                   count=self.v.ref(checkup.missed_in_a_row),
                                    consequence=self.consequence(missed, checkup, True)),
                                  self.ref(key), checkup.on_missed is not None))
         if reviews:
