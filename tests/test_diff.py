@@ -44,6 +44,7 @@ EXPECTED = {
     "clause_replaced": [("exclusion_removed", F, "exclusion.alcohol"),
                         ("exclusion_added", U, "exclusion.alcohol_misuse")],
     "checkup_deadline_changed": [("checkup_deadline_changed", F, "checkup.yearly_visit")],
+    "checkup_misses_raised": [("checkup_misses_changed", F, "checkup.yearly_visit")],
     "checkup_trigger_changed": [("checkup_trigger_changed", U, "checkup.yearly_visit")],
     "checkup_effect_changed": [("checkup_effect_changed", U, "checkup.yearly_visit")],
     "checkup_added": [("checkup_added", U, "checkup.alt_review")],

@@ -204,7 +204,8 @@ def test_claim_caused_by_fatty_liver_is_refused(compiled):
     assert dated_rules(out) == [("eligibility.fatty_liver_exclusion", "2026-01-01"),
                                 ("done.monitoring", "2026-06-25"),
                                 ("done.monitoring", "2026-12-28"),
-                                ("adherence.treatment_adherence", "2027-01-01")]
+                                ("adherence.treatment_adherence", "2027-01-01"),
+                                ("adherence.adherence_discount", "2027-01-01")]
     # no scan in the window 2026-12-02..2027-01-31: missed, and cover is unchanged
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-25"),
                              ("monitoring", "2027-01-01", "done", "2026-12-28"),
@@ -214,8 +215,8 @@ def test_claim_caused_by_fatty_liver_is_refused(compiled):
     assert claims(out)[:2] == [("monitoring_visit-1", "checkup_costs", "paid", "430.00"),
                                ("monitoring_visit-2", "checkup_costs", "paid", "450.00")]
     assert exclusions(out)[-1] == ("fatty_liver_disease", "eligibility.fatty_liver_exclusion")
-    # two check-ups in year 1 (not on antivirals): +10% from 2027-01-01
-    assert cover(out) == ("220000.00", "full", 0, True, 10)
+    # two check-ups in year 1 (not on antivirals): +10% and 5% off the premium from 2027-01-01
+    assert cover(out) == ("220000.00", "full", -5, True, 10)
 
 
 def test_fatty_liver_exclusion_refuses_the_claim(compiled):
@@ -437,7 +438,7 @@ def test_waiting_period_is_over_on_day_181(compiled):
 
 def test_bonus_reaches_its_cap_and_stops(compiled):
     out = run(compiled, "bonus_capped_after_five_years")
-    assert cover(out) == ("300000.00", "full", 0, True, 50)
+    assert cover(out) == ("300000.00", "full", -5, True, 50)
     bonus = programme(out, "treatment_adherence")
     assert bonus["years"] == {str(y): True for y in range(1, 7)}
     assert (bonus["bonus_percent"], bonus["cap_percent"], bonus["consecutive_years"]) == (
@@ -449,7 +450,8 @@ def test_bonus_reaches_its_cap_and_stops(compiled):
     for year in range(6):
         expected += [("done.monitoring", visits[2 * year]),
                      ("done.monitoring", visits[2 * year + 1]),
-                     ("adherence.treatment_adherence", f"{2027 + year}-01-01")]
+                     ("adherence.treatment_adherence", f"{2027 + year}-01-01"),
+                     ("adherence.adherence_discount", f"{2027 + year}-01-01")]
     assert dated_rules(out) == expected
     assert [c[2] for c in checkups(out)] == ["done"] * 12 + ["due"] + ["missed"] * 6 + ["due"]
     assert checkups(out)[12] == ("monitoring", "2032-07-01", "due", None)
@@ -478,11 +480,11 @@ def test_non_adherent_year_freezes_the_bonus(compiled):
     bonus = programme(out, "treatment_adherence")
     assert bonus["years"] == {"1": True, "2": False, "3": True}
     assert (bonus["bonus_percent"], bonus["consecutive_years"]) == (20, 1)
-    assert cover(out) == ("240000.00", "full", 0, True, 20)
+    assert cover(out) == ("240000.00", "full", -5, True, 20)
     adherent = [r for r in out["reasons"] if r["rule"] == "adherence.treatment_adherence"]
     assert [r["date"] for r in adherent] == ["2027-01-01", "2029-01-01"]
-    # refills cover 364 of 365 days in 2026 and 364 of 366 days in 2028
-    assert [r["values"]["antiviral_pdc"] for r in adherent] == [0.9973, 0.9945]
+    # refills cover 80% of the days of both halves of 2026 and of 2028 (issue 13: PDC per half)
+    assert [r["values"]["halves_on_antivirals"] for r in adherent] == [2, 2]
     assert [c[3] for c in checkups(out) if c[0] == "monitoring"] == [
         "2026-06-24", "2026-12-22", "2027-06-28", "2027-12-27", "2028-06-26", "2028-12-20",
         None]
@@ -513,7 +515,7 @@ def test_hbsag_loss_gives_the_premium_discount_from_renewal(compiled):
     cure = programme(out, "functional_cure")
     assert (cure["target"], cure["bonus_percent"], cure["years"]) == (
         "premium_discount", 10, {"1": True})
-    assert cover(out) == ("220000.00", "full", -10, True, 10)
+    assert cover(out) == ("220000.00", "full", -20, True, 10)
     assert checkups(out) == [("monitoring", "2026-07-01", "done", "2026-06-22"),
                              ("monitoring", "2027-01-01", "done", "2026-12-15"),
                              ("monitoring", "2027-07-01", "due", None),
@@ -555,6 +557,7 @@ def test_checkup_costs_hit_the_per_visit_and_yearly_limits(compiled):
                                 ("trigger.case_management", "2026-06-18"),
                                 ("done.monitoring", "2026-12-20"),
                                 ("adherence.treatment_adherence", "2027-01-01"),
+                                ("adherence.adherence_discount", "2027-01-01"),
                                 ("done.monitoring", "2027-06-25")]
 
 
@@ -579,7 +582,7 @@ def test_yearly_limit_caps_a_claim_on_its_own(tmp_path):
 def test_leap_day_start_renews_on_28_february(compiled):
     out = run(compiled, "leap_day_start_renewal")
     assert ("adherence.treatment_adherence", "2029-02-28") in dated_rules(out)
-    assert cover(out) == ("220000.00", "full", 0, True, 10)
+    assert cover(out) == ("220000.00", "full", -5, True, 10)
     assert checkups(out) == [("monitoring", "2028-08-29", "done", "2028-08-20"),
                              ("monitoring", "2029-02-28", "done", "2029-02-10"),
                              ("monitoring", "2029-08-29", "due", None),
@@ -609,11 +612,12 @@ def test_policy_year_numbers_follow_the_renewal_dates():
 def test_adherent_two_years_then_liver_cancer(compiled):
     out = run(compiled, "adherent_two_years", explain=True)
     assert out["decision"] == "accept"
-    assert cover(out) == ("240000.00", "full", 0, True, 20)
+    assert cover(out) == ("240000.00", "full", -5, True, 20)
     adherent = [r for r in out["reasons"] if r["rule"] == "adherence.treatment_adherence"]
-    # refills cover 361 of 365 days in 2026 (from 5 January), every day of 2027
-    assert [(r["date"], r["values"]["antiviral_pdc"]) for r in adherent] == [
-        ("2027-01-01", 0.989), ("2028-01-01", 1)]
+    # refills cover 361 of 365 days in 2026 (from 5 January), every day of 2027: both
+    # halves of each year reach 80% (issue 13: PDC in each half)
+    assert [(r["date"], r["values"]["halves_on_antivirals"]) for r in adherent] == [
+        ("2027-01-01", 2), ("2028-01-01", 2)]
     assert claims(out) == [
         ("monitoring_visit-1", "checkup_costs", "paid", "420.00"),
         ("monitoring_visit-2", "checkup_costs", "paid", "420.00"),

@@ -22,7 +22,7 @@ from configurator.engine.plan import plan_for
 from configurator.product.source import load_file
 from configurator.runs.demo import example_cases
 
-from .paths import PRODUCT_FILES
+from .paths import PRODUCT_FILES, ROOT
 from .strategies import applicant, case_data, event
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
@@ -382,3 +382,146 @@ def test_a_lapsing_exclusion_applies_exactly_from_its_day_to_its_last_day(bundle
         for reason in claim.reasons:
             if reason.rule.partition(".")[2] in lapsing and reason.text[-10:][:2] == "20":
                 assert claim.date <= dt.date.fromisoformat(reason.text[-10:])
+
+
+# ------------------------------------------------------------ misses in a row (issue 13)
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_misses_in_a_row(bundle, data):
+    """A missed check-up's rule fires (on an accepted policy) exactly from its
+    `missed_in_a_row`-th miss in a row on, as the direct reading of the product says."""
+    product, compiled, _ = bundle
+    plan = plan_for(compiled)
+    period = plan.periods[0]
+    checkup = data.draw(st.sampled_from(product.checkups), label="checkup")
+    streak = data.draw(st.integers(1, 5), label="streak")
+    fired: set[str] = set()
+    with durable.Sessions(lambda rule, action: fired.add(rule)) as sessions:
+        for handle in period.route.get("missed", ()):
+            session = sessions.get(handle)
+            if handle in period.route.get("decision", ()):
+                session.assert_facts([{"_kind": "decision", "_ref": 1, "_decision": "accept"}])
+            session.assert_facts([{"_kind": "missed", "_ref": 2, "_checkup": checkup.id,
+                                   "_streak": streak}])
+    in_a_row = period.number(checkup.missed_in_a_row)
+    assert (f"missed.{checkup.id}" in fired) == (streak >= in_a_row)
+
+
+def test_copd_waits_for_two_yearly_lung_tests_missed_in_a_row():
+    """The bundled use: one miss leaves a note and nothing else; the second in a row calls
+    for the review; a test done in between starts the count again."""
+    path = next(p for p in PRODUCT_FILES if p.stem == "copd")
+    compiled = compile_product(load(path))
+    applicant_data = {"age": 58, "fev1_fvc": 0.62, "spirometry_months_ago": 3,
+                      "fev1_percent": 85, "mmrc": 1, "smoking_status": "former",
+                      "exacerbations_12m": 0, "exacerbation_admissions_12m": 0,
+                      "resting_sao2": 94, "post_bronchodilator_test": True}
+
+    def run(as_of: str, events: list) -> object:
+        return evaluate(compiled, {"policy": {"start": "2026-01-01"}, "as_of": as_of,
+                                   "applicant": applicant_data, "events": events})
+
+    once = run("2027-02-15", [])
+    assert [r.rule for r in once.reasons] == []
+    assert any("1 time(s) in a row" in note for note in once.notes)
+    twice = run("2028-02-15", [])
+    assert [r.rule for r in twice.reasons] == ["missed.spirometry_review"]
+    reset = run("2029-02-15", [{"date": "2028-01-10", "type": "spirometry_test",
+                                "fev1_percent": 83, "fev1_fvc": 0.63}])
+    assert "missed.spirometry_review" not in [r.rule for r in reset.reasons]
+
+
+# ------------------------------------------------------------ quarters and halves (issue 13)
+
+WINDOWS = ROOT / "tests" / "fixtures" / "windows" / "quarters.yaml"
+
+
+def _months_into(start: dt.date, day: dt.date) -> int:
+    """Whole months from `start` to `day` (for starts on days 1-28: no clamping)."""
+    return (day.year - start.year) * 12 + day.month - start.month - (day.day < start.day)
+
+
+def _direct_halves(start: dt.date, refills: list[tuple[dt.date, int]], least: float) -> int:
+    """Halves of year 1 whose days covered (supplies end to end, day by day) reach `least`."""
+    covered, supply_end = set(), start
+    for day, supply in sorted(refills):
+        begin = max(day, supply_end)
+        covered |= {begin + dt.timedelta(days=i) for i in range(supply)}
+        supply_end = begin + dt.timedelta(days=supply)
+    found = 0
+    for half in range(2):
+        first, end = add_months(start, 6 * half), add_months(start, 6 * half + 6)
+        days = (end - first).days
+        inside = sum(1 for d in covered if first <= d < end)
+        found += round(inside / days, 4) >= least
+    return found
+
+
+@given(data=st.data())
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_quarters_and_halves(data):
+    """'A reading in 3 of 4 quarters' and 'PDC >= 0.80 in each half', engine vs a direct
+    day-by-day reading of the policy year."""
+    compiled = _windows_compiled()
+    start = dt.date(2026, data.draw(st.integers(1, 12)), data.draw(st.integers(1, 28)))
+    offsets = data.draw(st.lists(st.integers(0, 364), max_size=6), label="tests")
+    refills = data.draw(st.lists(st.tuples(st.integers(0, 364), st.integers(1, 180)),
+                                 max_size=4), label="refills")
+    tests = [start + dt.timedelta(days=o) for o in offsets]
+    tests = [d for d in tests if d < add_months(start, 12)]
+    fills = [(start + dt.timedelta(days=o), n) for o, n in refills
+             if start + dt.timedelta(days=o) < add_months(start, 12)]
+    events = [{"date": d.isoformat(), "type": "hba1c_test", "hba1c": 7} for d in tests]
+    events += [{"date": d.isoformat(), "type": "refill", "days_supply": n} for d, n in fills]
+    outcome = evaluate(compiled, {"policy": {"start": start.isoformat()},
+                                  "as_of": add_months(start, 12).isoformat(),
+                                  "applicant": {"age": 50}, "events": events})
+    quarters = {_months_into(start, d) // 3 for d in tests}
+    years = {a.id: a.years.get(1) for a in outcome.adherence}
+    assert years["tests"] == (len(quarters) >= 3)
+    assert years["medicine"] == (_direct_halves(start, fills, 0.8) >= 2)
+    done = [c for c in outcome.checkups if c.status == "done"]
+    assert len(done) == len(quarters)  # one visit completes its own quarter's check-up
+
+
+_WINDOWS_COMPILED: list = []
+
+
+def _windows_compiled():
+    if not _WINDOWS_COMPILED:
+        _WINDOWS_COMPILED.append(compile_product(load(WINDOWS)))
+    return _WINDOWS_COMPILED[0]
+
+
+@given(readings=st.lists(st.tuples(st.sampled_from(["monitoring_visit", "dna_test"]),
+                                   st.integers(0, 363), st.sampled_from([0, 10, 19, 20, 90])),
+                         max_size=6))
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_a_count_over_several_event_types(readings):
+    """hepatitis_b's viral control: HBV DNA below 20 on 2 readings, at check-ups or on their
+    own (issue 13: a metric over several event types)."""
+    compiled = _hepatitis_b_compiled()
+    start = dt.date(2026, 1, 1)
+    events = [{"date": (start + dt.timedelta(days=day)).isoformat(), "type": kind,
+               "hbv_dna": dna, **({"alt": 30, "afp": 3} if kind == "monitoring_visit" else {})}
+              for kind, day, dna in readings]
+    outcome = evaluate(compiled, {"policy": {"start": "2026-01-01"}, "as_of": "2027-01-01",
+                                  "applicant": {"age": 40, "sex": "male", "hbv_status": "carrier",
+                                                "hbsag_positive_months": 24, "alt": 30,
+                                                "hbv_dna": 100, "afp": 3},
+                                  "events": events})
+    in_target = sum(1 for _, _, dna in readings if dna < 20)
+    years = {a.id: a.years.get(1) for a in outcome.adherence}
+    assert years["viral_control"] == (in_target >= 2)
+
+
+_HEPATITIS_B: list = []
+
+
+def _hepatitis_b_compiled():
+    if not _HEPATITIS_B:
+        _HEPATITIS_B.append(compile_product(load(next(p for p in PRODUCT_FILES
+                                                      if p.stem == "hepatitis_b"))))
+    return _HEPATITIS_B[0]

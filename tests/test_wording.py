@@ -97,8 +97,10 @@ def test_the_adherence_rule_and_its_clause_move_together(locale, before, after):
 def test_diff_reports_the_wording_change_of_a_rule_parameter():
     result = diff(with_pdc_min("0.8"), with_pdc_min("0.9"))
     change, = result.changes
+    # the threshold is the half-year metric's (issue 13: PDC in each half); the wording the
+    # programme's
     assert (change.subject, change.causes, change.effect) == (
-        "adherence.treatment_adherence", ("parameter.pdc_min",), "unfavourable")
+        "metric.halves_on_antivirals", ("parameter.pdc_min",), "unfavourable")
     changed = {(clause.locale, clause.key) for clause in result.redline}
     assert changed == {("en", "adherence.treatment_adherence.text"),
                        ("zh-CN", "adherence.treatment_adherence.text")}

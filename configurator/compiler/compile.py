@@ -45,7 +45,7 @@ SYSTEM_ATTRIBUTES = {
     "applicant": ("_kind", "_ref"),
     "decision": ("_kind", "_ref", "_decision"),
     "visit": ("_kind", "_ref", "_checkup", "_scheduled"),
-    "missed": ("_kind", "_ref", "_checkup"),
+    "missed": ("_kind", "_ref", "_checkup", "_streak"),
     "event": ("_kind", "_ref", "_type"),
     "year": ("_kind", "_ref", "_year"),
     "claim": ("_kind", "_ref", "_type", "_days"),
@@ -254,16 +254,24 @@ class _Compiler:
                 rule_id = f"{kind}.{checkup.id}"
                 effect = checkup.on_done if kind == "done" else checkup.on_missed
                 path = effect.path if effect is not None else checkup.path
-                self.register(rule_id, kind, checkup.id, fact, path, clause, None)
-                out.append(self.joined(rule_id, fact, checkup.id))
+                streak = self.streak(checkup, constants) if kind == "missed" else 1
+                self.register(rule_id, kind, checkup.id, fact, path, clause,
+                              f"_streak >= {streak:g}" if streak > 1 else None)
+                out.append(self.joined(rule_id, fact, checkup.id, streak))
         return out
 
-    def joined(self, rule_id: str, fact: str, checkup: str) -> _Spec:
+    def streak(self, checkup, constants: Mapping[str, Any]) -> float:
+        """How many misses in a row the missed rule waits for (the engine counts them)."""
+        return self.number(checkup.missed_in_a_row, constants)
+
+    def joined(self, rule_id: str, fact: str, checkup: str, streak: float = 1) -> _Spec:
         """The chained rule: an accepted policy plus a check-up outcome."""
         decision = {"$and": [{"_kind": "decision"}, {"_decision": "accept"}]}
         outcome = {"$and": [{"_kind": fact}, {"_checkup": checkup}]}
         if fact == "visit":  # only a visit inside the check-up's window completes it
             outcome["$and"].append({"_scheduled": True})
+        if streak > 1:  # on_missed waits for this many misses in a row
+            outcome["$and"].append(leaf(">=", "_streak", streak))
         return _Spec(rule_id, "timeline", ["decision", fact], [{"d": decision}, {"c": outcome}])
 
     def trigger(self, checkup, by_id, constants) -> list[_Spec]:

@@ -136,6 +136,11 @@ def _checkup(v: Versions, o: Any, n: Any) -> None:
                                       "checkup_deadline_changed", 1, "days", DAYS, none=0),
                  getattr(o, field_name), getattr(n, field_name),
                  v.spot("old", o, field_name), v.spot("new", n, field_name))
+    v.number(subject, name, Field("misses in a row of check-up {name} before a miss counts",
+                                  "checkup_misses_changed", "checkup_misses_changed", 1,
+                                  None, none=1),
+             o.missed_in_a_row, n.missed_in_a_row, v.spot("old", o, "missed_in_a_row"),
+             v.spot("new", n, "missed_in_a_row"))
     _effect(v, subject, f"after a missed check-up {name}", o.on_missed, n.on_missed)
     _effect(v, subject, f"after check-up {name}", o.on_done, n.on_done)
     _results(v, subject, name, o, n)
@@ -144,8 +149,8 @@ def _checkup(v: Versions, o: Any, n: Any) -> None:
 
 def _trigger(v: Versions, subject: str, name: str, o: Any, n: Any, demands: bool) -> None:
     a, b = o.trigger, n.trigger
-    kinds = (a.on_issue, a.every_months is not None, a.when is not None)
-    if kinds != (b.on_issue, b.every_months is not None, b.when is not None):
+    kinds = (a.on_issue, a.every_months is not None, a.when is not None, a.each)
+    if kinds != (b.on_issue, b.every_months is not None, b.when is not None, b.each):
         v.add("checkup_trigger_changed", subject, MIXED if demands else NEUTRAL,
               f"check-up {name} is now due on a different kind of trigger", old_node=a,
               new_node=b)
@@ -262,6 +267,8 @@ def _programme(v: Versions, o: Any, n: Any) -> None:
              v.spot("new", b, "cap_percent"))
     v.flag(subject, f"what a missed year does to {name}", a.on_miss, b.on_miss, "freeze",
            "adherence_changed", v.spot("old", a, "on_miss"), v.spot("new", b, "on_miss"))
+    v.flag(subject, f"what the bonus of {name} is a share of", a.basis, b.basis, "full",
+           "adherence_changed", v.spot("old", a, "basis"), v.spot("new", b, "basis"))
 
 
 def benefits(v: Versions) -> None:

@@ -116,6 +116,9 @@ def premium(v: Versions) -> None:
              o.health_management_cost, n.health_management_cost, *spots)
     v.flag("premium", "health management priced separately", o.separately_priced,
            n.separately_priced, None, "premium_changed", *spots)
+    v.number("premium", "", Field("cap on the total premium discount", "premium_changed",
+                                  "premium_changed", 1, "percent", none=math.inf),
+             o.discount_cap_percent, n.discount_cap_percent, *spots)
 
 
 def coverage(v: Versions) -> None:
@@ -239,6 +242,15 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
     event_a, event_b = getattr(a, "event", None), getattr(b, "event", None)
     v.flag(subject, f"event counted by metric {key}", event_a, event_b, None, "metric_changed",
            *spots)
+    also_a, also_b = set(getattr(a, "also", ())), set(getattr(b, "also", ()))
+    if also_a != also_b:  # more event types counted: more is easier to reach
+        polarity_ = v.polarity(v.new, key)
+        more = FAVOURABLE if polarity_ > 0 else UNFAVOURABLE if polarity_ < 0 else MIXED
+        less = {FAVOURABLE: UNFAVOURABLE, UNFAVOURABLE: FAVOURABLE}.get(more, MIXED)
+        v.add("metric_changed", subject, more if also_b > also_a else
+              less if also_b < also_a else MIXED, f"metric {key} now also counts "
+              f"{sorted(also_b) or 'nothing else'} (was {sorted(also_a) or 'nothing else'})",
+              old=sorted(also_a), new=sorted(also_b), old_node=o, new_node=n)
     polarity = v.polarity(v.new, key)
     widened = FAVOURABLE if polarity > 0 else UNFAVOURABLE if polarity < 0 else MIXED
     if hasattr(a, "when"):
@@ -251,13 +263,17 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
         v.number(subject, key, Field("interval of metric {name}", "metric_changed",
                                      "metric_changed", None, "months"),
                  a.every_months, b.every_months, *spots)
-    for name in ("days_field", "programme", "field", "initial"):
+    if o.kind == "parts":
+        v.number(subject, key, Field("threshold each part must reach in metric {name}",
+                                     "metric_changed", "metric_changed", -polarity),
+                 a.at_least, b.at_least, *spots)
+    for name in ("days_field", "programme", "field", "initial", "of", "metric"):
         if getattr(a, name, None) != getattr(b, name, None):
             v.add("metric_changed", subject, MIXED, f"metric {key} now reads {name} "
                   f"{getattr(b, name)} instead of {getattr(a, name)}", old_node=o, new_node=n)
 
 
-_KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest")
+_KINDS = ("count", "pdc", "on_time", "consecutive_years", "lowest", "parts")
 
 
 def _window(window: Any) -> str:

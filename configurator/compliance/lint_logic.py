@@ -104,3 +104,19 @@ def _amounts(benefit) -> Iterator[tuple[str, Any]]:
                         ("the claims allowed in a lifetime", frequency.lifetime)):
         if value is not None:
             yield name, value
+
+
+@rule("MISSES_UNREACHABLE", severity=WARNING, source="consistency: check-up deadlines")
+def misses_unreachable(ctx: Context) -> Iterator[tuple[PathKey, str]]:
+    """A check-up due only once that waits for several misses in a row: what a miss does
+    can never apply (it needs a periodic trigger, a condition that can recur, or
+    repeat_if_missed)."""
+    for checkup in ctx.product.checkups:
+        trigger = checkup.trigger
+        once = trigger.on_issue and not trigger.repeat_if_missed
+        counts = ctx.values(checkup.missed_in_a_row)
+        if once and max(counts) > 1:
+            yield checkup.path + ("missed_in_a_row",), (
+                f"check-up {checkup.id} is due once, at issue, but on_missed waits for "
+                f"{max(counts):g} misses in a row: it can never apply; set repeat_if_missed "
+                "or remove missed_in_a_row")

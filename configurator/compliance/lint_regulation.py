@@ -165,6 +165,32 @@ def discount_loading(ctx: Context) -> Iterator[tuple[PathKey, str]]:
                     f"{' and '.join(missing)}")
 
 
+DISCOUNT_CEILING = 20  # percent of the premium: performance-linked incentives run 10-15%
+
+
+@rule("DISCOUNT_CAP_HIGH", severity=WARNING,
+      source="pricing: performance-linked premium incentives (10-15%, at most 20%)")
+def discount_cap_high(ctx: Context) -> Iterator[tuple[PathKey, str]]:
+    """The most a premium can be discounted - the total cap, or else every discount cap and
+    check-up rebate added up - is over 20% of the premium."""
+    premium = ctx.product.premium
+    if premium is not None and premium.discount_cap_percent is not None:
+        most = max(ctx.values(premium.discount_cap_percent))
+        path: PathKey = premium.path + ("discount_cap_percent",)
+    else:
+        caps = [max(ctx.values(p.change.cap_percent)) for p in ctx.product.adherence
+                if p.change is not None and p.change.target == "premium_discount"]
+        rebates = [max(ctx.values(e.premium_rebate_percent)) for c in ctx.product.checkups
+                   for e in (c.on_done, c.on_missed, *c.results)
+                   if e is not None and e.premium_rebate_percent is not None]
+        most = sum(caps) + max(rebates, default=0)
+        path = ("premium",)
+    if most > DISCOUNT_CEILING:
+        yield path, (f"premium discounts can reach {most:g}% of the premium, over "
+                     f"{DISCOUNT_CEILING}%: set premium.discount_cap_percent to "
+                     f"{DISCOUNT_CEILING} or less")
+
+
 def _text_path(path: PathKey, text: Any, locale: str) -> PathKey:
     return path + (locale,) if isinstance(text, LocalizedText) else path
 

@@ -114,13 +114,17 @@ class _Guide:
             GuideItem(w("guide_disclosure"), b.general_clause("disclosure"), True)]
         reviews = []
         for checkup in self.p.checkups:
-            regular = checkup.trigger.every_months is not None or checkup.trigger.on_issue
+            regular = checkup.trigger.every_months is not None or checkup.trigger.on_issue \
+                or checkup.trigger.each is not None
             key = f"checkup.{checkup.id}"
             if checkup.on_missed is None and not regular:
                 reviews.append((b.name(checkup.name), key))
                 continue
             missed = checkup.on_missed if checkup.on_missed is not None else Effect()
-            out.append(GuideItem(w("guide_checkup", checkup=b.name(checkup.name),
+            in_a_row = self.v.number(checkup.missed_in_a_row) > 1  # issue 13
+            out.append(GuideItem(w("guide_checkup_in_a_row" if in_a_row else "guide_checkup",
+                                   checkup=b.name(checkup.name),
+                                   count=self.v.ref(checkup.missed_in_a_row),
                                    consequence=self.consequence(missed, checkup, True)),
                                  self.ref(key), checkup.on_missed is not None))
         if reviews:
@@ -168,7 +172,8 @@ class _Guide:
         key = f"cons_tier_{verb}" + ("_one" if len(share) == 1 else "")
         text = w(key, benefit=share[0] if share else "",
                  percent=v.ref(cover.tiers[tier].percent, "percent"))
-        if missed and verb == "falls" and checkup.trigger.every_months is not None:
+        if missed and verb == "falls" and (checkup.trigger.every_months is not None
+                                           or checkup.trigger.each is not None):
             text += w("cons_until_next")
         elif missed and checkup.trigger.repeat_if_missed:
             text += w("cons_this_year")

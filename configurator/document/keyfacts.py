@@ -130,7 +130,8 @@ class _Facts:
         if self.outcome is None:
             return [GuideItem(b.name(c.name), b.clause(f"checkup.{c.id}"))
                     for c in self.product.checkups
-                    if c.trigger.every_months is not None or c.trigger.on_issue]
+                    if c.trigger.every_months is not None or c.trigger.on_issue
+                    or c.trigger.each is not None]
         w, v = self.w, self.v
         names = {c.id: b.name(c.name) for c in self.product.checkups}
         out = []

@@ -238,12 +238,20 @@ class _Builder:
             blocks.append(Para(self.text(checkup.on_done.text), label=w("on_done")))
         if checkup.on_missed is not None:
             text = checkup.on_missed.text if checkup.on_missed.text is not None else checkup.text
-            blocks.append(Para(self.text(text), True, w("on_missed")))
+            blocks.append(Para(self.text(text) + self.in_a_row(checkup), True, w("on_missed")))
         blocks += late_paras(self, checkup)
         clause = Clause(self.clause(key), self.name(checkup.name), key, blocks)
         for result in checkup.results:
             clause.clauses.append(self.result_clause(checkup, result))
         return clause
+
+    def in_a_row(self, checkup: Checkup) -> str:
+        """The sentence saying how many misses in a row on_missed waits for (none for 1)."""
+        count = self.values.number(checkup.missed_in_a_row)
+        if count <= 1:
+            return ""
+        w = self.words
+        return (w.gap or "") + w("missed_in_a_row", count=self.values.ref(checkup.missed_in_a_row))
 
     def result_clause(self, checkup: Checkup, result: ResultRule) -> Clause:
         key = f"checkup.{checkup.id}.{result.id}"
@@ -258,12 +266,25 @@ class _Builder:
             self.values.number(tiers[effect.tier].percent) < 100
         return bool(effect.exclude or effect.refer or effect.loading is not None or lower_tier)
 
+    def programme_notes(self, programme: Any) -> str:
+        """Generated sentences after a programme's text (issue 13): the bonus basis, the
+        programme whose condition it shares."""
+        w, out = self.words, ""
+        change = programme.change
+        if change is not None and change.basis == "full" and self.product.coverage.tiers:
+            out += (w.gap or "") + w("bonus_basis_full")
+        if programme.same_as is not None:
+            out += (w.gap or "") + w("same_as", clause=self.clause(
+                f"adherence.{programme.same_as}"))
+        return out
+
     def adherence(self) -> Section:
         section = self.section("adherence", [Para(self.words("adherence_intro"))])
         examples = self.extras.get("examples", {})
         for programme in self.product.adherence:
             key = f"adherence.{programme.id}"
-            blocks = [Para(self.text(programme.text), programme.change is not None)]
+            blocks = [Para(self.text(programme.text) + self.programme_notes(programme),
+                           programme.change is not None)]
             blocks += examples.get(programme.id, [])
             section.clauses.append(Clause(self.clause(key), self.name(programme.name), key,
                                           blocks))

@@ -15,6 +15,7 @@ from ..cases.outcome import CheckupOut
 from ..product.model import Checkup
 from .notes import Notes
 from .plan import PeriodPlan
+from .windows import parts_of_year
 
 
 class Occurrence:
@@ -72,7 +73,27 @@ class CheckupBook:
                 found += self.schedule(checkup.id, start, None, period)
             elif checkup.trigger.every_months is not None:
                 found += self.periodic(checkup, start, as_of, end, period)
+            elif checkup.trigger.each is not None:
+                found += self.in_parts(checkup, start, as_of, end, period)
         return found
+
+    def in_parts(self, checkup: Checkup, start: dt.date, as_of: dt.date, end: dt.date | None,
+                 period: PeriodPlan) -> list[Occurrence]:
+        """One occurrence in each quarter or half of every policy year: open the whole part,
+        due on its last day (then any extension)."""
+        part = checkup.trigger.each
+        extension = int(period.number(checkup.extension_days))
+        found, number = [], 1
+        while True:
+            for first, stop in parts_of_year(start, number, part):
+                if end is not None and first >= end:
+                    return found
+                due = stop - dt.timedelta(days=1)
+                found.append(self._add(Occurrence(checkup, len(found) + 1, due, first, due,
+                                                  extension, self.say("each_" + part))))
+                if due > as_of:
+                    return found  # the part now running is shown; later ones are not yet due
+            number += 1
 
     def periodic(self, checkup: Checkup, start: dt.date, as_of: dt.date, end: dt.date | None,
                  period: PeriodPlan) -> list[Occurrence]:
@@ -138,6 +159,16 @@ class CheckupBook:
         occurrence fallen due by then was missed, and its last day has passed."""
         before = [o for o in self._of.get(checkup.id, ()) if o.opens <= day]
         return bool(before) and before[-1].status == "missed" and day > before[-1].final
+
+    def streak(self, occurrence: Occurrence) -> int:
+        """How many of its check-up's occurrences were missed in a row, ending with this one
+        (one done in between starts the count again)."""
+        count, mine = 0, self._of[occurrence.checkup.id]
+        for earlier in reversed(mine[:mine.index(occurrence) + 1]):
+            if earlier.status != "missed":
+                break
+            count += 1
+        return count
 
     def last_missed(self, checkup: Checkup) -> bool:
         mine = self._of.get(checkup.id)

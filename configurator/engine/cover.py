@@ -76,21 +76,29 @@ class CoverState:
             elif change.on_miss == "reset":
                 self.bonus[programme.id] = 0.0
 
-    def bonus_for(self, product: Product, target: str, limit: str | None = None) -> float:
-        """The bonus in percent the programmes give `target` (a named limit, if given)."""
+    def bonus_for(self, product: Product, target: str, limit: str | None = None,
+                  basis: str | None = None) -> float:
+        """The bonus in percent the programmes give `target` (a named limit, if given; only
+        the bonuses on `basis`, if given)."""
         total = 0.0
         for programme in product.adherence:
             change = programme.change
-            if change and change.target == target and (limit is None or limit in change.limits):
+            if change and change.target == target and (limit is None or limit in change.limits) \
+                    and (basis is None or change.basis == basis):
                 total += self.bonus[programme.id]
         return total
 
     def sum_insured(self, product: Product, period: PeriodPlan) -> Decimal:
-        """The full sum insured, times the tier's share, plus the sum-insured bonus."""
+        """The full sum insured times the tier's share, plus the sum-insured bonus: a share
+        of that (basis 'tier') or of the full sum insured (basis 'full')."""
         base = period.decimal(product.coverage.sum_insured)
         tiers = product.coverage.tiers
         share = period.decimal(tiers[self.tier].percent) if tiers else Decimal(100)
-        bonus = self.bonus_for(product, "sum_insured")
+        bonus = self.bonus_for(product, "sum_insured", basis="tier")
+        full = self.bonus_for(product, "sum_insured", basis="full")
+        if full:
+            return money(base * share / 100 * (1 + Decimal(str(bonus)) / 100)
+                         + base * Decimal(str(full)) / 100)
         if bonus:
             return money(base * share / 100 * (1 + Decimal(str(bonus)) / 100))
         return money(base * share / 100)

@@ -234,9 +234,15 @@ class _Evaluation:
         occurrence.status = "missed"
         checkup = occurrence.checkup
         self.decide_first("missed")
-        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id))
+        streak = self.checkups.streak(occurrence)
+        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id,
+                                                     _streak=streak))
         if f"missed.{checkup.id}" in fired and checkup.on_missed is not None:
             self.apply(checkup.on_missed, f"missed.{checkup.id}", checkup, None)
+        elif streak < self.number(checkup.missed_in_a_row):
+            self.notes.append(self.say("missed_in_a_row", checkup=checkup.id, count=streak,
+                                       due=occurrence.due.isoformat(),
+                                       n=int(self.number(checkup.missed_in_a_row))))
 
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):
@@ -448,6 +454,8 @@ class _Evaluation:
         in_force = cover.in_force(self.as_of)
         loading = sum(x.percent for x, _ in self.loadings if x.removed is None)
         discount = cover.bonus_for(product, "premium_discount") + self.rebate
+        if product.premium.discount_cap_percent is not None:  # the cap on the total discount
+            discount = min(discount, self.number(product.premium.discount_cap_percent))
         return CoverOut(cover.sum_insured(product, self.period) if in_force else Decimal(0),
                         cover.limits(product, self.period) if in_force else {},
                         loading - discount, cover.tier, in_force,

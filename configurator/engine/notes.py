@@ -14,6 +14,8 @@ _WORDS = {
     "en": {
         "at_issue": "at issue",
         "every_months": "every {n} months",
+        "each_quarter": "in each quarter of the policy year",
+        "each_half": "in each half of the policy year",
         "triggered": "triggered by {rule} on {date}",
         "capped": "capped by the {label} ({room} left)",
         "per_claim": "per-claim limit",
@@ -41,10 +43,14 @@ _WORDS = {
         "ratio_by": "paid at {percent}% ({field}: {value})",
         "late_results": "the results of {checkup} on {date} do not apply: it was done after "
                         "its deadline",
+        "missed_in_a_row": "check-up {checkup} due {due} missed: {count} time(s) in a row; "
+                           "what a miss does applies from {n} in a row",
     },
     "zh-CN": {
         "at_issue": "投保时",
         "every_months": "每{n}个月",
+        "each_quarter": "保单年度每季度一次",
+        "each_half": "保单年度每半年一次",
         "triggered": "由{rule}于{date}触发",
         "capped": "受{label}限制（尚余{room}）",
         "per_claim": "每次赔付限额",
@@ -70,6 +76,8 @@ _WORDS = {
         "yearly_deductible": "本次费用中{amount}计入年度免赔额（本保单年度尚余{left}）",
         "ratio_by": "按{percent}%赔付（依据{field}）",
         "late_results": "{checkup}于{date}完成，已超过截止日期，其结果不予适用",
+        "missed_in_a_row": "检查{checkup}（应检日{due}）已连续错过{count}次，"
+                           "连续错过{n}次起按错过处理",
     },
 }
 LOCALES = tuple(_WORDS)

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..cases.calendar import ONE_DAY, add_months, policy_year, year_number
 from ..cases.case import Event
-from ..product.model import Metric, Product
+from ..product.model import PART_MONTHS, Metric, Product
+from .windows import part_of, parts_of_year
 
 
 class Timeline:
@@ -49,6 +50,8 @@ class Timeline:
             return policy_year(self.start, year_number(self.start, day)).start, day
         if metric.window == "all":
             return dt.date.min, day
+        if isinstance(metric.window, str) and metric.window in PART_MONTHS:  # quarter or half
+            return part_of(self.start, day, metric.window)[0], day
         return day - dt.timedelta(days=metric.window.days - 1), day
 
     def span(self, event_type: str, first: dt.date, last: dt.date) -> tuple[int, int]:
@@ -67,15 +70,34 @@ class Timeline:
             return consecutive(metric.consecutive_years.programme)
         if metric.lowest is not None:
             return self.lowest(metric, day)
+        if metric.parts is not None:
+            return self.parts(metric, day)
+        return self.over(name, metric, *self.window(metric, day))
+
+    def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
+        """A count, pdc or on_time metric over the days [first, last]."""
         spec = metric.count or metric.pdc or metric.on_time
-        if spec.event not in self.by_type:
+        if not any(t in self.by_type for t in (spec.event, *getattr(spec, "also", ()))):
             return 0.0 if metric.pdc is not None else 0
-        first, last = self.window(metric, day)
         if metric.count is not None:
             return self.count(name, metric, first, last)
         if metric.pdc is not None:
             return self.pdc(metric, first, last)
         return self.on_time(name, metric, first, last)
+
+    def parts(self, metric: Metric, day: dt.date) -> int:
+        """Parts of the policy year so far (the current one up to `day`) in which the named
+        metric, measured over the part, reached `at_least`."""
+        spec = metric.parts
+        inner = self.product.metrics[spec.metric]
+        least = self._number(spec.at_least)
+        found = 0
+        for first, end in parts_of_year(self.start, year_number(self.start, day), spec.of):
+            if first > day:
+                break
+            if self.over(spec.metric, inner, first, min(end - ONE_DAY, day)) >= least:
+                found += 1
+        return found
 
     def _table(self, key: tuple, build: Callable[[], Any]) -> Any:
         found = self._tables.get(key)
@@ -85,12 +107,24 @@ class Timeline:
 
     def count(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> int:
         """Events of the metric's type in the window that pass its filter."""
-        event_type = metric.count.event
+        spec = metric.count
         check = self.filters.get(name)  # changes with the parameters in force: part of the key
+        if spec.also:  # several event types, merged in date order (issue 13)
+            days, prefix = self._table(("counts", name, check), lambda: self._merged(name, spec))
+            lo, hi = bisect.bisect_left(days, first), bisect.bisect_right(days, last)
+            return prefix[hi] - prefix[lo] if hi > lo else 0
+        event_type = spec.event
         prefix = self._table(("count", name, check), lambda: _prefix(
             self.accepted(name, e) for e in self.by_type.get(event_type, [])))
         lo, hi = self.span(event_type, first, last)
         return prefix[hi] - prefix[lo] if hi > lo else 0
+
+    def _merged(self, name: str, spec: Any) -> tuple[list[dt.date], list[int]]:
+        """The dates of every event of the metric's types, and prefix counts of those its
+        filter accepts."""
+        events = sorted((e for t in dict.fromkeys((spec.event, *spec.also))
+                         for e in self.by_type.get(t, [])), key=lambda e: e.date)
+        return [e.date for e in events], _prefix(self.accepted(name, e) for e in events)
 
     def lowest(self, metric: Metric, day: dt.date) -> float:
         """The lowest value so far: the entry value, then each event's field in the window."""

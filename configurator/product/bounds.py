@@ -61,6 +61,8 @@ COUNT = Bound("a number of claims or days", 0, 1_000_000, whole=True)
 EVERY = Bound("an interval in months", 1, MAX_MONTHS, whole=True)
 MONTHS = Bound("a number of months", 0, MAX_MONTHS, whole=True)
 LAPSE = Bound("the months an added exclusion lasts", 1, MAX_MONTHS, whole=True)
+PART_LEAST = Bound("the least value a quarter or half needs", 0, above=True)
+IN_A_ROW = Bound("a number of check-ups missed in a row", 1, 100, whole=True)
 
 # (model class name, field) -> bound; subclasses (ResultRule is an Effect) find their base's
 BOUNDS: dict[tuple[str, str], Bound] = {
@@ -75,7 +77,10 @@ BOUNDS: dict[tuple[str, str], Bound] = {
     ("Checkup", "due_days"): DAYS,
     ("Checkup", "window_days"): DAYS,
     ("Checkup", "extension_days"): DAYS,
+    ("Checkup", "missed_in_a_row"): IN_A_ROW,
+    ("Premium", "discount_cap_percent"): REBATE,
     ("OnTimeMetric", "every_months"): EVERY,
+    ("PartsMetric", "at_least"): PART_LEAST,
     ("OnTimeMetric", "tolerance_months"): MONTHS,
     ("CoverageChange", "step_percent"): STEP,
     ("CoverageChange", "cap_percent"): CAP,

@@ -30,6 +30,7 @@ from .model import (
     Parameter,
     Product,
 )
+from .rewards import check_rewards
 from .salvage import check_failed_items
 from .scopes import INPUT_TYPES, Scopes, parameter_type
 from .source import Document, PathKey, format_path
@@ -292,7 +293,11 @@ class Checker:
             if item not in fields:
                 self.fail(path + ("items", index), f"'{item}' is not a field of event "
                           f"'{checkup.event}'", did_you_mean(item, fields))
-        self.numbers(checkup, "due_days", "window_days", "extension_days")
+        self.numbers(checkup, "due_days", "window_days", "extension_days", "missed_in_a_row")
+        if checkup.missed_in_a_row != 1 and checkup.on_missed is None:
+            self.fail(path + ("missed_in_a_row",), "misses in a row are counted, but a miss "
+                      "does nothing", "add 'on_missed' (what the misses do) or remove "
+                      "'missed_in_a_row'")
         self.trigger(checkup, ids)
         scope = self.scopes.event(checkup.event)
         for result in checkup.results:
@@ -307,6 +312,10 @@ class Checker:
         trigger = checkup.trigger
         path = checkup.path + ("trigger",)
         self.numbers(trigger, "every_months")
+        if trigger.each is not None and checkup.window_days != 0:
+            self.fail(checkup.path + ("window_days",), f"a check-up due in each {trigger.each} "
+                      "can be done on any day of it", "remove window_days (extension_days "
+                      "still gives grace after the part)")
         if trigger.when is None:
             return
         if trigger.on_any is not None:
@@ -354,6 +363,9 @@ class Checker:
                 self.reference(path + ("programme",), spec.programme, "adherence", programmes,
                                "adherence programme")
                 continue
+            if metric.kind == "parts":
+                self.parts(path, spec)
+                continue
             if not self.reference(path + ("event",), spec.event, "events", events, "event type"):
                 continue
             fields = self.scopes.event_fields(spec.event)
@@ -367,9 +379,24 @@ class Checker:
                 self.numbers(spec, "every_months", "tolerance_months")
             if metric.kind == "lowest":
                 self.lowest(path, spec, fields)
+            for index, other in enumerate(getattr(spec, "also", ())):
+                if self.reference(path + ("also", index), other, "events", events, "event type") \
+                        and spec.when:  # the filter reads each type's own fields
+                    self.condition(path + ("when",), spec.when, self.scopes.event(other, False),
+                                   events=(other,))
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False),
                                events=(spec.event,))
+
+    def parts(self, path: PathKey, spec) -> None:
+        """A quarters/halves metric measures a count, pdc or on_time metric over each part."""
+        self.numbers(spec, "at_least")
+        inner = self.product.metrics.get(spec.metric)
+        if inner is None or inner.kind not in ("count", "pdc", "on_time"):
+            fit = [n for n, m in self.product.metrics.items()
+                   if m.kind in ("count", "pdc", "on_time")]
+            self.fail(path + ("metric",), f"'{spec.metric}' is not a count, pdc or on_time "
+                      "metric", did_you_mean(spec.metric, fit))
 
     def lowest(self, path: PathKey, spec, fields: dict[str, Symbol]) -> None:
         field = fields.get(spec.field)
@@ -384,8 +411,9 @@ class Checker:
     def adherence(self) -> None:
         limits = self.product.coverage.limits if self.product.coverage else {}
         for programme in self.product.adherence:
-            self.condition(programme.path + ("when",), programme.when, self.scopes.with_metrics(),
-                           metrics=True)
+            if programme.same_as is None:  # a shared condition is checked where it is written
+                self.condition(programme.path + ("when",), programme.when,
+                               self.scopes.with_metrics(), metrics=True)
             change = programme.change
             if change is not None:
                 self.numbers(change, "step_percent", "cap_percent")
@@ -396,7 +424,7 @@ class Checker:
             for metric_name, metric in self.product.metrics.items():
                 consecutive = metric.consecutive_years
                 if consecutive and consecutive.programme == programme.id and re.search(
-                        rf"\b{metric_name}\b", programme.when):
+                        rf"\b{metric_name}\b", programme.when or ""):
                     self.fail(programme.path + ("when",), f"'{metric_name}' counts this "
                               "programme's own adherent years, so it cannot decide them",
                               code="cycle")
@@ -466,4 +494,7 @@ def _is_number(value: Any) -> bool:
 def check_product(product: Product, doc: Document, partial) -> list[Problem]:
     """Every cross-check problem in a (possibly partial) product."""
     raw = {section: names for section, names in partial.raw_names.items()}
-    return Checker(product, doc, raw, getattr(partial, "failed_items", {})).run()
+    checker = Checker(product, doc, raw, getattr(partial, "failed_items", {}))
+    checker.run()
+    check_rewards(checker)  # issue 13: shared conditions, the total discount cap
+    return checker.problems

@@ -23,6 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ..errors import Problem, ProductError, did_you_mean
 from .check import check_product
 from .model import Model, Product
+from .rewards import share_conditions
 from .source import Document, PathKey, format_path, load_file, load_text
 
 _ADAPTERS: dict[Any, TypeAdapter] = {}
@@ -172,6 +173,7 @@ def _assemble(doc: Document, partial: Partial, problems: list[Problem]) -> Produ
             name = next(n for n, info in fields.items() if (info.alias or n) == key)
             for item, index in zip(getattr(product, name) or (), indexes, strict=False):
                 attach_spans(item, doc, (key, index))
+    share_conditions(product)  # issue 13: a programme's `same_as`
     return product
 
 

@@ -60,6 +60,7 @@ from .rules import (  # noqa: F401  (the rule models, importable from here)
     RollingWindow,
     Trigger,
 )
+from .windows import PART_MONTHS, PartsMetric  # noqa: F401  (sub-year windows, issue 13)
 
 # ------------------------------------------------------------ metadata
 
@@ -96,6 +97,10 @@ class Premium(Model):
         False,
         description="Whether the health-management services are priced apart from the cover.",
         examples=[False])
+    discount_cap_percent: NumberRef | None = Field(
+        None, description="A cap on the total premium discount (adherence discounts and "
+        "check-up rebates together) in percent of the standard premium. Discounts never "
+        "reduce a loading.", examples=[20, "discount_cap"])
 
 
 class InputSpec(Model):

@@ -44,7 +44,7 @@ from ..conditions.nodes import (
 )
 from ..conditions.visitor import NodeVisitor
 from .derived import derived_order
-from .model import InputSpec, Product
+from .model import PART_MONTHS, InputSpec, Product
 
 INF = math.inf
 BOTH: frozenset = frozenset({True, False})
@@ -85,6 +85,9 @@ def metric_domain(product: Product, name: str) -> Domain:
     metric = product.metrics[name]
     if metric.pdc is not None:
         return Domain(0.0, 1.0)
+    parts = getattr(metric, "parts", None)
+    if parts is not None:  # how many quarters or halves of the year: 0..4 or 0..2
+        return Domain(0, 12 // PART_MONTHS[parts.of], True)
     lowest = getattr(metric, "lowest", None)
     if lowest is not None:  # the lowest of an event field, seeded by an input
         event = product.events.get(lowest.event)

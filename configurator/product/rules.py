@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from .claims_terms import Pays
 from .fields import Condition, Ident, Model, NumberRef, Text
+from .windows import PART_DOC, Part, PartsMetric
 
 TITLE = ("The clause heading the policy prints for this rule (a few plain words: 'Age at "
          "entry'). Without it the heading is derived from the rule's outcome and the first "
@@ -121,12 +122,17 @@ class Trigger(Model):
                     "holds (`when` reads only fields they all have; 'true' for any such "
                     "event). Instead of 'on'.",
         examples=[["emergency_visit", "unplanned_admission"]])
+    each: Part | None = Field(
+        None, description="Due once in each part of every policy year: a visit anywhere inside "
+                          "the part completes it, and the part's last day is its deadline. "
+                          + PART_DOC, examples=["quarter"])
 
     @model_validator(mode="after")
     def _one_kind(self) -> Trigger:
-        kinds = [self.on_issue, self.every_months is not None, self.when is not None]
+        kinds = [self.on_issue, self.every_months is not None, self.when is not None,
+                 self.each is not None]
         if sum(kinds) != 1:
-            raise ValueError("give exactly one of on_issue, every_months or when")
+            raise ValueError("give exactly one of on_issue, every_months, each or when")
         if self.on is not None and self.when is None:
             raise ValueError("'on' only applies to a 'when' trigger")
         if self.on_any is not None and (self.when is None or self.on is not None):
@@ -181,6 +187,11 @@ class Checkup(Model):
     text: Text = Field(
         description="The check-up in plain words, as the policy prints it.",
         examples=["Every six months you have a liver check-up."])
+    missed_in_a_row: NumberRef = Field(
+        1, description="How many of this check-up's deadlines must be missed in a row before "
+                       "on_missed applies: 1 (the default) applies it on the first miss; 2 "
+                       "only on the second consecutive miss. A check-up done in between "
+                       "starts the count again.", examples=[2, "reviews_missed_in_a_row"])
     late_results: Literal["apply", "ignore"] | None = Field(
         None, description="Whether the results of a visit after the check-up was missed (past "
                           "its deadline and any extension) still apply: 'apply' (loadings, "
@@ -190,13 +201,18 @@ class Checkup(Model):
 
     @model_validator(mode="after")
     def _due(self) -> Checkup:
-        if self.trigger.every_months is None and self.due_days is None:
+        if self.trigger.every_months is None and self.trigger.each is None and \
+                self.due_days is None:
             raise ValueError("a check-up triggered at issue or by a condition needs 'due_days'")
         return self
 
 
 class CountMetric(Model):
     event: Ident = Field(description="The event type counted.", examples=["monitoring_visit"])
+    also: list[Ident] = Field(
+        default_factory=list, description="More event types counted as this one: an HbA1c "
+        "test recorded inside a check-up visit counts toward '3 HbA1c tests'. The filter "
+        "'when' is read on each event's own fields.", examples=[["diabetes_review"]])
     when: Condition | None = Field(
         None, description="Count only the events for which this condition holds.",
         examples=["alt > 40"])
@@ -264,9 +280,12 @@ class Metric(Model):
     lowest: LowestMetric | None = Field(
         None, description="The lowest value of an event field so far, seeded by an input.",
         examples=[{"event": "monitoring_visit", "field": "hbv_dna", "initial": "hbv_dna"}])
-    window: Literal["policy_year", "all"] | RollingWindow = Field(
-        "policy_year", description="The period counted: policy_year, all, or {days: N} (rolling).",
-        examples=["policy_year"])
+    parts: PartsMetric | None = None
+    window: Literal["policy_year", "all", "quarter", "half"] | RollingWindow = Field(
+        "policy_year", description="What the metric looks at when measured on a day: the "
+        "policy year so far, 'all' the events since cover began, 'quarter' or 'half' the part "
+        "of the policy year so far (counted from the policy start), or {days: N} the last N "
+        "days.", examples=["policy_year", "quarter", {"days": 365}])
     label: Text | None = Field(
         None, description="A short name for reports.", examples=["Antiviral adherence"])
     description: Text | None = Field(
@@ -276,16 +295,17 @@ class Metric(Model):
     @model_validator(mode="after")
     def _one_kind(self) -> Metric:
         if sum(x is not None for x in self.kinds()) != 1:
-            raise ValueError("give exactly one of count, pdc, on_time, consecutive_years or "
-                             "lowest")
+            raise ValueError("give exactly one of count, pdc, on_time, consecutive_years, "
+                             "lowest or parts")
         return self
 
     def kinds(self) -> tuple:
-        return (self.count, self.pdc, self.on_time, self.consecutive_years, self.lowest)
+        return (self.count, self.pdc, self.on_time, self.consecutive_years, self.lowest,
+                self.parts)
 
     @property
     def kind(self) -> str:
-        names = ("count", "pdc", "on_time", "consecutive_years", "lowest")
+        names = ("count", "pdc", "on_time", "consecutive_years", "lowest", "parts")
         return next(n for n, v in zip(names, self.kinds(), strict=True) if v is not None)
 
 
@@ -309,11 +329,18 @@ class CoverageChange(Model):
         description=("What a year that is not adherent does: freeze (keep the bonus) or reset "
                      "(lose it)."),
         examples=["freeze"])
+    basis: Literal["tier", "full"] = Field(
+        "tier", description="What a sum-insured bonus is a percentage of: 'tier' (the default) "
+        "the sum insured at the current cover level, so a lower tier shrinks the bonus too; "
+        "'full' the full sum insured, whatever the tier (a 10% bonus on RMB 200,000 at a 50% "
+        "tier: RMB 110,000 with 'tier', RMB 120,000 with 'full').", examples=["full"])
 
     @model_validator(mode="after")
     def _limits(self) -> CoverageChange:
         if (self.target == "limits") != bool(self.limits):
             raise ValueError("list 'limits' exactly when target is 'limits'")
+        if self.basis == "full" and self.target != "sum_insured":
+            raise ValueError("'basis: full' only applies to target: sum_insured")
         return self
 
 
@@ -326,9 +353,15 @@ class Programme(Model):
     name: Text = Field(
         description="The programme's name as the policy prints it.",
         examples=["Keeping up with your care"])
-    when: Condition = Field(
-        description="The condition on the year's metrics under which a policy year is adherent.",
+    when: Condition | None = Field(
+        None,
+        description=("The condition on the year's metrics under which a policy year is "
+                     "adherent (give this or same_as)."),
         examples=["antiviral_pdc >= 80 and monitoring_on_time >= 2"])
+    same_as: Ident | None = Field(
+        None, description="Another programme whose condition decides this one's years too: "
+        "one adherent year drives both rewards (a sum-insured bonus and a premium discount) "
+        "without the condition written twice.", examples=["treatment_adherence"])
     change: CoverageChange | None = Field(
         None,
         description="How an adherent year changes cover; none when the programme only "
@@ -338,6 +371,12 @@ class Programme(Model):
     text: Text = Field(
         description="The programme in plain words, as the policy prints it.",
         examples=["Each year you keep up your check-ups, your cover goes up."])
+
+    @model_validator(mode="after")
+    def _condition(self) -> Programme:
+        if (self.when is None) == (self.same_as is None):
+            raise ValueError("give exactly one of 'when' or 'same_as'")
+        return self
 
 
 class Limits(Model):

@@ -229,6 +229,9 @@ def _fragments(trial: Trial, metric: Metric, name: str, first: dt.date, last: dt
                ) -> list[list[Event]]:
     """Candidate event lists for one metric, smallest first."""
     span = (last - first).days
+    if metric.parts is not None:  # each part is reached by the events of the metric it reads
+        inner = metric.parts.metric
+        return _fragments(trial, trial.product.metrics[inner], inner, first, last)
     if metric.pdc is not None:
         spec = metric.pdc
         most = trial.product.events[spec.event].fields[spec.days_field].max or 90
