@@ -280,7 +280,10 @@ class Metric(Model):
     lowest: LowestMetric | None = Field(
         None, description="The lowest value of an event field so far, seeded by an input.",
         examples=[{"event": "monitoring_visit", "field": "hbv_dna", "initial": "hbv_dna"}])
-    parts: PartsMetric | None = None
+    parts: PartsMetric | None = Field(
+        None, description="How many quarters or halves of the policy year so far met a "
+        "threshold on another metric ('PDC at least 0.80 in each half').",
+        examples=[{"of": "half", "metric": "antiviral_pdc", "at_least": 0.8}])
     window: Literal["policy_year", "all", "quarter", "half"] | RollingWindow = Field(
         "policy_year", description="What the metric looks at when measured on a day: the "
         "policy year so far, 'all' the events since cover began, 'quarter' or 'half' the part "
