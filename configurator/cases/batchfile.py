@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError, ConfigError, Problem, Span
+from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
 from .case import Case, case_from_document
 
-# (row number, data, errors: [(column, path, message)] or None, path -> CSV column)
+# (row number, data, errors: [(column, path, message)], or None when the data is within
+# every limit (`within_limits`), path -> CSV column)
 Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
 MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
@@ -115,8 +117,10 @@ def parse_line(number: int, line: str | None) -> Raw:
     data, error = load_json(line)
     if error is not None:
         return number, None, [error], {}
+    if within_limits(data):
+        return number, data, None, {}
     found = data_problems(data)
-    return number, data, [(1, path, message) for path, message in found] or None, {}
+    return number, data, [(1, path, message) for path, message in found], {}
 
 
 def _not_utf8(char: str) -> str:
@@ -165,6 +169,44 @@ def data_problems(data: Any) -> list[tuple[str, str]]:
         elif isinstance(value, float) and not math.isfinite(value):
             found.append((path, f"{value} is not a finite number"))
     return [(format_path(path), message) for path, message in sorted(found, key=str)]
+
+
+def within_limits(data: Any) -> bool:
+    """Whether `data` passes both `data_problems` and the reading limits
+    (`product.source.data_problems`), found in one walk with no paths built: then
+    the row's errors are None and its case is checked without walking it again.
+    False sends the row through both checks, which say what is wrong."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        kind = type(value)
+        if depth > MAX_DEPTH or count > MAX_NODES:
+            return False
+        if kind is str:
+            if not _plain_text(value):
+                return False
+        elif kind is dict:
+            for key, item in value.items():
+                if type(key) is not str or not _plain_text(key):
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            stack.extend((item, depth + 1) for item in value)
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is int:
+            if value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3:
+                return False
+        elif kind is not bool and value is not None:
+            return False
+    return True
+
+
+def _plain_text(text: str) -> bool:
+    return len(text) <= MAX_STRING_LENGTH and (text.isascii() or not _SURROGATE.search(text))
 
 
 def _jsonl(path: Path) -> Iterator[Raw]:
@@ -288,8 +330,10 @@ def csv_row(number: int, header: list[str], cells: list[str], columns: dict) -> 
         data = nest(row)
     except ValueError as exc:
         return number, None, [(columns[("events",)], "events", str(exc))], columns
+    if within_limits(data):
+        return number, data, None, columns
     found = data_problems(data)
-    return number, data, [(_column(columns, p), p, m) for p, m in found] or None, columns
+    return number, data, [(_column(columns, p), p, m) for p, m in found], columns
 
 
 def _column(columns: dict[PathKey, int], path: str) -> int:
@@ -344,13 +388,13 @@ def to_case(file: str, raw: Raw, product: Product) -> Case | CaseError:
 
     Never raises: whatever goes wrong below for one row is that row's error.
     """
-    number, data, errors, columns = raw
+    number, data, errors, columns = raw  # errors None: the data is within every limit
     if errors:
         return CaseError([Problem(Span(file, number, column), path, message, None, "batch")
                           for column, path, message in errors])
     spans = {(): Span(file, number, 1)}
     spans.update({path: Span(file, number, column) for path, column in columns.items()})
-    doc = Document(file, data, spans=spans)
+    doc = Document(file, data, spans=spans, within_limits=errors is None)
     text = file.endswith(".csv")
     try:
         return case_from_document(doc, product, text_values=text)

@@ -29,6 +29,7 @@ from ..cases.outcome import (
     Outcome,
     Reason,
     TraceStep,
+    facts_of,
 )
 from ..compiler.compile import CompiledProduct, exclusion_flag
 from ..compiler.safe_subset import SEEN
@@ -46,15 +47,19 @@ RENEWAL, DEADLINE, EVENT = 0, 1, 2
 
 
 def evaluate(compiled: CompiledProduct, case: Case | dict, *, explain: bool = False,
-             locale: str = "en") -> Outcome:
+             locale: str = "en", summary: bool = False) -> Outcome:
     """Decide one case. A decline is a decision, not an error.
 
     `case` is a checked `Case` or plain data (checked here). With `explain`,
-    each reason also carries the values it read and every sub-condition.
+    each reason also carries the values it read and every sub-condition. With
+    `summary` (batch summary rows), the same decisions without the parts a summary
+    row does not read: the trace and the adherence records are left empty.
     """
     if not isinstance(case, Case):
         case = case_from_data(case, compiled.product)
-    return _Evaluation(plan_for(compiled), case, explain, locale).run()
+    evaluation = _Evaluation(plan_for(compiled), case, explain, locale)
+    evaluation.summary = summary
+    return evaluation.run()
 
 
 class _Evaluation:
@@ -82,6 +87,7 @@ class _Evaluation:
         self.rebate = 0.0
         self.agenda: list[tuple] = []
         self.seq = 0
+        self.summary = False
         self.set_period(plan.period_at(case.start))
 
     # -------------------------------------------------------------- plumbing
@@ -96,7 +102,8 @@ class _Evaluation:
     def on_action(self, rule: str, action: str) -> None:
         if rule.startswith(SEEN):
             return
-        self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, action))
+        if not self.summary:
+            self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, facts_of(action)))
         if rule not in self.step:  # an $or fires once per true branch
             self.step.append(rule)
 
@@ -365,7 +372,8 @@ class _Evaluation:
             exclusions=exclusions if issued else [],
             checkups=[o.out(self.as_of) for o in self.checkups.occurrences],
             coverage=self.coverage() if issued else CoverOut(Decimal(0), {}, 0.0, None, False),
-            claims=self.claims, adherence=self.adherence() if issued else [],
+            claims=self.claims,
+            adherence=self.adherence() if issued and not self.summary else [],
             trace=self.trace, notes=self.notes)
 
     # -------------------------------------------------------------- cover over time

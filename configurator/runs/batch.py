@@ -146,7 +146,7 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
     case = to_case(file, raw, product)
     if isinstance(case, CaseError):
         return number, None, [str(p) for p in case.problems], None
-    outcome = env.evaluate(product, case)
+    outcome = env.evaluate(product, case, summary=audit is None)  # the audit needs it all
     row = summary(number, outcome, case.name)
     json.dumps(row, ensure_ascii=False).encode("utf-8")  # writable, or this row's error
     audit_row = None
