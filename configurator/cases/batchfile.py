@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -28,6 +29,7 @@ from ..errors import CaseError, ConfigError, Problem, Span
 from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
+from . import parquet
 from .case import Case, case_from_document
 
 # (row number, data, errors: [(column, path, message)], or None when the data is within
@@ -50,8 +52,8 @@ def _fail(file: str, line: int, column: int, message: str, hint: str | None = No
 
 
 def _kind(path: Path) -> str:
-    if path.suffix not in (".csv", ".jsonl"):
-        raise _fail(str(path), 1, 1, "batch files must be .csv or .jsonl")
+    if path.suffix not in (".csv", ".jsonl", ".parquet"):
+        raise _fail(str(path), 1, 1, "batch files must be .csv, .jsonl or .parquet")
     return path.suffix
 
 
@@ -200,7 +202,7 @@ def within_limits(data: Any) -> bool:
         elif kind is int:
             if value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3:
                 return False
-        elif kind is not bool and value is not None:
+        elif kind is not bool and kind is not dt.date and value is not None:
             return False
     return True
 
@@ -330,6 +332,10 @@ def csv_row(number: int, header: list[str], cells: list[str], columns: dict) -> 
         data = nest(row)
     except ValueError as exc:
         return number, None, [(columns[("events",)], "events", str(exc))], columns
+    return _checked(number, data, columns)
+
+
+def _checked(number: int, data: Any, columns: dict) -> Raw:
     if within_limits(data):
         return number, data, None, columns
     found = data_problems(data)
@@ -343,36 +349,68 @@ def _column(columns: dict[PathKey, int], path: str) -> int:
     return columns.get(parts, 1)
 
 
+def events_json(text: str) -> Any:
+    """The events column's JSON; ValueError saying where it is not JSON."""
+    events, error = load_json(text)
+    if error is not None:
+        message = error[2].replace("invalid JSON", "the events column is not a JSON list", 1)
+        raise ValueError(f"{message} (character {error[0]})")
+    return events
+
+
 def nest(row: dict[str, str | None]) -> dict[str, Any]:
     """Dotted CSV headers to nested data; empty cells are left out; `events` is JSON."""
     data: dict[str, Any] = {}
     for header, value in row.items():
-        if header is None or value is None or value == "":
-            continue
-        if header == "events":
-            events, error = load_json(value)
-            if error is not None:
-                message = error[2].replace("invalid JSON", "the events column is not a JSON "
-                                           "list", 1)
-                raise ValueError(f"{message} (character {error[0]})")
-            data["events"] = events
-            continue
-        target = data
-        *parents, leaf = header.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
+        if header is not None and value is not None and value != "":
+            _place(data, header, events_json(value) if header == "events" else value)
     return data
+
+
+def _place(data: dict[str, Any], header: str, value: Any) -> None:
+    target = data
+    *parents, leaf = header.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+# ------------------------------------------------------------ Parquet
+
+
+def _parquet(path: Path) -> Iterator[Raw]:
+    names, _ = parquet.header(path)
+    columns = header_columns(str(path), names)
+    for number, record in parquet.records(path):
+        yield parquet_row(number, record, columns)
+
+
+def parquet_row(number: int, record: dict[str, Any], columns: dict) -> Raw:
+    """One Parquet row as a raw row: typed values nested by their dotted column names;
+    `events` is JSON text or a list of structs."""
+    data: dict[str, Any] = {}
+    try:
+        for name, value in record.items():
+            if value is not None:
+                _place(data, name, events_json(value) if name == "events" and
+                       isinstance(value, str) else parquet.plain(value))
+    except ValueError as exc:
+        return number, None, [(columns[("events",)], "events", str(exc))], columns
+    return _checked(number, data, columns)
 
 
 # ------------------------------------------------------------ rows and cases
 
 
 def read_raw(path: str | Path) -> Iterator[Raw]:
-    """(row number, plain data, errors, columns) for each row of a .csv or .jsonl file."""
+    """(row number, plain data, errors, columns) for each row of a .csv, .jsonl or .parquet
+    file."""
     path = Path(path)
-    if _kind(path) == ".jsonl":
+    kind = _kind(path)
+    if kind == ".jsonl":
         yield from _jsonl(path)
+    elif kind == ".parquet":
+        yield from _parquet(path)
     else:
         yield from _csv(path)
 
@@ -433,6 +471,12 @@ def count_rows(path: str | Path) -> int:
     """
     path = Path(path)
     rows, undecoded, first = 0, 0, None
+    if _kind(path) == ".parquet":
+        names, rows = parquet.header(path)
+        header_columns(str(path), names)
+        if rows == 0:
+            raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
+        return rows
     if _kind(path) == ".jsonl":
         texts: Iterator[tuple[int, str]] = ((n, t or "") for n, t in text_lines(path))
     else:

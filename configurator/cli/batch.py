@@ -19,14 +19,17 @@ from ..product.model import Product
 from ..registry.audit import BatchRecorder, default_batch_id, record_document
 from ..runs.batch import run_batch
 from ..runs.batch_render import render_batch as render_all
+from ..runs.dask_batch import dask_source
 from .options import EXIT_BAD_INPUT, BadInput, environment, open_store, product_from
 
 
 def evaluate_batch(product: str, cases: str, output: str | None, workers: int, record: bool,
-                   batch_id: str | None) -> None:
-    """Every row of a .csv/.jsonl file decided and summarised to `output` (exit 2 on bad rows)."""
+                   batch_id: str | None, dask: str | None = None) -> None:
+    """Every row of a .csv/.jsonl/.parquet file decided and summarised to `output` (exit 2
+    on bad rows); with `dask`, on a Dask cluster (``local:N`` or a scheduler address)."""
     if not output:
-        raise BadInput("batch evaluation needs -o OUT.csv or -o OUT.jsonl")
+        raise BadInput("batch evaluation needs -o OUT.csv, -o OUT.jsonl or -o OUT.parquet")
+    source = dask_source(dask) if dask else None
     if not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")
     loaded = product_from(product)
@@ -37,7 +40,8 @@ def evaluate_batch(product: str, cases: str, output: str | None, workers: int, r
             task = progress.add_task("evaluating", total=None)
             report = run_batch(loaded, cases, output, workers, env=environment(),
                                on_progress=lambda _: progress.advance(task), recorder=recorder,
-                               on_total=lambda total: progress.update(task, total=total))
+                               on_total=lambda total: progress.update(task, total=total),
+                               source=source)
     for problem in report.problems:
         click.echo(str(problem).removeprefix("<input>: "), err=True)
     click.echo(f"{report.written} cases evaluated, {report.skipped} rows skipped -> {output}",
