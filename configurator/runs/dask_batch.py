@@ -66,7 +66,10 @@ def dask_source(address: str) -> Source:
                recorder: Any) -> Iterator[Result]:
         done = frozenset(recorder.done) if recorder is not None else frozenset()
         with _client(address) as client:
-            yield from _results(client, product, cases, audit, done)
+            for result in _results(client, product, cases, audit, done):
+                if result[0] in done:  # recorded before: the workers built no audit row
+                    recorder.skipped += 1
+                yield result
 
     return source
 
