@@ -248,8 +248,12 @@ class _Evaluation:
             if event.type in self.plan.claim_types:
                 self.refuse_claim(event, "declined", self.say("lapsed"))
             return
-        env = {**self.env, **event.fields}
         matched = self.checkups.matching(event.type, event.date)
+        plan = self.plan
+        if not (matched or event.type in plan.visit_readers or event.type in plan.event_triggers
+                or event.type in plan.claim_types):
+            return  # nothing reads this event here (e.g. a refill: metrics read it later)
+        env = {**self.env, **event.fields}
         for occurrence in matched:
             self.visit(occurrence, event, env)
         done = {o.checkup.id for o in matched}
