@@ -107,14 +107,25 @@ def canonical(data: Any) -> str:
         text = orjson.dumps(data, option=_CANONICAL)
     except TypeError:  # orjson.JSONEncodeError
         return _canonical_json(data)
-    if _ODD_NUMBER.search(text):  # (or such text inside a string: json decides, the same)
+    if _odd_number(text):
         return _canonical_json(data)
     return text.decode("utf-8")
 
 
 _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
               | orjson.OPT_PASSTHROUGH_DATACLASS)
-_ODD_NUMBER = re.compile(rb"\de[-+]|0\.0000")  # where orjson and json write numbers apart
+
+
+def _odd_number(text: bytes) -> bool:
+    """Whether orjson may have written a number as json would not: ``e-``/``e+`` or
+    ``.0000`` after a digit (also inside a string: then json decides, the same bytes)."""
+    for needle in (b"e-", b"e+", b".0000"):
+        at = text.find(needle)
+        while at > 0:
+            if 48 <= text[at - 1] <= 57:  # an ASCII digit
+                return True
+            at = text.find(needle, at + 1)
+    return False
 
 
 def _canonical_json(data: Any) -> str:
