@@ -243,3 +243,15 @@ def test_resume_after_the_driver_is_killed_mid_record(tmp_path, live_store):
     result = subprocess.run([sys.executable, "-m", "configurator", "audit", "verify", "--db",
                              str(db)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dask_with_workers_or_a_single_case_is_refused(tmp_path):
+    from .paths import CASE
+
+    paths = write_inputs(tmp_path, 3)
+    both = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["csv"]), "-o",
+                                    str(tmp_path / "o.csv"), "--dask", "local:2",
+                                    "--workers", "2"])
+    assert both.exit_code == 2 and "not both" in both.output
+    one = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(CASE), "--dask", "local:2"])
+    assert one.exit_code == 2 and "not one case" in one.output

@@ -29,6 +29,9 @@ def evaluate_batch(product: str, cases: str, output: str | None, workers: int, r
     on bad rows); with `dask`, on a Dask cluster (``local:N`` or a scheduler address)."""
     if not output:
         raise BadInput("batch evaluation needs -o OUT.csv, -o OUT.jsonl or -o OUT.parquet")
+    if dask and workers > 1:
+        raise BadInput("give --dask or --workers, not both: with --dask the cluster's "
+                       "workers evaluate")
     source = dask_source(dask) if dask else None
     if not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")

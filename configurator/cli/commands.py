@@ -151,6 +151,8 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     if Path(case).suffix in (".csv", ".jsonl", ".parquet"):
         evaluate_batch(product, case, output, workers, record, batch_id, dask)
         return
+    if dask:
+        raise BadInput("--dask evaluates a batch file (.csv, .jsonl or .parquet), not one case")
     env = environment()
     loaded = product_from(product)
     env.compile(loaded)
