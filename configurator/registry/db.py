@@ -92,24 +92,17 @@ def database_path(explicit: str | Path | None = None) -> Path:
 
 
 def canonical(data: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is.
-
-    The bytes of ``json.dumps(data, sort_keys=True, ensure_ascii=False,
-    separators=(",", ":"))`` - the hash chains' format since the first schema -
-    written by orjson (~10x faster) whenever orjson writes the same: not for a
-    number orjson writes in another form (below 1e-4, or with an exponent: Python
-    pads it to two digits), a key that is not text, a lone surrogate, an integer
-    past 64 bits or a value JSON has no form for; those go through `json`. Data
-    here never holds NaN or infinities (the case check and the engine refuse
-    them), which orjson would write as null.
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is - the bytes of
+    ``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, the
+    chains' format, written by orjson (~10x faster) unless it may write them apart: a
+    number below 1e-4 or with an exponent, a key that is not text, a lone surrogate, an
+    integer past 64 bits. Data here never holds NaN (checked upstream): orjson writes null.
     """
     try:
         text = orjson.dumps(data, option=_CANONICAL)
     except TypeError:  # orjson.JSONEncodeError
         return _canonical_json(data)
-    if _odd_number(text):
-        return _canonical_json(data)
-    return text.decode("utf-8")
+    return _canonical_json(data) if _odd_number(text) else text.decode("utf-8")
 
 
 _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -117,8 +110,7 @@ _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _odd_number(text: bytes) -> bool:
-    """Whether orjson may have written a number as json would not: ``e-``/``e+`` or
-    ``.0000`` after a digit (also inside a string: then json decides, the same bytes)."""
+    """``e-``, ``e+`` or ``.0000`` after a digit (in a string too: json then decides)."""
     for needle in (b"e-", b"e+", b".0000"):
         at = text.find(needle)
         while at > 0:
