@@ -1,17 +1,29 @@
-"""Batch throughput: cases per second through `configurator evaluate` batch mode.
+"""Batch throughput: full-timeline cases through `configurator evaluate` batch mode.
 
-    python bench/batch.py [--cases 100000] [--timeline-share 0.2]
+    python bench/batch.py [--sizes 10000,100000] [--million] [--runs local1,local2,dask2]
+                          [--record] [--eligibility-share 0]
 
-Generates hepatitis B cases as JSON lines (most eligibility-only, a share
-with a one-year timeline), then runs the batch with 1 and 2 worker processes
-in the same run and prints cases/s for each and the speed-up.
+Generates hepatitis B cases as JSON lines - accepted applicants, each with a
+one-year timeline of about 18 events (refills, two check-ups, tests, claims),
+so every case runs the whole timeline - then runs `configurator evaluate
+cases.jsonl -o out.jsonl` as a child process for each size and each way:
+``local1`` (one process), ``local2`` (``--workers 2``), ``dask2`` (``--dask
+local:2``), and with ``--record`` the same again with ``--record`` into a fresh
+registry. For each it prints wall seconds, cases/s, CPU µs per case (the child's
+and its workers' user+system time, `os.wait4`) and the peak RSS of the largest
+process; RSS growth is the peak at the largest size less the peak at the
+smallest. It checks every way wrote the same bytes. `--million` adds 1,000,000
+cases (about 1.7 GB of JSON lines in the temporary folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,41 +33,91 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import START, applicant, timeline  # noqa: E402
+from engine import ACCEPTED, START, applicant, timeline  # noqa: E402
 
-from configurator.runs.batch import run_batch  # noqa: E402
+PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
+WAYS = {"local1": [], "local2": ["--workers", "2"], "dask2": ["--dask", "local:2"]}
 
 
-def write_cases(path: Path, count: int, timeline_share: float) -> None:
+def write_cases(path: Path, count: int, eligibility_share: float) -> None:
     rng = random.Random(7)
     with path.open("w") as out:
         for number in range(count):
-            full = rng.random() < timeline_share
-            data = {"name": f"case {number}", "policy": {"start": START.isoformat()},
-                    "as_of": (START.replace(year=START.year + 1) if full else START).isoformat(),
-                    "applicant": applicant(rng), "events": timeline(rng) if full else []}
+            short = rng.random() < eligibility_share
+            person = applicant(rng) if short else dict(ACCEPTED, age=rng.randint(18, 60))
+            data = {"name": f"case {number}",
+                    "policy": {"start": START.isoformat(), "number": f"P-{number}"},
+                    "as_of": (START if short else START + dt.timedelta(days=366)).isoformat(),
+                    "applicant": person, "events": [] if short else timeline(rng)}
             out.write(json.dumps(data) + "\n")
+
+
+def configurator(*args: str | Path, env: dict | None = None) -> tuple[float, float, float, str]:
+    """Run the CLI as a child: (wall s, CPU s of it and its workers, peak RSS MB, stderr)."""
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "configurator", *map(str, args)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=env)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 2):
+        raise SystemExit(f"configurator {' '.join(map(str, args))} failed:\n{stderr}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stderr
+
+
+def registry(folder: Path) -> Path:
+    """A fresh registry where the bundled hepatitis B product is published."""
+    db = folder / "registry.db"
+    configurator("publish", PRODUCT, "--effective-from", "2026-01-01", "--by", "alice",
+                 "--db", db)
+    configurator("approve", "hepatitis_b@1.0.0", "--by", "bob", "--db", db)
+    configurator("publish", "hepatitis_b@1.0.0", "--by", "alice", "--db", db)
+    return db
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=100000)
-    parser.add_argument("--timeline-share", type=float, default=0.2)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--million", action="store_true", help="also 1,000,000 cases")
+    parser.add_argument("--runs", default="local1,local2,dask2")
+    parser.add_argument("--record", action="store_true", help="each way again with --record")
+    parser.add_argument("--eligibility-share", type=float, default=0.0,
+                        help="share of eligibility-only cases (default: every case a timeline)")
     args = parser.parse_args()
-    product = ROOT / "products" / "hepatitis_b.yaml"
+    sizes = [int(s) for s in args.sizes.split(",")] + ([1_000_000] if args.million else [])
+    ways = args.runs.split(",")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
-        cases = Path(folder) / "cases.jsonl"
-        write_cases(cases, args.cases, args.timeline_share)
-        rates = {}
-        for workers in (1, 2):
-            began = time.perf_counter()
-            report = run_batch(product, cases, Path(folder) / f"out{workers}.jsonl", workers)
-            seconds = time.perf_counter() - began
-            rates[workers] = report.written / seconds
-            print(f"  {workers} worker(s): {report.written} cases in {seconds:.1f} s = "
-                  f"{rates[workers]:.0f} cases/s ({len(report.problems)} rows skipped)")
-        print(f"  speed-up with 2 workers: {rates[2] / rates[1]:.2f}x "
-              f"({args.cases} cases, {args.timeline_share:.0%} with a one-year timeline)")
+        db = registry(Path(folder)) if args.record else None
+        print(f"hepatitis_b, full one-year timelines (~18 events, accepted), "
+              f"{os.cpu_count()} cores; CPU = the run and its workers")
+        peaks: dict[str, list[float]] = {}
+        for size in sizes:
+            cases = Path(folder) / f"cases{size}.jsonl"
+            write_cases(cases, size, args.eligibility_share)
+            outputs = {}
+            for way in ways:
+                for record in ([False, True] if args.record else [False]):
+                    name = way + (" --record" if record else "")
+                    out = Path(folder) / f"out-{size}-{way}-{record}.jsonl"
+                    extra = ["--record", "--db", db, "--batch-id", f"{size}-{way}"] if (
+                        record) else []
+                    wall, cpu, rss, _ = configurator("evaluate", PRODUCT, cases, "-o", out,
+                                                     *WAYS[way], *extra, env=env)
+                    outputs[name] = out.read_bytes()
+                    peaks.setdefault(name, []).append(rss)
+                    print(f"  {size:>9,} {name:<16} {wall:7.1f} s wall {size / wall:8.0f} "
+                          f"cases/s  {cpu / size * 1e6:6.0f} µs CPU/case  peak RSS "
+                          f"{rss:6.0f} MB")
+                    out.unlink()
+            same = len(set(outputs.values())) == 1
+            print(f"  {size:>9,} every way wrote the same bytes: {'yes' if same else 'NO'}")
+        if len(sizes) > 1:
+            for name, values in peaks.items():
+                print(f"  RSS growth {name}: {values[-1] - values[0]:+.0f} MB "
+                      f"({sizes[0]:,} -> {sizes[-1]:,} cases)")
 
 
 if __name__ == "__main__":

@@ -144,10 +144,11 @@ class Environment:
         return load_case(source, product)
 
     def evaluate(self, product: Product, case: Case | dict, *, explain: bool = False,
-                 locale: str | None = None) -> Outcome:
-        """Decide one case as of its date (a decline is a decision, not an error)."""
+                 locale: str | None = None, summary: bool = False) -> Outcome:
+        """Decide one case as of its date (a decline is a decision, not an error);
+        `summary`: no trace or adherence records (a batch's summary rows)."""
         return evaluate(self.compile(product), case, explain=explain,
-                        locale=locale or self.locale)
+                        locale=locale or self.locale, summary=summary)
 
     # ------------------------------------------------------------ documents
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -25,11 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError, ConfigError, Problem, Span
+from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
+from . import parquet
 from .case import Case, case_from_document
 
-# (row number, data, errors: [(column, path, message)] or None, path -> CSV column)
+# (row number, data, errors: [(column, path, message)], or None when the data is within
+# every limit (`within_limits`), path -> CSV column)
 Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
 MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
@@ -48,8 +52,8 @@ def _fail(file: str, line: int, column: int, message: str, hint: str | None = No
 
 
 def _kind(path: Path) -> str:
-    if path.suffix not in (".csv", ".jsonl"):
-        raise _fail(str(path), 1, 1, "batch files must be .csv or .jsonl")
+    if path.suffix not in (".csv", ".jsonl", ".parquet"):
+        raise _fail(str(path), 1, 1, "batch files must be .csv, .jsonl or .parquet")
     return path.suffix
 
 
@@ -115,8 +119,10 @@ def parse_line(number: int, line: str | None) -> Raw:
     data, error = load_json(line)
     if error is not None:
         return number, None, [error], {}
+    if within_limits(data):
+        return number, data, None, {}
     found = data_problems(data)
-    return number, data, [(1, path, message) for path, message in found] or None, {}
+    return number, data, [(1, path, message) for path, message in found], {}
 
 
 def _not_utf8(char: str) -> str:
@@ -165,6 +171,44 @@ def data_problems(data: Any) -> list[tuple[str, str]]:
         elif isinstance(value, float) and not math.isfinite(value):
             found.append((path, f"{value} is not a finite number"))
     return [(format_path(path), message) for path, message in sorted(found, key=str)]
+
+
+def within_limits(data: Any) -> bool:
+    """Whether `data` passes both `data_problems` and the reading limits
+    (`product.source.data_problems`), found in one walk with no paths built: then
+    the row's errors are None and its case is checked without walking it again.
+    False sends the row through both checks, which say what is wrong."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        kind = type(value)
+        if depth > MAX_DEPTH or count > MAX_NODES:
+            return False
+        if kind is str:
+            if not _plain_text(value):
+                return False
+        elif kind is dict:
+            for key, item in value.items():
+                if type(key) is not str or not _plain_text(key):
+                    return False
+                stack.append((item, depth + 1))
+        elif kind is list:
+            stack.extend((item, depth + 1) for item in value)
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif kind is int:
+            if value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3:
+                return False
+        elif kind is not bool and kind is not dt.date and value is not None:
+            return False
+    return True
+
+
+def _plain_text(text: str) -> bool:
+    return len(text) <= MAX_STRING_LENGTH and (text.isascii() or not _SURROGATE.search(text))
 
 
 def _jsonl(path: Path) -> Iterator[Raw]:
@@ -288,8 +332,14 @@ def csv_row(number: int, header: list[str], cells: list[str], columns: dict) -> 
         data = nest(row)
     except ValueError as exc:
         return number, None, [(columns[("events",)], "events", str(exc))], columns
+    return _checked(number, data, columns)
+
+
+def _checked(number: int, data: Any, columns: dict) -> Raw:
+    if within_limits(data):
+        return number, data, None, columns
     found = data_problems(data)
-    return number, data, [(_column(columns, p), p, m) for p, m in found] or None, columns
+    return number, data, [(_column(columns, p), p, m) for p, m in found], columns
 
 
 def _column(columns: dict[PathKey, int], path: str) -> int:
@@ -299,36 +349,68 @@ def _column(columns: dict[PathKey, int], path: str) -> int:
     return columns.get(parts, 1)
 
 
+def events_json(text: str) -> Any:
+    """The events column's JSON; ValueError saying where it is not JSON."""
+    events, error = load_json(text)
+    if error is not None:
+        message = error[2].replace("invalid JSON", "the events column is not a JSON list", 1)
+        raise ValueError(f"{message} (character {error[0]})")
+    return events
+
+
 def nest(row: dict[str, str | None]) -> dict[str, Any]:
     """Dotted CSV headers to nested data; empty cells are left out; `events` is JSON."""
     data: dict[str, Any] = {}
     for header, value in row.items():
-        if header is None or value is None or value == "":
-            continue
-        if header == "events":
-            events, error = load_json(value)
-            if error is not None:
-                message = error[2].replace("invalid JSON", "the events column is not a JSON "
-                                           "list", 1)
-                raise ValueError(f"{message} (character {error[0]})")
-            data["events"] = events
-            continue
-        target = data
-        *parents, leaf = header.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[leaf] = value
+        if header is not None and value is not None and value != "":
+            _place(data, header, events_json(value) if header == "events" else value)
     return data
+
+
+def _place(data: dict[str, Any], header: str, value: Any) -> None:
+    target = data
+    *parents, leaf = header.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+# ------------------------------------------------------------ Parquet
+
+
+def _parquet(path: Path) -> Iterator[Raw]:
+    names, _ = parquet.header(path)
+    columns = header_columns(str(path), names)
+    for number, record in parquet.records(path):
+        yield parquet_row(number, record, columns)
+
+
+def parquet_row(number: int, record: dict[str, Any], columns: dict) -> Raw:
+    """One Parquet row as a raw row: typed values nested by their dotted column names;
+    `events` is JSON text or a list of structs."""
+    data: dict[str, Any] = {}
+    try:
+        for name, value in record.items():
+            if value is not None:
+                _place(data, name, events_json(value) if name == "events" and
+                       isinstance(value, str) else parquet.plain(value))
+    except ValueError as exc:
+        return number, None, [(columns[("events",)], "events", str(exc))], columns
+    return _checked(number, data, columns)
 
 
 # ------------------------------------------------------------ rows and cases
 
 
 def read_raw(path: str | Path) -> Iterator[Raw]:
-    """(row number, plain data, errors, columns) for each row of a .csv or .jsonl file."""
+    """(row number, plain data, errors, columns) for each row of a .csv, .jsonl or .parquet
+    file."""
     path = Path(path)
-    if _kind(path) == ".jsonl":
+    kind = _kind(path)
+    if kind == ".jsonl":
         yield from _jsonl(path)
+    elif kind == ".parquet":
+        yield from _parquet(path)
     else:
         yield from _csv(path)
 
@@ -344,13 +426,13 @@ def to_case(file: str, raw: Raw, product: Product) -> Case | CaseError:
 
     Never raises: whatever goes wrong below for one row is that row's error.
     """
-    number, data, errors, columns = raw
+    number, data, errors, columns = raw  # errors None: the data is within every limit
     if errors:
         return CaseError([Problem(Span(file, number, column), path, message, None, "batch")
                           for column, path, message in errors])
     spans = {(): Span(file, number, 1)}
     spans.update({path: Span(file, number, column) for path, column in columns.items()})
-    doc = Document(file, data, spans=spans)
+    doc = Document(file, data, spans=spans, within_limits=errors is None)
     text = file.endswith(".csv")
     try:
         return case_from_document(doc, product, text_values=text)
@@ -389,6 +471,12 @@ def count_rows(path: str | Path) -> int:
     """
     path = Path(path)
     rows, undecoded, first = 0, 0, None
+    if _kind(path) == ".parquet":
+        names, rows = parquet.header(path)
+        header_columns(str(path), names)
+        if rows == 0:
+            raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
+        return rows
     if _kind(path) == ".jsonl":
         texts: Iterator[tuple[int, str]] = ((n, t or "") for n, t in text_lines(path))
     else:

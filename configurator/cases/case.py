@@ -59,8 +59,30 @@ class Event:
         return epoch_day(self.date)
 
     def sort_key(self) -> tuple:
-        content = json.dumps(self.fields, sort_keys=True, default=str)
-        return (self.date, self.type, content, self.id)
+        """(date, type, content, id): the canonical order. Sorting calls `canonical_order`,
+        which builds the content text only for events that tie on date and type."""
+        return (self.date, self.type, self.content(), self.id)
+
+    def content(self) -> str:
+        return json.dumps(self.fields, sort_keys=True, default=str)
+
+
+def canonical_order(events: list[tuple[Event, int]]) -> list[tuple[Event, int]]:
+    """`(event, index)` pairs sorted as `Event.sort_key` sorts them (a stable sort, so the
+    same order), with the content text built only within a run tied on (date, type)."""
+    ordered = sorted(events, key=lambda pair: (pair[0].date, pair[0].type))
+    start = 0
+    while start < len(ordered):
+        first = ordered[start][0]
+        end = start + 1
+        while (end < len(ordered) and ordered[end][0].date == first.date
+               and ordered[end][0].type == first.type):
+            end += 1
+        if end - start > 1:
+            ordered[start:end] = sorted(ordered[start:end],
+                                        key=lambda pair: (pair[0].content(), pair[0].id))
+        start = end
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -288,7 +310,7 @@ class _CaseBuilder:
 
     def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
         """Sort by (date, type, content, id) and name unnamed events by that order."""
-        ordered = sorted(events, key=lambda pair: pair[0].sort_key())
+        ordered = canonical_order(events)
         seen: dict[str, Event] = {}
         counters: dict[str, int] = {}
         named: list[Event] = []
@@ -301,8 +323,10 @@ class _CaseBuilder:
                 self.problems.append(Problem(event.span, format_path(("events", index)),
                                              f"duplicate event id '{event_id}'{also}",
                                              "give each event its own id", "case"))
+            if event_id != event.id:  # built once; renamed only when it had no id
+                event = Event(event_id, event.type, event.date, event.fields, event.span)
             seen.setdefault(event_id, event)
-            named.append(Event(event_id, event.type, event.date, event.fields, event.span))
+            named.append(event)
         return tuple(named)
 
 

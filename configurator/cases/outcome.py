@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
+
 from .case import Case
 
 CENT = Decimal("0.01")
@@ -170,17 +172,23 @@ class AdherenceOut:
 
 @dataclass(slots=True)
 class TraceStep:
-    """One rule firing: when, on which fact, and the engine's own action record."""
+    """One rule firing: when, and the `_ref` of each fact it matched (by alias), taken
+    from the engine's action record when the rule fired (`facts_of`)."""
 
     seq: int
     date: dt.date
     rule: str
-    action: str  # the engine's action record as JSON text (parsed only when shown)
+    facts: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        (_, facts), = json.loads(self.action).items()  # {rule: {alias: fact}}
         return {"seq": self.seq, "date": self.date.isoformat(), "rule": self.rule,
-                "facts": {alias: fact.get("_ref") for alias, fact in facts.items()}}
+                "facts": dict(self.facts)}
+
+
+def facts_of(action: str | bytes) -> dict[str, Any]:
+    """alias -> `_ref` of the facts an engine action record matched: {rule: {alias: fact}}."""
+    (_, facts), = orjson.loads(action).items()
+    return {alias: fact.get("_ref") for alias, fact in facts.items()}
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ..product.model import Product
 from ..registry.audit import BatchRecorder, default_batch_id, record_document
 from ..runs.batch import run_batch
 from ..runs.batch_render import render_batch as render_all
+from ..runs.dask_batch import dask_source
 from .options import (
     EXIT_BAD_INPUT,
     STDIN,
@@ -29,21 +30,31 @@ from .options import (
 )
 from .streams import plural, progress, spooled_input, spooled_output, unspool
 
+BATCH_SUFFIXES = (".jsonl", ".csv", ".parquet")
+
 
 def evaluate_batch(product: str, cases: str, output: str | None, workers: int, record: bool,
-                   batch_id: str | None) -> None:
-    """Every row of a .csv/.jsonl file (or stdin: `-`) decided and summarised to `output`
-    (a .csv/.jsonl file, or `-`: JSON lines on stdout once all are done); exit 2 on bad rows."""
+                   batch_id: str | None, dask: str | None = None) -> None:
+    """Every row of a .csv/.jsonl/.parquet file (or stdin: `-`, CSV or JSON lines) decided
+    and summarised to `output` (a .csv/.jsonl/.parquet file, or `-`: JSON lines on stdout
+    once all are done); exit 2 on bad rows. With `dask`, on a Dask cluster (``local:N`` or
+    a scheduler address)."""
     if not output:
-        raise BadInput("batch evaluation needs -o OUT.csv, -o OUT.jsonl or -o - (stdout)")
+        raise BadInput("batch evaluation needs -o OUT.csv, -o OUT.jsonl, -o OUT.parquet "
+                       "or -o - (stdout)")
+    if dask and workers > 1:
+        raise BadInput("give --dask or --workers, not both: with --dask the cluster's "
+                       "workers evaluate")
+    source = dask_source(dask) if dask else None
     if not is_stream(cases) and not Path(cases).is_file():
         raise BadInput(f"{cases}:1:1: file not found")
     loaded = product_from(product)
-    with spooled_input(cases, (".jsonl", ".csv")) as path, \
+    with spooled_input(cases, BATCH_SUFFIXES) as path, \
             spooled_output(output) as target:
         name = STDIN if is_stream(cases) else cases
         try:
-            report, recorder = _evaluate_rows(loaded, path, target, workers, record, batch_id)
+            report, recorder = _evaluate_rows(loaded, path, target, workers, record, batch_id,
+                                              source)
         except ConfigError as exc:
             raise BadInput("\n".join(unspool(str(p), path, name) for p in exc.problems)) from None
         for problem in report.problems:
@@ -59,7 +70,7 @@ def evaluate_batch(product: str, cases: str, output: str | None, workers: int, r
 
 
 def _evaluate_rows(loaded: Product, cases: Path, output: Path, workers: int, record: bool,
-                   batch_id: str | None):
+                   batch_id: str | None, source=None):
     count_rows(cases)  # the file as a whole: one clean error before the audit trail is opened
     with ExitStack() as stack:
         recorder = _batch_recorder(stack, loaded, str(cases), batch_id) if record else None
@@ -67,7 +78,8 @@ def _evaluate_rows(loaded: Product, cases: Path, output: Path, workers: int, rec
             task = bar.add_task("evaluating", total=None)
             report = run_batch(loaded, cases, output, workers, env=environment(),
                                on_progress=lambda _: bar.advance(task), recorder=recorder,
-                               on_total=lambda total: bar.update(task, total=total))
+                               on_total=lambda total: bar.update(task, total=total),
+                               source=source)
     return report, recorder
 
 

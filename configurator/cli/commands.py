@@ -145,15 +145,18 @@ def compile_command(product: str) -> None:
 @click.option("--record", is_flag=True,
               help="Write the decision to the audit trail (the version must be published).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Batch: write one row per case to OUT.csv or OUT.jsonl.")
+              help="Batch: write one row per case to OUT.csv, OUT.jsonl or OUT.parquet.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Batch: worker processes.")
+@click.option("--dask", metavar="ADDRESS",
+              help="Batch: evaluate on Dask: local:N (N worker processes started for the "
+                   "run) or a scheduler address tcp://host:port.")
 @click.option("--batch-id", help="Batch with --record: the id to record (and resume) under; "
                                  "default: the input file's name and content hash.")
 @db_option
 def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang: str,
                      why: bool, record: bool, output: str | None, workers: int,
-                     batch_id: str | None) -> None:
+                     batch_id: str | None, dask: str | None) -> None:
     """Decide one case (an applicant and a dated timeline) as of its date.
 
     PRODUCT is a file, ID@VERSION, or ID@YYYY-MM-DD (the version in force that
@@ -163,7 +166,7 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
     missed check-up, lower cover, bonus not earned, refused claim) gets the
     smallest verified changes that would change it, citing their clause; with
     --json they are the Outcome's "counterfactuals" key.
-    Given a .csv or .jsonl file of cases, evaluates them all (batch) and writes
+    Given a .csv, .jsonl or .parquet file of cases, evaluates them all (batch) and writes
     one row per case to -o; bad rows are reported with their row number and
     skipped (exit 2 when any were skipped, after every good row is written).
 
@@ -175,10 +178,14 @@ def evaluate_command(product: str, case: str, as_json: bool, explain: bool, lang
         configurator evaluate products/copd.yaml \\
             products/copd/very_severe_copd_declined.yaml --why-not --lang zh-CN
         configurator evaluate products/hepatitis_b.yaml cases.csv -o results.csv --workers 2
+
+        configurator evaluate products/hepatitis_b.yaml cases.parquet -o out.parquet --dask local:2
     """
-    if Path(case).suffix in (".csv", ".jsonl") or (is_stream(case) and output):
-        evaluate_batch(product, case, output, workers, record, batch_id)
+    if Path(case).suffix in (".csv", ".jsonl", ".parquet") or (is_stream(case) and output):
+        evaluate_batch(product, case, output, workers, record, batch_id, dask)
         return
+    if dask:
+        raise BadInput("--dask evaluates a batch file (.csv, .jsonl or .parquet), not one case")
     env = environment()
     loaded = product_from(product)
     env.compile(loaded)

@@ -21,7 +21,6 @@ from typing import Any
 from ..cases.calendar import ONE_DAY, add_years, policy_year, year_number
 from ..cases.case import Case, Event, case_from_data
 from ..cases.outcome import (
-    AdherenceOut,
     ClaimOut,
     CoverOut,
     ExclusionOut,
@@ -29,13 +28,15 @@ from ..cases.outcome import (
     Outcome,
     Reason,
     TraceStep,
+    facts_of,
 )
 from ..compiler.compile import CompiledProduct, exclusion_flag
 from ..compiler.safe_subset import SEEN
 from ..conditions.evaluate import explain as explain_checks
 from ..conditions.evaluate import values_read
-from ..product.model import Benefit, Checkup, Effect, Metric, Product
+from ..product.model import Benefit, Checkup, Effect, Product
 from . import lapse
+from .adherence import adherence_out
 from .checkups import CheckupBook, Occurrence
 from .cover import CoverState
 from .durable import Sessions
@@ -47,15 +48,19 @@ RENEWAL, DEADLINE, EVENT = 0, 1, 2
 
 
 def evaluate(compiled: CompiledProduct, case: Case | dict, *, explain: bool = False,
-             locale: str = "en") -> Outcome:
+             locale: str = "en", summary: bool = False) -> Outcome:
     """Decide one case. A decline is a decision, not an error.
 
     `case` is a checked `Case` or plain data (checked here). With `explain`,
-    each reason also carries the values it read and every sub-condition.
+    each reason also carries the values it read and every sub-condition. With
+    `summary` (batch summary rows), the same decisions without the parts a summary
+    row does not read: the trace and the adherence records are left empty.
     """
     if not isinstance(case, Case):
         case = case_from_data(case, compiled.product)
-    return _Evaluation(plan_for(compiled), case, explain, locale).run()
+    evaluation = _Evaluation(plan_for(compiled), case, explain, locale)
+    evaluation.summary = summary
+    return evaluation.run()
 
 
 class _Evaluation:
@@ -83,6 +88,7 @@ class _Evaluation:
         self.rebate = 0.0
         self.agenda: list[tuple] = []
         self.seq = 0
+        self.summary = False
         self.set_period(plan.period_at(case.start))
 
     # -------------------------------------------------------------- plumbing
@@ -97,7 +103,8 @@ class _Evaluation:
     def on_action(self, rule: str, action: str) -> None:
         if rule.startswith(SEEN):
             return
-        self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, action))
+        if not self.summary:
+            self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, facts_of(action)))
         if rule not in self.step:  # an $or fires once per true branch
             self.step.append(rule)
 
@@ -249,8 +256,12 @@ class _Evaluation:
             if event.type in self.plan.claim_types:
                 self.refuse_claim(event, "declined", self.say("lapsed"))
             return
-        env = {**self.env, **event.fields}
         matched = self.checkups.matching(event.type, event.date)
+        plan = self.plan
+        if not (matched or event.type in plan.visit_readers or event.type in plan.event_triggers
+                or event.type in plan.claim_types):
+            return  # nothing reads this event here (e.g. a refill: metrics read it later)
+        env = {**self.env, **event.fields}
         for occurrence in matched:
             self.visit(occurrence, event, env)
         done = {o.checkup.id for o in matched}
@@ -381,7 +392,8 @@ class _Evaluation:
             exclusions=exclusions if issued else [],
             checkups=[o.out(self.as_of) for o in self.checkups.occurrences],
             coverage=self.coverage() if issued else CoverOut(Decimal(0), {}, 0.0, None, False),
-            claims=self.claims, adherence=self.adherence() if issued else [],
+            claims=self.claims,
+            adherence=adherence_out(self) if issued and not self.summary else [],
             trace=self.trace, notes=self.notes)
 
     # -------------------------------------------------------------- cover over time
@@ -460,30 +472,3 @@ class _Evaluation:
                         cover.limits(product, self.period) if in_force else {},
                         loading - discount, cover.tier, in_force,
                         cover.bonus_for(product, "sum_insured"))
-
-    def current_metric(self, name: str, metric: Metric, year: int) -> float | int:
-        """The metric so far in the policy year containing as_of."""
-        if metric.consecutive_years is not None:
-            return self.cover.consecutive(metric.consecutive_years.programme, year)
-        if metric.lowest is not None:
-            return self.timeline.value(name, metric, self.as_of, lambda p: 0)
-        if not self.case.events:
-            return 0.0 if metric.pdc is not None else 0
-        return self.timeline.value(name, metric, self.as_of,
-                                   lambda p: self.cover.consecutive(p, year))
-
-    def adherence(self) -> list[AdherenceOut]:
-        """Each programme's bonus, cap, adherent years and the metrics so far this year."""
-        year = year_number(self.start, self.as_of)
-        current = {name: self.current_metric(name, metric, year)
-                   for name, metric in self.product.metrics.items()}
-        out = []
-        for programme in self.product.adherence:
-            change = programme.change
-            out.append(AdherenceOut(
-                programme.id, change.target if change else "loading_removal",
-                self.cover.bonus[programme.id], self.number(change.cap_percent) if change else 0,
-                self.cover.consecutive(programme.id, year),
-                dict(self.cover.adherent[programme.id]), current,
-                change.on_miss if change else "none"))
-        return out

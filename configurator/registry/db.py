@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import os
 import re
 import time
@@ -56,6 +54,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from ..errors import StoreError
+from .canonical import canonical, sha256_text  # noqa: F401  (the chains' JSON)
 from .faults import DatabaseFault, GuardedConnection, odd_column, open_connection
 
 DEFAULT_DB = "configurator.db"
@@ -89,16 +88,6 @@ def timestamp(clock: Clock) -> str:
 def database_path(explicit: str | Path | None = None) -> Path:
     """`explicit`, else ``$CONFIGURATOR_DB``, else ``configurator.db`` here."""
     return Path(explicit or os.environ.get(ENV_DB) or DEFAULT_DB)
-
-
-def canonical(data: Any) -> str:
-    """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def sha256_text(text: str | bytes) -> str:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return hashlib.sha256(data).hexdigest()
 
 
 # ------------------------------------------------------------ connection

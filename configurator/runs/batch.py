@@ -33,6 +33,7 @@ from ..cases.batchfile import (
     to_case,
 )
 from ..cases.outcome import Outcome, money_text
+from ..cases.parquet import ParquetRows
 from ..environment import Environment
 from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError, Problem, Span
 from ..files import atomic_file
@@ -44,6 +45,9 @@ COLUMNS = ["row", "name", "decision", "reasons", "tier", "sum_insured",
            "premium_adjustment_percent", "loadings", "exclusions", "checkups_open",
            "claims_paid", "payable_total"]
 CHUNK = 200
+Result = tuple[int, dict | None, list[str], dict | None]  # row, summary, problems, audit row
+# (env, product, cases, audit, recorder) -> results in input order
+Source = Callable[..., Iterator[Result]]
 
 
 @dataclass
@@ -79,18 +83,30 @@ def _plain_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-class _Rows:
-    """Summary rows as CSV or JSON lines, into a file written whole or not at all."""
+# the Parquet output's schema: each column's kind
+KINDS = {"row": "int", "name": "text", "decision": "text", "reasons": "list", "tier": "text",
+         "sum_insured": "text", "premium_adjustment_percent": "float", "loadings": "list",
+         "exclusions": "list", "checkups_open": "int", "claims_paid": "int",
+         "payable_total": "text"}
+OUTPUTS = (".csv", ".jsonl", ".parquet")
 
-    def __init__(self, handle: Any, csv_format: bool):
+
+class _Rows:
+    """Summary rows as CSV, JSON lines or Parquet, into a file written whole or not at all."""
+
+    def __init__(self, handle: Any, suffix: str):
         self.handle = handle
-        self.csv = None
-        if csv_format:
+        self.csv = self.parquet = None
+        if suffix == ".parquet":
+            self.parquet = ParquetRows(handle, KINDS)
+        elif suffix == ".csv":
             self.csv = csv.DictWriter(handle, fieldnames=COLUMNS)
             self.csv.writeheader()
 
     def write(self, row: dict[str, Any]) -> None:
-        if self.csv is not None:
+        if self.parquet is not None:
+            self.parquet.write(row)
+        elif self.csv is not None:
             flat = {k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()}
             self.csv.writerow(flat)
         else:
@@ -109,8 +125,6 @@ class Audit:
     batch_id: str
     secret: bytes
 
-
-Result = tuple[int, dict | None, list[str], dict | None]  # row, summary, problems, audit row
 
 
 def _start_worker(product_text: str, file: str, audit: Audit | None) -> None:
@@ -146,7 +160,7 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
     case = to_case(file, raw, product)
     if isinstance(case, CaseError):
         return number, None, [str(p) for p in case.problems], None
-    outcome = env.evaluate(product, case)
+    outcome = env.evaluate(product, case, summary=audit is None)  # the audit needs it all
     row = summary(number, outcome, case.name)
     json.dumps(row, ensure_ascii=False).encode("utf-8")  # writable, or this row's error
     audit_row = None
@@ -174,7 +188,8 @@ def product_text(product: Product) -> str:
 def run_batch(product: Product | str | Path, cases: str | Path, output: str | Path,
               workers: int = 1, on_progress: Callable[[int], None] | None = None,
               recorder: Any = None, env: Environment | None = None,
-              on_total: Callable[[int], None] | None = None) -> BatchReport:
+              on_total: Callable[[int], None] | None = None,
+              source: Source | None = None) -> BatchReport:
     """Evaluate every row of `cases` and write one summary row each to `output`.
 
     `product` is a loaded product or a file or registry reference. The file
@@ -184,18 +199,24 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     `audit.BatchRecorder`), every decision is also added to the audit trail,
     in chunks; rerunning with the same batch id resumes. A file that cannot
     be read or written (a full disk) is a `ConfiguratorError`; no output is left.
+    `source` evaluates the rows elsewhere (`runs.dask_batch.dask_source`): it yields
+    the same results in input order, so the output is the same bytes.
     """
     env = env or Environment()
     if not isinstance(product, Product):
         product = env.load(product)
     target = Path(output)
-    if target.suffix not in (".csv", ".jsonl"):
-        raise CaseError([Problem(Span(str(target), 1, 1), "", "write results to .csv or .jsonl")])
+    if target.suffix not in OUTPUTS:
+        raise CaseError([Problem(Span(str(target), 1, 1), "",
+                                 "write results to .csv, .jsonl or .parquet")])
     report = BatchReport(total=count_rows(cases))
     if on_total:
         on_total(report.total)
     audit = Audit(recorder.batch_id, recorder.secret) if recorder is not None else None
-    results = _results(env, product, Path(cases), workers, audit)
+    if source is not None:
+        results = source(env, product, Path(cases), audit, recorder)
+    else:
+        results = _results(env, product, Path(cases), workers, audit)
     with exit_on_signals(), _output(target) as rows, closing(results):
         for number, row, problems, audit_row in results:
             if row is None:
@@ -217,8 +238,14 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
 def _output(target: Path) -> Iterator[_Rows]:
     """The summary rows' file, written whole or not at all; I/O errors as clean errors."""
     try:
+        if target.suffix == ".parquet":
+            with atomic_file(target, "wb") as handle:
+                rows = _Rows(handle, target.suffix)
+                yield rows
+                rows.parquet.close()
+            return
         with atomic_file(target, "w", newline="") as handle:
-            yield _Rows(handle, target.suffix == ".csv")
+            yield _Rows(handle, target.suffix)
     except OSError as exc:
         where = exc.filename or target
         raise ConfiguratorError(f"{where}: {exc.strerror or exc}; no results were written "

@@ -1,0 +1,49 @@
+"""Canonical JSON and its sha256: the byte format of the registry's and the audit
+trail's hash chains (sorted keys, no spaces, UTF-8 kept as is). Written by orjson where its
+bytes are json's, by json otherwise (`tests/test_canonical.py`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import orjson
+
+
+def canonical(data: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is - the bytes of
+    ``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, the
+    chains' format, written by orjson (~10x faster) unless it may write them apart: a
+    number below 1e-4 or with an exponent, a key that is not text, a lone surrogate, an
+    integer past 64 bits. Data here never holds NaN (checked upstream): orjson writes null.
+    """
+    try:
+        text = orjson.dumps(data, option=_CANONICAL)
+    except TypeError:  # orjson.JSONEncodeError
+        return _canonical_json(data)
+    return _canonical_json(data) if _odd_number(text) else text.decode("utf-8")
+
+
+_CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+              | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def _odd_number(text: bytes) -> bool:
+    """``e-``, ``e+`` or ``.0000`` after a digit (in a string too: json then decides)."""
+    for needle in (b"e-", b"e+", b".0000"):
+        at = text.find(needle)
+        while at > 0:
+            if 48 <= text[at - 1] <= 57:  # an ASCII digit
+                return True
+            at = text.find(needle, at + 1)
+    return False
+
+
+def _canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def sha256_text(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()

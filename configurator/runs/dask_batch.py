@@ -1,0 +1,180 @@
+"""Batch evaluation on Dask distributed: the one home of dask.
+
+`dask_source(address)` plugs into `runs.batch.run_batch(source=...)`. ADDRESS is
+``local:N`` (a `LocalCluster` of N spawned worker processes, started for the run
+and stopped after it) or a scheduler's address (``tcp://host:port``; start one
+with ``dask scheduler`` and workers with ``dask worker tcp://host:port`` on
+machines where configurator is installed).
+
+The input is read here and cut into partitions (JSON lines travel as text and
+are parsed on the workers); each worker loads and compiles the product once
+(the product is sent once, `Client.scatter`; the façade caches the compiled
+product) and returns each partition's results. At most a few partitions per
+worker are in flight, so memory stays flat. Results are handed on in input
+order, so the output is byte for byte the local run's. A worker that dies has
+its partitions run again elsewhere (the scheduler retries them); a partition's
+results are used once, whichever attempt delivers them, so nothing is written
+twice. With ``--record`` the workers also build the audit rows, leaving out
+rows the batch already recorded (a rerun after a crash resumes where the last
+committed chunk ended), and the one writer here appends them in input order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from distributed import Client, Future, LocalCluster
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from ..cases.batchfile import read_raw, text_lines
+from ..environment import Environment
+from ..errors import ConfiguratorError, EngineError
+from ..product.model import Product
+from .batch import Audit, Result, Source, _run_one, product_text
+from .pool import die_with_parent
+
+PARTITION = 1000  # rows in one task
+IN_FLIGHT_PER_WORKER = 3
+RETRIES = 3  # a partition whose worker died is run again up to this many times
+_LOCAL = re.compile(r"local:(\d{1,3})$")
+_WORKER: dict[str, tuple[Environment, Product]] = {}
+
+
+def check_address(address: str) -> str:
+    """`address` if it is ``local:N`` (N from 1 to 256) or a scheduler URL, else an error."""
+    local = _LOCAL.match(address)
+    if local and 1 <= int(local[1]) <= 256:
+        return address
+    if re.match(r"(tcp|tls|inproc|ucx|ws|wss)://\S+$", address):
+        return address
+    raise ConfiguratorError(f"--dask {address!r}: give local:N (N worker processes on this "
+                            f"machine) or a scheduler address such as tcp://host:8786")
+
+
+def dask_source(address: str) -> Source:
+    """A `run_batch` source evaluating on the Dask cluster at `address`."""
+    check_address(address)
+
+    def source(env: Environment, product: Product, cases: Path, audit: Audit | None,
+               recorder: Any) -> Iterator[Result]:
+        done = frozenset(recorder.done) if recorder is not None else frozenset()
+        with _client(address) as client:
+            for result in _results(client, product, cases, audit, done):
+                if result[0] in done:  # recorded before: the workers built no audit row
+                    recorder.skipped += 1
+                yield result
+
+    return source
+
+
+class _DieWithDriver(WorkerPlugin):
+    """Local workers exit when the driver process that started them is gone."""
+
+    name = "configurator-die-with-driver"
+
+    def __init__(self, driver: int):
+        self.driver = driver
+
+    def setup(self, worker: Any) -> None:
+        if os.getppid() == self.driver:
+            die_with_parent(self.driver)
+
+
+class _client:
+    """A client on `address`; for ``local:N`` a cluster started now and stopped after."""
+
+    def __init__(self, address: str):
+        self.address, self.cluster, self.client = address, None, None
+
+    def __enter__(self) -> Client:
+        local = _LOCAL.match(self.address)
+        try:
+            if local:
+                self.cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1,
+                                            processes=True, dashboard_address=None,
+                                            silence_logs=logging.ERROR)
+                self.client = Client(self.cluster)
+                self.client.register_plugin(_DieWithDriver(os.getpid()))
+            else:
+                self.client = Client(self.address, timeout="30s")
+        except (OSError, TimeoutError) as exc:
+            self.__exit__()
+            raise ConfiguratorError(f"--dask {self.address}: cannot reach the cluster "
+                                    f"({exc})") from None
+        return self.client
+
+    def __exit__(self, *exc: Any) -> None:
+        for thing in (self.client, self.cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001 - closing must not hide the run's own error
+                    pass
+
+
+def _partitions(cases: Path) -> Iterator[list]:
+    rows = text_lines(cases) if cases.suffix == ".jsonl" else read_raw(cases)
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == PARTITION:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
+             done: frozenset[int]) -> Iterator[Result]:
+    text = product_text(product)
+    shared = client.scatter(text, broadcast=True, hash=False)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    limit = IN_FLIGHT_PER_WORKER * workers + 1
+    run = hashlib.sha256(f"{cases}:{os.getpid()}:{id(client)}".encode()).hexdigest()[:12]
+    pending: deque[tuple[int, Future]] = deque()
+    last = 0
+    for index, chunk in enumerate(_partitions(cases)):
+        recorded = frozenset(row[0] for row in chunk if row[0] in done) if done else done
+        pending.append((index, client.submit(
+            evaluate_partition, shared, product.source_file, str(cases), audit, chunk,
+            recorded, key=f"configurator-{run}-{index}", retries=RETRIES, pure=False)))
+        if len(pending) >= limit:
+            last = yield from _take(pending, cases, last)
+    while pending:
+        last = yield from _take(pending, cases, last)
+
+
+def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
+    index, future = pending.popleft()
+    try:
+        results = future.result()
+    except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler, ...
+        for _, other in pending:
+            other.cancel()
+        raise EngineError(f"the Dask cluster could not evaluate the rows after row {last} of "
+                          f"{cases} ({type(exc).__name__}: {str(exc)[:200]}); no results were "
+                          f"written") from None
+    finally:
+        future.release()
+    yield from results
+    return results[-1][0] if results else last
+
+
+def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | None,
+                       chunk: list, done: frozenset[int]) -> list[Result]:
+    """On a worker: one partition's results (the product loaded and compiled once)."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    state = _WORKER.get(key)
+    if state is None:
+        env = Environment()
+        state = _WORKER[key] = (env, env.loads(text, product_file))
+    env, product = state
+    return [_run_one(env, file, item, product, None if item[0] in done else audit)
+            for item in chunk]

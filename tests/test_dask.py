@@ -1,0 +1,257 @@
+"""Parquet batch files and batches on Dask distributed (issue 14).
+
+The quick tests run in the default run (one `local:1` cluster); the LocalCluster
+tests with 2 workers, a killed worker and a killed driver are marked slow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from configurator.cases.batchfile import count_rows, read_cases
+from configurator.cases.parquet import read_table, write_table
+from configurator.cli import cli
+from configurator.errors import CaseError, ConfiguratorError
+from configurator.runs.batch import run_batch
+from configurator.runs.dask_batch import check_address, dask_source
+
+from .paths import PRODUCT
+
+START = dt.date(2026, 3, 1)
+
+
+def _cases(count: int, seed: int = 3) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for number in range(count):
+        full = rng.random() < 0.4
+        events = []
+        if full:
+            for month in range(1, 12):
+                events.append({"date": (START + dt.timedelta(days=30 * month)).isoformat(),
+                               "type": "antiviral_refill", "days_supply": 30})
+            events.append({"date": (START + dt.timedelta(days=200)).isoformat(),
+                           "type": "liver_cancer_diagnosis",
+                           "cause": rng.choice(["hepatitis_b", "alcohol"])})
+        out.append({"name": f"case {number}", "policy": {"start": START.isoformat()},
+                    "as_of": (START + dt.timedelta(days=366 if full else 0)).isoformat(),
+                    "applicant": {"age": rng.randint(14, 70), "sex": rng.choice(["male",
+                                                                                 "female"]),
+                                  "hbv_status": rng.choice(["carrier", "small_three_positive",
+                                                            "chronic_hepatitis"]),
+                                  "hbsag_positive_months": rng.randint(3, 200),
+                                  "alt": rng.randint(10, 130), "hbv_dna": 100, "afp": 3,
+                                  "on_antivirals": rng.random() < 0.5},
+                    "events": events})
+    return out
+
+
+def write_inputs(folder: Path, count: int) -> dict[str, Path]:
+    """The same cases as JSON lines, CSV and Parquet, plus one bad row in each."""
+    cases = _cases(count)
+    jsonl = folder / "cases.jsonl"
+    jsonl.write_text("".join(json.dumps(c) + "\n" for c in cases) + "{not json\n")
+    flat = []
+    for case in cases:
+        row = {"name": case["name"], "policy.start": case["policy"]["start"],
+               "as_of": case["as_of"], "events": json.dumps(case["events"])}
+        row.update({f"applicant.{k}": v for k, v in case["applicant"].items()})
+        flat.append(row)
+    flat.append({**flat[0], "name": "bad", "applicant.sex": "mal"})
+    csv_path = folder / "cases.csv"
+    header = list(flat[0])
+    import csv
+
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(flat)
+    parquet = folder / "cases.parquet"
+    write_table(parquet, flat)
+    return {"jsonl": jsonl, "csv": csv_path, "parquet": parquet}
+
+
+# ------------------------------------------------------------ Parquet (quick)
+
+
+def test_parquet_rows_decide_as_the_csv_rows_do(tmp_path, product):
+    paths = write_inputs(tmp_path, 30)
+    assert count_rows(paths["parquet"]) == count_rows(paths["csv"]) == 31
+    from_csv = [(c if isinstance(c, CaseError) else c.to_data())
+                for _, c in read_cases(paths["csv"], product)]
+    from_parquet = [(c if isinstance(c, CaseError) else c.to_data())
+                    for _, c in read_cases(paths["parquet"], product)]
+    assert from_csv[:-1] == from_parquet[:-1]
+    assert "'mal' is not one of the allowed values" in str(from_parquet[-1])
+    assert f"{paths['parquet']}:31:" in str(from_parquet[-1])
+
+
+def test_parquet_output_holds_the_same_rows_as_jsonl(tmp_path):
+    paths = write_inputs(tmp_path, 20)
+    run_batch(PRODUCT, paths["jsonl"], tmp_path / "out.jsonl")
+    report = run_batch(PRODUCT, paths["jsonl"], tmp_path / "out.parquet")
+    assert report.written == 20 and report.skipped == 1
+    lines = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert read_table(tmp_path / "out.parquet") == lines
+
+
+def test_a_file_that_is_not_parquet_is_one_clean_error(tmp_path):
+    bad = tmp_path / "cases.parquet"
+    bad.write_bytes(b"name,age\nx,1\n")
+    result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(bad), "-o",
+                                       str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "not a readable Parquet file" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o.csv").exists()
+
+
+# ------------------------------------------------------------ Dask (one quick run)
+
+
+def test_dask_addresses_are_checked():
+    assert check_address("local:2") == "local:2"
+    assert check_address("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    for bad in ("local:0", "local:x", "10.0.0.5:8786", "local:2; rm"):
+        with pytest.raises(ConfiguratorError, match="give local:N"):
+            check_address(bad)
+
+
+def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path):
+    paths = write_inputs(tmp_path, 40)
+    local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    assert run_batch(PRODUCT, paths["jsonl"], local).written == 40
+    result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]), "-o",
+                                       str(dask), "--dask", "local:1"])
+    assert result.exit_code == 2, result.output  # the one bad row
+    assert "40 cases evaluated, 1 row skipped" in result.output
+    assert dask.read_bytes() == local.read_bytes()
+
+
+# ------------------------------------------------------------ Dask LocalCluster (slow)
+
+
+@pytest.fixture
+def live_store(tmp_path):
+    """A registry where the bundled hepatitis B product is published (audit recording)."""
+    from configurator import load
+    from configurator.registry.store import Store
+
+    with Store(tmp_path / "registry.db") as store:
+        ref = store.publish(PRODUCT, by="alice", effective_from=dt.date(2026, 1, 1)).ref
+        store.approve(ref, by="bob")
+        store.publish(ref, by="alice")
+        yield store, load(PRODUCT)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as local, Client(local) as client:
+        yield local, client
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet"])
+def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind):
+    paths = write_inputs(tmp_path, 2500)
+    for out_kind in ("csv", "jsonl", "parquet"):
+        local, dask = tmp_path / f"local.{out_kind}", tmp_path / f"dask.{out_kind}"
+        run_batch(PRODUCT, paths[kind], local)
+        report = run_batch(PRODUCT, paths[kind], dask,
+                           source=dask_source(cluster[0].scheduler_address))
+        assert report.written == 2500 and report.skipped == 1
+        assert dask.read_bytes() == local.read_bytes()
+
+
+@pytest.mark.slow
+def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path, cluster,
+                                                                       live_store, monkeypatch):
+    from configurator.registry.audit import BatchRecorder, verify
+    from configurator.runs import dask_batch
+
+    monkeypatch.setattr(dask_batch, "PARTITION", 200)  # 30 partitions, 7 in flight
+    local, client = cluster
+    paths = write_inputs(tmp_path, 6000)
+    run_batch(PRODUCT, paths["jsonl"], tmp_path / "local.jsonl")
+    pids = list(client.run(os.getpid).values())
+    seen = []
+
+    def progress(row: int) -> None:
+        seen.append(row)
+        if len(seen) == 1500:  # partitions are in flight on both workers
+            os.kill(pids[0], signal.SIGKILL)
+
+    store, product = live_store
+    with BatchRecorder(store, product, "killed") as recorder:
+        report = run_batch(product, paths["jsonl"], tmp_path / "dask.jsonl",
+                           source=dask_source(local.scheduler_address), recorder=recorder,
+                           on_progress=progress)
+    assert len(seen) == 6001 and report.written == 6000
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    rows = [r["batch_row"] for r in store.db.query("SELECT batch_row FROM evaluations WHERE "
+                                                   "batch_id = 'killed' ORDER BY seq")]
+    assert rows == sorted(set(rows)) and len(rows) == 6000
+    assert verify(store).ok
+
+
+@pytest.mark.slow
+def test_resume_after_the_driver_is_killed_mid_record(tmp_path, live_store):
+    store, product = live_store
+    db = store.path
+    store.close()
+    paths = write_inputs(tmp_path, 1200)
+    paused = tmp_path / "paused"
+    command = [sys.executable, "-m", "configurator", "evaluate", str(PRODUCT),
+               str(paths["jsonl"]), "-o", str(tmp_path / "out.jsonl"), "--dask", "local:2",
+               "--record", "--batch-id", "nightly", "--db", str(db)]
+    env = dict(os.environ, CONFIGURATOR_TEST_PAUSE=f"record:4:{paused}")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not paused.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(30)
+    process.stderr.close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM evaluations WHERE batch_id = 'nightly'"
+                            ).fetchone()[0] == 300  # three chunks of 100 committed
+    assert not (tmp_path / "out.jsonl").exists()
+    env.pop("CONFIGURATOR_TEST_PAUSE")
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert "1200 cases evaluated" in done.stderr
+    assert "900 rows recorded, 300 already recorded" in done.stderr
+    with sqlite3.connect(db) as conn:
+        rows = [r[0] for r in conn.execute("SELECT batch_row FROM evaluations WHERE batch_id ="
+                                           " 'nightly' ORDER BY seq")]
+    assert rows == list(range(1, 1201))
+    result = subprocess.run([sys.executable, "-m", "configurator", "audit", "verify", "--db",
+                             str(db)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dask_with_workers_or_a_single_case_is_refused(tmp_path):
+    from .paths import CASE
+
+    paths = write_inputs(tmp_path, 3)
+    both = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["csv"]), "-o",
+                                    str(tmp_path / "o.csv"), "--dask", "local:2",
+                                    "--workers", "2"])
+    assert both.exit_code == 2 and "not both" in both.output
+    one = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(CASE), "--dask", "local:2"])
+    assert one.exit_code == 2 and "not one case" in one.output
