@@ -94,7 +94,8 @@ def test_help_documents_the_exit_codes(capsys) -> None:
     assert "--force" in out
 
 
-def test_a_change_to_every_case_is_one_line(capsys, versions) -> None:
+def test_a_change_to_every_case_is_one_line(capsys, monkeypatch, versions) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line on a wide terminal (80 columns wraps it)
     code, out, _ = run(capsys, "diff", PRODUCT, versions["exclusion"], "--impact", CASES)
     assert code == 0
     number = clause_numbers(load(versions["exclusion"]))["exclusion.other_virus_illness"]

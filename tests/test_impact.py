@@ -159,3 +159,16 @@ def test_changes_that_only_act_together_are_attributed_through_the_trace(base):
                                       ["exclusion not_disease no longer applies"]),
                                      ("trace", [paid])]}
     assert case.groups == [0, 1]
+
+
+def test_a_programme_sharing_a_condition_survives_the_hybrid_versions():
+    """A `same_as` programme gets its condition filled in on load; the hybrid versions the
+    impact attributes with are built from the model, so without the condition taken out
+    again none would load and every move would read "changes acting together"."""
+    product = load(Path(__file__).parents[1] / "products" / "hepatitis_b.yaml")
+    shared = [p for p in product.adherence if p.same_as]
+    assert shared and all(p.when is not None for p in shared)
+    again = hybrid(product, product, ("parameter.checkup_claim_limit",))
+    assert again is not None
+    assert [(p.id, p.same_as, str(p.when)) for p in again.adherence] == \
+        [(p.id, p.same_as, str(p.when)) for p in product.adherence]

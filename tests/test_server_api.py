@@ -751,3 +751,21 @@ def test_the_openapi_document_lists_every_endpoint(client):
                  "/api/v1/jobs/{job_id}", "/api/v1/jobs/{job_id}/results"):
         assert path in paths, path
     assert client.get("/docs").status_code == 200
+
+
+def test_diff_gates_new_lint_findings_and_different_products(client, published):
+    """The API's diff is the CLI's gatekeeping diff: each --fail-on gate with its reasons,
+    the lint findings the new version introduces, two products refused unless forced."""
+    ensure_v2(client)
+    result = client.get(f"/api/v1/diff?old={V1}&new={V2}").json()
+    assert set(result["gates"]) == {"unfavourable", "major", "lint"}
+    assert result["gates"]["unfavourable"] and result["gates"]["major"]
+    assert result["gates"]["lint"] == [] and result["new_lint_findings"] == []
+    other = client.get(f"/api/v1/diff?old={V1}&new=copd")
+    assert other.status_code == 400
+    record = problems(other)[0]
+    assert record["path"] == "new" and "'hepatitis_b'" in record["message"] \
+        and "'copd'" in record["message"] and "force=true" in record["hint"]
+    forced = client.get(f"/api/v1/diff?old={V1}&new=copd&force=true")
+    assert forced.status_code == 200 and forced.json()["changes"]
+    assert client.get(f"/api/v1/diff?old={V1}&new={V2}&profile=XX").status_code == 422

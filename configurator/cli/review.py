@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..compliance.diff import diff
 from ..compliance.diff_gate import FAIL_ON, failures, other_product
@@ -16,6 +15,7 @@ from ..files import write_atomic
 from .diff_output import print_diff
 from .group import cli
 from .options import EXIT_FINDINGS, BadInput, Failed, db_option, environment, product_from
+from .streams import console
 
 
 @cli.command(name="diff")
@@ -77,7 +77,7 @@ def diff_command(old: str, new: str, more_cases: tuple[str, ...], cases: tuple[s
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
     elif not output:
-        print_diff(result, Console(width=140, highlight=False))
+        print_diff(result, console())
     else:
         click.echo(f"{output}: {len(result.changes)} changes, suggested bump "
                    f"{result.bump.level}, diff sha256 {result.sha256}")

@@ -448,7 +448,13 @@ def hybrid(old: Product, new: Product, causes: tuple[str, ...]) -> Product | Non
 
 
 def _data(product: Product) -> dict[str, Any]:
-    return product.model_dump(by_alias=True, exclude_none=True)
+    """The product as its YAML would say it: a `same_as` programme's condition, filled in
+    on load, is left out again (a programme gives 'when' or 'same_as', not both)."""
+    data = product.model_dump(by_alias=True, exclude_none=True)
+    for programme in data.get("adherence", ()):
+        if programme.get("same_as"):
+            programme.pop("when", None)
+    return data
 
 
 def _apply(data: dict, source: dict, cause: str) -> None:

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from ..compliance.diff import diff
+from ..compliance.diff_gate import FAIL_ON, failures, other_product
 from ..compliance.report import render_html
 from ..environment import Environment
 from ..errors import ConfigError, Problem, ProductError, Span
@@ -130,6 +131,9 @@ Old = Query(max_length=80, description="the old version: ID, ID@VERSION or ID@YY
 New = Query(max_length=80, description="the new version", json_schema_extra=REF_SCHEMA)
 Impact = Query(False, description="also evaluate the product's scenario suites under both "
                                   "versions and attribute what moved")
+LintProfile = Query(None, description="the lint profile for the findings the new version "
+                                     "introduces (default: the new version's jurisdiction)")
+Force = Query(False, description="compare two different products anyway (refused otherwise)")
 
 
 @router.get("/diff", summary="Compare two versions: changes, bump, redline, impact",
@@ -137,8 +141,11 @@ Impact = Query(False, description="also evaluate the product's scenario suites u
                                                 "content": {"application/json": {
                                                     "schema": {"type": "object"}}}}})
 def diff_json(request: Request, user: Anyone, old: str = Old, new: str = New,
-              impact: bool = Impact) -> dict[str, Any]:
-    return _diff(request.app.state.env, old, new, impact).to_json()
+              impact: bool = Impact, profile: Profile | None = LintProfile,
+              force: bool = Force) -> dict[str, Any]:
+    result = _diff(request.app.state.env, old, new, impact, profile, force)
+    gates = {gate: failures(result, (gate,)) for gate in FAIL_ON}
+    return {**result.to_json(), "gates": gates}
 
 
 @router.get("/diff/redline", summary="The compliance report with the wording redline (HTML)",
@@ -146,15 +153,25 @@ def diff_json(request: Request, user: Anyone, old: str = Old, new: str = New,
                 **documented(404), 200: {"description": "one HTML page", "content": {
                     "text/html": {"schema": {"type": "string"}}}}})
 def diff_redline(request: Request, user: Reviewer, old: str = Old, new: str = New,
-                 impact: bool = Impact) -> HTMLResponse:
-    return HTMLResponse(render_html(_diff(request.app.state.env, old, new, impact)))
+                 impact: bool = Impact, profile: Profile | None = LintProfile,
+                 force: bool = Force) -> HTMLResponse:
+    return HTMLResponse(render_html(_diff(request.app.state.env, old, new, impact, profile,
+                                          force)))
 
 
-def _diff(env: Environment, old: str, new: str, impact: bool) -> Any:
+def _diff(env: Environment, old: str, new: str, impact: bool, profile: str | None,
+          force: bool) -> Any:
+    """The diff `configurator diff` gives: new lint findings under `profile` (the new
+    version's jurisdiction by default); two different products refused unless `force`."""
     before, after = product_for(env, old), product_for(env, new)
+    if other_product(before, after) and not force:
+        raise BadRequest(f"{old} is product '{before.id}' but {new} is product '{after.id}': "
+                         "diff compares two versions of one product",
+                         "add force=true to compare them anyway", path="new")
     suites = env.products_folder / before.id
     cases = [str(suites)] if impact and suites.is_dir() else None
-    return diff(before, after, cases)
+    return diff(before, after, cases, profile or after.jurisdiction,
+                (env.illustration(before), env.illustration(after)))
 
 
 # ------------------------------------------------------------ test
