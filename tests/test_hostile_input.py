@@ -236,11 +236,15 @@ def test_every_number_field_has_a_bound_and_every_bound_a_field():
 
 
 def number_uses(node, found: list) -> list[tuple[tuple, object]]:
-    """(path, value) of every NumberRef field set in a loaded product."""
+    """(path, value) of every NumberRef field written in a loaded product."""
     if isinstance(node, Model):
         for name in numberref_fields(type(node)):
+            if name not in node.model_fields_set:  # a default the product did not write
+                continue
             value = getattr(node, name)
-            if value is not None:
+            if isinstance(value, dict):  # a NumberRef per key (ratio_by.percent)
+                found += [(node.path + (name, key), item) for key, item in value.items()]
+            elif value is not None:
                 found.append((node.path + (name,), value))
         for name in type(node).model_fields:
             number_uses(getattr(node, name), found)
@@ -559,5 +563,5 @@ def test_malformed_case_data_is_a_case_or_a_positioned_case_error(hepatitis_b_da
 def test_the_model_annotations_used_here_exist():
     """The NumberRef detection above reads pydantic's field info; keep it honest."""
     assert numberref_fields(rules.Pays) == ["percent_of_sum_insured", "amount", "per_day",
-                                            "ratio_percent", "deductible"]
+                                            "ratio_percent", "deductible", "yearly_deductible"]
     assert typing.get_args(model.Parameter.model_fields["value"].annotation)

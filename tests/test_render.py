@@ -323,6 +323,7 @@ def _visible_template_text(source: str) -> str:
 def test_no_number_is_typed_into_the_templates_or_wording():
     for path in TEMPLATES.glob("*.j2"):
         visible = _visible_template_text(path.read_text(encoding="utf-8"))
+        visible = visible.replace("sha256", "")  # the digest's name (diff.html.j2), not a number
         assert not re.search(r"\d", visible), f"{path.name}: {visible!r}"
     for path in (TEMPLATES / "strings").glob("*.yaml"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

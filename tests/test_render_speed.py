@@ -31,7 +31,7 @@ from .paths import CASES, PRODUCT, ROOT
 ENV = Environment()
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
 MERGED = CASES / "adherent_two_years.yaml"  # the schedule ends near the top of page 3
-APART = CASES / "fatty_liver_accepted_with_exclusion.yaml"  # the schedule fills page 2
+APART = CASES / "fatty_liver_accepted_with_exclusion.yaml"  # the schedule spills a little onto page 3
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +99,12 @@ def test_the_page_the_front_and_the_shared_part_share_reads_in_order(product, tm
         assert sections[1].K[0].S == "/H2"
 
 
-def test_only_the_last_page_of_the_front_is_shared(product, tmp_path):
-    """A schedule that fills its page ends the front: the guide starts page 3."""
-    pdf = ENV.render_pdf(product, load_case(APART, product))
+def test_only_the_last_page_of_the_front_is_shared(tmp_path):
+    """A schedule that fills its page ends the front: the guide starts page 3 (COPD's
+    standard terms: two pages of front exactly)."""
+    copd = load(ROOT / "products" / "copd.yaml")
+    case = load_case(ROOT / "products" / "copd" / "mild_copd_standard_terms.yaml", copd)
+    pdf = ENV.render_pdf(copd, case)
     assert "Reading guide" not in _page_texts(pdf, tmp_path, 2, False)
     lines = [line for line in _page_texts(pdf, tmp_path, 3, False).splitlines() if line.strip()]
     assert lines[1] == "Reading guide"  # after the running header
@@ -171,3 +174,20 @@ def test_the_shortcuts_change_no_byte(product, tmp_path):
         shortcut = ENV.render_pdf(product, load_case(case_file, product), locale=locale)
         assert weasyprint.css.StyleFor.__name__ == "LazyPseudoStyles"  # the shortcuts are on
         assert (tmp_path / f"{number}.pdf").read_bytes() == shortcut, (case_file, locale)
+
+
+def test_text_whose_style_holds_a_set_is_laid_out_as_weasyprint_would(tmp_path):
+    """Struck-out and underlined text (text-decoration-line is a set in weasyprint's style)
+    cannot key the remembered line breaks: it is broken afresh, as weasyprint would, once
+    the shortcuts are on (the diff report's redline, after any policy in the process)."""
+    from configurator.document import weasy
+
+    html = ("<html lang=en><body><p>Kept <del>struck out text</del> and <ins>added text"
+            "</ins> and <u>underlined</u>.</p></body></html>")
+    weasy.shortcuts()
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    path = tmp_path / "decorated.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "struck out text" in text and "underlined" in text

@@ -6,24 +6,40 @@ In: one case a row, columns named as CSV headers (``name``, ``policy.start``,
 Rows are numbered from 1 (a row, not a line) and read a record batch at a time,
 so memory stays flat. Out: `ParquetRows` writes summary rows with a fixed
 schema, a row group at a time, into a handle opened by `files.atomic_file`.
+
+pyarrow is imported on first use (`_arrow`): it maps a large library, and every command
+that never meets a Parquet file (all but batch runs) should not pay for it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseError, Problem, Span
 
 BATCH_ROWS = 4096  # rows read at a time
 GROUP_ROWS = 16384  # rows written a row group at a time
-_TYPES = {"int": pa.int64(), "float": pa.float64(), "text": pa.string(),
-          "list": pa.list_(pa.string())}
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+
+
+@cache
+def _arrow() -> tuple[Any, Any]:
+    """(pyarrow, pyarrow.parquet), imported once, when a Parquet file is first met."""
+    import pyarrow
+    import pyarrow.parquet
+
+    return pyarrow, pyarrow.parquet
+
+
+def _types(pa: Any) -> dict[str, Any]:
+    return {"int": pa.int64(), "float": pa.float64(), "text": pa.string(),
+            "list": pa.list_(pa.string())}
 
 
 def _fail(file: str, message: str, hint: str | None = None) -> CaseError:
@@ -32,6 +48,7 @@ def _fail(file: str, message: str, hint: str | None = None) -> CaseError:
 
 def open_parquet(path: Path) -> pq.ParquetFile:
     """The file, or one positioned error saying why it is not a Parquet file we can read."""
+    pa, pq = _arrow()
     try:
         return pq.ParquetFile(path)
     except OSError as exc:
@@ -49,6 +66,7 @@ def header(path: Path) -> tuple[list[str], int]:
 
 def records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, column -> value) for every row, a record batch at a time."""
+    pa, _ = _arrow()
     file = open_parquet(path)
     number = 0
     try:
@@ -78,7 +96,10 @@ class ParquetRows:
     text or list), a row group at a time."""
 
     def __init__(self, handle: Any, columns: dict[str, str]):
-        self.schema = pa.schema([(name, _TYPES[kind]) for name, kind in columns.items()])
+        pa, pq = _arrow()
+        types = _types(pa)
+        self.table = pa.Table
+        self.schema = pa.schema([(name, types[kind]) for name, kind in columns.items()])
         self.writer = pq.ParquetWriter(handle, self.schema)
         self.rows: list[dict[str, Any]] = []
 
@@ -89,7 +110,7 @@ class ParquetRows:
 
     def flush(self) -> None:
         if self.rows:
-            self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.writer.write_table(self.table.from_pylist(self.rows, schema=self.schema))
             self.rows = []
 
     def close(self) -> None:
@@ -99,9 +120,10 @@ class ParquetRows:
 
 def read_table(path: str | Path) -> list[dict[str, Any]]:
     """A whole Parquet file as rows (for tests and small files)."""
-    return pq.read_table(path).to_pylist()
+    return _arrow()[1].read_table(path).to_pylist()
 
 
 def write_table(path: str | Path, rows: list[dict[str, Any]]) -> None:
     """Rows (plain values) as a Parquet file, types inferred (for tests and benches)."""
+    pa, pq = _arrow()
     pq.write_table(pa.Table.from_pylist(rows), path)

@@ -199,7 +199,11 @@ def _memoised_line_breaks() -> None:
                          minimum: bool = False) -> tuple:
         key = (text, max_width, justification_spacing, is_line_start, minimum,
                style.font_config, text_key(style))
-        found = _LINES.get(key)
+        try:
+            found = _LINES.get(key)
+        except TypeError:  # a property held in a set (text-decoration-line): not remembered
+            return plain(text, style, context, max_width, justification_spacing,
+                         is_line_start, minimum)
         if found is None:
             if len(_LINES) >= MAX_LINES:
                 _LINES.clear()
@@ -430,7 +434,10 @@ def _memoised_struts() -> None:
 
     def strut(style: Any) -> tuple:
         key = (style.font_config, font_key(style))
-        found = _STRUTS.get(key)
+        try:
+            found = _STRUTS.get(key)
+        except TypeError:  # a property held in a set or list: not remembered
+            return plain(style)
         if found is None:
             if len(_STRUTS) >= MAX_LINES:
                 _STRUTS.clear()
@@ -471,7 +478,10 @@ def _kept_text_layouts() -> None:
         if kept is None or len(kept) >= MAX_DRAWN:
             kept = _DRAWN.layouts = {}
         key = (layout.text, layout.justification_spacing, style.font_config, text_key(style))
-        active = kept.get(key)
+        try:
+            active = kept.get(key)
+        except TypeError:  # a property held in a set (text-decoration-line): drawn as is
+            return plain(stream, textbox, offset_x, text_overflow, *ellipsis)
         if active is None:
             active = kept[key] = KeptLayout.__new__(KeptLayout)
             active.__dict__.update(layout.__dict__)
