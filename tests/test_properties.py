@@ -525,3 +525,33 @@ def _hepatitis_b_compiled():
         _HEPATITIS_B.append(compile_product(load(next(p for p in PRODUCT_FILES
                                                       if p.stem == "hepatitis_b"))))
     return _HEPATITIS_B[0]
+
+
+_TAGS: list = []
+TAG_TYPES = {"lab_test": ["hba1c"], "diabetes_review": ["hba1c", "eye_exam"],
+             "eye_screening": ["eye_exam"]}
+
+
+@given(events=st.lists(st.tuples(st.sampled_from(sorted(TAG_TYPES)), st.integers(0, 364),
+                                 st.sampled_from([6.5, 8, 8.1, 12]), st.data()), max_size=6))
+@SETTINGS
+def test_engine_and_direct_evaluator_agree_on_a_count_of_tagged_events(events):
+    """'2 HbA1c results in target and an eye exam', counted over every event type that
+    declares the tag, only the events carrying it (issue 13: metrics over tagged events)."""
+    if not _TAGS:
+        _TAGS.append(compile_product(load(ROOT / "tests" / "fixtures" / "tags" /
+                                          "diabetes_tags.yaml")))
+    start, data, drawn = dt.date(2026, 1, 1), [], []
+    for kind, day, hba1c, draw in events:
+        tags = draw.draw(st.lists(st.sampled_from(TAG_TYPES[kind]), unique=True), label="tags")
+        fields = {"hba1c": hba1c} if kind != "eye_screening" else {"retinopathy": False}
+        fields |= {"weight": 80} if kind == "diabetes_review" else {}
+        data.append({"date": (start + dt.timedelta(days=day)).isoformat(), "type": kind,
+                     "tags": tags, **fields})
+        drawn.append((kind, set(tags), hba1c))
+    outcome = evaluate(_TAGS[0], {"policy": {"start": "2026-01-01"}, "as_of": "2027-01-01",
+                                  "applicant": {"age": 50}, "events": data})
+    in_target = sum(1 for kind, tags, hba1c in drawn if "hba1c" in tags and hba1c <= 8)
+    eye_exams = sum(1 for kind, tags, _ in drawn if "eye_exam" in tags)
+    years = {a.id: a.years.get(1) for a in outcome.adherence}
+    assert years["control"] == (in_target >= 2 and eye_exams >= 1)

@@ -31,7 +31,7 @@ from .paths import CASES, PRODUCT, ROOT
 ENV = Environment()
 CONFIGURATOR = str(Path(sys.executable).parent / "configurator")
 MERGED = CASES / "adherent_two_years.yaml"  # the schedule ends near the top of page 3
-APART = CASES / "fatty_liver_accepted_with_exclusion.yaml"  # the schedule spills a little onto page 3
+APART = CASES / "fatty_liver_accepted_with_exclusion.yaml"  # the front spills onto page 3
 
 
 @pytest.fixture(scope="module")

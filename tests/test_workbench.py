@@ -540,3 +540,19 @@ def test_assets_are_served_from_here_and_nothing_else_is(local):
         assert local.get(f"/static/{name}").status_code == 404
     page = local.get("/").text
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from elsewhere
+
+
+@pytest.mark.parametrize(("lang", "any_of", "each"), [
+    ("en", "(checked on any of: flare-up recorded by the health team, emergency care or "
+           "hospital stay for a flare-up)", "with the health team In each quarter of the "
+           "policy year by the last day of the quarter cat_score"),
+    ("zh-CN", "（于以下任一事件时判断：健康管理团队记录的急性加重、因急性加重急诊或住院）",
+     "健康管理团队呼吸评估 保单年度内每季度一次 季度最后一天前完成 cat_score")])
+def test_the_product_page_shows_triggers_on_any_event_and_in_each_part_of_the_year(
+        local, lang, any_of, each):
+    """Issue 13's triggers: copd's review after flare-ups is set off by either event type,
+    its breathing check falls due in each quarter (the check-ups table, through HTTP)."""
+    text = " ".join(is_page(local.get("/products/copd", params={"lang": lang}), 200).split())
+    text = re.sub(r" (?=[,)、）])|(?<=[：（、]) ", "", text)  # spaces the tags left by punctuation
+    assert any_of in text and each in text  # the check-ups table's cells, in clause order
+    assert text.index(each) > text.index(any_of)

@@ -36,7 +36,7 @@ from ..product.values import coerce_value
 EPOCH = dt.date(1970, 1, 1)
 _CASE_KEYS = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
 _POLICY_KEYS = ("number", "start", "holder")
-_EVENT_KEYS = ("date", "type", "id")
+_EVENT_KEYS = ("date", "type", "id", "tags")
 
 
 def epoch_day(day: dt.date) -> int:
@@ -53,6 +53,7 @@ class Event:
     date: dt.date
     fields: dict[str, Any]
     span: Span | None = field(default=None, compare=False)  # where, not what: not in ==
+    tags: tuple[str, ...] = ()  # declared by its type (events.<type>.tags), sorted
 
     @property
     def day(self) -> int:
@@ -64,7 +65,8 @@ class Event:
         return (self.date, self.type, self.content(), self.id)
 
     def content(self) -> str:
-        return json.dumps(self.fields, sort_keys=True, default=str)
+        data = {**self.fields, "tags": list(self.tags)} if self.tags else self.fields
+        return json.dumps(data, sort_keys=True, default=str)
 
 
 def canonical_order(events: list[tuple[Event, int]]) -> list[tuple[Event, int]]:
@@ -109,8 +111,8 @@ class Case:
             "as_of": self.as_of.isoformat(),
             "applicant": {**self.applicant, **{k: v for k, v in self.personal.items()
                                                if k != "holder"}},
-            "events": [{"date": e.date.isoformat(), "type": e.type, "id": e.id, **e.fields}
-                       for e in self.events],
+            "events": [{"date": e.date.isoformat(), "type": e.type, "id": e.id, **e.fields,
+                        **({"tags": list(e.tags)} if e.tags else {})} for e in self.events],
         }
 
 
@@ -304,9 +306,25 @@ class _CaseBuilder:
         fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
                                "field")
         given = self.as_text(path + ("id",), item.get("id"), "an event id")
+        tags = self.tags(path + ("tags",), item.get("tags", []), kind)
         if date is None:
             return None
-        return Event(given or "", kind, date, fields, self.doc.span(path))
+        return Event(given or "", kind, date, fields, self.doc.span(path), tags)
+
+    def tags(self, path: PathKey, raw: Any, kind: str) -> tuple[str, ...]:
+        """An event's tags: a list of the tags its type declares, each once."""
+        allowed = self.product.events[kind].tags
+        if not isinstance(raw, list):
+            self.fail(path, f"expected a list of tags, got {_short(raw)}",
+                      f"e.g. tags: [{allowed[0]}]" if allowed else None)
+            return ()
+        for index, tag in enumerate(raw):
+            if not isinstance(tag, str) or tag not in allowed:
+                hint = did_you_mean(str(tag), allowed) or (
+                    f"event '{kind}' may carry: {', '.join(allowed)}" if allowed
+                    else f"event '{kind}' carries no tags")
+                self.fail(path + (index,), f"unknown tag {_short(tag)} for event '{kind}'", hint)
+        return tuple(sorted({t for t in raw if isinstance(t, str) and t in allowed}))
 
     def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
         """Sort by (date, type, content, id) and name unnamed events by that order."""
@@ -324,7 +342,8 @@ class _CaseBuilder:
                                              f"duplicate event id '{event_id}'{also}",
                                              "give each event its own id", "case"))
             if event_id != event.id:  # built once; renamed only when it had no id
-                event = Event(event_id, event.type, event.date, event.fields, event.span)
+                event = Event(event_id, event.type, event.date, event.fields, event.span,
+                              event.tags)
             seen.setdefault(event_id, event)
             named.append(event)
         return tuple(named)

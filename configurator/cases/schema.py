@@ -25,6 +25,10 @@ from ..product.model import InputSpec, Product, text_in
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+TAGS = ("optional; tags the event carries, from those its type declares (events.<type>.tags): "
+        "a metric count: {tag: X} counts the events carrying X, e.g. [hba1c]")
+
+
 def case_schema(product: Product | None = None) -> dict[str, Any]:
     """The JSON Schema of a case of `product` (a JSON object, ready to serve); without a
     product, of a case of any product (the applicant and events then free-form)."""
@@ -37,7 +41,9 @@ def case_schema(product: Product | None = None) -> dict[str, Any]:
             "properties": {"type": _text("the event type (a key of the product's 'events')"),
                            "date": _date("when it happened"),
                            "id": {"type": ["string", "number"],
-                                  "description": "optional; unnamed events are <type>-<n>"}}}}
+                                  "description": "optional; unnamed events are <type>-<n>"},
+                           "tags": {"type": "array", "items": {"type": "string"},
+                                    "description": TAGS}}}}
     else:
         applicant = _inputs(product.inputs, "the applicant's inputs")
         events = [_event(product, name) for name in product.events]
@@ -113,6 +119,8 @@ def _event(product: Product, name: str) -> dict[str, Any]:
         "properties": {"type": {"const": name}, "date": _date("when it happened"),
                        "id": {"type": ["string", "number"],
                               "description": "optional; unnamed events are <type>-<n>"},
+                       **({"tags": {"type": "array", "uniqueItems": True, "description": TAGS,
+                                    "items": {"enum": list(spec.tags)}}} if spec.tags else {}),
                        **fields["properties"]},
     }
 

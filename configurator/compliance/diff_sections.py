@@ -19,7 +19,9 @@ from ..product.clauses import clause_numbers
 from ..product.model import Product
 from ..product.ranges import resolve
 from ..product.source import format_path
+from ..product.tags import count_types
 from ..product.usage import RULES, WORDING, parameter_uses
+from . import diff_terms
 from .changes import (
     FAVOURABLE,
     MIXED,
@@ -251,9 +253,11 @@ def _metric(v: Versions, key: str, o: Any, n: Any) -> None:
               less if also_b < also_a else MIXED, f"metric {key} now also counts "
               f"{sorted(also_b) or 'nothing else'} (was {sorted(also_a) or 'nothing else'})",
               old=sorted(also_a), new=sorted(also_b), old_node=o, new_node=n)
+    diff_terms.tag_terms(v, subject, key, a, b, o, n)
     polarity = v.polarity(v.new, key)
     widened = FAVOURABLE if polarity > 0 else UNFAVOURABLE if polarity < 0 else MIXED
     if hasattr(a, "when"):
+        event_b = event_b or next(iter(count_types(v.new, b)), None)
         v.condition(subject, f"metric {key}", a.when, b.when, ("metric_changed", widened,
                     "events"), {"event": event_b, "metrics": False}, o, n)
     if o.kind == "on_time":

@@ -1,12 +1,14 @@
 """Issue 13's terms compared version to version (part A), each change judged for the insured:
 how long an added exclusion lasts, a benefit's yearly deductible and its shares by a claim
-field, the events that set a check-up off, and what late check-up results do."""
+field, the events that set a check-up off, what late check-up results do, and the tag a
+count reads with the event types that carry it."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from ..product.tags import tagged_types
 from .changes import FAVOURABLE, MIXED, NEUTRAL, UNFAVOURABLE, Field, Versions
 
 LONGER = ("lengthened", "shortened")
@@ -75,3 +77,24 @@ def late_results(v: Versions, subject: str, name: str, o: Any, n: Any) -> None:
     elif o.late_results != n.late_results:
         v.add("wording_only", subject, NEUTRAL, f"check-up {name} now states what late "
               "results do", old_node=o, new_node=n)
+
+
+def tag_terms(v: Versions, subject: str, key: str, a: Any, b: Any, o: Any, n: Any) -> None:
+    """A count of tagged events: its tag, and the event types declaring it (more types
+    counted is easier to reach: good when a higher value of the metric favours the insured)."""
+    tag_a, tag_b = getattr(a, "tag", None), getattr(b, "tag", None)
+    if tag_a is None and tag_b is None:
+        return
+    v.flag(subject, f"tag counted by metric {key}", tag_a, tag_b, None, "metric_changed", o, n)
+    if tag_a != tag_b:
+        return
+    types_a, types_b = set(tagged_types(v.old, tag_a)), set(tagged_types(v.new, tag_b))
+    if types_a == types_b:
+        return
+    polarity = v.polarity(v.new, key)
+    more = FAVOURABLE if polarity > 0 else UNFAVOURABLE if polarity < 0 else MIXED
+    less = {FAVOURABLE: UNFAVOURABLE, UNFAVOURABLE: FAVOURABLE}.get(more, MIXED)
+    v.add("metric_changed", subject, more if types_b > types_a else less if types_b < types_a
+          else MIXED, f"metric {key} now counts events tagged {tag_b} of "
+          f"{sorted(types_b) or 'no type'} (was {sorted(types_a) or 'no type'})",
+          old=sorted(types_a), new=sorted(types_b), old_node=o, new_node=n)

@@ -26,6 +26,7 @@ from .policy_terms import (
     pays_expenses_words,
     ratio_words,
     restricted,
+    tag_words,
     yearly_deductible_words,
 )
 from .titles import capital, rule_title
@@ -276,7 +277,7 @@ class _Builder:
         if programme.same_as is not None:
             out += (w.gap or "") + w("same_as", clause=self.clause(
                 f"adherence.{programme.same_as}"))
-        return out
+        return out + tag_words(self, programme)
 
     def adherence(self) -> Section:
         section = self.section("adherence", [Para(self.words("adherence_intro"))])

@@ -2,7 +2,8 @@
 
 A lapsing exclusion states the day it still applies and the day it stops; a
 benefit with a yearly deductible or a share by a claim field says so in the
-benefits table; a check-up whose product chose what late results do says which.
+benefits table; a check-up whose product chose what late results do says which; a
+programme reading a count of tagged events says which events count.
 Every number is formatted from the product's parameters (`phrases.Values`).
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..product.model import Benefit, Checkup, Exclusion
+from ..conditions.visitor import names
+from ..product.model import Benefit, Checkup, Exclusion, text_in
+from ..product.tags import tagged_types
 from .blocks import Para
 from .titles import label
 
@@ -81,3 +84,22 @@ def restricted(builder: Any, benefit: Benefit) -> bool:
     return bool((pays.yearly_deductible is not None and builder.values.number(
         pays.yearly_deductible)) or (pays.ratio_by is not None and ratio_words(
             builder, benefit)[1]))
+
+
+def tag_words(builder: Any, programme: Any) -> str:
+    """'For <metric>, we count every <type> or <type> that your care team marks for it.',
+    once for each count of tagged events the programme's condition reads (directly or
+    through quarters and halves)."""
+    product, w, out = builder.product, builder.words, ""
+    read = [n.id for n in names(programme.when.node)] if programme.when is not None else []
+    for name in dict.fromkeys(read):
+        metric = product.metrics.get(name)
+        if metric is not None and metric.parts is not None:
+            name, metric = metric.parts.metric, product.metrics.get(metric.parts.metric)
+        if metric is None or metric.count is None or metric.count.tag is None:
+            continue
+        events = [text_in(product.events[t].label, builder.locale) if product.events[t].label
+                  else t.replace("_", " ") for t in tagged_types(product, metric.count.tag)]
+        out += (w.gap or "") + w("tag_count", metric=label(product, name, builder.locale),
+                                 events=w("tag_or").join(events))
+    return out

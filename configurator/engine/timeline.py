@@ -17,6 +17,7 @@ from typing import Any
 from ..cases.calendar import ONE_DAY, add_months, policy_year, year_number
 from ..cases.case import Event
 from ..product.model import PART_MONTHS, Metric, Product
+from ..product.tags import count_types
 from .windows import part_of, parts_of_year
 
 
@@ -77,7 +78,8 @@ class Timeline:
     def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
         """A count, pdc or on_time metric over the days [first, last]."""
         spec = metric.count or metric.pdc or metric.on_time
-        if not any(t in self.by_type for t in (spec.event, *getattr(spec, "also", ()))):
+        types = self._table(("types", name), lambda: count_types(self.product, spec))
+        if not any(t in self.by_type for t in types):
             return 0.0 if metric.pdc is not None else 0
         if metric.count is not None:
             return self.count(name, metric, first, last)
@@ -109,7 +111,7 @@ class Timeline:
         """Events of the metric's type in the window that pass its filter."""
         spec = metric.count
         check = self.filters.get(name)  # changes with the parameters in force: part of the key
-        if spec.also:  # several event types, merged in date order (issue 13)
+        if spec.also or spec.tag:  # several event types, or tagged events (issue 13)
             days, prefix = self._table(("counts", name, check), lambda: self._merged(name, spec))
             lo, hi = bisect.bisect_left(days, first), bisect.bisect_right(days, last)
             return prefix[hi] - prefix[lo] if hi > lo else 0
@@ -122,8 +124,9 @@ class Timeline:
     def _merged(self, name: str, spec: Any) -> tuple[list[dt.date], list[int]]:
         """The dates of every event of the metric's types, and prefix counts of those its
         filter accepts."""
-        events = sorted((e for t in dict.fromkeys((spec.event, *spec.also))
-                         for e in self.by_type.get(t, [])), key=lambda e: e.date)
+        events = sorted((e for t in count_types(self.product, spec)
+                         for e in self.by_type.get(t, []) if not spec.tag or spec.tag in e.tags),
+                        key=lambda e: e.date)
         return [e.date for e in events], _prefix(self.accepted(name, e) for e in events)
 
     def lowest(self, metric: Metric, day: dt.date) -> float:

@@ -160,7 +160,7 @@ class Checker:
                 owners.setdefault(name, section)
         for event, spec in p.events.items():
             for name in spec.fields:
-                if name in RESERVED:
+                if name in RESERVED or name == "tags":  # a case's event lists its tags
                     self.fail(("events", event, "fields", name), f"'{name}' is reserved",
                               "choose another name", key=True, code="name")
 
@@ -366,6 +366,9 @@ class Checker:
             if metric.kind == "parts":
                 self.parts(path, spec)
                 continue
+            if metric.kind == "count":
+                check_terms.count_terms(self, path, spec)
+                continue
             if not self.reference(path + ("event",), spec.event, "events", events, "event type"):
                 continue
             fields = self.scopes.event_fields(spec.event)
@@ -379,11 +382,6 @@ class Checker:
                 self.numbers(spec, "every_months", "tolerance_months")
             if metric.kind == "lowest":
                 self.lowest(path, spec, fields)
-            for index, other in enumerate(getattr(spec, "also", ())):
-                if self.reference(path + ("also", index), other, "events", events, "event type") \
-                        and spec.when:  # the filter reads each type's own fields
-                    self.condition(path + ("when",), spec.when, self.scopes.event(other, False),
-                                   events=(other,))
             if getattr(spec, "when", None):
                 self.condition(path + ("when",), spec.when, self.scopes.event(spec.event, False),
                                events=(spec.event,))

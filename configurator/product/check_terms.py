@@ -3,7 +3,8 @@
 Kept apart from `check` so each construct's check is one small function: a
 lapsing exclusion's months, a yearly deductible, the share paid by a claim
 field (`ratio_by`: an enum field of the event, every value given a share), and a
-check-up set off by any of several event types (`trigger.on_any`).
+check-up set off by any of several event types (`trigger.on_any`), a count over
+several event types (`also`) or over the events carrying a tag (`tag`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from ..errors import did_you_mean
 from .bounds import RATIO
 from .model import Benefit, Checkup, Exclusion
+from .tags import all_tags, tagged_types
 
 
 def exclusion_terms(checker: Any, exclusion: Exclusion) -> None:
@@ -70,3 +72,34 @@ def any_event_trigger(checker: Any, checkup: Checkup) -> None:
         f"the fields every one of {', '.join(known)} has, the inputs, metrics or parameters")
     checker.condition(path + ("when",), trigger.when, scope, events=tuple(known), metrics=True)
 
+
+
+def count_terms(checker: Any, path: tuple, spec: Any) -> None:
+    """A count's event types (event and also, or the types declaring its tag) and its
+    filter: with also, read on each type's own fields; with a tag, on the fields every
+    tagged type has."""
+    events = checker.product.events
+    if spec.tag is not None:
+        types = tagged_types(checker.product, spec.tag)
+        if not types:
+            checker.fail(path + ("tag",), f"no event type declares the tag '{spec.tag}'",
+                         did_you_mean(spec.tag, all_tags(checker.product)) or
+                         f"list it under events.<type>.tags: [{spec.tag}]")
+        elif spec.when:
+            shared = checker.scopes.common_fields(types)
+            scope = checker.scopes.applicant().with_symbols(
+                {n: s for n, s in shared.symbols.items() if s.kind == "field"},
+                f"the fields every event type tagged '{spec.tag}' ({', '.join(types)}) has, "
+                "the inputs or parameters")
+            checker.condition(path + ("when",), spec.when, scope, events=types)
+        return
+    if not checker.reference(path + ("event",), spec.event, "events", events, "event type"):
+        return
+    for index, other in enumerate(spec.also):
+        if checker.reference(path + ("also", index), other, "events", events, "event type") \
+                and spec.when:  # the filter reads each type's own fields
+            checker.condition(path + ("when",), spec.when, checker.scopes.event(other, False),
+                              events=(other,))
+    if spec.when:
+        checker.condition(path + ("when",), spec.when, checker.scopes.event(spec.event, False),
+                          events=(spec.event,))

@@ -142,6 +142,11 @@ class EventSpec(Model):
         default_factory=dict,
         description="The typed fields an event of this type carries, by name.",
         examples=[{"days_supply": {"type": "integer", "min": 1}}])
+    tags: list[Ident] = Field(
+        default_factory=list,
+        description="The tags an event of this type may carry (`tags: [..]` in a case). A "
+        "metric `count: {tag: X}` counts the events of every type that carry X.",
+        examples=[["hba1c_test"]])
 
 
 ParameterValue = Annotated[float | int | str | bool, AfterValidator(finite)]

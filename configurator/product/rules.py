@@ -29,10 +29,8 @@ class EligibilityRule(Model):
         description="What happens when the condition holds: decline, refer, loading or exclusion.",
         examples=["decline"])
     percent: NumberRef | None = Field(
-        None,
-        description=("A loading's size, in percent of the standard premium (a number or a "
-                     "parameter name)."),
-        examples=["smoker_loading"])
+        None, description="A loading's size, in percent of the standard premium (a number or "
+        "a parameter name).", examples=["smoker_loading"])
     exclusion: Ident | None = Field(
         None, description="The exclusion an exclusion outcome adds (an id under exclusions).",
         examples=["alcohol"])
@@ -160,15 +158,11 @@ class Checkup(Model):
         None, description="Days from the trigger to the due date (a number or a parameter name).",
         examples=[90])
     window_days: NumberRef = Field(
-        0,
-        description=("A visit this many days either side of the due date counts (a number or a "
-                     "parameter name)."),
-        examples=["visit_window_days"])
+        0, description="A visit this many days either side of the due date counts (a number "
+        "or a parameter name).", examples=["visit_window_days"])
     extension_days: NumberRef = Field(
-        0,
-        description=("Grace days after the window before the check-up is missed (a number or a "
-                     "parameter name)."),
-        examples=["late_visit_grace_days"])
+        0, description="Grace days after the window before the check-up is missed (a number "
+        "or a parameter name).", examples=["late_visit_grace_days"])
     items: list[Ident] = Field(
         default_factory=list,
         description="What the visit examines, by name (listed in the policy).",
@@ -208,7 +202,12 @@ class Checkup(Model):
 
 
 class CountMetric(Model):
-    event: Ident = Field(description="The event type counted.", examples=["monitoring_visit"])
+    event: Ident | None = Field(
+        None, description="The event type counted (or give tag).", examples=["monitoring_visit"])
+    tag: Ident | None = Field(
+        None, description="Count the events of any type that carry this tag (`tags:` in the "
+        "case; the types declare it under events.<type>.tags). 'when' may read only the "
+        "fields every such type has.", examples=["hba1c_test"])
     also: list[Ident] = Field(
         default_factory=list, description="More event types counted as this one: an HbA1c "
         "test recorded inside a check-up visit counts toward '3 HbA1c tests'. The filter "
@@ -216,6 +215,12 @@ class CountMetric(Model):
     when: Condition | None = Field(
         None, description="Count only the events for which this condition holds.",
         examples=["alt > 40"])
+
+    @model_validator(mode="after")
+    def _event_or_tag(self) -> CountMetric:
+        if (self.event is None) == (self.tag is None) or (self.tag and self.also):
+            raise ValueError("give either event (with also, if any) or tag")
+        return self
 
 
 class PdcMetric(Model):
@@ -231,9 +236,8 @@ class OnTimeMetric(Model):
         description="How often a visit is expected, in months (a number or a parameter name).",
         examples=[6])
     tolerance_months: NumberRef = Field(
-        description=("How late a visit may be and still count, in months (a number or a parameter "
-                     "name)."),
-        examples=[1])
+        description="How late a visit may be and still count, in months (a number or a "
+        "parameter name).", examples=[1])
     when: Condition | None = Field(
         None, description="Count only the visits for which this condition holds.",
         examples=["hbv_dna >= 0"])

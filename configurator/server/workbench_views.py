@@ -177,6 +177,8 @@ def checkups(product: Product, write: Writer) -> list[dict[str, Any]]:
             "every": write.ref(trigger.every_months, "months"),
             "when": str(trigger.when) if trigger.when is not None else "",
             "on": trigger.on or "", "repeat_if_missed": trigger.repeat_if_missed,
+            "on_any": [write.name_of("event", e) for e in trigger.on_any or ()],
+            "each": trigger.each or "",
             "due": write.ref(checkup.due_days, "days"),
             "window": write.ref(checkup.window_days, "days"),
             "extension": write.ref(checkup.extension_days, "days"),

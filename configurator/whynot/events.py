@@ -10,6 +10,7 @@ and gone with them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from ..conditions.visitor import names
 from ..product.cells import cells
 from ..product.model import Metric, Programme
 from ..product.ranges import Domain, resolve, spec_domain, truth
+from ..product.tags import tagged_types
 from .search import Trial
 
 HORIZON = dt.timedelta(days=400)  # how far ahead the next occurrence of a check-up is sought
@@ -222,7 +224,8 @@ def _union(fragments: dict[str, list[list[Event]]], sizes: dict[str, int]) -> li
     out: list[Event] = []
     for metric, size in sizes.items():
         out += fragments[metric][size]
-    return [Event(f"why-not-{n}", e.type, e.date, e.fields) for n, e in enumerate(out, 1)]
+    return [Event(f"why-not-{n}", e.type, e.date, e.fields, None, e.tags)
+            for n, e in enumerate(out, 1)]
 
 
 def _fragments(trial: Trial, metric: Metric, name: str, first: dt.date, last: dt.date
@@ -245,18 +248,28 @@ def _fragments(trial: Trial, metric: Metric, name: str, first: dt.date, last: dt
     spec = metric.count or metric.on_time
     if spec is None:
         return []
-    fields = fields_for(trial, spec.event, spec.when.node if spec.when else None, first)
+    kind, tags = _counted(trial, spec)
+    fields = fields_for(trial, kind, spec.when.node if spec.when else None, first)
     out = []
     for count in range(1, MAX_EXTRA + 1):
         days = [first + dt.timedelta(days=(span * (i + 1)) // count) for i in range(count)]
-        out.append([Event("x", spec.event, day, fields) for day in days])
+        out.append([Event("x", kind, day, fields, None, tags) for day in days])
     return out
+
+
+def _counted(trial: Trial, spec: Any) -> tuple[str, tuple[str, ...]]:
+    """The event type a suggested event has, and its tags: a tag count's first type."""
+    tag = getattr(spec, "tag", None)
+    if tag is None:
+        return spec.event, ()
+    return tagged_types(trial.product, tag)[0], (tag,)
 
 
 def _verified(trial: Trial, events: list[Event], first: dt.date, last: dt.date,
               decided: dt.date, baseline: Outcome, reached: Callable[[Outcome], bool]
               ) -> Plan | None:
-    events = [Event(f"why-not-{n}", e.type, e.date, e.fields) for n, e in enumerate(events, 1)]
+    events = [Event(f"why-not-{n}", e.type, e.date, e.fields, None, e.tags)
+              for n, e in enumerate(events, 1)]
     outcome = trial.outcome(trial.with_events(events, decided))
     if not reached(outcome):
         return None
@@ -276,7 +289,7 @@ def _widened(trial: Trial, plan: Plan, reached: Callable[[Outcome], bool]) -> Pl
     event = plan.events[0]
 
     def works(day: dt.date) -> bool:
-        moved = Event(event.id, event.type, day, event.fields)
+        moved = dataclasses.replace(event, date=day)
         return reached(trial.outcome(trial.with_events([moved], plan.decided)))
 
     span = (plan.last - plan.first).days
@@ -289,7 +302,7 @@ def _widened(trial: Trial, plan: Plan, reached: Callable[[Outcome], bool]) -> Pl
     hi = _edge(works, good[-1], plan.last)
     if not all(works(d) for d in samples if lo <= d <= hi):
         lo = hi = good[-1]  # not one interval: promise only the day verified
-    moved = Event(event.id, event.type, lo, event.fields)
+    moved = dataclasses.replace(event, date=lo)
     return Plan((moved,), plan.kinds, lo, hi, plan.decided,
                 trial.outcome(trial.with_events([moved], plan.decided)), plan.baseline)
 

@@ -63,13 +63,14 @@ class Trial:
         return dataclasses.replace(self.case, applicant={**self.case.applicant, name: value})
 
     def with_field(self, event_id: str, name: str, value: Any) -> Case:
-        events = tuple(Event(e.id, e.type, e.date, {**e.fields, name: value}, e.span)
+        events = tuple(Event(e.id, e.type, e.date, {**e.fields, name: value}, e.span, e.tags)
                        if e.id == event_id else e for e in self.case.events)
         return dataclasses.replace(self.case, events=events)
 
     def with_events(self, added: list[Event], as_of) -> Case:
         clean = [Event(e.id, e.type, e.date, {k: v for k, v in e.fields.items()
-                                              if not k.startswith("\0")}) for e in added]
+                                              if not k.startswith("\0")}, None, e.tags)
+                 for e in added]
         events = tuple(sorted((*self.case.events, *clean), key=Event.sort_key))
         return dataclasses.replace(self.case, events=events, as_of=as_of)
 
