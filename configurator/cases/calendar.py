@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 ONE_DAY = dt.timedelta(days=1)
@@ -17,6 +18,7 @@ ONE_DAY = dt.timedelta(days=1)
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; the engine asks for the same few dates often
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
     total = day.month - 1 + months
