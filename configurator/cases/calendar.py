@@ -38,6 +38,7 @@ class PolicyYear:
     end: dt.date  # exclusive: the next renewal date
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the result is frozen
 def policy_year(start: dt.date, number: int) -> PolicyYear:
     return PolicyYear(number, add_years(start, number - 1), add_years(start, number))
 
