@@ -77,7 +77,8 @@ class Timeline:
     def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
         """A count, pdc or on_time metric over the days [first, last]."""
         spec = metric.count or metric.pdc or metric.on_time
-        if not any(t in self.by_type for t in (spec.event, *getattr(spec, "also", ()))):
+        also = metric.count.also if metric.count is not None else ()  # only counts have it
+        if not any(t in self.by_type for t in (spec.event, *also)):
             return 0.0 if metric.pdc is not None else 0
         if metric.count is not None:
             return self.count(name, metric, first, last)
