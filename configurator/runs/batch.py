@@ -164,11 +164,21 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
         return number, None, [str(p) for p in case.problems], None
     outcome = env.evaluate(product, case, summary=audit is None)  # the audit needs it all
     row = summary(number, outcome, case.name)
-    json.dumps(row, ensure_ascii=False).encode("utf-8")  # writable, or this row's error
+    _writable(row)
     audit_row = None
     if audit is not None:
         audit_row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
     return number, row, [], audit_row
+
+
+def _writable(row: dict[str, Any]) -> None:
+    """Raise (this row's error) if the row cannot be written as UTF-8: only text that is not
+    ASCII can hold a lone surrogate, so only a row with such text is encoded to find out."""
+    for value in row.values():
+        for item in (value if type(value) is list else (value,)):
+            if type(item) is str and not item.isascii():
+                json.dumps(row, ensure_ascii=False).encode("utf-8")
+                return
 
 
 def _chunks(rows: Iterator[Any]) -> Iterator[list]:
