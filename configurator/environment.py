@@ -64,6 +64,7 @@ class Environment:
         self._products: dict[tuple, Product] = {}
         self._products_lock = threading.Lock()  # a server loads from several threads
         self._compiled: dict[tuple[str, str, str], CompiledProduct] = {}
+        self._last_compiled: CompiledProduct | None = None  # a batch asks for it every row
         self._illustrations: dict[tuple[str, str, str], Illustration | None] = {}
 
     # ------------------------------------------------------------ products
@@ -127,12 +128,16 @@ class Environment:
 
     def compile(self, product: Product) -> CompiledProduct:
         """The product compiled into durable-rules rulesets, once per environment."""
+        last = self._last_compiled
+        if last is not None and last.product is product:
+            return last
         key = (product.id, product.hash, product.source_file)
         found = self._compiled.get(key)
         if found is None or found.product is not product:
             if len(self._compiled) >= MAX_COMPILED:
                 self._compiled.pop(next(iter(self._compiled)))
             found = self._compiled[key] = compile_product(product)
+        self._last_compiled = found
         return found
 
     # ------------------------------------------------------------ cases

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import json
 import math
@@ -26,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CaseError, ConfigError, Problem, Span
-from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
 from . import parquet
 from .case import Case, case_from_document
+from .plain import MAX_DEPTH, SURROGATE, within_limits
 
 # (row number, data, errors: [(column, path, message)], or None when the data is within
 # every limit (`within_limits`), path -> CSV column)
@@ -38,11 +37,9 @@ Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
 MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
 MAX_CELL = 65_536  # characters in one CSV cell other than `events`
-MAX_DEPTH = 32  # nesting of JSON data in a row
 MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
@@ -159,56 +156,18 @@ def data_problems(data: Any) -> list[tuple[str, str]]:
             found.append((path[:MAX_DEPTH], f"nested more than {MAX_DEPTH} levels deep"))
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _SURROGATE.search(key):
+                if SURROGATE.search(key):
                     found.append((path, f"the key {key!r} holds a lone surrogate, "
                                         "not a character"))
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (index,), item) for index, item in enumerate(value))
-        elif isinstance(value, str) and _SURROGATE.search(value):
+        elif isinstance(value, str) and SURROGATE.search(value):
             found.append((path, "holds a lone surrogate (e.g. \\ud800), not a character; "
                                 "fix the text's encoding"))
         elif isinstance(value, float) and not math.isfinite(value):
             found.append((path, f"{value} is not a finite number"))
     return [(format_path(path), message) for path, message in sorted(found, key=str)]
-
-
-def within_limits(data: Any) -> bool:
-    """Whether `data` passes both `data_problems` and the reading limits
-    (`product.source.data_problems`), found in one walk with no paths built: then
-    the row's errors are None and its case is checked without walking it again.
-    False sends the row through both checks, which say what is wrong."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    count = 0
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        kind = type(value)
-        if depth > MAX_DEPTH or count > MAX_NODES:
-            return False
-        if kind is str:
-            if not _plain_text(value):
-                return False
-        elif kind is dict:
-            for key, item in value.items():
-                if type(key) is not str or not _plain_text(key):
-                    return False
-                stack.append((item, depth + 1))
-        elif kind is list:
-            stack.extend((item, depth + 1) for item in value)
-        elif kind is float:
-            if not math.isfinite(value):
-                return False
-        elif kind is int:
-            if value.bit_length() > MAX_NUMBER_DIGITS * 10 // 3:
-                return False
-        elif kind is not bool and kind is not dt.date and value is not None:
-            return False
-    return True
-
-
-def _plain_text(text: str) -> bool:
-    return len(text) <= MAX_STRING_LENGTH and (text.isascii() or not _SURROGATE.search(text))
 
 
 def _jsonl(path: Path) -> Iterator[Raw]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 ONE_DAY = dt.timedelta(days=1)
@@ -17,6 +18,7 @@ ONE_DAY = dt.timedelta(days=1)
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; the engine asks for the same few dates often
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28)."""
     total = day.month - 1 + months
@@ -36,6 +38,7 @@ class PolicyYear:
     end: dt.date  # exclusive: the next renewal date
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the result is frozen
 def policy_year(start: dt.date, number: int) -> PolicyYear:
     return PolicyYear(number, add_years(start, number - 1), add_years(start, number))
 

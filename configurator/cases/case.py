@@ -166,9 +166,10 @@ class _CaseBuilder:
         if not isinstance(value, dict):
             self.fail(path, "expected a mapping")
             return {}
-        for key in value:
-            if allowed is not None and key not in allowed:
-                self.unknown(path + (key,), f"unknown field '{key}'", allowed)
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    self.unknown(path + (key,), f"unknown field '{key}'", allowed)
         return value
 
     def date(self, path: PathKey, value: Any, what: str) -> dt.date | None:
@@ -303,8 +304,7 @@ class _CaseBuilder:
                 self.unknown(path + (key,), f"'{key}' is not a field of event '{kind}'",
                              [*specs, *_EVENT_KEYS])
         date = self.date(path + ("date",), item.get("date"), "event date")
-        fields, _ = self.typed(path, {k: v for k, v in item.items() if k in specs}, specs,
-                               "field")
+        fields, _ = self.typed(path, item, specs, "field")  # reads only the names in specs
         given = self.as_text(path + ("id",), item.get("id"), "an event id")
         tags = self.tags(path + ("tags",), item.get("tags", []), kind)
         if date is None:

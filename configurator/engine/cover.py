@@ -90,7 +90,16 @@ class CoverState:
 
     def sum_insured(self, product: Product, period: PeriodPlan) -> Decimal:
         """The full sum insured times the tier's share, plus the sum-insured bonus: a share
-        of that (basis 'tier') or of the full sum insured (basis 'full')."""
+        of that (basis 'tier') or of the full sum insured (basis 'full').
+
+        Read on every claim: kept per period for the tier and bonuses (plain values)."""
+        key = ("sum_insured", self.tier, *self.bonus.values())
+        found = period.memo.get(key)
+        if found is None:
+            found = period.memo[key] = self._sum_insured(product, period)
+        return found
+
+    def _sum_insured(self, product: Product, period: PeriodPlan) -> Decimal:
         base = period.decimal(product.coverage.sum_insured)
         tiers = product.coverage.tiers
         share = period.decimal(tiers[self.tier].percent) if tiers else Decimal(100)

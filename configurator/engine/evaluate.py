@@ -207,7 +207,7 @@ class _Evaluation:
                 self.notes.append(self.say("after_as_of", event=event.id, date=event.date))
             elif event.date < self.start:
                 self.before_cover(event)
-            else:
+            elif event.type in self.plan.event_readers:  # others do nothing on their day
                 self.push(event.date, EVENT, event)
         self.track(self.checkups.at_issue(self.start, self.as_of, self.cover.end, self.period))
         while self.agenda:
@@ -260,7 +260,7 @@ class _Evaluation:
         plan = self.plan
         if not (matched or event.type in plan.visit_readers or event.type in plan.event_triggers
                 or event.type in plan.claim_types):
-            return  # nothing reads this event here (e.g. a refill: metrics read it later)
+            return  # nothing reads this event here (e.g. a visit outside every window)
         env = {**self.env, **event.fields}
         for occurrence in matched:
             self.visit(occurrence, event, env)
@@ -369,7 +369,7 @@ class _Evaluation:
         days = (event.date - self.start).days
         fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
         fired = self.assert_fact("claim", fact)
-        matched = [b for b in self.product.benefits if f"benefit.{b.id}" in fired]
+        matched = [b for b, rule_id in self.plan.benefit_rules if rule_id in fired]
         if not matched:
             self.refuse_claim(event, "declined", self.say("no_benefit"))
             return
@@ -440,8 +440,7 @@ class _Evaluation:
             why = self.say("waiting", day=(event.date - self.start).days + 1, days=days)
             info = self.plan.rules[waiting]
             reasons.append(Reason(waiting, why, info.clause, info.source, event.date))
-        for exclusion in self.product.exclusions:
-            rule_id = f"exclusion.{exclusion.id}"
+        for exclusion, rule_id in self.plan.exclusion_rules:
             applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
             if rule_id in fired and applies:
                 reasons.append(self.reason(rule_id, exclusion.text, env))
@@ -452,7 +451,10 @@ class _Evaluation:
         cover, period = self.cover, self.period
         judgement = cover.book.judge(benefit, event, year_number(self.start, event.date),
                                      cover.sum_insured(self.product, period),
-                                     cover.limits(self.product, period), period.constants,
+                                     # only a shared cap reads the limits
+                                     cover.limits(self.product, period)
+                                     if benefit.limits.shared is not None else {},
+                                     period.constants,
                                      self.say)
         reasons.append(self.reason(f"benefit.{benefit.id}", benefit.text, env))
         reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)

@@ -19,7 +19,7 @@ from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
 from ..conditions.nodes import Node
 from ..product.derived import derived_order
-from ..product.model import Checkup, EligibilityRule, Exclusion, Product, Text
+from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Product, Text
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
@@ -37,6 +37,7 @@ class PeriodPlan:
     lifted: dict[str, list[tuple[str, Fn]]]
     metric_filters: dict[str, Fn]
     _decimals: dict[Any, Decimal] = field(default_factory=dict)
+    memo: dict[tuple, Any] = field(default_factory=dict)  # amounts by plain-value keys
 
     def number(self, value: Any) -> Any:
         """A NumberRef's value: a literal, or the parameter it names."""
@@ -65,6 +66,11 @@ class Plan:
     event_triggers: frozenset[str] = frozenset()
     exclusion_flags: tuple[str, ...] = ()
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
+    benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
+    exclusion_rules: tuple[tuple[Exclusion, str], ...] = ()
+    # event types the walk acts on (a check-up's visit, a trigger, a claim); the others
+    # (e.g. a refill) only feed metrics, which read the case's events themselves
+    event_readers: frozenset[str] = frozenset()
     _texts: dict[tuple, str] = field(default_factory=dict)
     _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
 
@@ -113,7 +119,7 @@ def _build(compiled: CompiledProduct) -> Plan:
                for index, period in enumerate(compiled.periods)]
     names = {kind: [a for a in attrs if not a.startswith("_")]
              for kind, attrs in compiled.facts.items()}
-    return Plan(compiled, product, periods, compiled.rules, names,
+    plan = Plan(compiled, product, periods, compiled.rules, names,
                 identity={"id": product.id, "version": product.version, "hash": product.hash},
                 eligibility={f"eligibility.{r.id}": r for r in product.eligibility},
                 checkups={c.id: c for c in product.checkups},
@@ -124,7 +130,12 @@ def _build(compiled: CompiledProduct) -> Plan:
                 | {t for c in product.checkups for t in (c.trigger.on_any or ())},
                 exclusion_flags=tuple(exclusion_flag(x.id) for x in product.exclusions
                                       if x.added_by_underwriting),
-                visit_readers=_visit_readers(product))
+                visit_readers=_visit_readers(product),
+                benefit_rules=tuple((b, f"benefit.{b.id}") for b in product.benefits),
+                exclusion_rules=tuple((x, f"exclusion.{x.id}") for x in product.exclusions))
+    plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
+                          | plan.event_triggers | set(plan.visit_readers))
+    return plan
 
 
 def _visit_readers(product: Product) -> dict[str, list[Checkup]]:

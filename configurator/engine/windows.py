@@ -9,18 +9,21 @@ first day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from ..cases.calendar import add_months, policy_year, year_number
 from ..errors import EngineError
 from ..product.model import PART_MONTHS
 
 
-def parts_of_year(start: dt.date, number: int, part: str) -> list[tuple[dt.date, dt.date]]:
+@functools.lru_cache(maxsize=4096)  # pure: metrics ask for the same year's parts often
+def parts_of_year(start: dt.date, number: int, part: str
+                  ) -> tuple[tuple[dt.date, dt.date], ...]:
     """The parts of policy year `number` as `[first, end)` pairs, in order."""
     year = policy_year(start, number)
     months = PART_MONTHS[part]
     edges = [add_months(year.start, months * k) for k in range(12 // months)] + [year.end]
-    return list(zip(edges, edges[1:], strict=False))
+    return tuple(zip(edges, edges[1:], strict=False))
 
 
 def part_of(start: dt.date, day: dt.date, part: str) -> tuple[dt.date, dt.date]:

@@ -96,7 +96,10 @@ def case_hash(case: Case) -> str:
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+    for value in values.values():
+        if isinstance(value, dt.date):
+            return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+    return values  # no date in it: as it is (most events)
 
 
 def identity(case: Case) -> str | None:
