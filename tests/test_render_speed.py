@@ -100,11 +100,11 @@ def test_the_page_the_front_and_the_shared_part_share_reads_in_order(product, tm
 
 
 def test_only_the_last_page_of_the_front_is_shared(tmp_path):
-    """A schedule that fills its page ends the front: the guide starts page 3 (COPD's
-    standard terms: two pages of front exactly)."""
-    copd = load(ROOT / "products" / "copd.yaml")
-    case = load_case(ROOT / "products" / "copd" / "mild_copd_standard_terms.yaml", copd)
-    pdf = ENV.render_pdf(copd, case)
+    """A schedule that fills its page ends the front: the guide starts page 3 (oral
+    health's first healthy year: two pages of front exactly)."""
+    oral = load(ROOT / "products" / "oral_health.yaml")
+    case = load_case(ROOT / "products" / "oral_health" / "first_year_healthy.yaml", oral)
+    pdf = ENV.render_pdf(oral, case)
     assert "Reading guide" not in _page_texts(pdf, tmp_path, 2, False)
     lines = [line for line in _page_texts(pdf, tmp_path, 3, False).splitlines() if line.strip()]
     assert lines[1] == "Reading guide"  # after the running header

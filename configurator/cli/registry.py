@@ -10,6 +10,7 @@ import datetime as dt
 import json
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -19,7 +20,6 @@ from ..registry.db import StoreError
 from ..registry.supersession import log_words
 from .group import cli
 from .options import DATE, Failed, db_option, environment, open_store
-from .streams import console
 
 
 @cli.command()
@@ -164,7 +164,7 @@ def _table(title: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*(_cell(cell) for cell in row))
-    console().print(table)
+    Console(width=160).print(table)  # wide: history and audit rows are not cut (pipe to less -S)
 
 
 def _cell(value: object) -> Text:

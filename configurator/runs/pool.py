@@ -68,6 +68,12 @@ def tear_down(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join(1)
+    # let the executor's manager thread see its workers gone and close its wake-up pipe now:
+    # left running, it raced the interpreter's exit hook, which could write to that pipe as
+    # it closed ("Exception ignored ... Bad file descriptor" after a SIGTERM, CPython 3.11)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None and manager is not threading.current_thread():
+        manager.join(max(0.0, deadline - time.monotonic()) + 1)
 
 
 def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple) -> None:
