@@ -28,7 +28,7 @@ def run(compiled, as_of: str, events: list[tuple[str, str, dict]], start: str = 
 
 
 def test_quarters_are_counted_from_each_renewal_and_never_drift():
-    assert parts_of_year(D("2026-01-31"), 1, "quarter") == [
+    assert list(parts_of_year(D("2026-01-31"), 1, "quarter")) == [
         (D("2026-01-31"), D("2026-04-30")), (D("2026-04-30"), D("2026-07-31")),
         (D("2026-07-31"), D("2026-10-31")), (D("2026-10-31"), D("2027-01-31"))]
     assert parts_of_year(D("2026-01-31"), 2, "half")[1] == (D("2027-07-31"), D("2028-01-31"))
