@@ -256,7 +256,7 @@ class _Compiler:
                 path = effect.path if effect is not None else checkup.path
                 streak = self.streak(checkup, constants) if kind == "missed" else 1
                 self.register(rule_id, kind, checkup.id, fact, path, clause,
-                              f"_streak >= {streak:g}" if streak > 1 else None)
+                              f"missed_in_a_row >= {streak:g}" if streak > 1 else None)
                 out.append(self.joined(rule_id, fact, checkup.id, streak))
         return out
 
