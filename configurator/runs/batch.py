@@ -181,11 +181,12 @@ def _writable(row: dict[str, Any]) -> None:
                 return
 
 
-def _chunks(rows: Iterator[Any]) -> Iterator[list]:
+def chunks(rows: Iterator[Any], size: int = CHUNK) -> Iterator[list]:
+    """`rows` in lists of `size` (the last one shorter)."""
     chunk: list = []
     for row in rows:
         chunk.append(row)
-        if len(chunk) == CHUNK:
+        if len(chunk) == size:
             yield chunk
             chunk = []
     if chunk:
@@ -286,7 +287,7 @@ def _results(env: Environment, product: Product, cases: Path, workers: int,
     last = 0  # the last row a worker answered for
     with spawn_pool(workers, _start_worker,
                     (product_text(product), product.source_file, audit)) as pool:
-        tasks = ((file, chunk) for chunk in _chunks(rows))
+        tasks = ((file, chunk) for chunk in chunks(rows))
         try:
             for _, results in bounded(pool, _run_chunk, tasks, IN_FLIGHT_PER_WORKER * workers,
                                       ordered=True):

@@ -37,7 +37,7 @@ from ..cases.batchfile import read_raw, text_lines
 from ..environment import Environment
 from ..errors import ConfiguratorError, EngineError
 from ..product.model import Product
-from .batch import Audit, Result, Source, _run_one, product_text
+from .batch import Audit, Result, Source, _run_one, chunks, product_text
 from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
@@ -121,14 +121,7 @@ class _client:
 
 def _partitions(cases: Path) -> Iterator[list]:
     rows = text_lines(cases) if cases.suffix == ".jsonl" else read_raw(cases)
-    chunk: list = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == PARTITION:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return chunks(rows, PARTITION)
 
 
 def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
