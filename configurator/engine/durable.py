@@ -25,11 +25,14 @@ import durable_rules_engine as _engine
 import orjson
 
 from ..errors import EngineError
+from .memo import Memo
 
 _LOCK = threading.RLock()
 _HANDLES: dict[str, int] = {}
 _LIVE: dict[tuple[int, str], int] = {}
 _SIDS = itertools.count(1)
+_MEMOS: dict[int, Memo] = {}
+_REMEMBER = True
 
 
 # durable-rules' JSON reader cannot read a number in exponent form without a
@@ -82,7 +85,7 @@ def _point(match: re.Match) -> bytes:
     return match[0] if match[1] is None else match[1] + b".0" + match[2]
 
 
-OnAction = Callable[[str, str], None]
+OnAction = Callable[[str, dict[str, Any]], None]  # rule, alias -> _ref of its fact
 
 
 def _tune_malloc() -> None:
@@ -104,7 +107,7 @@ _tune_malloc()
 
 
 def ruleset(name: str, rules: dict[str, Any]) -> int:
-    """The engine handle for a ruleset, created once per process.
+    """The engine handle for a ruleset, created once per process (with its `Memo`).
 
     Names carry the product's content hash, so a name is never redefined with
     different rules; handles are never deleted (sessions may still use them).
@@ -115,50 +118,118 @@ def ruleset(name: str, rules: dict[str, Any]) -> int:
             handle = _HANDLES.get(name)
             if handle is None:
                 handle = _engine.create_ruleset(name, _encode_facts(rules))
+                _MEMOS[handle] = Memo(rules)
                 _HANDLES[name] = handle
     return handle
 
 
-def rule_name(action: str) -> str:
-    """The rule an action JSON names: it starts ``{"rule_id":``."""
-    return action[2:action.index('"', 2)]
+def remember(on: bool) -> bool:
+    """Turn the remembered firings on or off (tests and benchmarks compare); the old setting."""
+    global _REMEMBER
+    old, _REMEMBER = _REMEMBER, on
+    return old
+
+
+def _fired(action: str) -> tuple[str, dict[str, Any]]:
+    """The rule an action names and the facts it matched, by alias."""
+    (rule, facts), = orjson.loads(action).items()
+    return rule, facts
 
 
 class Session:
-    """One case's state in one ruleset; always closed by `open_sessions`."""
+    """One case's state in one ruleset; always closed by `Sessions`.
 
-    __slots__ = ("handle", "sid", "offset", "on_action")
+    A fact whose cells the ruleset's `Memo` knows is not asserted: its remembered
+    firings are handed on and it waits in `pending`; the engine session catches up
+    (those facts asserted, their firings discarded) before the next fact the memo
+    does not know, when the ruleset has joins that could pair it with them.
+    """
+
+    __slots__ = ("handle", "sid", "offset", "on_action", "memo", "pending", "held")
 
     def __init__(self, handle: int, on_action: OnAction):
         self.handle = handle
         self.sid = str(next(_SIDS))
         self.offset = -1
         self.on_action = on_action
+        self.memo = _MEMOS.get(handle) if _REMEMBER else None
+        self.pending: list[dict[str, Any]] = []
+        self.held: dict[str, list[tuple[tuple, Any]]] = {}  # kind -> (key, _ref) for joins
 
     def assert_facts(self, facts: list[dict[str, Any]]) -> None:
-        """Assert facts (each gets this session's sid) and drain the agenda."""
-        sid = self.sid
+        """Assert facts one by one (each gets this session's sid), handing on what fires."""
         for fact in facts:
-            fact["sid"] = sid
+            self.assert_fact(fact)
+
+    def assert_fact(self, fact: dict[str, Any]) -> None:
+        memo = self.memo
+        key = memo.key(fact) if memo is not None else None
+        if key is None:
+            if memo is not None and memo.joins:
+                self.memo = None  # a partner it cannot key: the engine decides the rest
+            self._catch_up()
+            for rule, facts in self._assert(fact):
+                self.on_action(rule, {alias: f.get("_ref") for alias, f in facts.items()})
+            return
+        kind = fact["_kind"]
+        partners: list[tuple[tuple, Any]] = []
+        if memo.joins:
+            for other in memo.partners.get(kind, ()):
+                partners += self.held.get(other, ())
+            key = (key, *[k for k, _ in partners])
+        refs = (fact["_ref"], *[ref for _, ref in partners])
+        firings = memo.get(key)
+        if firings is None:
+            self._catch_up()
+            handed = self._learn(key, fact, refs)
+        else:
+            if memo.joins:
+                self.pending.append(fact)
+            handed = [(rule, {alias: refs[place] for alias, place in aliases})
+                      for rule, aliases in firings]
+        if kind in memo.joined:
+            self.held.setdefault(kind, []).append((key[0] if memo.joins else key, refs[0]))
+        for rule, facts in handed:
+            self.on_action(rule, facts)
+
+    def _learn(self, key: tuple, fact: dict[str, Any], refs: tuple
+               ) -> list[tuple[str, dict[str, Any]]]:
+        """Assert a fact the memo does not know; keep what fired, each fact by position."""
+        handed = [(rule, {alias: f.get("_ref") for alias, f in facts.items()})
+                  for rule, facts in self._assert(fact)]
+        place = {ref: index for index, ref in enumerate(refs)}
+        firings = tuple((rule, tuple((alias, place.get(ref, -1)) for alias, ref in facts.items()))
+                        for rule, facts in handed)
+        if all(p >= 0 for _, aliases in firings for _, p in aliases):
+            self.memo.keep(key, firings)  # else it matched a fact it cannot name: not kept
+        return handed
+
+    def _catch_up(self) -> None:
+        """Assert the facts the memo answered for, discarding their (known) firings."""
+        pending, self.pending = self.pending, []
+        for fact in pending:
+            self._assert(fact)
+
+    def _assert(self, fact: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """Assert one fact and drain the agenda: the rules that fired, in order."""
+        fact["sid"] = sid = self.sid
         _LIVE[(self.handle, sid)] = self.offset
-        code, offset = _engine.assert_facts(self.handle, _encode_facts(facts))
+        code, offset = _engine.assert_facts(self.handle, _encode_facts([fact]))
         if code == 2:
             raise EngineError("a fact was asserted twice; facts need a unique _ref")
         self.offset = offset
-        self._drain()
-
-    def _drain(self) -> None:
-        started = _engine.start_action_for_state(self.handle, self.offset)
-        if not started:
-            return
-        action = started[1]
-        try:
-            while action:
-                self.on_action(rule_name(action), action)
-                action = _engine.complete_and_start_action(self.handle, self.offset)
-        except BaseException:
-            _engine.abandon_action(self.handle, self.offset)
-            raise
+        started = _engine.start_action_for_state(self.handle, offset)
+        fired = []
+        if started:
+            action = started[1]
+            try:
+                while action:
+                    fired.append(_fired(action))
+                    action = _engine.complete_and_start_action(self.handle, offset)
+            except BaseException:
+                _engine.abandon_action(self.handle, offset)
+                raise
+        return fired
 
     def close(self) -> None:
         if _LIVE.pop((self.handle, self.sid), None) is None:

@@ -28,7 +28,6 @@ from ..cases.outcome import (
     Outcome,
     Reason,
     TraceStep,
-    facts_of,
 )
 from ..compiler.compile import CompiledProduct, exclusion_flag
 from ..compiler.safe_subset import SEEN
@@ -100,11 +99,11 @@ class _Evaluation:
             env[name] = fn(env)
         self.env = env
 
-    def on_action(self, rule: str, action: str) -> None:
+    def on_action(self, rule: str, facts: dict[str, Any]) -> None:
         if rule.startswith(SEEN):
             return
         if not self.summary:
-            self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, facts_of(action)))
+            self.trace.append(TraceStep(len(self.trace) + 1, self.day, rule, facts))
         if rule not in self.step:  # an $or fires once per true branch
             self.step.append(rule)
 
