@@ -238,3 +238,29 @@ def test_to_data_round_trip_of_case_files(path, product):
     assert again == case
     assert again.to_data() == case.to_data()
 
+
+
+def test_an_event_checked_before_is_reused_only_when_written_exactly_alike(product):
+    """Events checked once are remembered per product (a portfolio repeats them); a value
+    of another type (true for 1, 30.0 for 30) or another place is checked afresh."""
+    def case(*events):
+        return {"policy": {"start": "2026-02-01"}, "as_of": "2026-12-01",
+                "applicant": {"age": 40, "sex": "male", "hbv_status": "carrier",
+                              "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100,
+                              "afp": 3},
+                "events": list(events)}
+
+    refill = {"date": "2026-03-01", "type": "antiviral_refill", "days_supply": 30}
+    first = loads_case(json.dumps(case(refill)), product, "first.json")
+    again = loads_case(json.dumps(case({"type": "specialist_visit", "date": "2026-02-02",
+                                        "cost": 1}, refill)), product, "again.json")
+    assert first.events[0].fields == again.events[1].fields
+    assert first.events[0].fields["days_supply"] == 30
+    assert (first.events[0].span.file, first.events[0].span.line) != \
+        (again.events[1].span.file, again.events[1].span.line)
+    with pytest.raises(CaseError, match="expected a number, got True"):
+        case_from_data(case({**refill, "days_supply": True}), product)
+    visit = {"type": "specialist_visit", "date": "2026-02-02", "cost": 300}
+    whole = case_from_data(case(visit), product).events[0].fields["cost"]
+    point = case_from_data(case({**visit, "cost": 300.0}), product).events[0].fields["cost"]
+    assert (type(whole), type(point)) == (int, float)

@@ -142,6 +142,31 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
     return case
 
 
+_MAX_CHECKED = 4096  # events remembered per product (the fields of each are shared, unchanged)
+_PLAIN = (str, int, float, bool)
+_CHECKED: dict[int, tuple[Product, dict[tuple, tuple]]] = {}  # id(product) -> it, its events
+
+
+def _checked(product: Product) -> dict[tuple, tuple]:
+    """The events checked against `product` (kept with it, so its id is not reused)."""
+    found = _CHECKED.get(id(product))
+    if found is None:
+        if len(_CHECKED) >= 16:
+            _CHECKED.clear()
+        found = _CHECKED[id(product)] = (product, {})
+    return found[1]
+
+
+def _event_key(raw: Any, text: bool) -> tuple | None:
+    """An event's raw items when every value is plain (so it can key `_CHECKED`)."""
+    if type(raw) is not dict or len(raw) > 16:
+        return None
+    for value in raw.values():
+        if type(value) not in _PLAIN or (type(value) is str and len(value) > 64):
+            return None
+    return (text, *raw.items(), *map(type, raw.values()))  # True == 1, 1 == 1.0: typed
+
+
 class _CaseBuilder:
     def __init__(self, doc: Document, product: Product, text_values: bool):
         self.doc = doc
@@ -150,6 +175,8 @@ class _CaseBuilder:
         self.problems: list[Problem] = []
         # paths a misspelt key was taken for ("did you mean"): not reported missing as well
         self.misspelt: set[PathKey] = set()
+        self.checked: dict[tuple, tuple] | None = None  # `_CHECKED` for the product
+
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -286,6 +313,26 @@ class _CaseBuilder:
         return self.canonical(events)
 
     def event(self, path: PathKey, raw: Any) -> Event | None:
+        """One event, checked; an event written exactly like one checked before (same
+        type, date, id and field values, no tags) is taken from `_CHECKED` (a portfolio
+        repeats the same refills and visits); its position is still its own."""
+        key = _event_key(raw, self.text)
+        if key is not None:
+            if self.checked is None:
+                self.checked = _checked(self.product)
+            checked = self.checked.get(key)
+            if checked is not None:
+                kind, date, fields, given = checked
+                return Event(given, kind, date, fields, self.doc.span(path))
+        before = len(self.problems)
+        event = self._event(path, raw)
+        if key is not None and event is not None and len(self.problems) == before \
+                and not event.tags:
+            if len(self.checked) < _MAX_CHECKED:
+                self.checked[key] = (event.type, event.date, event.fields, event.id)
+        return event
+
+    def _event(self, path: PathKey, raw: Any) -> Event | None:
         item = self.mapping(path, raw, None)
         kind = item.get("type")
         if not isinstance(kind, str) or kind not in self.product.events:
