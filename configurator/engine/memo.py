@@ -28,7 +28,7 @@ from typing import Any
 
 ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
 LEAF_OPS = ORDER_OPS | {"$neq"}
-MAX_ENTRIES = 200_000  # per ruleset; past it nothing new is kept (still correct, just slower)
+MAX_ENTRIES = 20_000  # per ruleset (~10 MB at most); past it nothing new is kept, still correct
 _SAFE_INT = 2 ** 53
 
 Firing = tuple[str, tuple[tuple[str, int], ...]]  # rule, (alias, position of its fact)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import orjson
@@ -29,15 +30,12 @@ _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
               | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
+_ODD = re.compile(rb"[0-9](?:e[-+]|\.0000)")
+
+
 def _odd_number(text: bytes) -> bool:
     """``e-``, ``e+`` or ``.0000`` after a digit (in a string too: json then decides)."""
-    for needle in (b"e-", b"e+", b".0000"):
-        at = text.find(needle)
-        while at > 0:
-            if 48 <= text[at - 1] <= 57:  # an ASCII digit
-                return True
-            at = text.find(needle, at + 1)
-    return False
+    return _ODD.search(text) is not None
 
 
 def _canonical_json(data: Any) -> str:
