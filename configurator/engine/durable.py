@@ -5,7 +5,10 @@ background thread. Each evaluation opens its own sessions (a fresh sid per
 ruleset), asserts facts, drains the agenda synchronously — every action names
 the rule that fired and the facts it matched, which is the trace — and deletes
 the sessions in `finally`, so the engine's 1024-live-session cap is never
-reached and nothing leaks from one case into the next. The C calls never
+reached and nothing leaks from one case into the next. A fact whose cells the
+ruleset's `memo.Memo` has seen is answered from it, with the same firings the
+engine gave (see `Session`); a session the memo answered throughout never
+creates engine state. The C calls never
 release the GIL and are not thread-safe: one evaluation at a time per
 process, guarded by a lock; parallelism means processes.
 """

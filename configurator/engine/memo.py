@@ -80,7 +80,8 @@ class _Kind:
     """How the facts of one kind are keyed: exact values, and numbers by their cell.
 
     A key is (the types of the values read - int and float one type where the value is
-    compared as a number -, the values compared exactly, each number's cell); what to do for a given tuple of types is worked out once (`_plan`).
+    compared as a number -, the values compared exactly, each number's cell); what to do
+    for a given tuple of types is worked out once (`_plan`).
     """
 
     def __init__(self, kind: Any, found: dict[str, list[tuple[str, Any]]]):
