@@ -165,3 +165,20 @@ def test_numbers_share_a_key_only_inside_one_cell():
     assert key(age=61, sex="male") != key(age=True, sex="male")  # the type is in the key
     assert key(age="61", sex="male") != key(age=61, sex="male")
     assert key(sex="male") != key(age=61, sex="male")  # absent is its own cell
+
+
+def test_a_firing_the_memo_cannot_place_turns_it_off_for_the_session(bundle, monkeypatch):
+    """Were the analysis to miss a join, the engine would name a fact the memo did not
+    count as a partner: the memo then stays out of that session, which still decides right."""
+    path, product, compiled, plan = bundle
+    cases = [case_from_data(load_file(p).data, product) for p in example_cases(path)]
+    durable.remember(False)
+    expected = [evaluate(compiled, case).dumps() for case in cases]
+    durable.remember(True)
+    for period in plan.periods:
+        for handles in period.route.values():
+            for handle in handles:
+                monkeypatch.setattr(durable._MEMOS[handle], "partners", {})
+                monkeypatch.setattr(durable._MEMOS[handle], "entries", {})
+    assert [evaluate(compiled, case).dumps() for case in cases] == expected
+    assert [evaluate(compiled, case).dumps() for case in cases] == expected

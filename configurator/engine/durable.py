@@ -204,7 +204,9 @@ class Session:
         firings = tuple((rule, tuple((alias, place.get(ref, -1)) for alias, ref in facts.items()))
                         for rule, facts in handed)
         if all(p >= 0 for _, aliases in firings for _, p in aliases):
-            self.memo.keep(key, firings)  # else it matched a fact it cannot name: not kept
+            self.memo.keep(key, firings)
+        else:  # it matched a fact the memo did not count as a partner: trust only the engine
+            self.memo = None
         return handed
 
     def _catch_up(self) -> None:
