@@ -21,6 +21,7 @@ committed chunk ended), and the one writer here appends them in input order.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -30,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import Client, Future, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
@@ -87,6 +89,17 @@ class _DieWithDriver(WorkerPlugin):
             die_with_parent(self.driver)
 
 
+# A cluster started for one run is tuned for it: no stack sampling (the workers' profiler
+# samples every thread every 10 ms), the event loops' health tick every second instead of
+# every 20 ms, memory and system checks less often, no work stealing (the driver keeps a
+# few partitions per worker in flight). Measured: -6% CPU a row, ~1/4 of it the driver's.
+_QUIET = {"distributed.worker.profile.enabled": False,
+          "distributed.admin.tick.interval": "1s",
+          "distributed.admin.system-monitor.interval": "5s",
+          "distributed.worker.memory.monitor-interval": "1s",
+          "distributed.scheduler.work-stealing": False}
+
+
 class _client:
     """A client on `address`; for ``local:N`` a cluster started now and stopped after."""
 
@@ -97,10 +110,11 @@ class _client:
         local = _LOCAL.match(self.address)
         try:
             if local:
-                self.cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1,
-                                            processes=True, dashboard_address=None,
-                                            silence_logs=logging.ERROR)
-                self.client = Client(self.cluster)
+                with dask.config.set(_QUIET):  # read as the cluster and client start
+                    self.cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1,
+                                                processes=True, dashboard_address=None,
+                                                silence_logs=logging.ERROR)
+                    self.client = Client(self.cluster)
                 self.client.register_plugin(_DieWithDriver(os.getpid()))
             else:
                 self.client = Client(self.address, timeout="30s")
@@ -168,6 +182,7 @@ def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | N
     if state is None:
         env = Environment()
         state = _WORKER[key] = (env, env.loads(text, product_file))
+        gc.freeze()  # the worker's own heap and the product stay: the collector skips them
     env, product = state
     return [_run_one(env, file, item, product, None if item[0] in done else audit)
             for item in chunk]
