@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import orjson
-
 from .case import Case
 
 CENT = Decimal("0.01")
@@ -173,7 +171,8 @@ class AdherenceOut:
 @dataclass(slots=True)
 class TraceStep:
     """One rule firing: when, and the `_ref` of each fact it matched (by alias), taken
-    from the engine's action record when the rule fired (`facts_of`)."""
+    from the engine's action record when the rule fired, or from the memo's
+    record of it (`engine.durable`)."""
 
     seq: int
     date: dt.date
@@ -183,12 +182,6 @@ class TraceStep:
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "date": self.date.isoformat(), "rule": self.rule,
                 "facts": dict(self.facts)}
-
-
-def facts_of(action: str | bytes) -> dict[str, Any]:
-    """alias -> `_ref` of the facts an engine action record matched: {rule: {alias: fact}}."""
-    (_, facts), = orjson.loads(action).items()
-    return {alias: fact.get("_ref") for alias, fact in facts.items()}
 
 
 @dataclass

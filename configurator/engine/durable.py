@@ -174,7 +174,7 @@ class Session:
             for rule, facts in self._assert(fact):
                 self.on_action(rule, {alias: f.get("_ref") for alias, f in facts.items()})
             return
-        kind = fact["_kind"]
+        kind = fact.get("_kind")
         partners: list[tuple[tuple, Any]] = []
         if memo.joins:
             for other in memo.partners.get(kind, ()):

@@ -4,9 +4,9 @@ Every rule of the safe subset (see `compiler.safe_subset`) compares one attribut
 fact with constants, and a join is an unconditioned pairing of facts of two kinds. So which
 rules fire when a fact is asserted, and in which order, depends only on where each value a
 rule reads falls among the constants that attribute is compared with - its *cell*: below
-the smallest, equal to one, between two, above the largest; for a name compared only for
-equality, which constant it equals or none - and on the cells of the facts already in the
-session that it could pair with. A `Memo` keys a fact by those cells (`Memo.key`), keeps
+the smallest, equal to one, between two, above the largest (a truth value or a text is
+keyed by itself) - and on the cells of the facts already in the session that it could
+pair with. A `Memo` keys a fact by those cells (`Memo.key`), keeps
 the firings the engine produced for the first fact of a key (each rule with the fact each
 of its aliases matched, as a position: 0 the fact itself, 1.. its partners in the order
 they were asserted) and hands them back for every later fact with the same key.
@@ -54,7 +54,8 @@ class Memo:
         self.joined = frozenset(self.partners)  # kinds some join pairs
 
     def key(self, fact: dict[str, Any]) -> tuple | None:
-        """The fact's cells (its kind first), or None when it must go to the engine."""
+        """The fact's key (its kind, the types and cells of what is read), or None when it
+        must go to the engine."""
         kind = self.kinds.get(fact.get("_kind")) or self.kinds.get(None)
         return kind.key(fact) if kind is not None else None
 
