@@ -319,7 +319,9 @@ def default_batch_id(cases: str | Path) -> str:
     start of its content hash, so rerunning the same file resumes it and a changed file
     starts a new batch."""
     path = Path(cases)
-    return f"{path.name}-{hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    with path.open("rb") as handle:  # a portfolio's file can be gigabytes: read it in blocks
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return f"{path.name}-{digest[:12]}"
 
 
 @dataclass
