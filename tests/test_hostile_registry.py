@@ -458,3 +458,17 @@ def test_names_are_shown_as_written_and_control_characters_refused(capsys,
     assert code == 0 and "[/oops] Zhang" in text
     code, text = run(capsys, "approve", "hepatitis_b@1.0.0", "--by", "bob\x1b[2J", "--db", db)
     assert code == 2 and "--by must name a person in at most 200 printable characters" in text
+
+
+def test_an_altered_schema_text_never_verifies(capsys, trail: Path) -> None:
+    """A byte flipped in the stored CREATE TABLE text (here a comma) ran two columns into
+    one: every row, chain and index still read as intact, and verify said ok."""
+    data = bytearray(trail.read_bytes())
+    at = data.find(b'"published_at" TEXT,')
+    assert at > 0
+    data[at + len(b'"published_at" TEXT')] = ord("$")
+    trail.write_bytes(bytes(data))
+    code, text = run(capsys, "audit", "verify", "--db", trail)
+    assert code == 1, text
+    assert "versions: the table's columns are not the ones configurator made" in text
+    assert "CORRUPT" in text

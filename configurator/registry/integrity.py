@@ -5,7 +5,8 @@ In one read snapshot, and reporting every finding at once:
 1. SQLite's own ``PRAGMA integrity_check`` (pages, records, indexes): a page
    corrupted on disk is named even where no chain would notice it;
 2. the schema: a file that is empty (truncated to 0 bytes) or holds no
-   configurator schema fails, it is not "ok, 0 rows"; so does a missing table;
+   configurator schema fails, it is not "ok, 0 rows"; so does a missing table, and
+   a table whose columns are not the ones its schema version has;
 3. every hash chain (`db.verify_chain`): the first row that is edited,
    missing, reordered, added by hand, or not decodable (binary or non-UTF-8
    text), named by table and seq;
@@ -20,6 +21,7 @@ recorded). A file SQLite cannot open at all, or with a newer schema, is a
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from sqlite_utils import Database
 
 from .db import (
     CHAINS,
+    MIGRATIONS,
     SCHEMA_VERSION,
     TABLES,
     ChainBreak,
@@ -122,6 +125,7 @@ def _verify(db: Database, path: Path) -> Verification:
         raise StoreError(f"{path} has schema version {version}, newer than this configurator "
                          f"understands ({SCHEMA_VERSION}); upgrade configurator")
     findings += schema_findings(path, version, tables)
+    findings += _guarded(lambda: column_findings(db, version, tables), "the schema")
     rows, tips, intact = {}, {}, {}
     for table in CHAINS:
         if table in tables:
@@ -162,6 +166,32 @@ def schema_findings(path: Path, version: int, tables: set[str]) -> list[Finding]
                                    f"configurator database: restore it from a backup")]
     return [Finding("CORRUPT", f"{table}: the table is missing (dropped outside configurator)")
             for table in TABLES.get(version, ()) if table not in tables]
+
+
+def column_findings(db: Database, version: int, tables: set[str]) -> list[Finding]:
+    """Each table's columns as configurator made them at this schema version: an edit of
+    the stored schema text (a byte flipped in SQLite's first page) can drop, rename or retype
+    a column while every row, chain and index still reads as intact."""
+    expected = _columns(version)
+    return [Finding("CORRUPT", f"{table}: the table's columns are not the ones configurator "
+                               f"made (the stored schema was altered): restore the database "
+                               f"from a backup")
+            for table in sorted(tables & set(expected)) if _table_columns(db, table)
+            != expected[table]]
+
+
+@functools.cache
+def _columns(version: int) -> dict[str, list[tuple]]:
+    """The columns of every table of schema `version`, from a fresh in-memory database."""
+    fresh = Database(memory=True)
+    for step in range(version):
+        MIGRATIONS[step](fresh)
+    return {table: _table_columns(fresh, table) for table in user_tables(fresh)}
+
+
+def _table_columns(db: Database, table: str) -> list[tuple]:
+    """(name, declared type, not null, default, primary key) of each column, in order."""
+    return [tuple(row[1:]) for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()]
 
 
 def _walk(db: Database, table: str) -> tuple[int | None, str, Finding | None]:
