@@ -177,7 +177,6 @@ class _CaseBuilder:
         self.misspelt: set[PathKey] = set()
         self.checked: dict[tuple, tuple] | None = None  # `_CHECKED` for the product
 
-
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
         self.problems.append(Problem(span, format_path(path), message, hint, "case"))
@@ -314,8 +313,9 @@ class _CaseBuilder:
 
     def event(self, path: PathKey, raw: Any) -> Event | None:
         """One event, checked; an event written exactly like one checked before (same
-        type, date, id and field values, no tags) is taken from `_CHECKED` (a portfolio
-        repeats the same refills and visits); its position is still its own."""
+        type, date, id and field values of the same types, no tags) is taken from
+        `_CHECKED` (a portfolio repeats the same refills and visits); its position is
+        still its own."""
         key = _event_key(raw, self.text)
         if key is not None:
             if self.checked is None:
