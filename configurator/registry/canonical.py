@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 import orjson
@@ -30,12 +29,15 @@ _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
               | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
-_ODD = re.compile(rb"[0-9](?:e[-+]|\.0000)")
-
-
 def _odd_number(text: bytes) -> bool:
     """``e-``, ``e+`` or ``.0000`` after a digit (in a string too: json then decides)."""
-    return _ODD.search(text) is not None
+    for needle in (b"e-", b"e+", b".0000"):
+        at = text.find(needle)
+        while at > 0:
+            if 48 <= text[at - 1] <= 57:  # an ASCII digit
+                return True
+            at = text.find(needle, at + 1)
+    return False
 
 
 def _canonical_json(data: Any) -> str:
