@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import START, applicant  # noqa: E402
+from engine import START, applicant, per_case_us  # noqa: E402
 
 from configurator import case_from_data, compile_product, evaluate, load  # noqa: E402
 from configurator.runs.batch import run_batch  # noqa: E402
@@ -109,13 +108,7 @@ def ours(compiled, case) -> tuple[str, list[str]]:
 
 def cpu_us(run, items, rounds: int) -> float:
     """Median over rounds of CPU µs per item."""
-    results = []
-    for _ in range(rounds):
-        began = time.process_time()
-        for item in items:
-            run(item)
-        results.append((time.process_time() - began) / len(items) * 1e6)
-    return statistics.median(results)
+    return per_case_us(run, items, rounds, clock=time.process_time)
 
 
 def batch_us(product, decision, count: int, rounds: int) -> tuple[float, float]:

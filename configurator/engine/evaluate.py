@@ -124,13 +124,13 @@ class _Evaluation:
             if handle not in self.decided and handle in self.period.route.get("decision", ()):
                 self.decided.add(handle)
                 decision = self.fact("decision", {}, _decision=self.decision)
-                self.sessions.get(handle).assert_facts([decision])
+                self.sessions.get(handle).assert_fact(decision)
 
     def assert_fact(self, kind: str, fact: dict[str, Any]) -> list[str]:
         """Assert into every ruleset with rules on `kind`; the rules that fired, in order."""
         self.step = []
         for handle in self.period.route.get(kind, ()):
-            self.sessions.get(handle).assert_facts([fact])
+            self.sessions.get(handle).assert_fact(fact)
         return self.step
 
     def reason(self, rule: str, text: Any, env: dict[str, Any] | None = None) -> Reason:

@@ -26,8 +26,8 @@ import operator
 from bisect import bisect_left
 from typing import Any
 
-ORDER_OPS = frozenset({"$lt", "$lte", "$gt", "$gte"})
-LEAF_OPS = ORDER_OPS | {"$neq"}
+from ..compiler.safe_subset import LEAF_OPS
+
 MAX_ENTRIES = 20_000  # per ruleset (~10 MB at most); past it nothing new is kept, still correct
 _SAFE_INT = 2 ** 53
 
@@ -49,7 +49,7 @@ class Memo:
             cells, self.partners = _analyse(rules)
         except Unreadable:
             self.usable, cells = False, {}
-        self.kinds = {kind: _Kind(kind, found) for kind, found in cells.items()}
+        self.kinds = {kind: _Kind(found) for kind, found in cells.items()}
         self.joins = any(self.partners.values())
         self.joined = frozenset(self.partners)  # kinds some join pairs
 
@@ -85,8 +85,7 @@ class _Kind:
     for a given tuple of types is worked out once (`_plan`).
     """
 
-    def __init__(self, kind: Any, found: dict[str, list[tuple[str, Any]]]):
-        self.kind = kind
+    def __init__(self, found: dict[str, list[tuple[str, Any]]]):
         numbers = {name: sorted({c for _, c in leaves}) for name, leaves in found.items()
                    if leaves and all(_number(c) for _, c in leaves)}
         exact = sorted(name for name in found if name not in numbers and name != "_kind")
