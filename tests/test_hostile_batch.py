@@ -14,6 +14,7 @@ import datetime as dt
 import errno
 import io
 import json
+import math
 import os
 import re
 import signal
@@ -659,3 +660,63 @@ def test_an_output_that_cannot_be_written_is_a_clean_error(tmp_path, product, sh
     with pytest.raises(ConfiguratorError, match="Is a directory"):
         run_batch(product, cases, tmp_path / "out.jsonl", env=shared_env)
     assert not no_leftovers(tmp_path)
+
+
+def _typed(value):
+    """A JSON value with every scalar's type beside it (1, 1.0 and True compare equal)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return ("nan", float)
+    return (value, type(value))
+
+
+_SCALARS = (st.integers(-(2 ** 70), 2 ** 70) | st.floats() | st.booleans() | st.none()
+            | st.text(max_size=8) | st.sampled_from(["\ud800", "x\udfff", "é", "\x00"]))
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=4), inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON, spaces=st.booleans(), cut=st.integers(0, 40))
+def test_json_lines_are_read_exactly_as_json_reads_them(value, spaces, cut):
+    """orjson reads most lines (faster), but a line must come out as json.loads reads it:
+    big integers stay integers, NaN and lone surrogates are read (and reported later), and
+    a broken line gets json's error message."""
+    text = json.dumps(value, separators=(", ", ": ") if spaces else (",", ":"))
+    for line in (text, text[:cut], text + "x"):
+        try:
+            expected = (_typed(json.loads(line, parse_int=batchfile._whole_number)), None)
+        except json.JSONDecodeError as exc:
+            expected = (None, (exc.colno, "", f"invalid JSON: {exc.msg}"))
+        data, error = batchfile.load_json(line)
+        assert (None if error else _typed(data), error) == expected
+
+
+_LIMIT_SCALARS = (st.integers(-(10 ** 25), 10 ** 25) | st.floats() | st.booleans() | st.none()
+                  | st.dates() | st.text(max_size=4)
+                  | st.sampled_from(["\ud800", "é\udfff", "x" * 10_000, "x" * 10_001, 2 ** 80,
+                                     10 ** 23, -(10 ** 24), math.nan, math.inf, -math.inf]))
+_LIMIT_DATA = st.recursive(_LIMIT_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=3) | st.sampled_from(
+                               ["\udc80", "k" * 10_001]), inner, max_size=3), max_leaves=10)
+
+
+def _nested(value, depth: int):
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_LIMIT_DATA | st.builds(_nested, _LIMIT_DATA, st.integers(28, 36)))
+def test_a_row_is_within_limits_exactly_when_neither_check_finds_a_problem(data):
+    """`within_limits` lets a row skip the two walks that word its problems: it must say
+    True only when both would find none (and False otherwise, so nothing is walked twice)."""
+    from configurator.cases.plain import within_limits
+    from configurator.product.source import Document, data_problems
+
+    clean = not batchfile.data_problems(data) and not data_problems(Document("f", data))
+    assert within_limits(data) == clean

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import CaseError, ConfigError, Problem, Span
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
@@ -37,6 +39,10 @@ Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
 MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
 MAX_CELL = 65_536  # characters in one CSV cell other than `events`
+# 19 digits in a row: perhaps an integer past what orjson reads as one (found by mapping every
+# digit to 0 and looking for 19 zeros: ~5x faster than a regex here)
+_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
+_LONG_DIGITS = "0" * 19
 MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
@@ -110,7 +116,7 @@ def parse_line(number: int, line: str | None) -> Raw:
     """One JSON line as a raw row (parsed in the worker, so the parent only reads text)."""
     if line is None:
         return number, None, [(1, "", f"the line is longer than {MAX_ROW:,} characters")], {}
-    bad = _UNDECODED.search(line)
+    bad = None if line.isascii() else _UNDECODED.search(line)
     if bad:
         return number, None, [(bad.start() + 1, "", _not_utf8(bad.group()))], {}
     data, error = load_json(line)
@@ -134,7 +140,17 @@ def _whole_number(text: str) -> int:
 
 
 def load_json(text: str) -> tuple[Any, tuple[int, str, str] | None]:
-    """JSON text as data, or (column, path, message) saying why it is not usable JSON."""
+    """JSON text as data, or (column, path, message) saying why it is not usable JSON.
+
+    orjson reads it (~4x faster) when it must read it as json does: it refuses what json
+    takes and later reports (NaN, 1e400, a lone surrogate, nesting past 1,024) and writes
+    an integer past 64 bits as a float, so text with a run of 19 digits, and text orjson
+    refuses, is read by json - which also words the error."""
+    if _LONG_DIGITS not in text.translate(_DIGITS_TO_ZERO):
+        try:
+            return orjson.loads(text), None
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(text, parse_int=_whole_number), None
     except json.JSONDecodeError as exc:

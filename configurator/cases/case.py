@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,24 +67,33 @@ class Event:
         return (self.date, self.type, self.content(), self.id)
 
     def content(self) -> str:
-        data = {**self.fields, "tags": list(self.tags)} if self.tags else self.fields
-        return json.dumps(data, sort_keys=True, default=str)
+        return _content(self.fields, self.tags)
+
+
+def _content(fields: dict[str, Any], tags: tuple[str, ...]) -> str:
+    data = {**fields, "tags": list(tags)} if tags else fields
+    return json.dumps(data, sort_keys=True, default=str)
 
 
 def canonical_order(events: list[tuple[Event, int]]) -> list[tuple[Event, int]]:
     """`(event, index)` pairs sorted as `Event.sort_key` sorts them (a stable sort, so the
     same order), with the content text built only within a run tied on (date, type)."""
-    ordered = sorted(events, key=lambda pair: (pair[0].date, pair[0].type))
+    return _ordered(events, lambda pair: (pair[0].date, pair[0].type),
+                    lambda pair: (pair[0].content(), pair[0].id))
+
+
+def _ordered(items: list, date_type: Callable[[Any], tuple],
+             tie: Callable[[Any], tuple]) -> list:
+    """`items` sorted by `date_type`, each run tied on it sorted by `tie` (stable sorts)."""
+    ordered = sorted(items, key=date_type)
     start = 0
     while start < len(ordered):
-        first = ordered[start][0]
+        first = date_type(ordered[start])
         end = start + 1
-        while (end < len(ordered) and ordered[end][0].date == first.date
-               and ordered[end][0].type == first.type):
+        while end < len(ordered) and date_type(ordered[end]) == first:
             end += 1
         if end - start > 1:
-            ordered[start:end] = sorted(ordered[start:end],
-                                        key=lambda pair: (pair[0].content(), pair[0].id))
+            ordered[start:end] = sorted(ordered[start:end], key=tie)
         start = end
     return ordered
 
@@ -144,7 +155,9 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
 
 _MAX_CHECKED = 4096  # events remembered per product (the fields of each are shared, unchanged)
 _PLAIN = (str, int, float, bool)
-_CHECKED: dict[int, tuple[Product, dict[tuple, tuple]]] = {}  # id(product) -> it, its events
+_Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
+_CHECKED: dict[int, tuple[Product, dict[tuple, _Checked]]] = {}  # id(product) -> it, its events
+_DATE_TYPE = operator.itemgetter(1, 0)
 
 
 def _checked(product: Product) -> dict[tuple, tuple]:
@@ -304,35 +317,32 @@ class _CaseBuilder:
             self.fail(("events",), f"{len(raw):,} events are more than a case may hold "
                       f"({MAX_EVENTS:,})", "split the timeline, or evaluate an earlier as_of")
             return ()
-        events: list[tuple[Event, int]] = []
+        checked: list[tuple] = []
         for index, item in enumerate(raw):
             event = self.event(("events", index), item)
             if event is not None:
-                events.append((event, index))
-        return self.canonical(events)
+                checked.append((*event, index))
+        return self.canonical(checked)
 
-    def event(self, path: PathKey, raw: Any) -> Event | None:
-        """One event, checked; an event written exactly like one checked before (same
-        type, date, id and field values of the same types, no tags) is taken from
-        `_CHECKED` (a portfolio repeats the same refills and visits); its position is
-        still its own."""
+    def event(self, path: PathKey, raw: Any) -> _Checked | None:
+        """One event checked, as (type, date, fields, id, tags); an event written exactly
+        like one checked before (same type, date, id and field values of the same types, no
+        tags) is taken from `_CHECKED` (a portfolio repeats the same refills and visits)."""
         key = _event_key(raw, self.text)
         if key is not None:
             if self.checked is None:
                 self.checked = _checked(self.product)
             checked = self.checked.get(key)
             if checked is not None:
-                kind, date, fields, given = checked
-                return Event(given, kind, date, fields, self.doc.span(path))
+                return checked
         before = len(self.problems)
         event = self._event(path, raw)
         if key is not None and event is not None and len(self.problems) == before \
-                and not event.tags:
-            if len(self.checked) < _MAX_CHECKED:
-                self.checked[key] = (event.type, event.date, event.fields, event.id)
+                and not event[4] and len(self.checked) < _MAX_CHECKED:
+            self.checked[key] = event
         return event
 
-    def _event(self, path: PathKey, raw: Any) -> Event | None:
+    def _event(self, path: PathKey, raw: Any) -> _Checked | None:
         item = self.mapping(path, raw, None)
         kind = item.get("type")
         if not isinstance(kind, str) or kind not in self.product.events:
@@ -356,7 +366,7 @@ class _CaseBuilder:
         tags = self.tags(path + ("tags",), item.get("tags", []), kind)
         if date is None:
             return None
-        return Event(given or "", kind, date, fields, self.doc.span(path), tags)
+        return kind, date, fields, given or "", tags
 
     def tags(self, path: PathKey, raw: Any, kind: str) -> tuple[str, ...]:
         """An event's tags: a list of the tags its type declares, each once."""
@@ -373,24 +383,26 @@ class _CaseBuilder:
                 self.fail(path + (index,), f"unknown tag {_short(tag)} for event '{kind}'", hint)
         return tuple(sorted({t for t in raw if isinstance(t, str) and t in allowed}))
 
-    def canonical(self, events: list[tuple[Event, int]]) -> tuple[Event, ...]:
-        """Sort by (date, type, content, id) and name unnamed events by that order."""
-        ordered = canonical_order(events)
+    def canonical(self, checked: list[tuple]) -> tuple[Event, ...]:
+        """Sort by (date, type, content, id), name unnamed events by that order, and make
+        each `Event` (once, with its own position)."""
+        ordered = _ordered(checked, _DATE_TYPE, lambda c: (_content(c[2], c[4]), c[3]))
+        spans = self.doc.spans
+        row = spans[()] if len(spans) == 1 and () in spans else None  # a batch row's span
         seen: dict[str, Event] = {}
         counters: dict[str, int] = {}
         named: list[Event] = []
-        for event, index in ordered:
-            counters[event.type] = counters.get(event.type, 0) + 1
-            event_id = event.id or f"{event.type}-{counters[event.type]}"
+        for kind, date, fields, given, tags, index in ordered:
+            counters[kind] = counters.get(kind, 0) + 1
+            event_id = given or f"{kind}-{counters[kind]}"
+            event = Event(event_id, kind, date, fields,
+                          row or self.doc.span(("events", index)), tags)
             if event_id in seen:
                 first = seen[event_id].span
                 also = f" (also at line {first.line})" if first else ""
                 self.problems.append(Problem(event.span, format_path(("events", index)),
                                              f"duplicate event id '{event_id}'{also}",
                                              "give each event its own id", "case"))
-            if event_id != event.id:  # built once; renamed only when it had no id
-                event = Event(event_id, event.type, event.date, event.fields, event.span,
-                              event.tags)
             seen.setdefault(event_id, event)
             named.append(event)
         return tuple(named)

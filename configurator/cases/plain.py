@@ -36,27 +36,34 @@ _BIG_INT_BITS = MAX_NUMBER_DIGITS * 10 // 3
 def _within(data: dict | list) -> bool:
     stack: list[tuple[Any, int]] = [(data, 0)]
     count = 1
+    isfinite = math.isfinite
     while stack:
         value, depth = stack.pop()
         deeper = depth + 1
         if deeper > MAX_DEPTH and value:
             return False  # values below the deepest level allowed
         if type(value) is dict:
-            for key, item in value.items():
+            for key in value:
                 if key not in _KEYS_SEEN and not _plain_key(key):
                     return False
-                count += 1
-                if not _plain_value(item):
-                    if type(item) not in (dict, list):
-                        return False
-                    stack.append((item, deeper))
-        else:
-            for item in value:
-                count += 1
-                if not _plain_value(item):
-                    if type(item) not in (dict, list):
-                        return False
-                    stack.append((item, deeper))
+            value = value.values()
+        count += len(value)
+        for item in value:  # `_plain_value`, written out: this loop sees every value of a row
+            kind = type(item)
+            if kind is str:
+                if len(item) > MAX_STRING_LENGTH or not (item.isascii()
+                                                         or not SURROGATE.search(item)):
+                    return False
+            elif kind is int:
+                if item.bit_length() > _BIG_INT_BITS:
+                    return False
+            elif kind is float:
+                if not isfinite(item):
+                    return False
+            elif kind is dict or kind is list:
+                stack.append((item, deeper))
+            elif not (kind is bool or kind is dt.date or item is None):
+                return False
         if count > MAX_NODES:
             return False
     return True
