@@ -212,7 +212,7 @@ def test_resume_after_the_driver_is_killed_mid_record(tmp_path, live_store):
     store, product = live_store
     db = store.path
     store.close()
-    paths = write_inputs(tmp_path, 1200)
+    paths = write_inputs(tmp_path, 4500)
     paused = tmp_path / "paused"
     command = [sys.executable, "-m", "configurator", "evaluate", str(PRODUCT),
                str(paths["jsonl"]), "-o", str(tmp_path / "out.jsonl"), "--dask", "local:2",
@@ -230,16 +230,16 @@ def test_resume_after_the_driver_is_killed_mid_record(tmp_path, live_store):
     process.stderr.close()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM evaluations WHERE batch_id = 'nightly'"
-                            ).fetchone()[0] == 300  # three chunks of 100 committed
+                            ).fetchone()[0] == 3000  # three chunks of 1,000 committed
     assert not (tmp_path / "out.jsonl").exists()
     env.pop("CONFIGURATOR_TEST_PAUSE")
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert "1200 cases evaluated" in done.stderr
-    assert "900 rows recorded, 300 already recorded" in done.stderr
+    assert "4500 cases evaluated" in done.stderr
+    assert "1500 rows recorded, 3000 already recorded" in done.stderr
     with sqlite3.connect(db) as conn:
         rows = [r[0] for r in conn.execute("SELECT batch_row FROM evaluations WHERE batch_id ="
                                            " 'nightly' ORDER BY seq")]
-    assert rows == list(range(1, 1201))
+    assert rows == list(range(1, 4501))
     result = subprocess.run([sys.executable, "-m", "configurator", "audit", "verify", "--db",
                              str(db)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -464,7 +464,7 @@ def count_rows(path: str | Path) -> int:
         texts = ((n, "".join(cells)) for n, cells in records)
     for number, text in texts:
         rows += 1
-        if _UNDECODED.search(text):
+        if not text.isascii() and _UNDECODED.search(text):
             undecoded += 1
             first = first or number
     if rows == 0:

@@ -73,15 +73,15 @@ def evaluate_batch(product: str, cases: str, output: str | None, workers: int, r
 
 def _evaluate_rows(loaded: Product, cases: Path, output: Path, workers: int, record: bool,
                    batch_id: str | None, source=None):
-    count_rows(cases)  # the file as a whole: one clean error before the audit trail is opened
+    total = count_rows(cases)  # the file as a whole: one clean error before the audit trail
     with ExitStack() as stack:
         recorder = _batch_recorder(stack, loaded, str(cases), batch_id) if record else None
         with progress("evaluating") as bar:
             task = bar.add_task("evaluating", total=None)
             report = run_batch(loaded, cases, output, workers, env=environment(),
                                on_progress=lambda _: bar.advance(task), recorder=recorder,
-                               on_total=lambda total: bar.update(task, total=total),
-                               source=source)
+                               on_total=lambda rows: bar.update(task, total=rows),
+                               source=source, total=total)
     return report, recorder
 
 

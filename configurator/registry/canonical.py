@@ -25,6 +25,20 @@ def canonical(data: Any) -> str:
     return _canonical_json(data) if _odd_number(text) else text.decode("utf-8")
 
 
+def canonical_row(row: dict[str, Any]) -> str:
+    """`canonical` of a flat row (a chained table's columns): when every value is text, a
+    whole number, a truth value or null, orjson writes json's bytes, so the scan for odd
+    numbers - 40 µs an audit row, whose Outcome text is ~7 KB - is left out."""
+    for value in row.values():
+        kind = type(value)
+        if not (kind is str or kind is int or kind is bool or value is None):
+            return canonical(row)
+    try:
+        return orjson.dumps(row, option=_CANONICAL).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError: a key that is not text, a lone surrogate...
+        return _canonical_json(row)
+
+
 _CANONICAL = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
               | orjson.OPT_PASSTHROUGH_DATACLASS)
 

@@ -54,7 +54,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from ..errors import StoreError
-from .canonical import canonical, sha256_text  # noqa: F401  (the chains' JSON)
+from .canonical import canonical, canonical_row, sha256_text  # noqa: F401  (the chains' JSON)
 from .faults import DatabaseFault, GuardedConnection, odd_column, open_connection
 
 DEFAULT_DB = "configurator.db"
@@ -347,7 +347,7 @@ def meta_set(db: Database, key: str, value: str) -> None:
 def row_digest(row: dict[str, Any]) -> str:
     """The hash of one chained row: its non-null columns except `seq` and `hash`."""
     content = {k: v for k, v in row.items() if k not in ("seq", "hash") and v is not None}
-    return sha256_text(canonical(content))
+    return sha256_text(canonical_row(content))
 
 
 class MalformedTip(StoreError):
