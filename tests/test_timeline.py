@@ -102,3 +102,18 @@ def test_on_time_counts_events_every_months_plus_or_minus_tolerance(found, a, b)
         count += early <= event.date <= late and event.date >= first
         previous = event.date
     assert timeline(found).on_time("any", metric, first, last) == count
+
+
+@given(st.lists(st.none() | st.integers(-5, 5) | st.sampled_from([0.0, 2.0, -3.5, 5.0]),
+                max_size=80), st.integers(0, 80), st.integers(0, 80))
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_range_minimum_is_the_first_lowest_value_in_the_slice(values, lo, hi):
+    """Short lists are scanned and long ones use the sparse table (past `SHORT`): either way
+    the first lowest value of the slice (so an int and an equal float keep their type)."""
+    from configurator.engine.timeline import _RangeMin
+
+    lo, hi = min(lo, len(values)), min(hi, len(values))  # spans come from the list itself
+    present = [v for v in values[lo:hi] if v is not None]
+    expected = min(present) if present else None
+    found = _RangeMin(values).min(lo, hi)
+    assert found == expected and type(found) is type(expected)

@@ -224,13 +224,17 @@ class _Supply:
 
 
 class _RangeMin:
-    """The minimum of any slice of a list in constant time (a sparse table); None is absent."""
+    """The minimum of any slice of a list in constant time (a sparse table); None is absent.
+
+    A short list (a year's visits) is not worth the table: its slices are scanned."""
+
+    SHORT = 32
 
     def __init__(self, values: list[Any]):
         level = [math.inf if v is None else v for v in values]
         self.levels = [level]
         width = 1
-        while 2 * width <= len(level):
+        while 2 * width <= len(level) and len(level) > self.SHORT:
             previous = self.levels[-1]
             self.levels.append([min(previous[i], previous[i + width])
                                 for i in range(len(previous) - width)])
@@ -239,6 +243,9 @@ class _RangeMin:
     def min(self, lo: int, hi: int) -> Any:
         if hi <= lo:
             return None
+        if len(self.levels) == 1:
+            found = min(self.levels[0][lo:hi])
+            return None if found == math.inf else found
         level = (hi - lo).bit_length() - 1
         row = self.levels[level]
         found = min(row[lo], row[hi - (1 << level)])
