@@ -19,8 +19,11 @@ CENT = Decimal("0.01")
 
 
 def money(value: Decimal | int | float | str) -> Decimal:
-    """Round to cents, half up (the insurer's convention)."""
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    """Round to cents, half up (the insurer's convention). A Decimal is rounded as it is:
+    its text reads back as the same digits and exponent."""
+    if type(value) is not Decimal:
+        value = Decimal(str(value))
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def money_text(value: Decimal) -> str:

@@ -47,7 +47,10 @@ class ClaimBook:
         self.deducted: dict[tuple[str, int], Decimal] = {}  # yearly deductible used
 
     def used(self, benefit: str, year: int) -> Usage:
-        return self.yearly.setdefault((benefit, year), Usage())
+        found = self.yearly.get((benefit, year))
+        if found is None:
+            found = self.yearly[(benefit, year)] = Usage()
+        return found
 
     def judge(self, benefit: Benefit, event: Event, year: int, sum_insured: Decimal,
               limits: Mapping[str, Decimal], constants: Mapping[str, Any],
@@ -55,8 +58,9 @@ class ClaimBook:
         """Pay what the benefit allows, within every limit; record the usage; the notes
         in `notes_in`'s language."""
         number, say = _numbers(constants), notes_in
-        yearly, lifetime = self.used(benefit.id, year), self.lifetime.setdefault(benefit.id,
-                                                                                 Usage())
+        yearly, lifetime = self.used(benefit.id, year), self.lifetime.get(benefit.id)
+        if lifetime is None:
+            lifetime = self.lifetime[benefit.id] = Usage()
         deducted = self.deducted.get((benefit.id, year), Decimal(0))
         claimed, days, notes, taken = self._base(benefit, event, yearly, sum_insured, number,
                                                  say, deducted)
@@ -133,10 +137,19 @@ class ClaimBook:
         return money(after * ratio / 100), 0, notes, taken
 
 
+_DECIMALS: dict[tuple[type, Any], Decimal] = {}  # a parameter's number as a Decimal
+
+
 def _numbers(constants: Mapping[str, Any]):
     def number(value: Any) -> Decimal:
         raw = constants[value] if isinstance(value, str) else value
-        return Decimal(str(raw))
+        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but read differently
+        found = _DECIMALS.get(key)
+        if found is None:
+            found = Decimal(str(raw))
+            if len(_DECIMALS) < 4096:
+                _DECIMALS[key] = found
+        return found
 
     return number
 
