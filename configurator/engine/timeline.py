@@ -44,6 +44,7 @@ class Timeline:
         self.days: dict[str, list[dt.date]] = {k: [e.date for e in v] for k, v in
                                                self.by_type.items()}
         self._tables: dict[tuple, Any] = {}
+        self._types: dict[str, tuple[str, ...]] = {}  # the event types each metric reads
 
     def window(self, metric: Metric, day: dt.date) -> tuple[dt.date, dt.date]:
         """[first, last] days the metric looks at when measured on `day`."""
@@ -77,8 +78,10 @@ class Timeline:
 
     def over(self, name: str, metric: Metric, first: dt.date, last: dt.date) -> float | int:
         """A count, pdc or on_time metric over the days [first, last]."""
-        spec = metric.count or metric.pdc or metric.on_time
-        types = self._table(("types", name), lambda: count_types(self.product, spec))
+        types = self._types.get(name)
+        if types is None:
+            spec = metric.count or metric.pdc or metric.on_time
+            types = self._types[name] = count_types(self.product, spec)
         if not any(t in self.by_type for t in types):
             return 0.0 if metric.pdc is not None else 0
         if metric.count is not None:
@@ -202,14 +205,18 @@ class _Supply:
     def __init__(self, events: list[Event], days_field: str):
         self.begins: list[dt.date] = []
         self.ends: list[dt.date] = []  # exclusive
+        lengths: list[int] = []
         supply_end = dt.date.min
+        timedelta = dt.timedelta
         for event in events:
-            begin = max(event.date, supply_end)
-            supply_end = begin + dt.timedelta(days=int(event.fields.get(days_field, 0)))
+            day = event.date
+            begin = day if day > supply_end else supply_end
+            days = int(event.fields.get(days_field, 0))
+            supply_end = begin + timedelta(days=days)
             self.begins.append(begin)
             self.ends.append(supply_end)
-        self.prefix = [0, *itertools.accumulate((e - b).days for b, e in
-                                                zip(self.begins, self.ends, strict=True))]
+            lengths.append(days)  # (end - begin).days
+        self.prefix = [0, *itertools.accumulate(lengths)]
 
     def covered(self, first: dt.date, last: dt.date) -> int:
         """Days within [first, last] some supply covers."""
