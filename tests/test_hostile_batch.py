@@ -680,12 +680,13 @@ _JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
 
 
 @settings(max_examples=400, deadline=None)
-@given(value=_JSON, spaces=st.booleans(), cut=st.integers(0, 40))
-def test_json_lines_are_read_exactly_as_json_reads_them(value, spaces, cut):
+@given(value=_JSON, spaces=st.booleans(), escaped=st.booleans(), cut=st.integers(0, 40))
+def test_json_lines_are_read_exactly_as_json_reads_them(value, spaces, escaped, cut):
     """orjson reads most lines (faster), but a line must come out as json.loads reads it:
-    big integers stay integers, NaN and lone surrogates are read (and reported later), and
-    a broken line gets json's error message."""
-    text = json.dumps(value, separators=(", ", ": ") if spaces else (",", ":"))
+    big integers stay integers, NaN and lone surrogates (escaped or raw) are read (and
+    reported later), and a broken line gets json's error message."""
+    text = json.dumps(value, separators=(", ", ": ") if spaces else (",", ":"),
+                      ensure_ascii=escaped)
     for line in (text, text[:cut], text + "x"):
         try:
             expected = (_typed(json.loads(line, parse_int=batchfile._whole_number)), None)
