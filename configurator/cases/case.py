@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,25 +74,23 @@ def _content(fields: dict[str, Any], tags: tuple[str, ...]) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def canonical_order(events: list[tuple[Event, int]]) -> list[tuple[Event, int]]:
-    """`(event, index)` pairs sorted as `Event.sort_key` sorts them (a stable sort, so the
-    same order), with the content text built only within a run tied on (date, type)."""
-    return _ordered(events, lambda pair: (pair[0].date, pair[0].type),
-                    lambda pair: (pair[0].content(), pair[0].id))
+_DATE_TYPE = operator.itemgetter(1, 0)  # a checked event's (date, type)
 
 
-def _ordered(items: list, date_type: Callable[[Any], tuple],
-             tie: Callable[[Any], tuple]) -> list:
-    """`items` sorted by `date_type`, each run tied on it sorted by `tie` (stable sorts)."""
-    ordered = sorted(items, key=date_type)
+def canonical_order(checked: list[tuple]) -> list[tuple]:
+    """Checked events - (type, date, fields, id, tags, index) - sorted as `Event.sort_key`
+    sorts them (stable sorts, so the same order), with the content text built only within a
+    run tied on (date, type)."""
+    ordered = sorted(checked, key=_DATE_TYPE)
     start = 0
     while start < len(ordered):
-        first = date_type(ordered[start])
+        first = _DATE_TYPE(ordered[start])
         end = start + 1
-        while end < len(ordered) and date_type(ordered[end]) == first:
+        while end < len(ordered) and _DATE_TYPE(ordered[end]) == first:
             end += 1
         if end - start > 1:
-            ordered[start:end] = sorted(ordered[start:end], key=tie)
+            ordered[start:end] = sorted(ordered[start:end],
+                                        key=lambda c: (_content(c[2], c[4]), c[3]))
         start = end
     return ordered
 
@@ -157,10 +154,9 @@ _MAX_CHECKED = 4096  # events remembered per product (the fields of each are sha
 _PLAIN = (str, int, float, bool)
 _Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
 _CHECKED: dict[int, tuple[Product, dict[tuple, _Checked]]] = {}  # id(product) -> it, its events
-_DATE_TYPE = operator.itemgetter(1, 0)
 
 
-def _checked(product: Product) -> dict[tuple, tuple]:
+def _checked(product: Product) -> dict[tuple, _Checked]:
     """The events checked against `product` (kept with it, so its id is not reused)."""
     found = _CHECKED.get(id(product))
     if found is None:
@@ -188,7 +184,7 @@ class _CaseBuilder:
         self.problems: list[Problem] = []
         # paths a misspelt key was taken for ("did you mean"): not reported missing as well
         self.misspelt: set[PathKey] = set()
-        self.checked: dict[tuple, tuple] | None = None  # `_CHECKED` for the product
+        self.checked: dict[tuple, _Checked] | None = None  # `_CHECKED` for the product
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -386,7 +382,7 @@ class _CaseBuilder:
     def canonical(self, checked: list[tuple]) -> tuple[Event, ...]:
         """Sort by (date, type, content, id), name unnamed events by that order, and make
         each `Event` (once, with its own position)."""
-        ordered = _ordered(checked, _DATE_TYPE, lambda c: (_content(c[2], c[4]), c[3]))
+        ordered = canonical_order(checked)
         spans = self.doc.spans
         row = spans[()] if len(spans) == 1 and () in spans else None  # a batch row's span
         seen: dict[str, Event] = {}
