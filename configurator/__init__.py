@@ -15,6 +15,7 @@ compile cache every face of configurator goes through.
 
 from __future__ import annotations
 
+from . import native  # noqa: F401  (first: the compiled hot modules, if built from this source)
 from .cases.case import Case, Event, case_from_data, load_case, loads_case
 from .cases.outcome import Outcome
 from .compiler.compile import CompiledProduct, compile_product

@@ -45,7 +45,7 @@ _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
 _LONG_DIGITS = "0" * 19
 MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
-_UNDECODED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_UNDECODED = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
          (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
@@ -445,7 +445,7 @@ def count_rows(path: str | Path) -> int:
     Counts records, not lines: a quoted cell may hold line breaks.
     """
     path = Path(path)
-    rows, undecoded, first = 0, 0, None
+    rows, undecoded, first = 0, 0, 0
     if _kind(path) == ".parquet":
         names, rows = parquet.header(path)
         header_columns(str(path), names)
@@ -453,7 +453,7 @@ def count_rows(path: str | Path) -> int:
             raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
         return rows
     if _kind(path) == ".jsonl":
-        texts: Iterator[tuple[int, str]] = ((n, t or "") for n, t in text_lines(path))
+        texts = _texts(text_lines(path), "")
     else:
         records = csv_records(path)
         head = next(records, None)
@@ -461,7 +461,7 @@ def count_rows(path: str | Path) -> int:
             raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
                         "header row (name,policy.start,as_of,applicant.age,...)")
         header_columns(str(path), head[1])
-        texts = ((n, "".join(cells)) for n, cells in records)
+        texts = _texts(records, None)
     for number, text in texts:
         rows += 1
         if not text.isascii() and _UNDECODED.search(text):
@@ -473,3 +473,10 @@ def count_rows(path: str | Path) -> int:
         raise _fail(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads as "
                     "UTF-8)", "save it as UTF-8")
     return rows
+
+
+def _texts(records: Iterator[tuple[int, Any]], empty: str | None) -> Iterator[tuple[int, str]]:
+    """Each record's text, one at a time: a JSON line (`empty` for a missing one) or a CSV
+    record's cells joined (`empty` None)."""
+    for number, record in records:
+        yield number, (record or empty) if empty is not None else "".join(record)

@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 
 ONE_DAY = dt.timedelta(days=1)
 

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import operator
 from dataclasses import dataclass, field
+from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from pathlib import Path
 from typing import Any
 
@@ -356,13 +357,13 @@ class _CaseBuilder:
             if key not in _EVENT_KEYS and key not in specs:
                 self.unknown(path + (key,), f"'{key}' is not a field of event '{kind}'",
                              [*specs, *_EVENT_KEYS])
-        date = self.date(path + ("date",), item.get("date"), "event date")
+        day = self.date(path + ("date",), item.get("date"), "event date")
         fields, _ = self.typed(path, item, specs, "field")  # reads only the names in specs
         given = self.as_text(path + ("id",), item.get("id"), "an event id")
         tags = self.tags(path + ("tags",), item.get("tags", []), kind)
-        if date is None:
+        if day is None:
             return None
-        return kind, date, fields, given or "", tags
+        return kind, day, fields, given or "", tags
 
     def tags(self, path: PathKey, raw: Any, kind: str) -> tuple[str, ...]:
         """An event's tags: a list of the tags its type declares, each once."""
@@ -388,10 +389,10 @@ class _CaseBuilder:
         seen: dict[str, Event] = {}
         counters: dict[str, int] = {}
         named: list[Event] = []
-        for kind, date, fields, given, tags, index in ordered:
+        for kind, day, fields, given, tags, index in ordered:
             counters[kind] = counters.get(kind, 0) + 1
             event_id = given or f"{kind}-{counters[kind]}"
-            event = Event(event_id, kind, date, fields,
+            event = Event(event_id, kind, day, fields,
                           row or self.doc.span(("events", index)), tags)
             if event_id in seen:
                 first = seen[event_id].span

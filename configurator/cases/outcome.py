@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 

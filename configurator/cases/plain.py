@@ -14,7 +14,7 @@ from typing import Any
 from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 
 MAX_DEPTH = 32  # nesting of JSON data in a row
-SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def within_limits(data: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from . import commands, filing, registry, review, runs, serve, users  # noqa: F401  (they register the commands)
+from . import commands, filing, native, registry, review, runs, serve, users  # noqa: F401  (they register the commands)
 from .group import cli
 
 __all__ = ["cli", "main"]

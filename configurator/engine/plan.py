@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from decimal import Decimal
 from typing import Any
 
