@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import ACCEPTED, START, applicant, timeline  # noqa: E402
+from engine import ACCEPTED, START, applicant, engine_mode, timeline  # noqa: E402
 
 PRODUCT = ROOT / "products" / "hepatitis_b.yaml"
 WAYS = {"local1": [], "local2": ["--workers", "2"], "dask2": ["--dask", "local:2"]}
@@ -92,6 +92,7 @@ def main() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
         db = registry(Path(folder)) if args.record else None
+        print(f"engine: {engine_mode()}")
         print(f"hepatitis_b, full one-year timelines (~18 events, accepted), "
               f"{os.cpu_count()} cores; CPU = the run and its workers")
         peaks: dict[str, list[float]] = {}

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from configurator import case_from_data, compile_product, evaluate, load  # noqa: E402
+from configurator import case_from_data, compile_product, evaluate, load, native  # noqa: E402
 from configurator.conditions.evaluate import compile_fn  # noqa: E402
 from configurator.engine import durable  # noqa: E402
 from configurator.engine.plan import plan_for  # noqa: E402
@@ -92,6 +92,12 @@ def cases(product, count: int, full: bool, seed: int) -> list:
                 "events": timeline(rng) if full else []}
         out.append(case_from_data(data, product))
     return out
+
+
+def engine_mode() -> str:
+    """Which code the runs use: the compiled hot modules or the source (configurator/native.py)."""
+    in_use, why = native.mode()
+    return f"{in_use} ({why})"
 
 
 def per_case_us(run, items, rounds: int, clock=time.perf_counter) -> float:

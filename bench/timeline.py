@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from batch import PRODUCT, write_cases  # noqa: E402
+from engine import engine_mode  # noqa: E402
 
 from configurator.cases.batchfile import read_cases  # noqa: E402
 from configurator.engine import durable  # noqa: E402
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     env = Environment()
+    print(f"engine: {engine_mode()}")
     product = env.load(PRODUCT)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cases.jsonl"

@@ -625,19 +625,20 @@ def test_problem_text_is_one_printable_bounded_line():
 
 
 def test_any_exception_below_costs_one_row(tmp_path, product, monkeypatch, shared_env):
-    from configurator.cases import batchfile as module
+    import sys
 
-    real = module.case_from_document
+    module = sys.modules["configurator.cases.case"]
+    real = module.coerce_value  # from product/, so looked up at each call, compiled or not
 
-    def flaky(doc, product, text_values=False):
-        if doc.data.get("name") == "boom":
+    def flaky(spec, value, text=False):
+        if value == "boom":
             raise RecursionError("maximum recursion depth exceeded")
-        return real(doc, product, text_values)
+        return real(spec, value, text)
 
-    monkeypatch.setattr(module, "case_from_document", flaky)
+    monkeypatch.setattr(module, "coerce_value", flaky)
     cases = tmp_path / "cases.jsonl"
     boom = json.loads(good_line(2))
-    boom["name"] = "boom"
+    boom["applicant"]["sex"] = "boom"
     cases.write_bytes(b"\n".join([good_line(1), json.dumps(boom).encode(), good_line(3)]))
     report = run_batch(product, cases, tmp_path / "out.jsonl", env=shared_env)
     assert report.written == 2

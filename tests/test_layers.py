@@ -20,7 +20,7 @@ PACKAGE = ROOT / "configurator"
 
 # bottom to top; the names on one floor never import each other
 FLOORS: list[set[str]] = [
-    {"errors", "resources", "files", "limits"},
+    {"errors", "resources", "files", "limits", "native"},
     {"conditions"},
     {"product"},
     {"cases", "compiler"},

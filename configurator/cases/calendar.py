@@ -13,6 +13,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 
+from .frozen import by_fields
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -34,6 +36,9 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 @dataclass(frozen=True)
 class PolicyYear:
+    def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
+        return by_fields(self)
+
     number: int
     start: dt.date
     end: dt.date  # exclusive: the next renewal date

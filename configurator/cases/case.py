@@ -34,6 +34,7 @@ from ..product.source import (
     load_text,
 )
 from ..product.values import coerce_value
+from .frozen import by_fields
 
 EPOCH = dt.date(1970, 1, 1)
 _CASE_KEYS = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
@@ -49,6 +50,9 @@ def epoch_day(day: dt.date) -> int:
 @dataclass(frozen=True)
 class Event:
     """One dated timeline entry, fields typed per the product."""
+
+    def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
+        return by_fields(self)
 
     id: str
     type: str
@@ -99,6 +103,9 @@ def canonical_order(checked: list[tuple]) -> list[tuple]:
 @dataclass(frozen=True)
 class Case:
     """A checked case, ready to evaluate."""
+
+    def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
+        return by_fields(self)
 
     start: dt.date
     as_of: dt.date

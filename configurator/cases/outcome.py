@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .case import Case
+from .frozen import by_fields
 
 CENT = Decimal("0.01")
 
@@ -66,7 +67,7 @@ class Reason:
 @dataclass(slots=True)
 class Loading:
     rule: str
-    percent: float
+    percent: float | int
     since: dt.date | None = None
     removed: dt.date | None = None
 
@@ -79,6 +80,9 @@ class Loading:
 
 @dataclass(slots=True, frozen=True)
 class ExclusionOut:
+    def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
+        return by_fields(self)
+
     id: str
     text: str
     source: str  # "product" for general exclusions, else the rule that added it
@@ -120,10 +124,10 @@ class CheckupOut:
 class CoverOut:
     sum_insured: Decimal
     limits: dict[str, Decimal]
-    premium_adjustment_percent: float
+    premium_adjustment_percent: float | int
     tier: str | None
     in_force: bool
-    bonus_percent: float = 0.0
+    bonus_percent: float | int = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {"sum_insured": money_text(self.sum_insured),
@@ -156,8 +160,8 @@ class ClaimOut:
 class AdherenceOut:
     id: str
     target: str
-    bonus_percent: float
-    cap_percent: float
+    bonus_percent: float | int
+    cap_percent: float | int
     consecutive_years: int
     years: dict[int, bool]
     current: dict[str, Any]
@@ -233,6 +237,9 @@ class Outcome:
 @dataclass(frozen=True)
 class Illustration:
     """The sample case's Outcomes: at the start, at each year's end and at each renewal."""
+
+    def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
+        return by_fields(self)
 
     case: Case
     first: Outcome

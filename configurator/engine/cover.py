@@ -34,7 +34,7 @@ class CoverState:
     tier: str | None
     years: int
     end: dt.date | None
-    bonus: dict[str, float] = field(default_factory=dict)
+    bonus: dict[str, float | int] = field(default_factory=dict)
     adherent: dict[str, dict[int, bool]] = field(default_factory=dict)
     book: ClaimBook | None = None
 
@@ -77,7 +77,7 @@ class CoverState:
                 self.bonus[programme.id] = 0.0
 
     def bonus_for(self, product: Product, target: str, limit: str | None = None,
-                  basis: str | None = None) -> float:
+                  basis: str | None = None) -> float | int:
         """The bonus in percent the programmes give `target` (a named limit, if given; only
         the bonuses on `basis`, if given)."""
         total = 0.0

@@ -180,7 +180,7 @@ class _Evaluation:
         if self.decision == "accept":
             self.triggers(fired, self.env)
 
-    def number(self, value: Any) -> float:
+    def number(self, value: Any) -> float | int:
         return self.period.number(value)
 
     def add_exclusion(self, exclusion_id: str, rule: str) -> None:

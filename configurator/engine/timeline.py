@@ -132,7 +132,7 @@ class Timeline:
                         key=lambda e: e.date)
         return [e.date for e in events], _prefix(self.accepted(name, e) for e in events)
 
-    def lowest(self, metric: Metric, day: dt.date) -> float:
+    def lowest(self, metric: Metric, day: dt.date) -> float | int:
         """The lowest value so far: the entry value, then each event's field in the window."""
         spec = metric.lowest
         first, last = self.window(metric, day)
@@ -145,7 +145,7 @@ class Timeline:
         found = table.min(lo, hi)
         return entry if found is None else min(entry, found)
 
-    def pdc(self, metric: Metric, first: dt.date, last: dt.date) -> float:
+    def pdc(self, metric: Metric, first: dt.date, last: dt.date) -> float | int:
         """Proportion of days covered: supplies laid end to end, clipped to the window.
 
         A refill that arrives while earlier supply remains starts when that
@@ -190,7 +190,7 @@ class Timeline:
             days.append(event.date)
         return days, _prefix(flags)
 
-    def _number(self, value: Any) -> float:
+    def _number(self, value: Any) -> float | int:
         return self.constants[value] if isinstance(value, str) else value
 
 

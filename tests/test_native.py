@@ -1,0 +1,108 @@
+"""The compiled hot modules (configurator/native.py): used only when built from this source,
+and deciding exactly as the source does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from configurator import native
+
+from .paths import ROOT
+from .test_cli import run
+
+
+@pytest.fixture
+def package(tmp_path, monkeypatch):
+    """A small stand-in package with a build manifest matching it."""
+    root = tmp_path / "pkg"
+    (root / "engine").mkdir(parents=True)
+    (root / "__init__.py").write_text('"""p"""\n')
+    (root / "engine" / "walk.py").write_text("x = 1\n")
+    monkeypatch.setattr(native, "PACKAGE", root)
+    monkeypatch.setattr(native, "OUT", root / "_native")
+    monkeypatch.delenv(native.SWITCH, raising=False)
+    (root / "_native").mkdir()
+    manifest = {"abi": native._abi(), "mypy": "1.13.0", "modules": ["engine/walk.py"],
+                "files": {"pkg.engine.walk": "pkg/engine/walk.so"}, "sources": native.sources()}
+    (root / "_native" / native.MANIFEST).write_text(json.dumps(manifest))
+    return root
+
+
+def test_a_build_of_this_very_source_is_used(package):
+    assert native.check() == ("native", "1 modules compiled by mypyc 1.13.0")
+
+
+def test_an_edited_added_or_removed_source_file_means_the_source_runs(package):
+    (package / "engine" / "walk.py").write_text("x = 2\n")
+    stale = "changed since the build (rebuild to use it)"
+    assert native.check() == ("source", f"engine/walk.py {stale}")
+    (package / "engine" / "walk.py").write_text("x = 1\n")
+    (package / "engine" / "new.py").write_text("")
+    assert native.check() == ("source", f"engine/new.py {stale}")
+    (package / "engine" / "new.py").unlink()
+    (package / "__init__.py").unlink()
+    assert native.check()[0] == "source"
+
+
+def test_another_python_no_build_a_broken_manifest_or_the_switch_mean_the_source(package,
+                                                                                monkeypatch):
+    manifest = package / "_native" / native.MANIFEST
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "abi": "cpython-310 .so"}))
+    assert native.check() == ("source", f"built for cpython-310 .so, this is {native._abi()}")
+    manifest.write_text("{")
+    assert native.check()[1].startswith("unreadable build manifest")
+    manifest.unlink()
+    assert native.check() == ("source", "not built (configurator native build)")
+    manifest.write_text(json.dumps(data))
+    monkeypatch.setenv(native.SWITCH, "0")
+    assert native.check() == ("source", "CONFIGURATOR_NATIVE=0")
+
+
+def test_require_refuses_to_start_without_a_usable_build(package, monkeypatch):
+    (package / "engine" / "walk.py").write_text("x = 3\n")
+    monkeypatch.setenv(native.SWITCH, "require")
+    monkeypatch.setattr(native, "_state", {})
+    with pytest.raises(SystemExit, match="CONFIGURATOR_NATIVE=require, but the compiled modules "
+                                         "are not usable: engine/walk.py changed"):
+        native.enable()
+
+
+def test_in_native_mode_every_compiled_module_is_loaded_from_the_build():
+    in_use, why = native.mode()
+    if in_use != "native":
+        pytest.skip(f"the compiled modules are not in use here: {why}")
+    import importlib
+
+    for module in native.MODULES:
+        name = "configurator." + module[:-3].replace("/", ".")
+        loaded = importlib.import_module(name)
+        assert loaded.__file__.startswith(str(native.OUT)) and loaded.__file__.endswith(".so")
+
+
+def test_the_source_and_the_compiled_modules_decide_alike_on_every_differential_case():
+    """tests/test_differential.py holds the mode in use to the Outcomes captured before issue
+    14; this runs the same 5,000+ cases in the other mode, in a fresh process."""
+    in_use, why = native.mode()
+    if in_use != "native":
+        pytest.skip(f"only the source runs here ({why}): tests/test_differential.py covers it")
+    done = subprocess.run([sys.executable, str(ROOT / "tests" / "differential.py")],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT,
+                          env={**os.environ, native.SWITCH: "0"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ", 0 changed: []" in done.stdout
+
+
+def test_the_command_tells_what_is_in_use_and_why():
+    shown = run("native")
+    in_use, why = native.check()
+    assert shown.returncode == 0
+    assert shown.stdout == f"in use: {in_use} ({why})\n"
+    forced = subprocess.run([sys.executable, "-m", "configurator", "native"], capture_output=True,
+                            text=True, cwd=ROOT, env={**os.environ, native.SWITCH: "0"})
+    assert forced.stdout == "in use: source (CONFIGURATOR_NATIVE=0)\n"
