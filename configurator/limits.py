@@ -69,7 +69,7 @@ def date_problem(day: dt.date) -> str | None:
     return f"{day.isoformat()} is outside the dates accepted ({MIN_DATE} to {MAX_DATE})"
 
 
-def number_problem(value: float) -> str | None:
+def number_problem(value: float | int) -> str | None:
     """Why `value` (an int or float, not a bool) is not a usable number, or None."""
     if value != value:
         return "expected a finite number, got nan (not a number)"
@@ -82,7 +82,7 @@ def number_problem(value: float) -> str | None:
     return None
 
 
-def show_number(value: float) -> str:
+def show_number(value: float | int) -> str:
     """A number for a message: as written, or its size when it is too long to show."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10 ** 30:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"

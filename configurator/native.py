@@ -36,6 +36,7 @@ GROUP = "configurator_native"
 SWITCH = "CONFIGURATOR_NATIVE"
 
 MODULES = (  # the walk of a batch row: reading and checking it, the engine, the Outcome
+    "limits.py", "product/tags.py", "product/values.py", "registry/canonical.py",
     "cases/calendar.py", "cases/case.py", "cases/batchfile.py", "cases/outcome.py",
     "cases/plain.py",
     "engine/adherence.py", "engine/checkups.py", "engine/claims.py", "engine/cover.py",

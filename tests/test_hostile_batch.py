@@ -628,17 +628,17 @@ def test_any_exception_below_costs_one_row(tmp_path, product, monkeypatch, share
     import sys
 
     module = sys.modules["configurator.cases.case"]
-    real = module.coerce_value  # from product/, so looked up at each call, compiled or not
+    real = module.data_problems  # from product/, so looked up at each call, compiled or not
 
-    def flaky(spec, value, text=False):
-        if value == "boom":
+    def flaky(doc):
+        if doc.data.get("name") == "boom":
             raise RecursionError("maximum recursion depth exceeded")
-        return real(spec, value, text)
+        return real(doc)
 
-    monkeypatch.setattr(module, "coerce_value", flaky)
+    monkeypatch.setattr(module, "data_problems", flaky)
     cases = tmp_path / "cases.jsonl"
     boom = json.loads(good_line(2))
-    boom["applicant"]["sex"] = "boom"
+    boom["name"] = "boom"
     cases.write_bytes(b"\n".join([good_line(1), json.dumps(boom).encode(), good_line(3)]))
     report = run_batch(product, cases, tmp_path / "out.jsonl", env=shared_env)
     assert report.written == 2

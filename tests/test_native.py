@@ -3,6 +3,7 @@ and deciding exactly as the source does."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -106,3 +107,43 @@ def test_the_command_tells_what_is_in_use_and_why():
     forced = subprocess.run([sys.executable, "-m", "configurator", "native"], capture_output=True,
                             text=True, cwd=ROOT, env={**os.environ, native.SWITCH: "0"})
     assert forced.stdout == "in use: source (CONFIGURATOR_NATIVE=0)\n"
+
+
+def _lone_floats(annotation: ast.expr) -> list[str]:
+    """`float`s in an annotation that are not in a union with `int`."""
+    unions = [node for node in ast.walk(annotation)
+              if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)]
+
+    def members(node: ast.expr) -> list[ast.expr]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return members(node.left) + members(node.right)
+        return [node]
+
+    paired = set()
+    for union in unions:
+        names = [m.id for m in members(union) if isinstance(m, ast.Name)]
+        if "int" in names:
+            paired |= {id(m) for m in members(union)}
+    return [ast.unparse(annotation) for node in ast.walk(annotation)
+            if isinstance(node, ast.Name) and node.id == "float" and id(node) not in paired]
+
+
+def test_no_compiled_module_turns_an_int_into_a_float():
+    """mypyc converts an int to a float where `float` is written (PEP 484 lets an int pass as
+    a float; Python leaves it an int): 30 would come out as 30.0, and a huge int raise. So a
+    compiled module writes `float | int` wherever an int may come."""
+    found = []
+    for module in native.MODULES:
+        tree = ast.parse((native.PACKAGE / module).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            annotations = []
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = node.args
+                annotations += [a.annotation for a in (*arguments.posonlyargs, *arguments.args,
+                                                        *arguments.kwonlyargs)]
+                annotations.append(node.returns)
+            elif isinstance(node, ast.AnnAssign):
+                annotations.append(node.annotation)
+            for annotation in filter(None, annotations):
+                found += [f"{module}:{node.lineno}: {text}" for text in _lone_floats(annotation)]
+    assert found == []

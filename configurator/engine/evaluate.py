@@ -403,7 +403,7 @@ class _Evaluation:
         if self._timeline is None:
             self._timeline = Timeline(self.product, self.case.events, self.start,
                                       self.period.metric_filters, self.env,
-                                      self.period.constants)
+                                      self.period.constants, self.plan.metric_types)
         return self._timeline
 
     def metrics_for(self, kind: str, day: dt.date, year: int | None = None) -> dict[str, Any]:

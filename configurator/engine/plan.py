@@ -72,6 +72,9 @@ class Plan:
     # event types the walk acts on (a check-up's visit, a trigger, a claim); the others
     # (e.g. a refill) only feed metrics, which read the case's events themselves
     event_readers: frozenset[str] = frozenset()
+    # the event types each metric counts (by its name: the same for every case), filled
+    # as the metrics are first read
+    metric_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _texts: dict[tuple, str] = field(default_factory=dict)
     _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
 

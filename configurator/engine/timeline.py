@@ -32,7 +32,8 @@ class Timeline:
 
     def __init__(self, product: Product, events: tuple[Event, ...], start: dt.date,
                  filters: Mapping[str, Callable[[Mapping[str, Any]], bool]],
-                 applicant: Mapping[str, Any], constants: Mapping[str, Any]):
+                 applicant: Mapping[str, Any], constants: Mapping[str, Any],
+                 types: dict[str, tuple[str, ...]] | None = None):
         self.product = product
         self.start = start
         self.filters = filters
@@ -44,7 +45,8 @@ class Timeline:
         self.days: dict[str, list[dt.date]] = {k: [e.date for e in v] for k, v in
                                                self.by_type.items()}
         self._tables: dict[tuple, Any] = {}
-        self._types: dict[str, tuple[str, ...]] = {}  # the event types each metric reads
+        # the event types each metric reads, by its name (the plan's, shared by every case)
+        self._types: dict[str, tuple[str, ...]] = {} if types is None else types
 
     def window(self, metric: Metric, day: dt.date) -> tuple[dt.date, dt.date]:
         """[first, last] days the metric looks at when measured on `day`."""

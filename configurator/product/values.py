@@ -79,7 +79,7 @@ def _from_text(spec: InputSpec, value: str) -> Any:
     return value
 
 
-def _in_range(spec: InputSpec, value: float) -> tuple[Any, str | None]:
+def _in_range(spec: InputSpec, value: float | int) -> tuple[Any, str | None]:
     if spec.min is not None and value < spec.min:
         return None, f"{value} is below the minimum {_num(spec.min)}{_unit(spec)}"
     if spec.max is not None and value > spec.max:
@@ -87,7 +87,7 @@ def _in_range(spec: InputSpec, value: float) -> tuple[Any, str | None]:
     return value, None
 
 
-def _num(value: float) -> str:
+def _num(value: float | int) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
