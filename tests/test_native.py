@@ -147,3 +147,27 @@ def test_no_compiled_module_turns_an_int_into_a_float():
             for annotation in filter(None, annotations):
                 found += [f"{module}:{node.lineno}: {text}" for text in _lone_floats(annotation)]
     assert found == []
+
+
+def test_frozen_records_cross_to_a_worker_whole(product, case, compiled):
+    """Cases, events and Outcomes go to batch and server workers by pickle: every field
+    comes back, the event's span (left out of ==) too."""
+    import dataclasses
+    import pickle
+
+    from configurator import Environment, evaluate
+    from configurator.cases.calendar import policy_year
+
+    outcome = evaluate(compiled, case)
+    illustration = Environment().illustration(product)
+    records = [case, *case.events, policy_year(case.start, 2), *outcome.exclusions,
+               illustration]
+    assert case.events and outcome.exclusions and case.events[0].span is not None
+    for record in records:
+        assert dataclasses.is_dataclass(record)
+        assert type(record).__dataclass_params__.frozen
+        copy = pickle.loads(pickle.dumps(record))
+        assert type(copy) is type(record)
+        for item in dataclasses.fields(record):
+            assert getattr(copy, item.name) == getattr(record, item.name), item.name
+    assert pickle.loads(pickle.dumps(outcome)).dumps() == outcome.dumps()
