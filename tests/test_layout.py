@@ -254,3 +254,23 @@ def test_unit_exponents_are_superscripts(locale):
         text = _text(_pages("senior_checkup", case, locale))
         assert "kg/m²" in text and "m2" not in text
     assert "1.73 m²" in text
+
+
+def test_a_chinese_cell_keeps_a_word_whole_but_not_a_run_too_long_for_a_column():
+    """keep-all in a Chinese table cell: no break between two Chinese characters of a run
+    of up to 12; a longer run (nothing to break at) breaks as Chinese does, or the column
+    would be as wide as the run and the table run off the page (the COPD schedule did)."""
+    from configurator.document.typeset import MAX_KEPT, WORD_JOINER, printed
+
+    def joined(text: str) -> int:  # adjacent Chinese characters with no break between
+        return len(re.findall(rf"[\u4e00-\u9fff]{WORD_JOINER}(?=[\u4e00-\u9fff])", text))
+
+    words = "一二三四五六七八九十百千万亿"
+    assert MAX_KEPT == 12
+    assert joined(printed(words[:12], "zh-CN", cell=True)) == 11
+    assert joined(printed(words[:13], "zh-CN", cell=True)) == 0
+    assert joined(printed("每个保单年度30天", "zh-CN", cell=True)) == 5
+    long = printed("共用急性加重住院费用限额30,000元", "zh-CN", cell=True)
+    assert joined(long) == 0 and long.endswith(f"0{WORD_JOINER}元")  # the unit stays on
+    assert joined(printed(words[:13], "zh-CN", cell=False)) == 0  # prose: Chinese breaking
+    assert printed(words[:13], "zh-CN", cell=True).replace(WORD_JOINER, "") == words[:13]

@@ -17,7 +17,9 @@ the plain words):
   (which weasyprint does not implement): no line break between two Chinese
   characters or between a Chinese character and a number, only at spaces and
   punctuation, so a narrow column never splits "给付比/例" or "180/天" and
-  takes the width its longest word needs; so is a short Chinese term anywhere
+  takes the width its longest word needs - up to 12 characters: a longer run
+  with nothing to break at breaks as Chinese does, or it would run off the
+  page; so is a short Chinese term anywhere
   (a heading, an item of a list). Long prose, the schedule's value column
   included, keeps Chinese line breaking (numbers still glued to their units).
 
@@ -57,6 +59,11 @@ _CELL_WORD = re.compile(rf"(?<=[{_CJK}])(?=[{_CJK}0-9A-Za-z])|(?<=[A-Za-z])(?=[{
 # a short Chinese term (no space or punctuation to break at) is set whole wherever it is,
 # like a table cell: "护理或休养性住院" in a list of exclusions does not end a line at 住
 _TERM = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]{{2,12}}")
+# a run of words with nothing to break at between them; kept whole up to MAX_KEPT
+# characters - a longer one ("视医院是否在我们的网络内而定") would be wider than its column and
+# run off the page, so it keeps Chinese line breaking (numbers still glued to their units)
+_RUN = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]+")
+MAX_KEPT = 12
 _LEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)*) ")  # a clause number opening a cell
 _NUMBER_WORD = re.compile(r"(?<=\d) (?=[A-Za-z%°µ])")  # 180 days, 12.4 kPa
 # (not "RMB 3,200": a no-break space in a line's text before the clause reference's
@@ -84,11 +91,18 @@ def printed(text: str, locale: str, cell: bool = False) -> str:
     if locale == "zh-CN":
         text = _CLOSE_NUMBER.sub(WORD_JOINER, text)
         if cell or _TERM.fullmatch(text):
-            text = _CELL_WORD.sub(WORD_JOINER, text)
+            text = _RUN.sub(_kept_whole, text)
     if " " in text:
         text = _GLUED_BEFORE.sub(lambda m: m.group(1) + NO_BREAK_SPACE,
                                  _NUMBER_WORD.sub(NO_BREAK_SPACE, text))
     return text
+
+
+def _kept_whole(run: re.Match[str]) -> str:
+    text = run.group()
+    if len(text) - text.count(WORD_JOINER) > MAX_KEPT:
+        return text
+    return _CELL_WORD.sub(WORD_JOINER, text)
 
 
 def typeset(policy: Any, print: bool = False) -> Any:  # noqa: A002 - the reader's word
