@@ -65,31 +65,37 @@ def _abi() -> str:
 
 def check() -> tuple[str, str]:
     """("native" or "source", why): whether the compiled modules can stand for the source."""
+    mode, why, _ = _checked()
+    return mode, why
+
+
+def _checked() -> tuple[str, str, dict]:
+    """`check`, with the build's manifest (read once) when the compiled modules can be used."""
     if os.environ.get(SWITCH) == "0":
-        return "source", f"{SWITCH}=0"
+        return "source", f"{SWITCH}=0", {}
     try:
         manifest = json.loads((OUT / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return "source", "not built (configurator native build)"
+        return "source", "not built (configurator native build)", {}
     except (OSError, ValueError) as error:
-        return "source", f"unreadable build manifest: {error}"
+        return "source", f"unreadable build manifest: {error}", {}
     if manifest.get("abi") != _abi():
-        return "source", f"built for {manifest.get('abi')}, this is {_abi()}"
+        return "source", f"built for {manifest.get('abi')}, this is {_abi()}", {}
     built, now = manifest.get("sources", {}), sources()
     changed = sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
     if changed:
         more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
-        return "source", f"{changed[0]}{more} changed since the build (rebuild to use it)"
-    return "native", f"{len(manifest['modules'])} modules compiled by mypyc {manifest['mypy']}"
+        return "source", f"{changed[0]}{more} changed since the build (rebuild to use it)", {}
+    why = f"{len(manifest['modules'])} modules compiled by mypyc {manifest['mypy']}"
+    return "native", why, manifest
 
 
 def enable() -> str:
     """Use the compiled modules if `check` allows; the mode in use ("native" or "source")."""
     if _state:
         return _state["mode"]
-    mode, why = check()
+    mode, why, manifest = _checked()
     if mode == "native":
-        manifest = json.loads((OUT / MANIFEST).read_text(encoding="utf-8"))
         files = {name: OUT / file for name, file in manifest["files"].items()}
         sys.meta_path.insert(0, _Finder(files))
     elif os.environ.get(SWITCH) == "require":
@@ -123,6 +129,7 @@ def build() -> Path:
     """Compile `MODULES` with mypyc into `_native/`, replacing an earlier build whole."""
     root = PACKAGE.parent
     paths = [f"{PACKAGE.name}/{module}" for module in MODULES]
+    compiled_from = sources()  # before compiling: a file edited meanwhile makes the build stale
     work = Path(tempfile.mkdtemp(prefix="configurator-native-"))
     try:
         script = ("import sys\nfrom mypyc.build import mypycify\nfrom setuptools import setup\n"
@@ -139,7 +146,7 @@ def build() -> Path:
             said = (done.stdout + done.stderr).strip().splitlines()[-12:]
             raise BuildError("the mypyc build failed (it needs the 'native' extra, a C compiler "
                              "and the Python headers):\n  " + "\n  ".join(said))
-        return _install(work / "lib", paths)
+        return _install(work / "lib", paths, compiled_from)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -149,7 +156,7 @@ def clean() -> None:
     shutil.rmtree(OUT, ignore_errors=True)
 
 
-def _install(lib: Path, paths: list[str]) -> Path:
+def _install(lib: Path, paths: list[str], compiled_from: dict[str, str]) -> Path:
     """Move a finished build into place with its manifest, written last."""
     import mypy.version
 
@@ -165,7 +172,7 @@ def _install(lib: Path, paths: list[str]) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     shutil.copytree(lib, staging)
     manifest = {"abi": _abi(), "mypy": mypy.version.__version__, "modules": paths,
-                "files": files, "sources": sources()}
+                "files": files, "sources": compiled_from}
     text = json.dumps(manifest, indent=1, sort_keys=True)
     (staging / MANIFEST).write_text(text, encoding="utf-8")
     shutil.rmtree(OUT, ignore_errors=True)

@@ -453,7 +453,7 @@ def count_rows(path: str | Path) -> int:
             raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
         return rows
     if _kind(path) == ".jsonl":
-        texts = _texts(text_lines(path), "")
+        texts: Iterator[tuple[int, str | None]] = text_lines(path)
     else:
         records = csv_records(path)
         head = next(records, None)
@@ -461,10 +461,10 @@ def count_rows(path: str | Path) -> int:
             raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
                         "header row (name,policy.start,as_of,applicant.age,...)")
         header_columns(str(path), head[1])
-        texts = _texts(records, None)
+        texts = _joined(records)
     for number, text in texts:
         rows += 1
-        if not text.isascii() and _UNDECODED.search(text):
+        if text and not text.isascii() and _UNDECODED.search(text):
             undecoded += 1
             first = first or number
     if rows == 0:
@@ -475,8 +475,8 @@ def count_rows(path: str | Path) -> int:
     return rows
 
 
-def _texts(records: Iterator[tuple[int, Any]], empty: str | None) -> Iterator[tuple[int, str]]:
-    """Each record's text, one at a time: a JSON line (`empty` for a missing one) or a CSV
-    record's cells joined (`empty` None)."""
-    for number, record in records:
-        yield number, (record or empty) if empty is not None else "".join(record)
+def _joined(records: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, str]]:
+    """Each CSV record's cells joined, one record at a time (a generator, not a generator
+    expression: compiled, that would be built as a whole list)."""
+    for number, cells in records:
+        yield number, "".join(cells)

@@ -58,12 +58,12 @@ _CLOSE_NUMBER = re.compile(rf"(?<=[0-9%])(?=[{_CJK}])")  # 180|天, 100%|的
 _CELL_WORD = re.compile(rf"(?<=[{_CJK}])(?=[{_CJK}0-9A-Za-z])|(?<=[A-Za-z])(?=[{_CJK}])")
 # a short Chinese term (no space or punctuation to break at) is set whole wherever it is,
 # like a table cell: "护理或休养性住院" in a list of exclusions does not end a line at 住
-_TERM = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]{{2,12}}")
-# a run of words with nothing to break at between them; kept whole up to MAX_KEPT
+# a run of words with nothing to break at between them is kept whole up to MAX_KEPT
 # characters - a longer one ("视医院是否在我们的网络内而定") would be wider than its column and
 # run off the page, so it keeps Chinese line breaking (numbers still glued to their units)
-_RUN = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]+")
 MAX_KEPT = 12
+_TERM = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]{{2,{MAX_KEPT}}}")
+_RUN = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]+")
 _LEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)*) ")  # a clause number opening a cell
 _NUMBER_WORD = re.compile(r"(?<=\d) (?=[A-Za-z%°µ])")  # 180 days, 12.4 kPa
 # (not "RMB 3,200": a no-break space in a line's text before the clause reference's
