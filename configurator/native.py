@@ -38,8 +38,8 @@ SWITCH = "CONFIGURATOR_NATIVE"
 
 MODULES = (  # the walk of a batch row: reading and checking it, the engine, the Outcome
     "limits.py", "product/tags.py", "product/values.py", "registry/canonical.py",
-    "cases/calendar.py", "cases/case.py", "cases/batchfile.py", "cases/outcome.py",
-    "cases/plain.py",
+    "cases/calendar.py", "cases/case.py", "cases/batchfile.py", "cases/lines.py",
+    "cases/outcome.py", "cases/plain.py",
     "engine/adherence.py", "engine/checkups.py", "engine/claims.py", "engine/cover.py",
     "engine/deductible.py", "engine/durable.py", "engine/evaluate.py", "engine/lapse.py",
     "engine/memo.py", "engine/notes.py", "engine/plan.py", "engine/timeline.py",

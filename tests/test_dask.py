@@ -164,20 +164,23 @@ def cluster():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", ["csv", "jsonl", "parquet"])
-def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind):
+@pytest.mark.parametrize("kind,shared", [("csv", False), ("jsonl", False), ("jsonl", True),
+                                         ("parquet", False)])
+def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind, shared):
+    """`shared`: the workers read their spans of the file themselves."""
     paths = write_inputs(tmp_path, 2500)
     for out_kind in ("csv", "jsonl", "parquet"):
         local, dask = tmp_path / f"local.{out_kind}", tmp_path / f"dask.{out_kind}"
         run_batch(PRODUCT, paths[kind], local)
         report = run_batch(PRODUCT, paths[kind], dask,
-                           source=dask_source(cluster[0].scheduler_address))
+                           source=dask_source(cluster[0].scheduler_address, shared))
         assert report.written == 2500 and report.skipped == 1
         assert dask.read_bytes() == local.read_bytes()
 
 
 @pytest.mark.slow
-def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path, cluster,
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path, cluster, shared,
                                                                        live_store, monkeypatch):
     from configurator.registry.audit import BatchRecorder, verify
     from configurator.runs import dask_batch
@@ -197,7 +200,8 @@ def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path,
     store, product = live_store
     with BatchRecorder(store, product, "killed") as recorder:
         report = run_batch(product, paths["jsonl"], tmp_path / "dask.jsonl",
-                           source=dask_source(local.scheduler_address), recorder=recorder,
+                           source=dask_source(local.scheduler_address, shared),
+                           recorder=recorder,
                            on_progress=progress)
     assert len(seen) == 6001 and report.written == 6000
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
@@ -205,6 +209,26 @@ def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path,
                                                    "batch_id = 'killed' ORDER BY seq")]
     assert rows == sorted(set(rows)) and len(rows) == 6000
     assert verify(store).ok
+
+
+@pytest.mark.slow
+def test_an_input_file_changed_under_the_workers_is_refused(tmp_path, cluster, monkeypatch):
+    from configurator.runs import dask_batch
+
+    monkeypatch.setattr(dask_batch, "PARTITION", 100)  # 30 partitions, 7 in flight
+    paths = write_inputs(tmp_path, 3000)
+    stat = os.stat(paths["jsonl"])
+
+    def touch(row: int) -> None:  # the same bytes, written again after the run began
+        if row == 1:
+            os.utime(paths["jsonl"], ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(ConfiguratorError, match="could not read its part of .* changed while "
+                                                "it was being evaluated"):
+        run_batch(PRODUCT, paths["jsonl"], out, on_progress=touch,
+                  source=dask_source(cluster[0].scheduler_address, shared=True))
+    assert not out.exists()
 
 
 @pytest.mark.slow

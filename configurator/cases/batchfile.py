@@ -14,7 +14,6 @@ blank lines, and CSV records whose cells are all blank, are not rows.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -31,13 +30,13 @@ from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
 from . import parquet
 from .case import Case, case_from_document
+from .lines import MAX_ROW, file_error, next_line, open_text, text_lines
 from .plain import MAX_DEPTH, SURROGATE, within_limits
 
 # (row number, data, errors: [(column, path, message)], or None when the data is within
 # every limit (`within_limits`), path -> CSV column)
 Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
-MAX_ROW = 8 * 1024 * 1024  # characters in one JSON line or CSV record (events included)
 MAX_CELL = 65_536  # characters in one CSV cell other than `events`
 # 19 digits in a row: perhaps an integer past what orjson reads as one (found by mapping every
 # digit to 0 and looking for 19 zeros: ~5x faster than a regex here)
@@ -46,67 +45,12 @@ _LONG_DIGITS = "0" * 19
 MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
 _UNDECODED = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
-_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
-
-
-def _fail(file: str, line: int, column: int, message: str, hint: str | None = None) -> CaseError:
-    return CaseError([Problem(Span(file, line, column), "", message, hint, "batch")])
 
 
 def _kind(path: Path) -> str:
     if path.suffix not in (".csv", ".jsonl", ".parquet"):
-        raise _fail(str(path), 1, 1, "batch files must be .csv, .jsonl or .parquet")
+        raise file_error(str(path), 1, 1, "batch files must be .csv, .jsonl or .parquet")
     return path.suffix
-
-
-# ------------------------------------------------------------ lines of text
-
-
-def _open_text(path: Path) -> io.TextIOWrapper:
-    """The file as text; bytes that are not UTF-8 become lone surrogates, found per row."""
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise _fail(str(path), 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
-    head = handle.peek(4)[:4] if hasattr(handle, "peek") else b""
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            handle.close()
-            raise _fail(str(path), 1, 1, f"the file is {name} text, not UTF-8",
-                        "save it as UTF-8")
-    if b"\x00" in head[:2]:
-        handle.close()
-        raise _fail(str(path), 1, 1, "the file holds NUL bytes: it is not UTF-8 text "
-                    "(UTF-16?)", "save it as UTF-8")
-    return io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
-
-
-def _next_line(handle: io.TextIOWrapper, first: bool) -> tuple[str, bool]:
-    """The next line (with its ending) and whether it was cut at `MAX_ROW` characters."""
-    line = handle.readline(MAX_ROW + 1)
-    if first and line.startswith("\ufeff"):
-        line = line[1:]  # a UTF-8 byte order mark, as spreadsheets write it
-    if len(line) <= MAX_ROW or line.endswith(("\n", "\r")):
-        return line, False
-    while line and not line.endswith(("\n", "\r")):  # skip the rest, a piece at a time
-        line = handle.readline(1 << 20)
-    return "", True
-
-
-def text_lines(path: str | Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) of every line with something on it; None for an oversize line."""
-    with _open_text(Path(path)) as handle:
-        number = 0
-        while True:
-            line, cut = _next_line(handle, number == 0)
-            if not line and not cut:
-                return
-            number += 1
-            if cut:
-                yield number, None
-            elif line.strip():
-                yield number, line
 
 
 # ------------------------------------------------------------ JSON lines
@@ -207,13 +151,13 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line, cut = _next_line(self.handle, self.number == 0)
+        line, cut = next_line(self.handle, self.number == 0)
         if not line and not cut:
             raise StopIteration
         self.number += 1
         self.size += len(line)
         if cut or self.size > MAX_ROW:
-            raise _fail(self.file, self.start, 1,
+            raise file_error(self.file, self.start, 1,
                         f"this row runs past {MAX_ROW:,} characters, so where it ends "
                         "cannot be told", "is a quote left open? close it or split the row")
         return line
@@ -225,7 +169,7 @@ class _Lines:
 def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line the record starts on, cells) of every CSV record with something in it."""
     csv.field_size_limit(max(csv.field_size_limit(), MAX_ROW + 1))  # our own limits apply
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         lines = _Lines(handle, str(path))
         reader = csv.reader(lines)
         while True:
@@ -235,7 +179,7 @@ def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise _fail(str(path), lines.start, 1, f"not readable as CSV: {exc}") from None
+                raise file_error(str(path), lines.start, 1, f"not readable as CSV: {exc}") from None
             if any(cell.strip() for cell in cells):
                 yield lines.start, cells
 
@@ -277,7 +221,7 @@ def _csv(path: Path) -> Iterator[Raw]:
     records = csv_records(path)
     first = next(records, None)
     if first is None:
-        raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a header "
+        raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a header "
                     "row (name,policy.start,as_of,applicant.age,...)")
     header = first[1]
     columns = header_columns(str(path), header)
@@ -450,7 +394,7 @@ def count_rows(path: str | Path) -> int:
         names, rows = parquet.header(path)
         header_columns(str(path), names)
         if rows == 0:
-            raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
+            raise file_error(str(path), 1, 1, "the file holds no cases", "write one case a row")
         return rows
     if _kind(path) == ".jsonl":
         texts: Iterator[tuple[int, str | None]] = text_lines(path)
@@ -458,7 +402,7 @@ def count_rows(path: str | Path) -> int:
         records = csv_records(path)
         head = next(records, None)
         if head is None:
-            raise _fail(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
+            raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
                         "header row (name,policy.start,as_of,applicant.age,...)")
         header_columns(str(path), head[1])
         texts = _joined(records)
@@ -468,9 +412,9 @@ def count_rows(path: str | Path) -> int:
             undecoded += 1
             first = first or number
     if rows == 0:
-        raise _fail(str(path), 1, 1, "the file holds no cases", "write one case a row")
+        raise file_error(str(path), 1, 1, "the file holds no cases", "write one case a row")
     if undecoded == rows:
-        raise _fail(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads as "
+        raise file_error(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads as "
                     "UTF-8)", "save it as UTF-8")
     return rows
 

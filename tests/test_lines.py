@@ -1,0 +1,81 @@
+"""A JSON-lines file cut into spans reads as the whole file does (`cases.lines`)."""
+
+from __future__ import annotations
+
+import os
+from itertools import pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from configurator.cases.lines import MAX_ROW, line_spans, text_lines
+
+# pieces a line is made of: text, multi-byte text, bytes that are not UTF-8, whitespace
+_TEXT = st.sampled_from([b'{"a": 1}', b"x", "é漢".encode(), b"\xff", b"\xc3(", b" ", b"\t", b""])
+_END = st.sampled_from([b"\n", b"\r\n", b"\r", b"\n\n", b"\r\r\n"])
+
+
+@st.composite
+def files(draw) -> bytes:
+    lines = draw(st.lists(st.tuples(st.lists(_TEXT, max_size=3), _END), max_size=40))
+    data = b"".join(b"".join(parts) + end for parts, end in lines)
+    if draw(st.booleans()):
+        data += draw(_TEXT)  # a last line without an ending
+    if draw(st.booleans()):
+        data = "\ufeff".encode() + data  # a byte order mark
+    return data
+
+
+def _read(path, lines: int, block_size: int = 1 << 20) -> list:
+    spans = line_spans(path, lines, block_size)
+    assert spans is not None
+    size = os.path.getsize(path)
+    if size:
+        assert spans[0][0] == 0 and spans[-1][1] == size
+        assert all(a[1] == b[0] for a, b in pairwise(spans))  # contiguous, in order
+    else:
+        assert spans == []
+    return [line for span in spans for line in text_lines(path, span)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=files(), lines=st.integers(1, 6), block_size=st.sampled_from([1, 2, 3, 7, 1 << 20]))
+def test_spans_read_the_same_numbered_lines_as_the_whole_file(tmp_path_factory, data, lines,
+                                                              block_size):
+    """Read in blocks of a few bytes too: a "\\r\\n" split between two blocks ends one line."""
+    path = tmp_path_factory.mktemp("spans") / "cases.jsonl"
+    path.write_bytes(data)
+    assert _read(path, lines, block_size) == list(text_lines(path))
+
+
+def test_a_span_is_about_the_lines_asked_for_and_ends_after_a_newline(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"".join(b'{"n": %d}\r\n' % n for n in range(10)) + b"\n" * 3 + b"{}\r{}")
+    spans = line_spans(path, 4)
+    assert [s[2] for s in spans] == [0, 4, 8, 12]  # lines before each
+    data = path.read_bytes()
+    assert all(data[end - 1:end] == b"\n" for _, end, *_ in spans[:-1])
+    assert list(text_lines(path, spans[-1])) == [(14, "{}\r"), (15, "{}")]
+
+
+def test_a_line_that_may_be_cut_leaves_the_file_to_be_read_whole(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"{}\n" + b"x" * (MAX_ROW + 1) + b"\n{}\n")
+    assert line_spans(path, 1) is None
+    path.write_bytes(b"{}\n" + b"x" * (MAX_ROW - 1) + b"\n{}\n")  # just within
+    assert _read(path, 1) == list(text_lines(path))
+
+
+def test_a_span_of_a_file_that_changed_since_it_was_cut_is_refused(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b"{}\n" * 10)
+    spans = line_spans(path, 5)
+    path.write_bytes(b"{}\n" * 7)  # shorter: the last span would silently lose rows
+    with pytest.raises(OSError, match="changed while it was being evaluated"):
+        list(text_lines(path, spans[1]))
+    stat = os.stat(path)
+    path.write_bytes(b"[]\n" * 7)  # the same size, written again
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    with pytest.raises(OSError, match="changed"):
+        list(text_lines(path, line_spans(path, 5)[0][:3] + (stat.st_size, stat.st_mtime_ns)))
