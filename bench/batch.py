@@ -8,8 +8,9 @@ one-year timeline of about 18 events (refills, two check-ups, tests, claims),
 so every case runs the whole timeline - then runs `configurator evaluate
 cases.jsonl -o out.jsonl` as a child process for each size and each way:
 ``local1`` (one process), ``local2`` (``--workers 2``), ``dask2`` (``--dask
-local:2``), and with ``--record`` the same again with ``--record`` into a fresh
-registry. For each it prints wall seconds, cases/s, CPU µs per case (the child's
+local:2``), and with ``--record`` the same again with ``--record``, each run into
+its own copy of one fresh registry (a later run does not append to a larger
+table). For each it prints wall seconds, cases/s, CPU µs per case (the child's
 and its workers' user+system time, `os.wait4`) and the peak RSS of the largest
 process; RSS growth is the peak at the largest size less the peak at the
 smallest. It checks every way wrote the same bytes. `--million` adds 1,000,000
@@ -24,10 +25,12 @@ import hashlib
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +81,14 @@ def registry(folder: Path) -> Path:
     return db
 
 
+def fresh_copy(db: Path, target: Path) -> Path:
+    """`db` copied whole to `target` (SQLite's backup: the copy is consistent)."""
+    target.unlink(missing_ok=True)
+    with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
@@ -104,8 +115,8 @@ def main() -> None:
                 for record in ([False, True] if args.record else [False]):
                     name = way + (" --record" if record else "")
                     out = Path(folder) / f"out-{size}-{way}-{record}.jsonl"
-                    extra = ["--record", "--db", db, "--batch-id", f"{size}-{way}"] if (
-                        record) else []
+                    extra = ["--record", "--db", fresh_copy(db, Path(folder) / "run.db"),
+                             "--batch-id", f"{size}-{way}"] if record else []
                     wall, cpu, rss, _ = configurator("evaluate", PRODUCT, cases, "-o", out,
                                                      *WAYS[way], *extra, env=env)
                     # a digest, not the bytes: a child forked from this process counts
