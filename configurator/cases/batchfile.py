@@ -158,8 +158,8 @@ class _Lines:
         self.size += len(line)
         if cut or self.size > MAX_ROW:
             raise file_error(self.file, self.start, 1,
-                        f"this row runs past {MAX_ROW:,} characters, so where it ends "
-                        "cannot be told", "is a quote left open? close it or split the row")
+                             f"this row runs past {MAX_ROW:,} characters, so where it ends "
+                             "cannot be told", "is a quote left open? close it or split the row")
         return line
 
     def new_record(self) -> None:
@@ -179,7 +179,8 @@ def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise file_error(str(path), lines.start, 1, f"not readable as CSV: {exc}") from None
+                raise file_error(str(path), lines.start, 1,
+                                 f"not readable as CSV: {exc}") from None
             if any(cell.strip() for cell in cells):
                 yield lines.start, cells
 
@@ -221,8 +222,8 @@ def _csv(path: Path) -> Iterator[Raw]:
     records = csv_records(path)
     first = next(records, None)
     if first is None:
-        raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a header "
-                    "row (name,policy.start,as_of,applicant.age,...)")
+        raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
+                         "header row (name,policy.start,as_of,applicant.age,...)")
     header = first[1]
     columns = header_columns(str(path), header)
     for number, cells in records:
@@ -402,8 +403,8 @@ def count_rows(path: str | Path) -> int:
         records = csv_records(path)
         head = next(records, None)
         if head is None:
-            raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
-                        "header row (name,policy.start,as_of,applicant.age,...)")
+            raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with "
+                             "a header row (name,policy.start,as_of,applicant.age,...)")
         header_columns(str(path), head[1])
         texts = _joined(records)
     for number, text in texts:
@@ -414,8 +415,8 @@ def count_rows(path: str | Path) -> int:
     if rows == 0:
         raise file_error(str(path), 1, 1, "the file holds no cases", "write one case a row")
     if undecoded == rows:
-        raise file_error(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads as "
-                    "UTF-8)", "save it as UTF-8")
+        raise file_error(str(path), first or 1, 1, "the file is not UTF-8 text (no row reads "
+                         "as UTF-8)", "save it as UTF-8")
     return rows
 
 

@@ -10,16 +10,16 @@ The input is cut here into partitions. Workers that see the input file (``local:
 or `dask_source(address, shared=True)` where every worker shares the file system) are
 sent where each partition of a JSON-lines file lies (`cases.lines.line_spans`: bytes
 only, ~1 s a million rows) and read it themselves; otherwise the rows travel as text
-(JSON lines are parsed on the workers). Each worker loads and compiles the product once
-(the product is sent once, `Client.scatter`; the façade caches the compiled
-product) and returns each partition's results as one pickled bytes object. At
-most a few partitions per worker are in flight, so memory stays flat. Results are handed on in input
-order, so the output is byte for byte the local run's. A worker that dies has
-its partitions run again elsewhere (the scheduler retries them); a partition's
-results are used once, whichever attempt delivers them, so nothing is written
-twice. With ``--record`` the workers also build the audit rows, leaving out
-rows the batch already recorded (a rerun after a crash resumes where the last
-committed chunk ended), and the one writer here appends them in input order.
+(JSON lines are parsed on the workers). Each worker loads and compiles the product
+once (the product is sent once, `Client.scatter`; the façade caches the compiled
+product) and returns each partition's results as one pickled bytes object. At most a
+few partitions per worker are in flight, so memory stays flat. Results are handed on
+in input order, so the output is byte for byte the local run's. A worker that dies has
+its partitions run again elsewhere (the scheduler retries them); a partition's results
+are used once, whichever attempt delivers them, so nothing is written twice. With
+``--record`` the workers also build the audit rows, leaving out rows the batch already
+recorded (a rerun after a crash resumes where the last committed chunk ended), and the
+one writer here appends them in input order.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class _DieWithDriver(WorkerPlugin):
 # few partitions per worker in flight). On 100,000 rows (bench/batch.py): 23% more CPU a
 # row than the 2-worker pool with Dask's defaults, 9% with these. The client gathers results
 # from the workers directly: through the scheduler (which runs in this process) every
-# partition's results crossed two connections (+19% -> +13% CPU on the same 100,000).
+# partition's results crossed two connections (2-4 points of the overhead, paired runs).
 _QUIET = {"distributed.worker.profile.enabled": False,
           "distributed.admin.tick.interval": "1s",
           "distributed.admin.system-monitor.interval": "5s",
