@@ -21,9 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from configurator.cases.batchfile import count_rows, read_cases
+from configurator.cases.lines import line_spans, text_lines
 from configurator.cases.parquet import read_table, write_table
 from configurator.cli import cli
 from configurator.errors import CaseError, ConfiguratorError
+from configurator.runs import dask_batch
 from configurator.runs.batch import run_batch
 from configurator.runs.dask_batch import check_address, dask_source
 
@@ -83,6 +85,14 @@ def write_inputs(folder: Path, count: int) -> dict[str, Path]:
     return {"jsonl": jsonl, "csv": csv_path, "parquet": parquet}
 
 
+@pytest.fixture
+def cut(monkeypatch) -> list:
+    """The driver's calls to `line_spans` (made only for workers that share the file)."""
+    calls: list = []
+    monkeypatch.setattr(dask_batch, "line_spans", lambda *a: calls.append(a) or line_spans(*a))
+    return calls
+
+
 # ------------------------------------------------------------ Parquet (quick)
 
 
@@ -127,7 +137,21 @@ def test_dask_addresses_are_checked():
             check_address(bad)
 
 
-def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path):
+def test_partitions_are_spans_only_where_the_workers_share_the_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(dask_batch, "PARTITION", 10)
+    paths = write_inputs(tmp_path, 35)  # 36 JSON lines (the last one bad), no blank line
+    done = frozenset({3, 10, 11, 36})  # rows recorded by an earlier run
+    spans = list(dask_batch._partitions(paths["jsonl"], True, done))
+    rows = list(dask_batch._partitions(paths["jsonl"], False, done))
+    assert all(type(chunk) is tuple for chunk, _ in spans)
+    assert all(type(chunk) is list for chunk, _ in rows)
+    assert [r for _, r in spans] == [r for _, r in rows] == [{3, 10}, {11}, set(), {36}]
+    assert [len(list(text_lines(paths["jsonl"], span))) for span, _ in spans] == [10, 10, 10, 6]
+    assert all(type(chunk) is list  # a CSV record may span lines: CSV always travels as rows
+               for chunk, _ in dask_batch._partitions(paths["csv"], True, done))
+
+
+def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path, cut):
     paths = write_inputs(tmp_path, 40)
     local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     assert run_batch(PRODUCT, paths["jsonl"], local).written == 40
@@ -136,6 +160,7 @@ def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path):
     assert result.exit_code == 2, result.output  # the one bad row
     assert "40 cases evaluated, 1 row skipped" in result.output
     assert dask.read_bytes() == local.read_bytes()
+    assert len(cut) == 1  # local:N workers read their own spans of the file
 
 
 # ------------------------------------------------------------ Dask LocalCluster (slow)
@@ -166,8 +191,8 @@ def cluster():
 @pytest.mark.slow
 @pytest.mark.parametrize("kind,shared", [("csv", False), ("jsonl", False), ("jsonl", True),
                                          ("parquet", False)])
-def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind, shared):
-    """`shared`: the workers read their spans of the file themselves."""
+def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind, shared, cut):
+    """`shared`: the workers read their spans of the file themselves (and only then)."""
     paths = write_inputs(tmp_path, 2500)
     for out_kind in ("csv", "jsonl", "parquet"):
         local, dask = tmp_path / f"local.{out_kind}", tmp_path / f"dask.{out_kind}"
@@ -176,6 +201,7 @@ def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind, sh
                            source=dask_source(cluster[0].scheduler_address, shared))
         assert report.written == 2500 and report.skipped == 1
         assert dask.read_bytes() == local.read_bytes()
+    assert len(cut) == (3 if shared else 0)
 
 
 @pytest.mark.slow
@@ -183,7 +209,6 @@ def test_two_workers_write_what_the_local_run_writes(tmp_path, cluster, kind, sh
 def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path, cluster, shared,
                                                                        live_store, monkeypatch):
     from configurator.registry.audit import BatchRecorder, verify
-    from configurator.runs import dask_batch
 
     monkeypatch.setattr(dask_batch, "PARTITION", 200)  # 30 partitions, 7 in flight
     local, client = cluster
@@ -213,8 +238,6 @@ def test_a_killed_worker_still_yields_every_row_once_and_a_valid_chain(tmp_path,
 
 @pytest.mark.slow
 def test_an_input_file_changed_under_the_workers_is_refused(tmp_path, cluster, monkeypatch):
-    from configurator.runs import dask_batch
-
     monkeypatch.setattr(dask_batch, "PARTITION", 100)  # 30 partitions, 7 in flight
     paths = write_inputs(tmp_path, 3000)
     stat = os.stat(paths["jsonl"])

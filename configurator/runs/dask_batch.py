@@ -165,7 +165,7 @@ def _partitions(cases: Path, shared: bool, done: frozenset[int]
 def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
              done: frozenset[int], shared: bool) -> Iterator[Result]:
     text = product_text(product)
-    shared = client.scatter(text, broadcast=True, hash=False)
+    sent = client.scatter(text, broadcast=True, hash=False)  # the product, once a worker
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     limit = IN_FLIGHT_PER_WORKER * workers + 1
     run = hashlib.sha256(f"{cases}:{os.getpid()}:{id(client)}".encode()).hexdigest()[:12]
@@ -173,7 +173,7 @@ def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
     last = 0
     for index, (chunk, recorded) in enumerate(_partitions(cases, shared, done)):
         pending.append((index, client.submit(
-            evaluate_partition, shared, product.source_file, str(cases), audit, chunk,
+            evaluate_partition, sent, product.source_file, str(cases), audit, chunk,
             recorded, key=f"configurator-{run}-{index}", retries=RETRIES, pure=False)))
         if len(pending) >= limit:
             last = yield from _take(pending, cases, last)
