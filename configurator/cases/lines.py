@@ -122,11 +122,12 @@ def line_spans(path: str | Path, lines: int, block_size: int = _BLOCK
     with Path(path).open("rb") as handle:
         stat = os.fstat(handle.fileno())
         cut = (stat.st_size, stat.st_mtime_ns)
-        start = before = count = offset = newlines = run = 0
+        start = before = count = offset = newlines = 0
+        run = 0  # bytes since the last "\n"
         after_cr = False  # the last block ended with "\r": a "\n" first ends no new line
         while block := handle.read(block_size):
-            first = block.find(b"\n")  # bytes since the last "\n" past MAX_ROW: perhaps
-            if (run + len(block) if first < 0 else run + first + 1) > MAX_ROW:  # characters
+            first = block.find(b"\n")  # a line of more than MAX_ROW bytes may be cut:
+            if (run + len(block) if first < 0 else run + first + 1) > MAX_ROW:
                 return None
             run = run + len(block) if first < 0 else len(block) - block.rfind(b"\n") - 1
             at = 0
