@@ -62,8 +62,9 @@ _CELL_WORD = re.compile(rf"(?<=[{_CJK}])(?=[{_CJK}0-9A-Za-z])|(?<=[A-Za-z])(?=[{
 # characters - a longer one ("视医院是否在我们的网络内而定") would be wider than its column and
 # run off the page, so it keeps Chinese line breaking (numbers still glued to their units)
 MAX_KEPT = 12
-_TERM = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]{{2,{MAX_KEPT}}}")
-_RUN = re.compile(rf"[{_CJK}0-9A-Za-z\u2060]+")
+_KEPT = rf"[{_CJK}0-9A-Za-z\u2060]"  # what a kept run is made of (the joiner too)
+_TERM = re.compile(rf"{_KEPT}{{2,{MAX_KEPT}}}")
+_RUN = re.compile(rf"{_KEPT}+")
 _LEADING_NUMBER = re.compile(r"(\d+(?:\.\d+)*) ")  # a clause number opening a cell
 _NUMBER_WORD = re.compile(r"(?<=\d) (?=[A-Za-z%°µ])")  # 180 days, 12.4 kPa
 # (not "RMB 3,200": a no-break space in a line's text before the clause reference's
