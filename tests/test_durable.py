@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import shutil
@@ -87,6 +88,26 @@ def test_sessions_are_fresh_per_case(product, compiled):
     outcome = evaluate(compiled, accepted)
     assert outcome.decision == "accept"
     assert not [r for r in outcome.reasons if r.rule == "eligibility.age_outside_range"]
+
+
+def test_an_evaluation_leaves_no_reference_cycle(case, compiled):
+    """Everything an evaluation builds is freed by reference counting as soon as it is
+    dropped: a cycle (the sessions calling back into the evaluation that holds them) would
+    leave ~90 objects a case to the cyclic collector, ~8% of a batch row's CPU."""
+    evaluate(compiled, case)  # rulesets, plan and memo built outside the count
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for summary in (False, True):
+            for explain in (False, True):
+                outcome = evaluate(compiled, case, explain=explain, summary=summary)
+                assert outcome.reasons
+                del outcome
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
 
 
 VALGRIND_SCRIPT = textwrap.dedent("""

@@ -268,7 +268,12 @@ class Sessions:
                 session.close()
         finally:
             self.open.clear()
+            self.on_action = _closed  # the evaluation it called back holds this: no cycle
             _LOCK.release()
+
+
+def _closed(rule: str, facts: dict[str, Any]) -> None:
+    raise EngineError(f"rule {rule} fired in a closed session")
 
 
 def live_sessions() -> int:
