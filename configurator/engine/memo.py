@@ -22,7 +22,6 @@ decision, only how often the engine is asked (tests/test_memo.py).
 from __future__ import annotations
 
 import math
-import operator
 from bisect import bisect_left
 from typing import Any
 
@@ -106,8 +105,9 @@ class _Kind:
         if plan is False:
             return None
         signature, numeric, cells, raw = plan
-        if numeric is not None and not _finite(numeric(values)):
-            return None
+        for at in numeric:  # finite and an exact double (a NaN fails both comparisons)
+            if not -_SAFE_INT <= values[at] <= _SAFE_INT:
+                return None
         shape = tuple(fact)
         unread = self.unread.get(shape)
         if unread is None:
@@ -123,7 +123,8 @@ class _Kind:
                 *[values[at] for at in raw])
 
     def _plan(self, types: tuple) -> Any:
-        """For values of these types: which to check are finite, which to key by cell."""
+        """For values of these types: which to check are finite (the engine reads numbers as
+        doubles or int64: each within 2**53), which to key by cell."""
         plan: Any = False
         if _KINDS_OF_VALUE.issuperset(types):
             numeric = [at for at, kind in enumerate(types) if kind is int or kind is float]
@@ -135,21 +136,10 @@ class _Kind:
                     signature[at] = float
                 else:  # a truth value, a text or nothing: keyed exactly (its type is in the key)
                     raw.append(at)
-            plan = (tuple(signature),
-                    operator.itemgetter(*numeric, *numeric[:1]) if numeric else None,
-                    cells, raw)
+            plan = (tuple(signature), tuple(numeric), cells, raw)
         if len(self.plans) < 256:
             self.plans[types] = plan
         return plan
-
-
-def _finite(numbers: tuple) -> bool:
-    """Every number finite and an exact double (the engine reads them as doubles or int64)."""
-    try:
-        return (math.isfinite(math.fsum(numbers))
-                and -_SAFE_INT <= min(numbers) and max(numbers) <= _SAFE_INT)
-    except OverflowError:
-        return False
 
 
 def _plain(value: Any) -> bool:
