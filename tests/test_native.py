@@ -149,7 +149,7 @@ def test_no_compiled_module_turns_an_int_into_a_float():
     assert found == []
 
 
-def test_frozen_records_cross_to_a_worker_whole(product, case, compiled):
+def test_records_cross_to_a_worker_whole(product, case, compiled):
     """Cases, events and Outcomes go to batch and server workers by pickle: every field
     comes back, the event's span (left out of ==) too."""
     import dataclasses
@@ -157,6 +157,7 @@ def test_frozen_records_cross_to_a_worker_whole(product, case, compiled):
 
     from configurator import Environment, evaluate
     from configurator.cases.calendar import policy_year
+    from configurator.cases.case import Event
 
     outcome = evaluate(compiled, case)
     illustration = Environment().illustration(product)
@@ -165,7 +166,8 @@ def test_frozen_records_cross_to_a_worker_whole(product, case, compiled):
     assert case.events and outcome.exclusions and case.events[0].span is not None
     for record in records:
         assert dataclasses.is_dataclass(record)
-        assert type(record).__dataclass_params__.frozen
+        # an Event is not frozen (its constructor is a batch row's hottest), the rest are
+        assert type(record).__dataclass_params__.frozen != (type(record) is Event)
         copy = pickle.loads(pickle.dumps(record))
         assert type(copy) is type(record)
         for item in dataclasses.fields(record):
