@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from typing import Any
+from typing import Any, Final
 
 from ..compiler.safe_subset import LEAF_OPS
 
 MAX_ENTRIES = 20_000  # per ruleset (~10 MB at most); past it nothing new is kept, still correct
-_SAFE_INT = 2 ** 53
+_SAFE_INT: Final = 2 ** 53
+_LEAST_INT: Final = -2 ** 53  # (Final: compiled, both are constants, not looked up)
 
 Firing = tuple[str, tuple[tuple[str, int], ...]]  # rule, (alias, position of its fact)
 
@@ -80,8 +81,8 @@ class _Kind:
     """How the facts of one kind are keyed: exact values, and numbers by their cell.
 
     A key is (the types of the values read - int and float one type where the value is
-    compared as a number -, the values compared exactly, each number's cell); what to do
-    for a given tuple of types is worked out once (`_plan`).
+    compared as a number -, then every value read, a number compared as one replaced by its
+    cell); what to do for a given tuple of types is worked out once (`_plan`).
     """
 
     def __init__(self, found: dict[str, list[tuple[str, Any]]]):
@@ -104,9 +105,9 @@ class _Kind:
             plan = self._plan(types)
         if plan is False:
             return None
-        signature, numeric, cells, raw = plan
+        signature, numeric, cells = plan
         for at in numeric:  # finite and an exact double (a NaN fails both comparisons)
-            if not -_SAFE_INT <= values[at] <= _SAFE_INT:
+            if not _LEAST_INT <= values[at] <= _SAFE_INT:
                 return None
         shape = tuple(fact)
         unread = self.unread.get(shape)
@@ -117,10 +118,11 @@ class _Kind:
         for name in unread:  # read by no rule here, but still a value the engine must take
             if not _plain(fact[name]):
                 return None
-        return (signature, values[:self.exact_count],
-                *[2 * bisect_left(thresholds, values[at]) + (values[at] in equal)
-                  for at, thresholds, equal in cells],
-                *[values[at] for at in raw])
+        key = [signature, *values]  # each number compared as one by its cell instead
+        for at, thresholds, equal in cells:
+            value = values[at]
+            key[at + 1] = 2 * bisect_left(thresholds, value) + (value in equal)
+        return tuple(key)
 
     def _plan(self, types: tuple) -> Any:
         """For values of these types: which to check are finite (the engine reads numbers as
@@ -128,15 +130,14 @@ class _Kind:
         plan: Any = False
         if _KINDS_OF_VALUE.issuperset(types):
             numeric = [at for at, kind in enumerate(types) if kind is int or kind is float]
-            cells, raw = [], []
+            cells = []
             signature = list(types)
             for at, (thresholds, equal) in enumerate(self.thresholds, start=self.exact_count):
                 if types[at] in (int, float):  # the engine compares these as numbers
                     cells.append((at, thresholds, equal))
                     signature[at] = float
-                else:  # a truth value, a text or nothing: keyed exactly (its type is in the key)
-                    raw.append(at)
-            plan = (tuple(signature), tuple(numeric), cells, raw)
+                # else a truth value, a text or nothing: keyed exactly (its type is in the key)
+            plan = (tuple(signature), tuple(numeric), cells)
         if len(self.plans) < 256:
             self.plans[types] = plan
         return plan
@@ -148,7 +149,7 @@ def _plain(value: Any) -> bool:
     if kind is bool or kind is str or kind is _Absent:
         return True
     if kind is int:
-        return -_SAFE_INT <= value <= _SAFE_INT
+        return _LEAST_INT <= value <= _SAFE_INT
     if kind is float:
         return math.isfinite(value)
     return False
