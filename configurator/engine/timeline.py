@@ -202,33 +202,34 @@ def _prefix(flags: Iterable[bool]) -> list[int]:
 
 
 class _Supply:
-    """Supply intervals laid end to end (each starts when the one before runs out)."""
+    """Supply intervals laid end to end (each starts when the one before runs out), as
+    day numbers (`date.toordinal`): integer arithmetic, no date objects built per refill."""
 
     def __init__(self, events: list[Event], days_field: str):
-        self.begins: list[dt.date] = []
-        self.ends: list[dt.date] = []  # exclusive
+        self.begins: list[int] = []
+        self.ends: list[int] = []  # exclusive
         lengths: list[int] = []
-        supply_end = dt.date.min
-        timedelta = dt.timedelta
+        supply_end = 0  # before every date (date.min is day 1)
         for event in events:
-            day = event.date
+            day = event.date.toordinal()
             begin = day if day > supply_end else supply_end
             days = int(event.fields.get(days_field, 0))
-            supply_end = begin + timedelta(days=days)
+            supply_end = begin + days
             self.begins.append(begin)
             self.ends.append(supply_end)
-            lengths.append(days)  # (end - begin).days
+            lengths.append(days)  # end - begin
         self.prefix = [0, *itertools.accumulate(lengths)]
 
     def covered(self, first: dt.date, last: dt.date) -> int:
         """Days within [first, last] some supply covers."""
-        lo = bisect.bisect_right(self.ends, first)  # the first interval reaching past `first`
-        hi = bisect.bisect_right(self.begins, last)  # the intervals starting by `last`
+        start, stop = first.toordinal(), last.toordinal()
+        lo = bisect.bisect_right(self.ends, start)  # the first interval reaching past `first`
+        hi = bisect.bisect_right(self.begins, stop)  # the intervals starting by `last`
         if hi <= lo:
             return 0
         total = self.prefix[hi] - self.prefix[lo]
-        total -= max(0, (first - self.begins[lo]).days)
-        total -= max(0, (self.ends[hi - 1] - ONE_DAY - last).days)
+        total -= max(0, start - self.begins[lo])
+        total -= max(0, self.ends[hi - 1] - 1 - stop)
         return total
 
 
