@@ -77,16 +77,15 @@ class ClaimBook:
                                  (caps.per_year, yearly.amount, "per_year"),
                                  (caps.lifetime, lifetime.amount, "lifetime")):
             if cap is not None:
-                payable = _cap(payable, number(cap) - used, say(label), notes, say)
+                payable = _cap(payable, number(cap) - used, notes, say, label)
         if caps.per_year_percent_of_sum_insured is not None:
             share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
-            payable = _cap(payable, share - yearly.amount, say("year_share"), notes, say)
+            payable = _cap(payable, share - yearly.amount, notes, say, "year_share")
         if caps.shared is not None:
             used = self.shared.get((caps.shared, year), Decimal(0))
             name = caps.shared if say.locale == "en" else \
                 text_in(self.product.coverage.limits[caps.shared].name, say.locale)
-            payable = _cap(payable, limits[caps.shared] - used, say("shared", name=name), notes,
-                           say)
+            payable = _cap(payable, limits[caps.shared] - used, notes, say, "shared", name)
             self.shared[(caps.shared, year)] = used + payable
         payable = money(max(payable, Decimal(0)))
         for usage in (yearly, lifetime):
@@ -154,9 +153,11 @@ def _numbers(constants: Mapping[str, Any]):
     return number
 
 
-def _cap(payable: Decimal, room: Decimal, label: str, notes: list[str], say: Notes) -> Decimal:
+def _cap(payable: Decimal, room: Decimal, notes: list[str], say: Notes, label: str,
+         name: str = "") -> Decimal:
+    """`payable` within `room`; a note naming the limit (`label`, worded only then) if capped."""
     room = max(room, Decimal(0))
     if payable > room:
-        notes.append(say("capped", label=label, room=money(room)))
+        notes.append(say("capped", label=say(label, name=name), room=money(room)))
         return room
     return payable
