@@ -83,6 +83,7 @@ class CheckupBook:
         due on its last day (then any extension)."""
         part = checkup.trigger.each
         extension = int(period.number(checkup.extension_days))
+        reason = self.say("each_" + part)
         found, number = [], 1
         while True:
             for first, stop in parts_of_year(start, number, part):
@@ -90,7 +91,7 @@ class CheckupBook:
                     return found
                 due = stop - dt.timedelta(days=1)
                 found.append(self._add(Occurrence(checkup, len(found) + 1, due, first, due,
-                                                  extension, self.say("each_" + part))))
+                                                  extension, reason)))
                 if due > as_of:
                     return found  # the part now running is shown; later ones are not yet due
             number += 1
@@ -100,15 +101,15 @@ class CheckupBook:
         every = int(period.number(checkup.trigger.every_months))
         window = int(period.number(checkup.window_days))
         extension = int(period.number(checkup.extension_days))
+        reason, width = self.say("every_months", n=every), dt.timedelta(days=window)
         found = []
         k = 1
         while True:
             due = add_months(start, k * every)
             if end is not None and due >= end:
                 break
-            opens, closes = due - dt.timedelta(days=window), due + dt.timedelta(days=window)
-            found.append(self._add(Occurrence(checkup, k, due, opens, closes, extension,
-                                              self.say("every_months", n=every))))
+            found.append(self._add(Occurrence(checkup, k, due, due - width, due + width,
+                                              extension, reason)))
             if due > as_of:
                 break  # the next one due is shown; later ones are not yet scheduled
             k += 1
