@@ -148,9 +148,10 @@ class Session:
     does not know, when the ruleset has joins that could pair it with them.
     """
 
-    __slots__ = ("handle", "sid", "offset", "on_action", "memo", "pending", "held")
+    __slots__ = ("handle", "sid", "offset", "on_action", "memo", "pending", "held", "traced")
 
-    def __init__(self, handle: int, on_action: OnAction):
+    def __init__(self, handle: int, on_action: OnAction, traced: bool = True):
+        self.traced = traced  # False: the facts each rule matched are not wanted (no trace)
         self.handle = handle
         self.sid = str(next(_SIDS))
         self.offset = -1
@@ -188,8 +189,8 @@ class Session:
         else:
             if memo.joins:
                 self.pending.append(fact)
-            handed = [(rule, {alias: refs[place] for alias, place in aliases})
-                      for rule, aliases in firings]
+            handed = [(rule, {alias: refs[place] for alias, place in aliases}
+                       if self.traced else _UNTRACED) for rule, aliases in firings]
         if kind in memo.joined:
             self.held.setdefault(kind, []).append((key[0] if memo.joins else key, refs[0]))
         for rule, facts in handed:
@@ -246,16 +247,18 @@ class Session:
 
 
 class Sessions:
-    """The sessions of one evaluation, opened lazily, all deleted on exit."""
+    """The sessions of one evaluation, opened lazily, all deleted on exit. Untraced, a
+    rule the memo answers for is handed on with no facts (`_UNTRACED`), not its matches."""
 
-    def __init__(self, on_action: OnAction):
+    def __init__(self, on_action: OnAction, traced: bool = True):
         self.on_action = on_action
+        self.traced = traced
         self.open: dict[int, Session] = {}
 
     def get(self, handle: int) -> Session:
         session = self.open.get(handle)
         if session is None:
-            session = self.open[handle] = Session(handle, self.on_action)
+            session = self.open[handle] = Session(handle, self.on_action, self.traced)
         return session
 
     def __enter__(self) -> Sessions:
@@ -270,6 +273,9 @@ class Sessions:
             self.open.clear()
             self.on_action = _closed  # the evaluation it called back holds this: no cycle
             _LOCK.release()
+
+
+_UNTRACED: dict[str, Any] = {}  # the facts handed on untraced (never written to)
 
 
 def _closed(rule: str, facts: dict[str, Any]) -> None:

@@ -149,7 +149,7 @@ class _Evaluation:
     # -------------------------------------------------------------- the run
 
     def run(self) -> Outcome:
-        with Sessions(self.on_action) as sessions:
+        with Sessions(self.on_action, traced=not self.summary) as sessions:
             self.sessions = sessions
             self.decided: set[int] = set()
             self.underwrite()
