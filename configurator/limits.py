@@ -12,52 +12,53 @@ worst input within them loads in seconds and a few hundred MB at most.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final  # compiled (native.py), a Final is a constant, not a lookup
 
 # ------------------------------------------------------------ files and YAML documents
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES: Final = 4 * 1024 * 1024
 """A product, case or suite file (the bundled products are under 40 KB)."""
 
-MAX_NODES = 250_000
+MAX_NODES: Final = 250_000
 """Values in one document, counting every alias as a copy of what it names.
 
 A 20,000-event case holds about 160,000; this bounds "billion laughs" (nine
 aliases of nine aliases...), which is refused as soon as its copies pass it."""
 
-MAX_DEPTH = 32
+MAX_DEPTH: Final = 32
 """Nesting of mappings and lists (the bundled products nest 6 deep)."""
 
-MAX_STRING_LENGTH = 10_000
+MAX_STRING_LENGTH: Final = 10_000
 """Characters in one string or key (the longest bundled clause has under 500)."""
 
-MAX_NUMBER_DIGITS = 24
+MAX_NUMBER_DIGITS: Final = 24
 """Digits in one number as written (a guard on parsing cost; MAX_NUMBER bounds the value)."""
 
 # ------------------------------------------------------------ values
 
-MAX_NUMBER = 1e15
+MAX_NUMBER: Final = 1e15
 """The largest magnitude of any number in a product or case (money in minor units fits)."""
 
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2200, 12, 31)
+MIN_DATE: Final = dt.date(1900, 1, 1)
+MAX_DATE: Final = dt.date(2200, 12, 31)
 """Every date in a product or case; date arithmetic (renewals, due dates) stays valid far
 beyond it, since periods are at most MAX_DAYS or MAX_MONTHS."""
 
-MAX_DAYS = 36_600
+MAX_DAYS: Final = 36_600
 """A number of days in a product (due dates, windows, grace, waiting periods): 100 years."""
 
-MAX_MONTHS = 1_200
+MAX_MONTHS: Final = 1_200
 """A number of months in a product (monitoring intervals, tolerances): 100 years."""
 
-MAX_EVENTS = 20_000
+MAX_EVENTS: Final = 20_000
 """Events in one case: fifty years of daily refills is under 20,000."""
 
 # ------------------------------------------------------------ conditions
 
-MAX_CONDITION_LENGTH = 1_000
+MAX_CONDITION_LENGTH: Final = 1_000
 """Characters in one condition or derived formula (the longest bundled one has 202)."""
 
-MAX_CONDITION_DEPTH = 32
+MAX_CONDITION_DEPTH: Final = 32
 """Nesting of one condition's tree: brackets, `not`, `if`, and chains of + - * / (bundled: 6).
 Every stage walks the tree recursively, so this bounds their recursion too."""
 

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -37,14 +37,14 @@ from .plain import MAX_DEPTH, SURROGATE, within_limits
 # every limit (`within_limits`), path -> CSV column)
 Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
-MAX_CELL = 65_536  # characters in one CSV cell other than `events`
+MAX_CELL: Final = 65_536  # characters in one CSV cell other than `events`
 # 19 digits in a row: perhaps an integer past what orjson reads as one (found by mapping every
 # digit to 0 and looking for 19 zeros: ~5x faster than a regex here)
-_DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
-_LONG_DIGITS = "0" * 19
-MAX_DIGITS = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
-MAX_ROW_PROBLEMS = 10  # problems reported for one row before the rest are left out
-_UNDECODED = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+_DIGITS_TO_ZERO: Final = str.maketrans("123456789", "000000000")
+_LONG_DIGITS: Final = "0" * 19
+MAX_DIGITS: Final = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
+MAX_ROW_PROBLEMS: Final = 10  # problems reported for one row before the rest are left out
+_UNDECODED: Final = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
 
 def _kind(path: Path) -> str:
@@ -371,7 +371,7 @@ def internal_error(file: str, number: int, exc: BaseException, doing: str) -> Ca
                               "internal")])
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def printable(text: str, limit: int = 500) -> str:

@@ -12,13 +12,14 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
+from typing import Final
 
 from .frozen import by_fields
 
-ONE_DAY = dt.timedelta(days=1)
+ONE_DAY: Final = dt.timedelta(days=1)
 
 
-_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @functools.lru_cache(maxsize=8192)  # pure; the engine asks for the same few dates often

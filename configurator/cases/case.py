@@ -20,7 +20,7 @@ import operator
 from dataclasses import dataclass, field
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..errors import CaseError, Problem, Span, did_you_mean
 from ..limits import MAX_EVENTS, date_problem
@@ -36,10 +36,10 @@ from ..product.source import (
 from ..product.values import coerce_value
 from .frozen import by_fields
 
-EPOCH = dt.date(1970, 1, 1)
-_CASE_KEYS = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
-_POLICY_KEYS = ("number", "start", "holder")
-_EVENT_KEYS = ("date", "type", "id", "tags")
+EPOCH: Final = dt.date(1970, 1, 1)
+_CASE_KEYS: Final = ("name", "product", "policy", "as_of", "applicant", "events", "expect", "notes")
+_POLICY_KEYS: Final = ("number", "start", "holder")
+_EVENT_KEYS: Final = ("date", "type", "id", "tags")
 
 
 def epoch_day(day: dt.date) -> int:
@@ -83,7 +83,7 @@ def _content(fields: dict[str, Any], tags: tuple[str, ...]) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-_DATE_TYPE = operator.itemgetter(1, 0)  # a checked event's (date, type)
+_DATE_TYPE: Final = operator.itemgetter(1, 0)  # a checked event's (date, type)
 
 
 def canonical_order(checked: list[tuple]) -> list[tuple]:
@@ -162,10 +162,11 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
     return case
 
 
-_MAX_CHECKED = 4096  # events remembered per product (the fields of each are shared, unchanged)
-_PLAIN = (str, int, float, bool)
+_MAX_CHECKED: Final = 4096  # events remembered per product (each one's fields shared, unchanged)
+_PLAIN: Final = (str, int, float, bool)
 _Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
-_CHECKED: dict[int, tuple[Product, dict[tuple, _Checked]]] = {}  # id(product) -> it, its events
+# id(product) -> it, its events
+_CHECKED: Final[dict[int, tuple[Product, dict[tuple, _Checked]]]] = {}
 
 
 def _checked(product: Product) -> dict[tuple, _Checked]:

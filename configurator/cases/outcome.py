@@ -12,12 +12,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Final
 
 from .case import Case
 from .frozen import by_fields
 
-CENT = Decimal("0.01")
+CENT: Final = Decimal("0.01")
 
 
 def money(value: Decimal | int | float | str) -> Decimal:

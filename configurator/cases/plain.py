@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
+from typing import Any, Final
 
 from ..limits import MAX_NODES, MAX_NUMBER_DIGITS, MAX_STRING_LENGTH
 
-MAX_DEPTH = 32  # nesting of JSON data in a row
-SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_DEPTH: Final = 32  # nesting of JSON data in a row
+SURROGATE: Final = re.compile(r"[\ud800-\udfff]")
 
 
 def within_limits(data: Any) -> bool:
@@ -30,7 +30,7 @@ def within_limits(data: Any) -> bool:
     return True
 
 
-_BIG_INT_BITS = MAX_NUMBER_DIGITS * 10 // 3
+_BIG_INT_BITS: Final = MAX_NUMBER_DIGITS * 10 // 3
 
 
 def _within(data: dict | list) -> bool:
@@ -69,7 +69,7 @@ def _within(data: dict | list) -> bool:
     return True
 
 
-_KEYS_SEEN: set[str] = set()  # keys found plain before (rows repeat the same few)
+_KEYS_SEEN: Final[set[str]] = set()  # keys found plain before (rows repeat the same few)
 
 
 def _plain_key(key: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from ..cases.case import Event
 from ..cases.outcome import money
@@ -136,7 +136,7 @@ class ClaimBook:
         return money(after * ratio / 100), 0, notes, taken
 
 
-_DECIMALS: dict[tuple[type, Any], Decimal] = {}  # a parameter's number as a Decimal
+_DECIMALS: Final[dict[tuple[type, Any], Decimal]] = {}  # a parameter's number as a Decimal
 
 
 def _numbers(constants: Mapping[str, Any]):

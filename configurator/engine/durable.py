@@ -22,7 +22,7 @@ import math
 import re
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import durable_rules_engine as _engine
 import orjson
@@ -30,18 +30,18 @@ import orjson
 from ..errors import EngineError
 from .memo import Memo
 
-_LOCK = threading.RLock()
-_HANDLES: dict[str, int] = {}
-_LIVE: dict[tuple[int, str], int] = {}
-_SIDS = itertools.count(1)
-_MEMOS: dict[int, Memo] = {}
+_LOCK: Final = threading.RLock()
+_HANDLES: Final[dict[str, int]] = {}
+_LIVE: Final[dict[tuple[int, str], int]] = {}
+_SIDS: Final = itertools.count(1)
+_MEMOS: Final[dict[int, Memo]] = {}
 _REMEMBER = True
 
 
 # durable-rules' JSON reader cannot read a number in exponent form without a
 # decimal point (`1e-7`, `1e+16`, as orjson writes them): the assert fails and a
 # later call segfaults. Such numbers get one (`1.0e-7`); strings are skipped.
-_BARE_EXPONENT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
+_BARE_EXPONENT: Final = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
 
 
 # The engine must never see a value it would silently misread: orjson writes NaN
@@ -49,7 +49,7 @@ _BARE_EXPONENT = re.compile(rb'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)(e[+-]\d+)')
 # an integer past 2**53 would lose its last digits as a double. orjson refuses
 # such integers itself (OPT_STRICT_INTEGER); a `null` in the text is checked
 # value by value. Either is refused as an engine error, never asserted.
-_OPTIONS = orjson.OPT_STRICT_INTEGER
+_OPTIONS: Final = orjson.OPT_STRICT_INTEGER
 
 
 def _encode_facts(facts: Any) -> str:
@@ -275,7 +275,7 @@ class Sessions:
             _LOCK.release()
 
 
-_UNTRACED: dict[str, Any] = {}  # the facts handed on untraced (never written to)
+_UNTRACED: Final[dict[str, Any]] = {}  # the facts handed on untraced (never written to)
 
 
 def _closed(rule: str, facts: dict[str, Any]) -> None:

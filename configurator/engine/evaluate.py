@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from ..cases.calendar import ONE_DAY, add_years, policy_year, year_number
 from ..cases.case import Case, Event, case_from_data
@@ -43,7 +43,9 @@ from .notes import Notes
 from .plan import PeriodPlan, Plan, plan_for
 from .timeline import Timeline
 
-RENEWAL, DEADLINE, EVENT = 0, 1, 2
+RENEWAL: Final = 0  # the same day's order: renewal, missed deadlines, then events
+DEADLINE: Final = 1
+EVENT: Final = 2
 
 
 def evaluate(compiled: CompiledProduct, case: Case | dict, *, explain: bool = False,

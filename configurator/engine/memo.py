@@ -27,9 +27,9 @@ from typing import Any, Final
 
 from ..compiler.safe_subset import LEAF_OPS
 
-MAX_ENTRIES = 20_000  # per ruleset (~10 MB at most); past it nothing new is kept, still correct
+MAX_ENTRIES: Final = 20_000  # per ruleset (~10 MB at most); past it nothing new is kept (correct)
 _SAFE_INT: Final = 2 ** 53
-_LEAST_INT: Final = -2 ** 53  # (Final: compiled, both are constants, not looked up)
+_LEAST_INT: Final = -2 ** 53
 
 Firing = tuple[str, tuple[tuple[str, int], ...]]  # rule, (alias, position of its fact)
 
@@ -73,8 +73,8 @@ class _Absent:
     __slots__ = ()
 
 
-ABSENT = _Absent()
-_KINDS_OF_VALUE = frozenset({bool, str, int, float, _Absent})
+ABSENT: Final = _Absent()
+_KINDS_OF_VALUE: Final = frozenset({bool, str, int, float, _Absent})
 
 
 class _Kind:

@@ -8,9 +8,9 @@ the Outcome contract's and does not change.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-_WORDS = {
+_WORDS: Final = {
     "en": {
         "at_issue": "at issue",
         "every_months": "every {n} months",
@@ -80,7 +80,7 @@ _WORDS = {
                            "连续错过{n}次起按错过处理",
     },
 }
-LOCALES = tuple(_WORDS)
+LOCALES: Final = tuple(_WORDS)
 
 
 class Notes:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from ..cases.outcome import ExclusionOut
 from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
@@ -25,7 +25,7 @@ from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
 
-_PLANS: dict[str, Plan] = {}
+_PLANS: Final[dict[str, Plan]] = {}
 
 
 @dataclass

@@ -7,16 +7,16 @@ applies them to declared defaults, so a default is held to the same rules.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 from ..errors import did_you_mean
 from ..limits import date_problem, number_problem
 from .model import InputSpec
 
-_TRUE = {"true", "yes", "y", "1"}
+_TRUE: Final = {"true", "yes", "y", "1"}
 
 
-_FALSE = {"false", "no", "n", "0"}
+_FALSE: Final = {"false", "no", "n", "0"}
 
 
 def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, str | None]:
