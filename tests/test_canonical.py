@@ -4,6 +4,8 @@ exactly what json.dumps(sort_keys, ensure_ascii=False, compact) writes (issue 14
 from __future__ import annotations
 
 import json
+import math
+import struct
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,6 +33,20 @@ def test_canonical_is_byte_for_byte_the_json_module(data):
     except TypeError:  # mixed key types json cannot sort: refused either way
         return
     assert canonical(data) == expected
+
+
+_DOUBLES = st.integers(0, 2**64 - 1).map(
+    lambda bits: struct.unpack("<d", struct.pack("<Q", bits))[0])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_DOUBLES.filter(math.isfinite) | st.floats(allow_nan=False,
+                                                         allow_infinity=False), max_size=8))
+def test_every_finite_double_is_written_as_json_writes_it(numbers):
+    """Any bit pattern of a double (every exponent equally likely, subnormals too): orjson
+    writes json's text except below 1e-4, and there the scan sees ".0000" or "e-" after a
+    digit and falls back (a large number, "1e+16", is written alike: no "e+" scan)."""
+    assert canonical(numbers) == _reference(numbers)
 
 
 def test_canonical_of_an_outcome_matches_and_numbers_json_writes_otherwise_fall_back():

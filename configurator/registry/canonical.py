@@ -15,8 +15,8 @@ def canonical(data: Any, numbers: bool = True) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is - the bytes of
     ``json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))``, the
     chains' format, written by orjson (~10x faster) unless it may write them apart: a
-    number below 1e-4 or with an exponent, a key that is not text, a lone surrogate, an
-    integer past 64 bits. Data here never holds NaN (checked upstream): orjson writes null.
+    number below 1e-4, a key that is not text, a lone surrogate, an integer past 64 bits.
+    Data here never holds NaN (checked upstream): orjson writes null.
     `numbers=False` says the data holds no float, so orjson's text is not scanned for them.
     """
     try:
@@ -39,8 +39,11 @@ _CANONICAL: Final = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _odd_number(text: bytes) -> bool:
-    """``e-``, ``e+`` or ``.0000`` after a digit (in a string too: json then decides)."""
-    for needle in (b"e-", b"e+", b".0000"):
+    """``e-`` or ``.0000`` after a digit (in a string too: json then decides). orjson writes
+    a double as json does except below 1e-4 ("0.00001" for json's "1e-05", "1e-7" for
+    "1e-07"); a large one is alike ("1e+16"), so ``e+`` is not looked for
+    (tests/test_canonical.py: every bit pattern of a double)."""
+    for needle in (b"e-", b".0000"):
         at = text.find(needle)
         while at > 0:
             if 48 <= text[at - 1] <= 57:  # an ASCII digit
