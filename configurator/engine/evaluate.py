@@ -435,15 +435,14 @@ class _Evaluation:
                     ) -> ClaimOut:
         """A claim a benefit covers: refused in waiting or by an exclusion, else paid."""
         reasons: list[Reason] = []
-        waiting = f"waiting.{benefit.id}"
+        waiting, rule, exclusions = self.plan.claim_rules[benefit.id]
         if waiting in fired:
             days = int(self.number(benefit.waiting_period_days))
             why = self.say("waiting", day=(event.date - self.start).days + 1, days=days)
             info = self.plan.rules[waiting]
             reasons.append(Reason(waiting, why, info.clause, info.source, event.date))
-        for exclusion, rule_id in self.plan.exclusion_rules:
-            applies = exclusion.applies_to is None or benefit.id in exclusion.applies_to
-            if rule_id in fired and applies:
+        for exclusion, rule_id in exclusions:  # those that apply to this benefit
+            if rule_id in fired:
                 reasons.append(self.reason(rule_id, exclusion.text, env))
                 reasons += lapse.until_reasons(self.added.get(exclusion.id), rule_id, event.date,
                                                self.say)
@@ -457,9 +456,8 @@ class _Evaluation:
                                      if benefit.limits.shared is not None else {},
                                      period.constants,
                                      self.say)
-        reasons.append(self.reason(f"benefit.{benefit.id}", benefit.text, env))
-        reasons += [Reason(f"benefit.{benefit.id}", note, date=event.date)
-                    for note in judgement.notes]
+        reasons.append(self.reason(rule, benefit.text, env))
+        reasons += [Reason(rule, note, date=event.date) for note in judgement.notes]
         return ClaimOut(event.id, benefit.id, event.date, judgement.status, judgement.payable,
                         reasons, judgement.claimed)
 

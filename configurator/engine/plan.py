@@ -69,6 +69,10 @@ class Plan:
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
     exclusion_rules: tuple[tuple[Exclusion, str], ...] = ()
+    # per benefit: its waiting rule, its own rule, and the exclusions that can refuse it
+    # with theirs
+    claim_rules: dict[str, tuple[str, str, tuple[tuple[Exclusion, str], ...]]] = \
+        field(default_factory=dict)
     # event types the walk acts on (a check-up's visit, a trigger, a claim); the others
     # (e.g. a refill) only feed metrics, which read the case's events themselves
     event_readers: frozenset[str] = frozenset()
@@ -139,6 +143,9 @@ def _build(compiled: CompiledProduct) -> Plan:
                 exclusion_rules=tuple((x, f"exclusion.{x.id}") for x in product.exclusions))
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
+    plan.claim_rules = {b.id: (f"waiting.{b.id}", f"benefit.{b.id}", tuple(
+        (x, rule_id) for x, rule_id in plan.exclusion_rules
+        if x.applies_to is None or b.id in x.applies_to)) for b in product.benefits}
     return plan
 
 
