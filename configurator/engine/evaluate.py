@@ -113,7 +113,9 @@ class _Evaluation:
         """A fact of `kind` carrying every attribute its rules read (and nothing else)."""
         self.refs += 1
         fact = {"_kind": kind, "_ref": self.refs, **system}
-        fact.update({name: env[name] for name in self.plan.fact_names[kind] if name in env})
+        for name in self.plan.fact_names[kind]:
+            if name in env:
+                fact[name] = env[name]
         for name, fn in self.period.lifted.get(kind, ()):
             value = fn(env)
             if value is not None:
@@ -410,11 +412,11 @@ class _Evaluation:
 
     def metrics_for(self, kind: str, day: dt.date, year: int | None = None) -> dict[str, Any]:
         """The metrics facts of `kind` read, measured on `day`."""
-        metrics = self.product.metrics
         year = year_number(self.start, day) if year is None else year
-        return {name: self.timeline.value(name, metrics[name], day,
-                                          lambda p: self.cover.consecutive(p, year))
-                for name in self.plan.fact_names[kind] if name in metrics}
+        timeline = self.timeline
+        return {name: timeline.value(name, metric, day,
+                                     lambda p: self.cover.consecutive(p, year))
+                for name, metric in self.plan.metrics_read[kind]}
 
     def judge_year(self, number: int) -> None:
         """Policy year `number` has ended: which programmes it kept, and what that moves."""

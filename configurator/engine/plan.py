@@ -20,7 +20,7 @@ from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
 from ..conditions.nodes import Node
 from ..product.derived import derived_order
-from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Product, Text
+from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Metric, Product, Text
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
@@ -69,6 +69,8 @@ class Plan:
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
     exclusion_rules: tuple[tuple[Exclusion, str], ...] = ()
+    # per fact kind, the metrics its facts carry (name, metric), in `fact_names` order
+    metrics_read: dict[str, tuple[tuple[str, Metric], ...]] = field(default_factory=dict)
     # per benefit: its waiting rule, its own rule, and the exclusions that can refuse it
     # with theirs
     claim_rules: dict[str, tuple[str, str, tuple[tuple[Exclusion, str], ...]]] = \
@@ -143,6 +145,9 @@ def _build(compiled: CompiledProduct) -> Plan:
                 exclusion_rules=tuple((x, f"exclusion.{x.id}") for x in product.exclusions))
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
+    plan.metrics_read = {kind: tuple((name, product.metrics[name]) for name in attrs
+                                     if name in product.metrics)
+                         for kind, attrs in names.items()}
     plan.claim_rules = {b.id: (f"waiting.{b.id}", f"benefit.{b.id}", tuple(
         (x, rule_id) for x, rule_id in plan.exclusion_rules
         if x.applies_to is None or b.id in x.applies_to)) for b in product.benefits}
