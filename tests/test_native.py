@@ -179,6 +179,32 @@ def test_every_constant_of_a_compiled_module_is_final():
     assert found == []
 
 
+def test_a_written_out_init_takes_the_fields_in_order():
+    """`Reason` and `TraceStep` write their `__init__` (a dataclass's is interpreted even
+    compiled): each argument, by position and by name, lands in its field, defaults too."""
+    import dataclasses
+    import datetime as dt
+
+    from configurator.cases.outcome import Reason, TraceStep
+
+    day = dt.date(2026, 1, 5)
+    for kind, values in ((Reason, ["rule", "text", "clause", "source", day, {"alt": 31},
+                                   [{"condition": "alt < 40"}]]),
+                         (TraceStep, [7, day, "rule", {"applicant": 3}])):
+        fields = dataclasses.fields(kind)
+        assert not kind.__dataclass_params__.init  # its own, not one made for it
+        assert len(values) == len(fields)
+        by_position = kind(*values)
+        by_name = kind(**{f.name: v for f, v in zip(fields, values, strict=True)})
+        for item, value in zip(fields, values, strict=True):
+            assert getattr(by_position, item.name) == value, (kind, item.name)
+            assert getattr(by_name, item.name) == value, (kind, item.name)
+        required = [f for f in fields if f.default is dataclasses.MISSING]
+        bare = kind(*values[:len(required)])
+        for item in fields[len(required):]:
+            assert getattr(bare, item.name) == item.default, (kind, item.name)
+
+
 def test_records_cross_to_a_worker_whole(product, case, compiled):
     """Cases, events and Outcomes go to batch and server workers by pickle: every field
     comes back, the event's span (left out of ==) too."""
