@@ -372,12 +372,12 @@ class _Evaluation:
         days = (event.date - self.start).days
         fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
         fired = self.assert_fact("claim", fact)
-        matched = [b for b, rule_id in self.plan.benefit_rules if rule_id in fired]
+        matched = [(b, rule_id) for b, rule_id in self.plan.benefit_rules if rule_id in fired]
         if not matched:
             self.refuse_claim(event, "declined", self.say("no_benefit"))
             return
-        for benefit in matched:
-            self.claims.append(self.judge_claim(benefit, event, fired, env))
+        for benefit, rule_id in matched:
+            self.claims.append(self.judge_claim(benefit, rule_id, event, fired, env))
 
     # -------------------------------------------------------------- outcome
 
@@ -433,11 +433,11 @@ class _Evaluation:
             if removed_by and adherent.get(removed_by) and loading.removed is None:
                 loading.removed = self.day
 
-    def judge_claim(self, benefit: Benefit, event: Event, fired: list[str], env: dict
-                    ) -> ClaimOut:
+    def judge_claim(self, benefit: Benefit, rule: str, event: Event, fired: list[str],
+                    env: dict) -> ClaimOut:
         """A claim a benefit covers: refused in waiting or by an exclusion, else paid."""
         reasons: list[Reason] = []
-        waiting, rule, exclusions = self.plan.claim_rules[benefit.id]
+        waiting, exclusions = self.plan.claim_rules[benefit.id]
         if waiting in fired:
             days = int(self.number(benefit.waiting_period_days))
             why = self.say("waiting", day=(event.date - self.start).days + 1, days=days)

@@ -68,12 +68,10 @@ class Plan:
     exclusion_flags: tuple[str, ...] = ()
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
-    exclusion_rules: tuple[tuple[Exclusion, str], ...] = ()
     # per fact kind, the metrics its facts carry (name, metric), in `fact_names` order
     metrics_read: dict[str, tuple[tuple[str, Metric], ...]] = field(default_factory=dict)
-    # per benefit: its waiting rule, its own rule, and the exclusions that can refuse it
-    # with theirs
-    claim_rules: dict[str, tuple[str, str, tuple[tuple[Exclusion, str], ...]]] = \
+    # per benefit: its waiting rule, and the exclusions that can refuse it with their rules
+    claim_rules: dict[str, tuple[str, tuple[tuple[Exclusion, str], ...]]] = \
         field(default_factory=dict)
     # event types the walk acts on (a check-up's visit, a trigger, a claim); the others
     # (e.g. a refill) only feed metrics, which read the case's events themselves
@@ -141,15 +139,14 @@ def _build(compiled: CompiledProduct) -> Plan:
                 exclusion_flags=tuple(exclusion_flag(x.id) for x in product.exclusions
                                       if x.added_by_underwriting),
                 visit_readers=_visit_readers(product),
-                benefit_rules=tuple((b, f"benefit.{b.id}") for b in product.benefits),
-                exclusion_rules=tuple((x, f"exclusion.{x.id}") for x in product.exclusions))
+                benefit_rules=tuple((b, f"benefit.{b.id}") for b in product.benefits))
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
     plan.metrics_read = {kind: tuple((name, product.metrics[name]) for name in attrs
                                      if name in product.metrics)
                          for kind, attrs in names.items()}
-    plan.claim_rules = {b.id: (f"waiting.{b.id}", f"benefit.{b.id}", tuple(
-        (x, rule_id) for x, rule_id in plan.exclusion_rules
+    plan.claim_rules = {b.id: (f"waiting.{b.id}", tuple(
+        (x, f"exclusion.{x.id}") for x in product.exclusions
         if x.applies_to is None or b.id in x.applies_to)) for b in product.benefits}
     return plan
 
