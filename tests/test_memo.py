@@ -167,6 +167,25 @@ def test_numbers_share_a_key_only_inside_one_cell():
     assert key(sex="male") != key(age=61, sex="male")  # absent is its own cell
 
 
+def test_an_attribute_no_rule_reads_is_not_keyed_but_must_be_a_plain_value():
+    """An attribute no rule reads leaves the key as it is, but a value the engine would
+    refuse there still sends the fact to the engine - with or without its `_ref`, with or
+    without the attributes the rules do read."""
+    memo = Memo({"old": {"all": [{"m": {"$and": [{"_kind": "applicant"},
+                                                 {"$gte": {"age": 60}}]}}], "pri": 1}})
+    kind = {"_kind": "applicant"}
+    plain = memo.key({**kind, "_ref": 1, "age": 61})
+    assert plain is not None
+    assert memo.key({**kind, "_ref": 1, "age": 61, "note": "x", "paid": True}) == plain
+    assert memo.key({**kind, "age": 61}) == plain  # the _ref is never keyed
+    for bad in (float("nan"), float("inf"), 2 ** 60, None, [1], {"a": 1}):
+        for fact in ({**kind, "_ref": 1, "age": 61, "note": bad},
+                     {**kind, "age": 61, "note": bad},
+                     {**kind, "_ref": 1, "note": bad},
+                     {**kind, "note": bad}):
+            assert memo.key(fact) is None, fact
+
+
 def test_a_firing_the_memo_cannot_place_turns_it_off_for_the_session(bundle, monkeypatch):
     """Were the analysis to miss a join, the engine would name a fact the memo did not
     count as a partner: the memo then stays out of that session, which still decides right."""

@@ -180,17 +180,25 @@ def test_every_constant_of_a_compiled_module_is_final():
 
 
 def test_a_written_out_init_takes_the_fields_in_order():
-    """`Reason` and `TraceStep` write their `__init__` (a dataclass's is interpreted even
+    """The Outcome's records write their `__init__` (a dataclass's is interpreted even
     compiled): each argument, by position and by name, lands in its field, defaults too."""
     import dataclasses
     import datetime as dt
+    from decimal import Decimal
 
-    from configurator.cases.outcome import Reason, TraceStep
+    from configurator.cases.outcome import AdherenceOut, CheckupOut, ClaimOut, Reason, TraceStep
 
-    day = dt.date(2026, 1, 5)
+    day, later = dt.date(2026, 1, 5), dt.date(2026, 3, 1)
+    reason = Reason("waiting", "In the waiting period.")
     for kind, values in ((Reason, ["rule", "text", "clause", "source", day, {"alt": 31},
                                    [{"condition": "alt < 40"}]]),
-                         (TraceStep, [7, day, "rule", {"applicant": 3}])):
+                         (TraceStep, [7, day, "rule", {"applicant": 3}]),
+                         (CheckupOut, ["scan", day, "done", "yearly", (day, later), later,
+                                       later]),
+                         (ClaimOut, ["claim-1", "benefit", day, "paid", Decimal("12.50"),
+                                     [reason], Decimal("20.00")]),
+                         (AdherenceOut, ["programme", "sum_insured", 10.0, 50, 2,
+                                         {1: True}, {"pdc": 0.9}, "freeze"])):
         fields = dataclasses.fields(kind)
         assert not kind.__dataclass_params__.init  # its own, not one made for it
         assert len(values) == len(fields)
@@ -199,10 +207,16 @@ def test_a_written_out_init_takes_the_fields_in_order():
         for item, value in zip(fields, values, strict=True):
             assert getattr(by_position, item.name) == value, (kind, item.name)
             assert getattr(by_name, item.name) == value, (kind, item.name)
-        required = [f for f in fields if f.default is dataclasses.MISSING]
+        required = [f for f in fields if f.default is dataclasses.MISSING
+                    and f.default_factory is dataclasses.MISSING]
         bare = kind(*values[:len(required)])
         for item in fields[len(required):]:
-            assert getattr(bare, item.name) == item.default, (kind, item.name)
+            default = (item.default if item.default_factory is dataclasses.MISSING
+                       else item.default_factory())
+            assert getattr(bare, item.name) == default, (kind, item.name)
+            if item.default_factory is not dataclasses.MISSING:  # a new one each time
+                assert getattr(bare, item.name) is not getattr(
+                    kind(*values[:len(required)]), item.name), (kind, item.name)
 
 
 def test_records_cross_to_a_worker_whole(product, case, compiled):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from configurator import ConfigError, case_from_data, compile_product, evaluate, load, loads
-from configurator.cases.calendar import add_months, year_number
+from configurator.cases.calendar import add_months, add_years, year_number
 from configurator.conditions import compile_fn
 from configurator.engine import durable
 from configurator.engine.evaluate import _Evaluation
@@ -106,6 +106,22 @@ def parameter_values(draw, product) -> dict[str, object]:
         moved[name] = draw(st.sampled_from([0, -value, value / 1000, value * 1000, 1e15,
                                             -1e-9, value + 1, value - 1]))
     return moved
+
+
+LEAP_DAYS = st.integers(1904, 2196).filter(lambda y: y % 4 == 0 and y % 100 != 0
+                                           ).map(lambda y: dt.date(y, 2, 29))
+
+
+@given(start=st.dates(dt.date(1900, 1, 1), dt.date(2199, 12, 31)) | LEAP_DAYS,
+       offset=st.integers(-800, 20_000))
+@settings(max_examples=2_000, deadline=None, derandomize=True)
+def test_a_days_policy_year_counts_the_renewals_up_to_it(start, offset):
+    """year_number is one more than the renewal dates (`add_years`) on or before the day -
+    1 before the start; a 29 February start renews on 28 February in common years."""
+    day = start + dt.timedelta(days=offset)
+    renewals = sum(1 for n in range(1, day.year - start.year + 3)
+                   if add_years(start, n) <= day)
+    assert year_number(start, day) == 1 + renewals
 
 
 @given(data=st.data())

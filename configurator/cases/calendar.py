@@ -52,8 +52,15 @@ def policy_year(start: dt.date, number: int) -> PolicyYear:
 
 def year_number(start: dt.date, day: dt.date) -> int:
     """The policy year (1-based) that `day` falls in (renewal dates as `add_years` gives)."""
-    number = max(1, day.year - start.year + ((day.month, day.day) >= (start.month, start.day)))
-    if add_years(start, number) <= day:  # a 29 February start renews on 28 February
+    month, first = start.month, start.day
+    number = day.year - start.year
+    if day.month > month or (day.month == month and day.day >= first):
+        number += 1
+    if number < 1:
+        return 1
+    # only a 29 February start renews on another day (28 February): every other start's
+    # anniversary in `day`'s year is its own day, so the number above is already right
+    if month == 2 and first == 29 and add_years(start, number) <= day:
         number += 1
     return number
 

@@ -114,8 +114,13 @@ class ExclusionOut:
         return data
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class CheckupOut:
+    """A check-up's occurrence as of the case's date. `__init__` written out, as `Reason`'s."""
+
+    def __reduce__(self) -> tuple:
+        return by_fields(self)
+
     id: str
     due: dt.date
     status: str  # due | overdue | done | missed
@@ -123,6 +128,12 @@ class CheckupOut:
     window: tuple[dt.date, dt.date] | None = None
     deadline: dt.date | None = None
     done_on: dt.date | None = None
+
+    def __init__(self, id: str, due: dt.date, status: str, reason: str,
+                 window: tuple[dt.date, dt.date] | None = None,
+                 deadline: dt.date | None = None, done_on: dt.date | None = None):
+        self.id, self.due, self.status, self.reason = id, due, status, reason
+        self.window, self.deadline, self.done_on = window, deadline, done_on
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "due": self.due.isoformat(), "status": self.status,
@@ -153,8 +164,13 @@ class CoverOut:
                 "bonus_percent": _number(self.bonus_percent)}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ClaimOut:
+    """A claim's judgement. `__init__` written out, as `Reason`'s (no reasons: a new list)."""
+
+    def __reduce__(self) -> tuple:
+        return by_fields(self)
+
     id: str
     benefit: str | None
     date: dt.date
@@ -162,6 +178,14 @@ class ClaimOut:
     payable: Decimal
     reasons: list[Reason] = field(default_factory=list)
     claimed: Decimal | None = None
+
+    def __init__(self, id: str, benefit: str | None,
+                 date: dt.date,  # noqa: F811 (the field's name)
+                 status: str, payable: Decimal, reasons: list[Reason] | None = None,
+                 claimed: Decimal | None = None):
+        self.id, self.benefit, self.date, self.status = id, benefit, date, status
+        self.payable, self.claimed = payable, claimed
+        self.reasons = [] if reasons is None else reasons
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "benefit": self.benefit, "date": self.date.isoformat(),
@@ -172,8 +196,13 @@ class ClaimOut:
         return data
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class AdherenceOut:
+    """A programme's standing. `__init__` written out, as `Reason`'s."""
+
+    def __reduce__(self) -> tuple:
+        return by_fields(self)
+
     id: str
     target: str
     bonus_percent: float | int
@@ -182,6 +211,14 @@ class AdherenceOut:
     years: dict[int, bool]
     current: dict[str, Any]
     on_miss: str
+
+    def __init__(self, id: str, target: str,
+                 bonus_percent: float | int, cap_percent: float | int,
+                 consecutive_years: int, years: dict[int, bool], current: dict[str, Any],
+                 on_miss: str):
+        self.id, self.target, self.on_miss = id, target, on_miss
+        self.bonus_percent, self.cap_percent = bonus_percent, cap_percent
+        self.consecutive_years, self.years, self.current = consecutive_years, years, current
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "target": self.target, "bonus_percent": _number(self.bonus_percent),

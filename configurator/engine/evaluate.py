@@ -21,6 +21,7 @@ from typing import Any, Final
 from ..cases.calendar import ONE_DAY, add_years, policy_year, year_number
 from ..cases.case import Case, Event, case_from_data
 from ..cases.outcome import (
+    AdherenceOut,
     ClaimOut,
     CoverOut,
     ExclusionOut,
@@ -396,8 +397,13 @@ class _Evaluation:
             checkups=[o.out(self.as_of) for o in self.checkups.occurrences],
             coverage=self.coverage() if issued else CoverOut(Decimal(0), {}, 0.0, None, False),
             claims=self.claims,
-            adherence=adherence_out(self) if issued and not self.summary else [],
+            adherence=self.adherence() if issued and not self.summary else [],
             trace=self.trace, notes=self.notes)
+
+    def adherence(self) -> list[AdherenceOut]:
+        """The adherence section (issued cover only)."""
+        return adherence_out(self.product, self.period, self.cover, self.timeline, self.start,
+                             self.as_of, bool(self.case.events))
 
     # -------------------------------------------------------------- cover over time
 

@@ -91,42 +91,43 @@ class _Kind:
         exact = sorted(name for name in found if name not in numbers and name != "_kind")
         self.names = ("_kind", *exact, *sorted(numbers))
         self.read = frozenset(self.names) | {"_ref"}
-        self.absent = (ABSENT,) * len(self.names)
         self.exact_count = 1 + len(exact)
         self.thresholds = [(numbers[name], frozenset(numbers[name])) for name in sorted(numbers)]
         self.plans: dict[tuple, Any] = {}  # the types of the values read -> how to key them
         self.unread: dict[tuple, tuple[str, ...]] = {}  # a fact's attribute names -> unread
 
     def key(self, fact: dict[str, Any]) -> tuple | None:
-        values = tuple(map(fact.get, self.names, self.absent))
-        types = tuple(map(type, values))
+        values = [fact.get(name, ABSENT) for name in self.names]
+        types = tuple([type(value) for value in values])
         plan = self.plans.get(types)
         if plan is None:
             plan = self._plan(types)
         if plan is False:
             return None
-        signature, numeric, cells = plan
+        signature, numeric, cells, present = plan
         for at in numeric:  # finite and an exact double (a NaN fails both comparisons)
             if not _LEAST_INT <= values[at] <= _SAFE_INT:
                 return None
-        shape = tuple(fact)
-        unread = self.unread.get(shape)
-        if unread is None:
-            unread = tuple(name for name in shape if name not in self.read)
-            if len(self.unread) < 64:
-                self.unread[shape] = unread
-        for name in unread:  # read by no rule here, but still a value the engine must take
-            if not _plain(fact[name]):
-                return None
-        key = [signature, *values]  # each number compared as one by its cell instead
-        for at, thresholds, equal in cells:
+        if len(fact) != present + ("_ref" in fact):  # it has attributes no rule here reads
+            shape = tuple(fact)
+            unread = self.unread.get(shape)
+            if unread is None:
+                unread = tuple(name for name in shape if name not in self.read)
+                if len(self.unread) < 64:
+                    self.unread[shape] = unread
+            for name in unread:  # read by no rule here, but still a value the engine must take
+                if not _plain(fact[name]):
+                    return None
+        for at, thresholds, equal in cells:  # each number compared as one by its cell instead
             value = values[at]
-            key[at + 1] = 2 * bisect_left(thresholds, value) + (value in equal)
-        return tuple(key)
+            values[at] = 2 * bisect_left(thresholds, value) + (value in equal)
+        values.insert(0, signature)
+        return tuple(values)
 
     def _plan(self, types: tuple) -> Any:
         """For values of these types: which to check are finite (the engine reads numbers as
-        doubles or int64: each within 2**53), which to key by cell."""
+        doubles or int64: each within 2**53), which to key by cell, and how many the fact
+        carries (with its `_ref`, all it has when no rule here leaves one unread)."""
         plan: Any = False
         if _KINDS_OF_VALUE.issuperset(types):
             numeric = [at for at, kind in enumerate(types) if kind is int or kind is float]
@@ -137,7 +138,8 @@ class _Kind:
                     cells.append((at, thresholds, equal))
                     signature[at] = float
                 # else a truth value, a text or nothing: keyed exactly (its type is in the key)
-            plan = (tuple(signature), tuple(numeric), cells)
+            present = sum(1 for kind in types if kind is not _Absent)
+            plan = (tuple(signature), tuple(numeric), cells, present)
         if len(self.plans) < 256:
             self.plans[types] = plan
         return plan
