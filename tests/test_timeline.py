@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from configurator.cases.calendar import ONE_DAY, add_months
 from configurator.cases.case import Event
-from configurator.engine.timeline import Timeline
+from configurator.engine.timeline import MetricSpec, Timeline
 from configurator.product.model import Metric
 
 START = dt.date(2026, 1, 1)
@@ -59,7 +59,8 @@ def plain_pdc(found, first, last) -> float:
 def test_pdc_is_supply_laid_end_to_end_clipped_to_the_window(found, a, b):
     first, last = window(a, b)
     metric = Metric.model_validate({"pdc": {"event": "refill", "days_field": "days"}})
-    assert timeline(found).pdc(metric, first, last) == plain_pdc(found, first, last)
+    spec = MetricSpec("pdc", metric)
+    assert timeline(found).pdc(spec, first, last) == plain_pdc(found, first, last)
 
 
 @given(events(), DAYS, DAYS)
@@ -69,8 +70,8 @@ def test_count_is_the_events_in_the_window_that_pass_the_filter(found, a, b):
     metric = Metric.model_validate({"count": {"event": "refill"}})
     check = {"many": lambda env: env["days"] >= 60}
     expected = sum(1 for e in found if first <= e.date <= last and e.fields["days"] >= 60)
-    assert timeline(found, check).count("many", metric, first, last) == expected
-    assert timeline(found).count("all", metric, first, last) == sum(
+    assert timeline(found, check).count(MetricSpec("many", metric), first, last) == expected
+    assert timeline(found).count(MetricSpec("all", metric), first, last) == sum(
         1 for e in found if first <= e.date <= last)
 
 
@@ -82,7 +83,7 @@ def test_lowest_is_the_entry_value_or_a_lower_reading_so_far(found, a):
                                                "initial": "entry"}, "window": "all"})
     readings = [e.fields["level"] for e in found if e.date <= day and
                 e.fields["level"] is not None]
-    lowest = timeline(found).lowest(metric, day)
+    lowest = timeline(found).lowest(MetricSpec("nadir", metric), day)
     assert lowest == min([500, *readings]) and type(lowest) is type(min([500, *readings]))
 
 
@@ -101,7 +102,7 @@ def test_on_time_counts_events_every_months_plus_or_minus_tolerance(found, a, b)
         early = START if previous is None else add_months(previous, 3 - 1)
         count += early <= event.date <= late and event.date >= first
         previous = event.date
-    assert timeline(found).on_time("any", metric, first, last) == count
+    assert timeline(found).on_time(MetricSpec("any", metric), first, last) == count
 
 
 @given(st.lists(st.none() | st.integers(-5, 5) | st.sampled_from([0.0, 2.0, -3.5, 5.0]),

@@ -136,6 +136,25 @@ class Case:
         }
 
 
+    def public_data(self) -> dict[str, Any]:
+        """What the audit trail's case hash covers (`registry.audit.case_hash`): policy
+        number and start, as_of, the applicant's inputs and the events - nothing personal,
+        no name or expectations - dates as ISO text. Its canonical JSON is the hashed format:
+        change it only with a new chain version."""
+        return {"policy": {"number": self.policy_number, "start": self.start.isoformat()},
+                "as_of": self.as_of.isoformat(), "applicant": _iso_dates(self.applicant),
+                "events": [{"id": e.id, "type": e.type, "date": e.date.isoformat(),
+                            "fields": _iso_dates(e.fields)} for e in self.events]}
+
+
+def _iso_dates(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with each date as ISO text (the same dict when it has none, as most events)."""
+    for value in values.values():
+        if isinstance(value, dt.date):
+            return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
+    return values
+
+
 def load_case(path: str | Path, product: Product) -> Case:
     """Load and check a case file against `product`."""
     return case_from_document(load_file(path, CaseError), product)

@@ -402,8 +402,9 @@ class _Evaluation:
 
     def adherence(self) -> list[AdherenceOut]:
         """The adherence section (issued cover only)."""
-        return adherence_out(self.product, self.period, self.cover, self.timeline, self.start,
-                             self.as_of, bool(self.case.events))
+        return adherence_out(self.product, self.plan.metric_specs.values(), self.period,
+                             self.cover, self.timeline, self.start, self.as_of,
+                             bool(self.case.events))
 
     # -------------------------------------------------------------- cover over time
 
@@ -413,16 +414,15 @@ class _Evaluation:
         if self._timeline is None:
             self._timeline = Timeline(self.product, self.case.events, self.start,
                                       self.period.metric_filters, self.env,
-                                      self.period.constants, self.plan.metric_types)
+                                      self.period.constants, self.plan.metric_specs)
         return self._timeline
 
     def metrics_for(self, kind: str, day: dt.date, year: int | None = None) -> dict[str, Any]:
         """The metrics facts of `kind` read, measured on `day`."""
         year = year_number(self.start, day) if year is None else year
         timeline = self.timeline
-        return {name: timeline.value(name, metric, day,
-                                     lambda p: self.cover.consecutive(p, year))
-                for name, metric in self.plan.metrics_read[kind]}
+        return {spec.name: timeline.value(spec, day, lambda p: self.cover.consecutive(p, year))
+                for spec in self.plan.metrics_read[kind]}
 
     def judge_year(self, number: int) -> None:
         """Policy year `number` has ended: which programmes it kept, and what that moves."""

@@ -20,10 +20,11 @@ from ..compiler.compile import CompiledProduct, Period, RuleInfo, exclusion_flag
 from ..conditions.evaluate import EvaluationError, Fn, compile_fn
 from ..conditions.nodes import Node
 from ..product.derived import derived_order
-from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Metric, Product, Text
+from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Product, Text
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
+from .timeline import MetricSpec, metric_specs
 
 _PLANS: Final[dict[str, Plan]] = {}
 
@@ -68,17 +69,16 @@ class Plan:
     exclusion_flags: tuple[str, ...] = ()
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
-    # per fact kind, the metrics its facts carry (name, metric), in `fact_names` order
-    metrics_read: dict[str, tuple[tuple[str, Metric], ...]] = field(default_factory=dict)
+    # every metric (`timeline.MetricSpec`) by name, in the product's order
+    metric_specs: dict[str, MetricSpec] = field(default_factory=dict)
+    # per fact kind, the metrics its facts carry, in `fact_names` order
+    metrics_read: dict[str, tuple[MetricSpec, ...]] = field(default_factory=dict)
     # per benefit: its waiting rule, and the exclusions that can refuse it with their rules
     claim_rules: dict[str, tuple[str, tuple[tuple[Exclusion, str], ...]]] = \
         field(default_factory=dict)
     # event types the walk acts on (a check-up's visit, a trigger, a claim); the others
     # (e.g. a refill) only feed metrics, which read the case's events themselves
     event_readers: frozenset[str] = frozenset()
-    # the event types each metric counts (by its name: the same for every case), filled
-    # as the metrics are first read
-    metric_types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _texts: dict[tuple, str] = field(default_factory=dict)
     _general: dict[tuple, list[ExclusionOut]] = field(default_factory=dict)
 
@@ -142,8 +142,9 @@ def _build(compiled: CompiledProduct) -> Plan:
                 benefit_rules=tuple((b, f"benefit.{b.id}") for b in product.benefits))
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
-    plan.metrics_read = {kind: tuple((name, product.metrics[name]) for name in attrs
-                                     if name in product.metrics)
+    plan.metric_specs = metric_specs(product)
+    plan.metrics_read = {kind: tuple(plan.metric_specs[name] for name in attrs
+                                     if name in plan.metric_specs)
                          for kind, attrs in names.items()}
     plan.claim_rules = {b.id: (f"waiting.{b.id}", tuple(
         (x, f"exclusion.{x.id}") for x in product.exclusions

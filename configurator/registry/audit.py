@@ -88,18 +88,7 @@ class PersonalDataLeak(StoreError):
 
 def case_hash(case: Case) -> str:
     """sha256 of the non-personal case (policy number and start, as_of, inputs, events)."""
-    data = {"policy": {"number": case.policy_number, "start": case.start.isoformat()},
-            "as_of": case.as_of.isoformat(), "applicant": _plain(case.applicant),
-            "events": [{"id": e.id, "type": e.type, "date": e.date.isoformat(),
-                        "fields": _plain(e.fields)} for e in case.events]}
-    return sha256_text(canonical(data))
-
-
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
-    for value in values.values():
-        if isinstance(value, dt.date):
-            return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in values.items()}
-    return values  # no date in it: as it is (most events)
+    return sha256_text(canonical(case.public_data()))
 
 
 def identity(case: Case) -> str | None:
