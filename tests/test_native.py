@@ -13,7 +13,7 @@ import pytest
 
 from configurator import native
 
-from .paths import ROOT
+from .paths import CASE, PRODUCT, ROOT
 from .test_cli import run
 
 
@@ -180,13 +180,16 @@ def test_every_constant_of_a_compiled_module_is_final():
 
 
 def test_a_written_out_init_takes_the_fields_in_order():
-    """The Outcome's records write their `__init__` (a dataclass's is interpreted even
-    compiled): each argument, by position and by name, lands in its field, defaults too."""
+    """The records a case makes by the dozen (the Outcome's, its events) write their
+    `__init__` (a dataclass's is interpreted even compiled): each argument, by position and
+    by name, lands in its field, defaults too."""
     import dataclasses
     import datetime as dt
     from decimal import Decimal
 
+    from configurator.cases.case import Event
     from configurator.cases.outcome import AdherenceOut, CheckupOut, ClaimOut, Reason, TraceStep
+    from configurator.errors import Span
 
     day, later = dt.date(2026, 1, 5), dt.date(2026, 3, 1)
     reason = Reason("waiting", "In the waiting period.")
@@ -198,7 +201,9 @@ def test_a_written_out_init_takes_the_fields_in_order():
                          (ClaimOut, ["claim-1", "benefit", day, "paid", Decimal("12.50"),
                                      [reason], Decimal("20.00")]),
                          (AdherenceOut, ["programme", "sum_insured", 10.0, 50, 2,
-                                         {1: True}, {"pdc": 0.9}, "freeze"])):
+                                         {1: True}, {"pdc": 0.9}, "freeze"]),
+                         (Event, ["v-1", "visit", day, {"alt": 31}, Span("c.jsonl", 3, 1),
+                                  ("routine",)])):
         fields = dataclasses.fields(kind)
         assert not kind.__dataclass_params__.init  # its own, not one made for it
         assert len(values) == len(fields)
@@ -243,3 +248,26 @@ def test_records_cross_to_a_worker_whole(product, case, compiled):
         for item in dataclasses.fields(record):
             assert getattr(copy, item.name) == getattr(record, item.name), item.name
     assert pickle.loads(pickle.dumps(outcome)).dumps() == outcome.dumps()
+
+
+def test_an_outcome_pickled_by_the_source_reads_back_compiled(product, case, compiled):
+    """A worker may run the other way than its parent (a build made or edited sources while
+    a server runs): an Outcome, each of its records pickled by its fields, reads back whole
+    either way."""
+    import pickle
+
+    from configurator import evaluate
+
+    in_use, why = native.mode()
+    if in_use != "native":
+        pytest.skip(f"only the source runs here ({why})")
+    script = ("import pickle, sys\n"
+              "from configurator import compile_product, evaluate, load, load_case\n"
+              "product = load(sys.argv[1])\n"
+              "outcome = evaluate(compile_product(product), load_case(sys.argv[2], product))\n"
+              "sys.stdout.buffer.write(pickle.dumps(outcome))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(PRODUCT), str(CASE)],
+                          capture_output=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, native.SWITCH: "0"})
+    assert done.returncode == 0, done.stderr.decode()
+    assert pickle.loads(done.stdout).dumps() == evaluate(compiled, case).dumps()

@@ -25,6 +25,7 @@ from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
     PersonalDataLeak,
+    case_hash,
     default_batch_id,
     record_document,
     record_evaluation,
@@ -394,6 +395,27 @@ def test_case_keys_link_the_same_person_only(live: Store, tmp_path: Path) -> Non
     assert all(len(k) == 64 and not set(k) - set("0123456789abcdef") for k in keys)
     hashes = [row["case_hash"] for row in show(live)]
     assert hashes[0] != hashes[1]  # different age, different case
+
+
+def test_the_case_hash_keeps_its_byte_format() -> None:
+    """The case hash is sha256 of exactly this JSON (sorted keys, no spaces, UTF-8 as is,
+    dates as ISO text, no personal input, no name, no tags): recorded hashes stay
+    provable against their case files."""
+    from configurator.cases.case import Case, Event
+
+    case = Case(start=dt.date(2026, 1, 1), as_of=dt.date(2027, 3, 1),
+                applicant={"age": 61, "diagnosed": dt.date(2019, 5, 4), "city": "杭州"},
+                events=(Event("v-1", "visit", dt.date(2026, 4, 2), {"alt": 31.5, "hbv_dna": 20},
+                              tags=("routine",)),
+                        Event("t-1", "test", dt.date(2026, 5, 1), {"on": dt.date(2026, 4, 30)})),
+                personal={"id_number": "110101199003079999", "holder": "Zhao"},
+                policy_number="P-1", name="a named case")
+    text = ('{"applicant":{"age":61,"city":"杭州","diagnosed":"2019-05-04"},'
+            '"as_of":"2027-03-01","events":['
+            '{"date":"2026-04-02","fields":{"alt":31.5,"hbv_dna":20},"id":"v-1","type":"visit"},'
+            '{"date":"2026-05-01","fields":{"on":"2026-04-30"},"id":"t-1","type":"test"}],'
+            '"policy":{"number":"P-1","start":"2026-01-01"}}')
+    assert case_hash(case) == hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def test_no_personal_value_reaches_the_database_file(capsys, live: Store,

@@ -47,13 +47,14 @@ def epoch_day(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
-@dataclass
+@dataclass(init=False)
 class Event:
     """One dated timeline entry, fields typed per the product. Never changed once made.
 
     Not `frozen`: a frozen dataclass's constructor sets each field through
     `object.__setattr__`, three times the cost (0.66 against 0.22 µs compiled), and a batch
-    row makes one Event per line of its timeline (~18, ~8 µs a row)."""
+    row makes one Event per line of its timeline (~18, ~8 µs a row). `__init__` written out,
+    as `outcome.Reason`'s."""
 
     def __reduce__(self) -> tuple:  # pickles when compiled (frozen.py)
         return by_fields(self)
@@ -64,6 +65,12 @@ class Event:
     fields: dict[str, Any]
     span: Span | None = field(default=None, compare=False)  # where, not what: not in ==
     tags: tuple[str, ...] = ()  # declared by its type (events.<type>.tags), sorted
+
+    def __init__(self, id: str, type: str,
+                 date: dt.date,  # noqa: F811 (the field's name)
+                 fields: dict[str, Any], span: Span | None = None, tags: tuple[str, ...] = ()):
+        self.id, self.type, self.date, self.fields = id, type, date, fields
+        self.span, self.tags = span, tags
 
     @property
     def day(self) -> int:
@@ -182,7 +189,6 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
 
 
 _MAX_CHECKED: Final = 4096  # events remembered per product (each one's fields shared, unchanged)
-_PLAIN: Final = (str, int, float, bool)
 _Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
 # id(product) -> it, its events
 _CHECKED: Final[dict[int, tuple[Product, dict[tuple, _Checked]]]] = {}
@@ -199,13 +205,23 @@ def _checked(product: Product) -> dict[tuple, _Checked]:
 
 
 def _event_key(raw: Any, text: bool) -> tuple | None:
-    """An event's raw items when every value is plain (so it can key `_CHECKED`)."""
+    """An event's raw items, each (name, value, type of value), when every value is plain
+    (so it can key `_CHECKED`): one flat tuple, no tuple per item to build, hash and compare.
+    The types are in it because True == 1 and 1 == 1.0."""
     if type(raw) is not dict or len(raw) > 16:
         return None
-    for value in raw.values():
-        if type(value) not in _PLAIN or (type(value) is str and len(value) > 64):
+    key: list[Any] = [text]
+    for name, value in raw.items():
+        kind = type(value)
+        if kind is str:
+            if len(value) > 64:
+                return None
+        elif kind is not int and kind is not float and kind is not bool:
             return None
-    return (text, *raw.items(), *map(type, raw.values()))  # True == 1, 1 == 1.0: typed
+        key.append(name)
+        key.append(value)
+        key.append(kind)
+    return tuple(key)
 
 
 class _CaseBuilder:

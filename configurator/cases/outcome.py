@@ -82,6 +82,9 @@ class Reason:
 
 @dataclass(slots=True)
 class Loading:
+    def __reduce__(self) -> tuple:  # by its fields, as the other records: a pickle reads
+        return by_fields(self)     # back whichever way each side runs (compiled or not)
+
     rule: str
     percent: float | int
     since: dt.date | None = None
@@ -149,6 +152,9 @@ class CheckupOut:
 
 @dataclass(slots=True)
 class CoverOut:
+    def __reduce__(self) -> tuple:  # as `Loading`'s
+        return by_fields(self)
+
     sum_insured: Decimal
     limits: dict[str, Decimal]
     premium_adjustment_percent: float | int
