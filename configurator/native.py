@@ -40,10 +40,10 @@ MODULES = (  # the walk of a batch row: reading and checking it, the engine, the
     "limits.py", "product/tags.py", "product/values.py", "registry/canonical.py",
     "cases/calendar.py", "cases/case.py", "cases/batchfile.py", "cases/lines.py",
     "cases/outcome.py", "cases/plain.py",
-    "engine/adherence.py", "engine/checkups.py", "engine/claims.py", "engine/cover.py",
-    "engine/deductible.py", "engine/durable.py", "engine/evaluate.py", "engine/lapse.py",
-    "engine/memo.py", "engine/notes.py", "engine/plan.py", "engine/timeline.py",
-    "engine/windows.py",
+    "engine/adherence.py", "engine/amounts.py", "engine/checkups.py", "engine/claims.py",
+    "engine/cover.py", "engine/deductible.py", "engine/durable.py", "engine/evaluate.py",
+    "engine/lapse.py", "engine/memo.py", "engine/notes.py", "engine/plan.py",
+    "engine/timeline.py", "engine/windows.py",
 )
 
 _state: dict[str, str] = {}

@@ -176,7 +176,7 @@ def test_engine_and_direct_evaluator_agree_on_checkup_results(bundle, data):
     for name in plan.fact_names["visit"]:
         if name in product.metrics:
             env[name] = data.draw(value_for_metric())
-    fact = run.fact("visit", env, _checkup=checkup.id)
+    fact = run.fact("visit", env, {"_checkup": checkup.id})
     assert fired_by_engine(plan, "visit", fact) == expected_by_direct(
         plan, "visit", env, {"_checkup": checkup.id})
 

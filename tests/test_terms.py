@@ -161,7 +161,7 @@ def test_engine_and_direct_evaluator_agree_on_triggers_by_any_of_several_events(
     for name in plan.fact_names["event"]:
         if name in product.metrics:
             env[name] = data.draw(st.integers(0, 4))
-    fired = fired_by_engine(plan, "event", run.fact("event", env, _type=kind))
+    fired = fired_by_engine(plan, "event", run.fact("event", env, {"_type": kind}))
     constants = plan.periods[0].constants
     expected = {f"trigger.{c.id}" for c in product.checkups
                 if kind in (c.trigger.on_any or [c.trigger.on]) and c.trigger.when

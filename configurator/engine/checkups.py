@@ -83,7 +83,7 @@ class CheckupBook:
         due on its last day (then any extension)."""
         part = checkup.trigger.each
         extension = int(period.number(checkup.extension_days))
-        reason = self.say("each_" + part)
+        reason = self.say.of("each_" + part)
         found, number = [], 1
         while True:
             for first, stop in parts_of_year(start, number, part):
@@ -101,7 +101,7 @@ class CheckupBook:
         every = int(period.number(checkup.trigger.every_months))
         window = int(period.number(checkup.window_days))
         extension = int(period.number(checkup.extension_days))
-        reason, width = self.say("every_months", n=every), dt.timedelta(days=window)
+        reason, width = self.say.of("every_months", n=every), dt.timedelta(days=window)
         found = []
         k = 1
         while True:
@@ -124,8 +124,8 @@ class CheckupBook:
             return []  # already due: one open occurrence at a time
         due = day + dt.timedelta(days=int(period.number(checkup.due_days)))
         closes = due + dt.timedelta(days=int(period.number(checkup.window_days)))
-        reason = self.say("at_issue") if why is None else \
-            self.say("triggered", rule=why, date=day.isoformat())
+        reason = self.say.of("at_issue") if why is None else \
+            self.say.of("triggered", rule=why, date=day.isoformat())
         seq = len(self._of.get(checkup_id, ())) + 1
         return [self._add(Occurrence(checkup, seq, due, day, closes,
                                      int(period.number(checkup.extension_days)), reason))]

@@ -11,29 +11,66 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 from ..cases.case import Event
 from ..cases.outcome import money
 from ..product.fields import text_in
 from ..product.model import Benefit, Product
 from . import deductible
+from .amounts import Numbers
 from .notes import Notes
 
 
-@dataclass
+@dataclass(init=False)
 class Usage:
+    """Paid so far (one benefit, a policy year or its lifetime). `__init__` written out (a
+    dataclass's is interpreted even compiled; HACKING.md)."""
+
     amount: Decimal = Decimal(0)
     days: int = 0
     count: int = 0
 
+    def __init__(self, amount: Decimal = Decimal(0), days: int = 0, count: int = 0):
+        self.amount, self.days, self.count = amount, days, count
 
-@dataclass
+
+@dataclass(init=False)
 class Judgement:
+    """What a claim is paid, and why. `__init__` written out, as `Usage`'s."""
+
     status: str
     payable: Decimal
     claimed: Decimal
     notes: list[str] = field(default_factory=list)
+
+    def __init__(self, status: str, payable: Decimal, claimed: Decimal,
+                 notes: list[str] | None = None):
+        self.status, self.payable, self.claimed = status, payable, claimed
+        self.notes = [] if notes is None else notes
+
+
+class Terms:
+    """A benefit's terms read once into compiled fields, shared by every case of a plan
+    (`plan.benefit_terms`): an attribute of a product's model is a lookup by name at each
+    read, these are not. Each amount is a NumberRef (a number or a parameter's name)."""
+
+    def __init__(self, benefit: Benefit):
+        pays, limits, frequency = benefit.pays, benefit.limits, benefit.frequency
+        self.benefit = benefit
+        self.id: str = benefit.id
+        self.percent_of_sum_insured: Any = pays.percent_of_sum_insured
+        self.amount: Any = pays.amount
+        self.per_day: Any = pays.per_day
+        self.days_field: str = pays.days_field or ""
+        self.per_claim: Any = limits.per_claim
+        self.per_year: Any = limits.per_year
+        self.lifetime: Any = limits.lifetime
+        self.year_share: Any = limits.per_year_percent_of_sum_insured
+        self.shared: str | None = limits.shared
+        self.per_year_days: Any = limits.per_year_days
+        self.per_policy_year: Any = frequency.per_policy_year
+        self.lifetime_claims: Any = frequency.lifetime
 
 
 class ClaimBook:
@@ -52,105 +89,92 @@ class ClaimBook:
             found = self.yearly[(benefit, year)] = Usage()
         return found
 
-    def judge(self, benefit: Benefit, event: Event, year: int, sum_insured: Decimal,
+    def judge(self, terms: Terms, event: Event, year: int, sum_insured: Decimal,
               limits: Mapping[str, Decimal], constants: Mapping[str, Any],
               notes_in: Notes) -> Judgement:
-        """Pay what the benefit allows, within every limit; record the usage; the notes
-        in `notes_in`'s language."""
-        number, say = _numbers(constants), notes_in
-        yearly, lifetime = self.used(benefit.id, year), self.lifetime.get(benefit.id)
+        """Pay what the benefit (its `terms`) allows, within every limit; record the usage;
+        the notes in `notes_in`'s language."""
+        number, say, benefit = Numbers(constants), notes_in, terms.id
+        yearly, lifetime = self.used(benefit, year), self.lifetime.get(benefit)
         if lifetime is None:
-            lifetime = self.lifetime[benefit.id] = Usage()
-        deducted = self.deducted.get((benefit.id, year), Decimal(0))
-        claimed, days, notes, taken = self._base(benefit, event, yearly, sum_insured, number,
+            lifetime = self.lifetime[benefit] = Usage()
+        deducted = self.deducted.get((benefit, year), Decimal(0))
+        claimed, days, notes, taken = self._base(terms, event, yearly, sum_insured, number,
                                                  say, deducted)
-        refusal = self._frequency(benefit, yearly, lifetime, number, say)
+        refusal = self._frequency(terms, yearly, lifetime, number, say)
         if refusal:
             return Judgement("declined", Decimal(0), claimed, [refusal])
         if taken:
-            self.deducted[(benefit.id, year)] = deducted + taken
-        per_day = benefit.pays.per_day
+            self.deducted[(benefit, year)] = deducted + taken
+        per_day = terms.per_day
         # the day cap limits what is paid, not what was claimed
-        payable = claimed if per_day is None else money(number(per_day) * days)
-        caps = benefit.limits
-        for cap, used, label in ((caps.per_claim, Decimal(0), "per_claim"),
-                                 (caps.per_year, yearly.amount, "per_year"),
-                                 (caps.lifetime, lifetime.amount, "lifetime")):
-            if cap is not None:
-                payable = _cap(payable, number(cap) - used, notes, say, label)
-        if caps.per_year_percent_of_sum_insured is not None:
-            share = sum_insured * number(caps.per_year_percent_of_sum_insured) / 100
+        payable = claimed if per_day is None else money(number.of(per_day) * days)
+        if terms.per_claim is not None:
+            payable = _cap(payable, number.of(terms.per_claim), notes, say, "per_claim")
+        if terms.per_year is not None:
+            payable = _cap(payable, number.of(terms.per_year) - yearly.amount, notes, say,
+                           "per_year")
+        if terms.lifetime is not None:
+            payable = _cap(payable, number.of(terms.lifetime) - lifetime.amount, notes, say,
+                           "lifetime")
+        if terms.year_share is not None:
+            share = sum_insured * number.of(terms.year_share) / 100
             payable = _cap(payable, share - yearly.amount, notes, say, "year_share")
-        if caps.shared is not None:
-            used = self.shared.get((caps.shared, year), Decimal(0))
-            name = caps.shared if say.locale == "en" else \
-                text_in(self.product.coverage.limits[caps.shared].name, say.locale)
-            payable = _cap(payable, limits[caps.shared] - used, notes, say, "shared", name)
-            self.shared[(caps.shared, year)] = used + payable
+        shared = terms.shared
+        if shared is not None:
+            used = self.shared.get((shared, year), Decimal(0))
+            name = shared if say.locale == "en" else \
+                text_in(self.product.coverage.limits[shared].name, say.locale)
+            payable = _cap(payable, limits[shared] - used, notes, say, "shared", name)
+            self.shared[(shared, year)] = used + payable
         payable = money(max(payable, Decimal(0)))
         for usage in (yearly, lifetime):
             usage.amount += payable
             usage.days += days
             usage.count += 1 if payable > 0 else 0
         if payable <= 0:
-            return Judgement("declined", payable, claimed, notes or [say("nothing_payable")])
+            return Judgement("declined", payable, claimed, notes or [say.of("nothing_payable")])
         return Judgement("paid" if payable == claimed else "partly_paid", payable, claimed, notes)
 
-    def _frequency(self, benefit: Benefit, yearly: Usage, lifetime: Usage, number,
+    def _frequency(self, terms: Terms, yearly: Usage, lifetime: Usage, number: Numbers,
                    say: Notes) -> str | None:
-        freq = benefit.frequency
-        if freq.per_policy_year is not None and yearly.count >= number(freq.per_policy_year):
-            return say("paid_this_year", count=yearly.count,
-                       limit=f"{number(freq.per_policy_year):g}")
-        if freq.lifetime is not None and lifetime.count >= number(freq.lifetime):
-            return say("paid_lifetime", count=lifetime.count, limit=f"{number(freq.lifetime):g}")
+        most = terms.per_policy_year
+        if most is not None and yearly.count >= number.of(most):
+            return say.of("paid_this_year", count=yearly.count, limit=f"{number.of(most):g}")
+        most = terms.lifetime_claims
+        if most is not None and lifetime.count >= number.of(most):
+            return say.of("paid_lifetime", count=lifetime.count, limit=f"{number.of(most):g}")
         return None
 
-    def _base(self, benefit: Benefit, event: Event, yearly: Usage, sum_insured: Decimal,
-              number, say: Notes, deducted: Decimal
+    def _base(self, terms: Terms, event: Event, yearly: Usage, sum_insured: Decimal,
+              number: Numbers, say: Notes, deducted: Decimal
               ) -> tuple[Decimal, int, list[str], Decimal]:
         """(claimed, days paid, notes, the part of the yearly deductible this claim takes)."""
-        pays = benefit.pays
         notes: list[str] = []
         none = Decimal(0)
-        if pays.percent_of_sum_insured is not None:
-            return (money(sum_insured * number(pays.percent_of_sum_insured) / 100), 0, notes,
-                    none)
-        if pays.amount is not None:
-            return money(number(pays.amount)), 0, notes, none
-        if pays.per_day is not None:
-            days = int(event.fields.get(pays.days_field, 0))
-            claimed = money(number(pays.per_day) * days)
-            cap = benefit.limits.per_year_days
+        if terms.percent_of_sum_insured is not None:
+            return (money(sum_insured * number.of(terms.percent_of_sum_insured) / 100), 0,
+                    notes, none)
+        if terms.amount is not None:
+            return money(number.of(terms.amount)), 0, notes, none
+        if terms.per_day is not None:
+            days = int(event.fields.get(terms.days_field, 0))
+            claimed = money(number.of(terms.per_day) * days)
+            cap = terms.per_year_days
             if cap is not None:
-                allowed = max(0, int(number(cap)) - yearly.days)
+                allowed = max(0, int(number.of(cap)) - yearly.days)
                 if days > allowed:
-                    notes.append(say("days_capped", days=days, allowed=allowed,
-                                     cap=int(number(cap))))
+                    notes.append(say.of("days_capped", days=days, allowed=allowed,
+                                     cap=int(number.of(cap))))
                 days = min(days, allowed)
             return claimed, days, notes, none
+        benefit = terms.benefit  # paid from the claim's expenses
+        pays = benefit.pays
         expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
-        after = max(Decimal(0), expenses - number(pays.deductible))
+        after = max(Decimal(0), expenses - number.of(pays.deductible))
         after, taken = deductible.take_yearly(pays, after, deducted, number, say, notes)
         ratio = deductible.share(benefit, self.product, event, number, say, notes)
         return money(after * ratio / 100), 0, notes, taken
-
-
-_DECIMALS: Final[dict[tuple[type, Any], Decimal]] = {}  # a parameter's number as a Decimal
-
-
-def _numbers(constants: Mapping[str, Any]):
-    def number(value: Any) -> Decimal:
-        raw = constants[value] if isinstance(value, str) else value
-        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but read differently
-        found = _DECIMALS.get(key)
-        if found is None:
-            found = Decimal(str(raw))
-            if len(_DECIMALS) < 4096:
-                _DECIMALS[key] = found
-        return found
-
-    return number
 
 
 def _cap(payable: Decimal, room: Decimal, notes: list[str], say: Notes, label: str,
@@ -158,6 +182,6 @@ def _cap(payable: Decimal, room: Decimal, notes: list[str], say: Notes, label: s
     """`payable` within `room`; a note naming the limit (`label`, worded only then) if capped."""
     room = max(room, Decimal(0))
     if payable > room:
-        notes.append(say("capped", label=say(label, name=name), room=money(room)))
+        notes.append(say.of("capped", label=say.of(label, name=name), room=money(room)))
         return room
     return payable

@@ -110,10 +110,15 @@ class _Evaluation:
         if rule not in self.step:  # an $or fires once per true branch
             self.step.append(rule)
 
-    def fact(self, kind: str, env: dict[str, Any], **system: Any) -> dict[str, Any]:
-        """A fact of `kind` carrying every attribute its rules read (and nothing else)."""
+    def fact(self, kind: str, env: dict[str, Any], system: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
+        """A fact of `kind` carrying every attribute its rules read (and nothing else), and
+        the `system` attributes (`_checkup`...). A dict, not `**system`: a call with keywords
+        to be gathered is not native."""
         self.refs += 1
-        fact = {"_kind": kind, "_ref": self.refs, **system}
+        fact = {"_kind": kind, "_ref": self.refs}
+        if system is not None:
+            fact.update(system)
         for name in self.plan.fact_names[kind]:
             if name in env:
                 fact[name] = env[name]
@@ -128,7 +133,7 @@ class _Evaluation:
         for handle in self.period.route.get(kind, ()):
             if handle not in self.decided and handle in self.period.route.get("decision", ()):
                 self.decided.add(handle)
-                decision = self.fact("decision", {}, _decision=self.decision)
+                decision = self.fact("decision", {}, {"_decision": self.decision})
                 self.sessions.get(handle).assert_fact(decision)
 
     def assert_fact(self, kind: str, fact: dict[str, Any]) -> list[str]:
@@ -208,7 +213,7 @@ class _Evaluation:
             self.push(renewal, RENEWAL, number)
         for event in self.case.events:
             if event.date > self.as_of:
-                self.notes.append(self.say("after_as_of", event=event.id, date=event.date))
+                self.notes.append(self.say.of("after_as_of", event=event.id, date=event.date))
             elif event.date < self.start:
                 self.before_cover(event)
             elif event.type in self.plan.event_readers:  # others do nothing on their day
@@ -246,19 +251,19 @@ class _Evaluation:
         checkup = occurrence.checkup
         self.decide_first("missed")
         streak = self.checkups.streak(occurrence)
-        fired = self.assert_fact("missed", self.fact("missed", {}, _checkup=checkup.id,
-                                                     _streak=streak))
+        fired = self.assert_fact("missed", self.fact("missed", {}, {"_checkup": checkup.id,
+                                                                "_streak": streak}))
         if f"missed.{checkup.id}" in fired and checkup.on_missed is not None:
             self.apply(checkup.on_missed, f"missed.{checkup.id}", checkup, None)
         elif streak < self.number(checkup.missed_in_a_row):
-            self.notes.append(self.say("missed_in_a_row", checkup=checkup.id, count=streak,
+            self.notes.append(self.say.of("missed_in_a_row", checkup=checkup.id, count=streak,
                                        due=occurrence.due.isoformat(),
                                        n=int(self.number(checkup.missed_in_a_row))))
 
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):
             if event.type in self.plan.claim_types:
-                self.refuse_claim(event, "declined", self.say("lapsed"))
+                self.refuse_claim(event, "declined", self.say.of("lapsed"))
             return
         matched = self.checkups.matching(event.type, event.date)
         plan = self.plan
@@ -275,7 +280,7 @@ class _Evaluation:
         if event.type in self.plan.event_triggers:
             # the trigger's reason is explained from what it read: the metrics too
             measured = {**env, **self.metrics_for("event", event.date)}
-            fired = self.assert_fact("event", self.fact("event", measured, _type=event.type))
+            fired = self.assert_fact("event", self.fact("event", measured, {"_type": event.type}))
             self.triggers(fired, measured)
         if event.type in self.plan.claim_types:
             self.claim(event, env)
@@ -286,8 +291,8 @@ class _Evaluation:
         checkup = occurrence.checkup
         env = {**env, **self.metrics_for("visit", event.date)}
         self.decide_first("visit")
-        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
-                                                    _scheduled=True))
+        fired = self.assert_fact("visit", self.fact("visit", env, {"_checkup": checkup.id,
+                                                                   "_scheduled": True}))
         if f"done.{checkup.id}" in fired and checkup.on_done is not None:
             self.apply(checkup.on_done, f"done.{checkup.id}", checkup, None)
         self.results(checkup, fired, env)
@@ -296,11 +301,11 @@ class _Evaluation:
         """A visit outside every window completes nothing, but its results still count
         (unless it came after the check-up was missed and the product says they do not)."""
         if checkup.late_results == "ignore" and self.checkups.late(checkup, event.date):
-            self.notes.append(self.say("late_results", checkup=checkup.id, date=event.date))
+            self.notes.append(self.say.of("late_results", checkup=checkup.id, date=event.date))
             return
         env = {**env, **self.metrics_for("visit", event.date)}
-        fired = self.assert_fact("visit", self.fact("visit", env, _checkup=checkup.id,
-                                                    _scheduled=False))
+        fired = self.assert_fact("visit", self.fact("visit", env, {"_checkup": checkup.id,
+                                                                   "_scheduled": False}))
         self.results(checkup, fired, env)
 
     def results(self, checkup: Checkup, fired: list[str], env: dict[str, Any]) -> None:
@@ -337,7 +342,7 @@ class _Evaluation:
     def renew(self, number: int) -> None:
         self.judge_year(number - 1)
         if not self.cover.in_force(self.day):
-            self.notes.append(self.say("not_renewed", number=number))
+            self.notes.append(self.say.of("not_renewed", number=number))
             return
         period = self.plan.period_at(self.day)
         if period is not self.period:
@@ -346,13 +351,13 @@ class _Evaluation:
         timeline.constants, timeline.filters = period.constants, period.metric_filters
         for checkup in self.product.checkups:
             if checkup.trigger.repeat_if_missed and self.checkups.last_missed(checkup):
-                self.schedule(checkup.id, self.day, self.say("renewal", number=number))
+                self.schedule(checkup.id, self.day, self.say.of("renewal", number=number))
 
     # -------------------------------------------------------------- claims
 
     def before_cover(self, event: Event) -> None:
         if event.type in self.plan.claim_types:
-            self.refuse_claim(event, "declined", self.say("before_cover"))
+            self.refuse_claim(event, "declined", self.say.of("before_cover"))
 
     def refuse_claim(self, event: Event, status: str, why: str) -> None:
         self.claims.append(ClaimOut(event.id, None, event.date, status, Decimal(0),
@@ -360,7 +365,7 @@ class _Evaluation:
 
     def unissued_claims(self) -> None:
         claim_types = {b.event for b in self.product.benefits}
-        why = self.say("declined" if self.decision == "decline" else "pending")
+        why = self.say.of("declined" if self.decision == "decline" else "pending")
         status = "declined" if self.decision == "decline" else "pending"
         for event in self.case.events:
             if event.type in claim_types and event.date <= self.as_of:
@@ -371,11 +376,11 @@ class _Evaluation:
         flags.update({exclusion_flag(x): True for x, added in self.added.items()
                       if lapse.applies(added, event.date)})
         days = (event.date - self.start).days
-        fact = self.fact("claim", env, _type=event.type, _days=days, **flags)
+        fact = self.fact("claim", env, {"_type": event.type, "_days": days, **flags})
         fired = self.assert_fact("claim", fact)
         matched = [(b, rule_id) for b, rule_id in self.plan.benefit_rules if rule_id in fired]
         if not matched:
-            self.refuse_claim(event, "declined", self.say("no_benefit"))
+            self.refuse_claim(event, "declined", self.say.of("no_benefit"))
             return
         for benefit, rule_id in matched:
             self.claims.append(self.judge_claim(benefit, rule_id, event, fired, env))
@@ -385,7 +390,7 @@ class _Evaluation:
     def outcome(self) -> Outcome:
         general = self.plan.general_exclusions(self.period, self.locale)
         added = [x for x in self.added.values() if lapse.applies(x, self.as_of)]
-        self.notes += [self.say("lapsed_exclusion", exclusion=x.id, date=x.until + ONE_DAY)
+        self.notes += [self.say.of("lapsed_exclusion", exclusion=x.id, date=x.until + ONE_DAY)
                        for x in self.added.values() if not lapse.applies(x, self.as_of)]
         exclusions = general + added if self.decision != "decline" else []
         issued = self.cover is not None
@@ -428,7 +433,7 @@ class _Evaluation:
         """Policy year `number` has ended: which programmes it kept, and what that moves."""
         last_day = policy_year(self.start, number).end - ONE_DAY
         env = {**self.env, **self.metrics_for("year", last_day, number)}
-        fired = self.assert_fact("year", self.fact("year", env, _year=number))
+        fired = self.assert_fact("year", self.fact("year", env, {"_year": number}))
         adherent = {p.id: f"adherence.{p.id}" in fired for p in self.product.adherence}
         for programme in self.product.adherence:
             if adherent[programme.id]:
@@ -446,7 +451,7 @@ class _Evaluation:
         waiting, exclusions = self.plan.claim_rules[benefit.id]
         if waiting in fired:
             days = int(self.number(benefit.waiting_period_days))
-            why = self.say("waiting", day=(event.date - self.start).days + 1, days=days)
+            why = self.say.of("waiting", day=(event.date - self.start).days + 1, days=days)
             info = self.plan.rules[waiting]
             reasons.append(Reason(waiting, why, info.clause, info.source, event.date))
         for exclusion, rule_id in exclusions:  # those that apply to this benefit
@@ -456,12 +461,12 @@ class _Evaluation:
                                                self.say)
         if reasons:
             return ClaimOut(event.id, benefit.id, event.date, "declined", Decimal(0), reasons)
-        cover, period = self.cover, self.period
-        judgement = cover.book.judge(benefit, event, year_number(self.start, event.date),
+        cover, period, terms = self.cover, self.period, self.plan.benefit_terms[benefit.id]
+        judgement = cover.book.judge(terms, event, year_number(self.start, event.date),
                                      cover.sum_insured(self.product, period),
                                      # only a shared cap reads the limits
                                      cover.limits(self.product, period)
-                                     if benefit.limits.shared is not None else {},
+                                     if terms.shared is not None else {},
                                      period.constants,
                                      self.say)
         reasons.append(self.reason(rule, benefit.text, env))

@@ -41,5 +41,5 @@ def until_reasons(added: ExclusionOut | None, rule: str, day: dt.date, say: Note
     """A claim refused by a lapsing exclusion also says the last day it applies."""
     if added is None or added.until is None:
         return []
-    return [Reason(rule, say("exclusion_until", exclusion=added.id, date=added.until),
+    return [Reason(rule, say.of("exclusion_until", exclusion=added.id, date=added.until),
                    date=day)]

@@ -90,5 +90,7 @@ class Notes:
         self.locale = locale if locale in _WORDS else "en"
         self._words = _WORDS[self.locale]
 
-    def __call__(self, key: str, **values: Any) -> str:
+    def of(self, key: str, **values: Any) -> str:
+        """The sentence `key` with `values` filled in. A method, not `__call__`: calling an
+        object is not a native call when compiled, calling its method is."""
         return self._words[key].format(**values)

@@ -24,6 +24,7 @@ from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Produc
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
+from .claims import Terms
 from .timeline import MetricSpec, metric_specs
 
 _PLANS: Final[dict[str, Plan]] = {}
@@ -69,6 +70,7 @@ class Plan:
     exclusion_flags: tuple[str, ...] = ()
     visit_readers: dict[str, list[Checkup]] = field(default_factory=dict)
     benefit_rules: tuple[tuple[Benefit, str], ...] = ()  # (benefit, its rule id), in order
+    benefit_terms: dict[str, Terms] = field(default_factory=dict)  # by benefit id
     # every metric (`timeline.MetricSpec`) by name, in the product's order
     metric_specs: dict[str, MetricSpec] = field(default_factory=dict)
     # per fact kind, the metrics its facts carry, in `fact_names` order
@@ -143,6 +145,7 @@ def _build(compiled: CompiledProduct) -> Plan:
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
     plan.metric_specs = metric_specs(product)
+    plan.benefit_terms = {b.id: Terms(b) for b in product.benefits}
     plan.metrics_read = {kind: tuple(plan.metric_specs[name] for name in attrs
                                      if name in plan.metric_specs)
                          for kind, attrs in names.items()}
