@@ -72,6 +72,8 @@ def date_problem(day: dt.date) -> str | None:
 
 def number_problem(value: float | int) -> str | None:
     """Why `value` (an int or float, not a bool) is not a usable number, or None."""
+    if -MAX_NUMBER <= value <= MAX_NUMBER:  # the usual case (NaN and infinities fail it)
+        return None
     if value != value:
         return "expected a finite number, got nan (not a number)"
     if value in (float("inf"), float("-inf")):

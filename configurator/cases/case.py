@@ -33,7 +33,7 @@ from ..product.source import (
     load_file,
     load_text,
 )
-from ..product.values import coerce_value
+from ..product.values import coerce, rules_of
 from .frozen import by_fields
 
 EPOCH: Final = dt.date(1970, 1, 1)
@@ -98,11 +98,11 @@ def canonical_order(checked: list[tuple]) -> list[tuple]:
     sorts them (stable sorts, so the same order), with the content text built only within a
     run tied on (date, type)."""
     ordered = sorted(checked, key=_DATE_TYPE)
-    start = 0
-    while start < len(ordered):
-        first = _DATE_TYPE(ordered[start])
+    count, start = len(ordered), 0
+    while start < count:
+        day, kind = ordered[start][1], ordered[start][0]
         end = start + 1
-        while end < len(ordered) and _DATE_TYPE(ordered[end]) == first:
+        while end < count and ordered[end][1] == day and ordered[end][0] == kind:
             end += 1
         if end - start > 1:
             ordered[start:end] = sorted(ordered[start:end],
@@ -337,16 +337,16 @@ class _CaseBuilder:
               ) -> tuple[dict, dict]:
         typed: dict[str, Any] = {}
         personal: dict[str, Any] = {}
-        for name, spec in specs.items():
-            target = personal if spec.personal else typed
+        for name, rule in rules_of(specs).items():
+            target = personal if rule.personal else typed
             if name not in values or values[name] is None or values[name] == "":
-                if spec.default is not None:
-                    target[name] = spec.default
-                elif spec.required and not spec.personal and path + (name,) not in self.misspelt:
+                if rule.default is not None:
+                    target[name] = rule.default
+                elif rule.required and not rule.personal and path + (name,) not in self.misspelt:
                     self.fail(path, f"missing required {what} '{name}'",
-                              _describe(spec))
+                              _describe(rule.spec))
                 continue
-            value, error = coerce_value(spec, values[name], self.text)
+            value, error = coerce(rule, values[name], self.text)
             if error:
                 self.fail(path + (name,), error)
             else:

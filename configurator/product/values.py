@@ -19,8 +19,44 @@ _TRUE: Final = {"true", "yes", "y", "1"}
 _FALSE: Final = {"false", "no", "n", "0"}
 
 
+class Rule:
+    """An input's (or event field's) spec read once into compiled fields (`rules_of`): an
+    attribute of a product's model is a lookup by name at each read, these are not."""
+
+    def __init__(self, spec: InputSpec):
+        self.spec = spec
+        self.type: str = spec.type
+        self.min: Any = spec.min
+        self.max: Any = spec.max
+        self.unit: str | None = spec.unit
+        self.values: list[str] | None = spec.values
+        self.default: Any = spec.default
+        self.required: bool = spec.required
+        self.personal: bool = spec.personal
+
+
+# id of a product's dict of specs -> it (kept, so the id is not reused) and its rules
+_RULES: Final[dict[int, tuple[dict[str, InputSpec], dict[str, Rule]]]] = {}
+
+
+def rules_of(specs: dict[str, InputSpec]) -> dict[str, Rule]:
+    """The `Rule` of each spec in `specs` (a product's inputs, or an event's fields), made
+    once per process: a loaded product is never changed (a new version is a new load)."""
+    found = _RULES.get(id(specs))
+    if found is None or found[0] is not specs:
+        if len(_RULES) >= 256:
+            _RULES.clear()
+        found = _RULES[id(specs)] = (specs, {name: Rule(spec) for name, spec in specs.items()})
+    return found[1]
+
+
 def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, str | None]:
     """`value` converted to `spec`'s type, or an error message saying what is wrong."""
+    return coerce(Rule(spec), value, text)
+
+
+def coerce(spec: Rule, value: Any, text: bool = False) -> tuple[Any, str | None]:
+    """`coerce_value` by the spec's `Rule` (what the case loader calls, once per value)."""
     if text and isinstance(value, str):
         value = _from_text(spec, value.strip())
     kind = spec.type
@@ -65,7 +101,7 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def _from_text(spec: InputSpec, value: str) -> Any:
+def _from_text(spec: Rule, value: str) -> Any:
     if spec.type in ("number", "integer"):
         if len(value) > 40:  # no number anyone meant; int() of thousands of digits is slow
             return value
@@ -79,7 +115,7 @@ def _from_text(spec: InputSpec, value: str) -> Any:
     return value
 
 
-def _in_range(spec: InputSpec, value: float | int) -> tuple[Any, str | None]:
+def _in_range(spec: Rule, value: float | int) -> tuple[Any, str | None]:
     if spec.min is not None and value < spec.min:
         return None, f"{value} is below the minimum {_num(spec.min)}{_unit(spec)}"
     if spec.max is not None and value > spec.max:
@@ -91,6 +127,6 @@ def _num(value: float | int) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _unit(spec: InputSpec) -> str:
+def _unit(spec: Rule) -> str:
     return f" {spec.unit}" if spec.unit else ""
 
