@@ -31,12 +31,15 @@ def within_limits(data: Any) -> bool:
 
 
 _BIG_INT_BITS: Final = MAX_NUMBER_DIGITS * 10 // 3
+# an int within is one whose bit_length() is at most _BIG_INT_BITS; a float within is finite:
+# comparisons, not a method or a function called for each number
+_INT_BOUND: Final = 2 ** _BIG_INT_BITS
+_INFINITY: Final = math.inf
 
 
 def _within(data: dict | list) -> bool:
     stack: list[tuple[Any, int]] = [(data, 0)]
     count = 1
-    isfinite = math.isfinite
     while stack:
         value, depth = stack.pop()
         deeper = depth + 1
@@ -55,10 +58,10 @@ def _within(data: dict | list) -> bool:
                                                          or not SURROGATE.search(item)):
                     return False
             elif kind is int:
-                if item.bit_length() > _BIG_INT_BITS:
+                if not -_INT_BOUND < item < _INT_BOUND:
                     return False
             elif kind is float:
-                if not isfinite(item):
+                if not -_INFINITY < item < _INFINITY:  # a NaN fails both comparisons
                     return False
             elif kind is dict or kind is list:
                 stack.append((item, deeper))
