@@ -165,7 +165,7 @@ class ClaimBook:
                 allowed = max(0, int(number.of(cap)) - yearly.days)
                 if days > allowed:
                     notes.append(say.of("days_capped", days=days, allowed=allowed,
-                                     cap=int(number.of(cap))))
+                                        cap=int(number.of(cap))))
                 days = min(days, allowed)
             return claimed, days, notes, none
         benefit = terms.benefit  # paid from the claim's expenses

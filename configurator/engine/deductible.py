@@ -47,5 +47,5 @@ def share(benefit: Benefit, product: Product, event: Event, number: Numbers,
     else:
         percent = number.of(by.percent[value])
     notes.append(say.of("ratio_by", percent=f"{percent:g}", field=field,
-                     value=value if value is not None else "?"))
+                        value=value if value is not None else "?"))
     return percent

@@ -257,8 +257,8 @@ class _Evaluation:
             self.apply(checkup.on_missed, f"missed.{checkup.id}", checkup, None)
         elif streak < self.number(checkup.missed_in_a_row):
             self.notes.append(self.say.of("missed_in_a_row", checkup=checkup.id, count=streak,
-                                       due=occurrence.due.isoformat(),
-                                       n=int(self.number(checkup.missed_in_a_row))))
+                                          due=occurrence.due.isoformat(),
+                                          n=int(self.number(checkup.missed_in_a_row))))
 
     def event(self, event: Event) -> None:
         if not self.cover.in_force(event.date):
