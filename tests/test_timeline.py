@@ -38,7 +38,7 @@ def window(draw_first: int, draw_last: int) -> tuple[dt.date, dt.date]:
 
 
 def timeline(found, filters=None) -> Timeline:
-    return Timeline(None, found, START, filters or {}, {"entry": 500}, {"every": 3, "tol": 1})
+    return Timeline(found, START, filters or {}, {"entry": 500}, {"every": 3, "tol": 1})
 
 
 def plain_pdc(found, first, last) -> float:

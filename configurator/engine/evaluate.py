@@ -417,7 +417,7 @@ class _Evaluation:
     def timeline(self) -> Timeline:
         """Metric computations over the case's events (built on first use)."""
         if self._timeline is None:
-            self._timeline = Timeline(self.product, self.case.events, self.start,
+            self._timeline = Timeline(self.case.events, self.start,
                                       self.period.metric_filters, self.env,
                                       self.period.constants, self.plan.metric_specs)
         return self._timeline

@@ -90,11 +90,10 @@ class Timeline:
     linearly with its events, however many visits ask for metrics.
     """
 
-    def __init__(self, product: Product | None, events: tuple[Event, ...], start: dt.date,
+    def __init__(self, events: tuple[Event, ...], start: dt.date,
                  filters: Mapping[str, Callable[[Mapping[str, Any]], bool]],
                  applicant: Mapping[str, Any], constants: Mapping[str, Any],
                  specs: Mapping[str, MetricSpec] | None = None):
-        self.product = product
         self.start = start
         self.filters = filters
         self.applicant = applicant
