@@ -33,7 +33,7 @@ from ..product.source import (
     load_file,
     load_text,
 )
-from ..product.values import coerce, rules_of
+from ..product.values import Rule, coerce
 from .frozen import by_fields
 
 EPOCH: Final = dt.date(1970, 1, 1)
@@ -142,7 +142,6 @@ class Case:
                         **({"tags": list(e.tags)} if e.tags else {})} for e in self.events],
         }
 
-
     def public_data(self) -> dict[str, Any]:
         """What the audit trail's case hash covers (`registry.audit.case_hash`): policy
         number and start, as_of, the applicant's inputs and the events - nothing personal,
@@ -190,23 +189,36 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
 
 _MAX_CHECKED: Final = 4096  # events remembered per product (each one's fields shared, unchanged)
 _Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
-# id(product) -> it, its events
-_CHECKED: Final[dict[int, tuple[Product, dict[tuple, _Checked]]]] = {}
 
 
-def _checked(product: Product) -> dict[tuple, _Checked]:
-    """The events checked against `product` (kept with it, so its id is not reused)."""
-    found = _CHECKED.get(id(product))
+class _Known:
+    """What checking cases against one product reuses, made once per process (a loaded
+    product is never changed): each input's and event field's `Rule`, and the events
+    checked before (a portfolio repeats the same refills and visits)."""
+
+    def __init__(self, product: Product):
+        self.product = product  # kept, so its id (the key in `_KNOWN`) is not reused
+        self.inputs = {name: Rule(spec) for name, spec in product.inputs.items()}
+        self.fields = {kind: {name: Rule(spec) for name, spec in event.fields.items()}
+                       for kind, event in product.events.items()}
+        self.events: dict[tuple, _Checked] = {}
+
+
+_KNOWN: Final[dict[int, _Known]] = {}  # id(product) -> what checking against it reuses
+
+
+def _known(product: Product) -> _Known:
+    found = _KNOWN.get(id(product))
     if found is None:
-        if len(_CHECKED) >= 16:
-            _CHECKED.clear()
-        found = _CHECKED[id(product)] = (product, {})
-    return found[1]
+        if len(_KNOWN) >= 16:
+            _KNOWN.clear()
+        found = _KNOWN[id(product)] = _Known(product)
+    return found
 
 
 def _event_key(raw: Any, text: bool) -> tuple | None:
     """An event's raw items, each (name, value, type of value), when every value is plain
-    (so it can key `_CHECKED`): one flat tuple, no tuple per item to build, hash and compare.
+    (so it can key `_Known.events`): one flat tuple, no tuple per item to build, hash and compare.
     The types are in it because True == 1 and 1 == 1.0."""
     if type(raw) is not dict or len(raw) > 16:
         return None
@@ -232,7 +244,7 @@ class _CaseBuilder:
         self.problems: list[Problem] = []
         # paths a misspelt key was taken for ("did you mean"): not reported missing as well
         self.misspelt: set[PathKey] = set()
-        self.checked: dict[tuple, _Checked] | None = None  # `_CHECKED` for the product
+        self.known = _known(product)
 
     def fail(self, path: PathKey, message: str, hint: str | None = None, key: bool = False) -> None:
         span = self.doc.key_span(path) if key else self.doc.span(path)
@@ -331,13 +343,13 @@ class _CaseBuilder:
         for key in values:
             if key not in inputs:
                 self.unknown(("applicant", key), f"'{key}' is not an input of this product", inputs)
-        return self.typed(("applicant",), values, inputs, "input")
+        return self.typed(("applicant",), values, self.known.inputs, "input")
 
-    def typed(self, path: PathKey, values: dict, specs: dict[str, InputSpec], what: str
+    def typed(self, path: PathKey, values: dict, rules: dict[str, Rule], what: str
               ) -> tuple[dict, dict]:
         typed: dict[str, Any] = {}
         personal: dict[str, Any] = {}
-        for name, rule in rules_of(specs).items():
+        for name, rule in rules.items():
             target = personal if rule.personal else typed
             if name not in values or values[name] is None or values[name] == "":
                 if rule.default is not None:
@@ -371,19 +383,18 @@ class _CaseBuilder:
     def event(self, path: PathKey, raw: Any) -> _Checked | None:
         """One event checked, as (type, date, fields, id, tags); an event written exactly
         like one checked before (same type, date, id and field values of the same types, no
-        tags) is taken from `_CHECKED` (a portfolio repeats the same refills and visits)."""
+        tags) is taken from those checked before (`_Known.events`)."""
         key = _event_key(raw, self.text)
+        known = self.known.events
         if key is not None:
-            if self.checked is None:
-                self.checked = _checked(self.product)
-            checked = self.checked.get(key)
+            checked = known.get(key)
             if checked is not None:
                 return checked
         before = len(self.problems)
         event = self._event(path, raw)
         if key is not None and event is not None and len(self.problems) == before \
-                and not event[4] and len(self.checked) < _MAX_CHECKED:
-            self.checked[key] = event
+                and not event[4] and len(known) < _MAX_CHECKED:
+            known[key] = event
         return event
 
     def _event(self, path: PathKey, raw: Any) -> _Checked | None:
@@ -405,7 +416,7 @@ class _CaseBuilder:
                 self.unknown(path + (key,), f"'{key}' is not a field of event '{kind}'",
                              [*specs, *_EVENT_KEYS])
         day = self.date(path + ("date",), item.get("date"), "event date")
-        fields, _ = self.typed(path, item, specs, "field")  # reads only the names in specs
+        fields, _ = self.typed(path, item, self.known.fields[kind], "field")  # their names only
         given = self.as_text(path + ("id",), item.get("id"), "an event id")
         tags = self.tags(path + ("tags",), item.get("tags", []), kind)
         if day is None:

@@ -26,7 +26,7 @@ MAX_ROW: Final = 8 * 1024 * 1024  # characters in one JSON line or CSV record (e
 _BLOCK: Final = 1 << 20  # bytes read at a time while cutting spans
 _MAX_SPAN: Final = 64 << 20  # bytes in one span at most
 _BOMS: Final = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-         (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+                (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 # (first byte, the byte after the last, lines before it, the file's size and mtime_ns when
 # it was cut): a piece of whole lines, cut by `line_spans`

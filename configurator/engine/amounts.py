@@ -11,8 +11,9 @@ _DECIMALS: Final[dict[tuple[type, Any], Decimal]] = {}  # a parameter's number a
 
 
 class Numbers:
-    """NumberRefs read under the parameters in force (`constants`). A class with a method,
-    not a closure: calling `of` is native when compiled, calling a closure is not."""
+    """NumberRefs read under the parameters in force (`constants`; each period's is
+    `PeriodPlan.numbers`). A class with a method, not a closure: calling `of` is native when
+    compiled, calling a closure is not."""
 
     def __init__(self, constants: Mapping[str, Any]):
         self.constants = constants

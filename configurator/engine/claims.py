@@ -90,11 +90,10 @@ class ClaimBook:
         return found
 
     def judge(self, terms: Terms, event: Event, year: int, sum_insured: Decimal,
-              limits: Mapping[str, Decimal], constants: Mapping[str, Any],
-              notes_in: Notes) -> Judgement:
+              limits: Mapping[str, Decimal], number: Numbers, say: Notes) -> Judgement:
         """Pay what the benefit (its `terms`) allows, within every limit; record the usage;
-        the notes in `notes_in`'s language."""
-        number, say, benefit = Numbers(constants), notes_in, terms.id
+        the notes in `say`'s language."""
+        benefit = terms.id
         yearly, lifetime = self.used(benefit, year), self.lifetime.get(benefit)
         if lifetime is None:
             lifetime = self.lifetime[benefit] = Usage()

@@ -100,9 +100,9 @@ class CoverState:
         return found
 
     def _sum_insured(self, product: Product, period: PeriodPlan) -> Decimal:
-        base = period.decimal(product.coverage.sum_insured)
+        base = period.numbers.of(product.coverage.sum_insured)
         tiers = product.coverage.tiers
-        share = period.decimal(tiers[self.tier].percent) if tiers else Decimal(100)
+        share = period.numbers.of(tiers[self.tier].percent) if tiers else Decimal(100)
         bonus = self.bonus_for(product, "sum_insured", basis="tier")
         full = self.bonus_for(product, "sum_insured", basis="full")
         if full:
@@ -117,7 +117,7 @@ class CoverState:
         out = {}
         for name, limit in product.coverage.limits.items():
             bonus = Decimal(str(self.bonus_for(product, "limits", name)))
-            out[name] = money(period.decimal(limit.amount) * (1 + bonus / 100))
+            out[name] = money(period.numbers.of(limit.amount) * (1 + bonus / 100))
         return out
 
 

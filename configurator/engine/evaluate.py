@@ -467,8 +467,7 @@ class _Evaluation:
                                      # only a shared cap reads the limits
                                      cover.limits(self.product, period)
                                      if terms.shared is not None else {},
-                                     period.constants,
-                                     self.say)
+                                     period.numbers, self.say)
         reasons.append(self.reason(rule, benefit.text, env))
         reasons += [Reason(rule, note, date=event.date) for note in judgement.notes]
         return ClaimOut(event.id, benefit.id, event.date, judgement.status, judgement.payable,

@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date  # noqa: F401  (mypyc reads a dataclass field's type by its bare name)
-from decimal import Decimal
 from typing import Any, Final
 
 from ..cases.outcome import ExclusionOut
@@ -24,6 +23,7 @@ from ..product.model import Benefit, Checkup, EligibilityRule, Exclusion, Produc
 from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
+from .amounts import Numbers
 from .claims import Terms
 from .timeline import MetricSpec, metric_specs
 
@@ -39,19 +39,12 @@ class PeriodPlan:
     derived: list[tuple[str, Fn]]
     lifted: dict[str, list[tuple[str, Fn]]]
     metric_filters: dict[str, Fn]
-    _decimals: dict[Any, Decimal] = field(default_factory=dict)
+    numbers: Numbers  # the NumberRefs of money arithmetic as Decimals, under `constants`
     memo: dict[tuple, Any] = field(default_factory=dict)  # amounts by plain-value keys
 
     def number(self, value: Any) -> Any:
         """A NumberRef's value: a literal, or the parameter it names."""
         return self.constants[value] if isinstance(value, str) else value
-
-    def decimal(self, value: Any) -> Decimal:
-        """A NumberRef as a Decimal (cached: amounts are read on every case)."""
-        found = self._decimals.get(value)
-        if found is None:
-            found = self._decimals[value] = Decimal(str(self.number(value)))
-        return found
 
 
 @dataclass
@@ -186,7 +179,8 @@ def _period(product: Product, compiled: CompiledProduct, index: int, period: Per
         spec = metric.count or metric.on_time
         if spec is not None and spec.when:
             filters[name] = compile_fn(spec.when.node, constants)
-    return PeriodPlan(index, period.start, constants, route, derived, lifted, filters)
+    return PeriodPlan(index, period.start, constants, route, derived, lifted, filters,
+                      Numbers(constants))
 
 
 def _guarded(fn: Fn) -> Callable[[Any], Any]:

@@ -20,8 +20,9 @@ _FALSE: Final = {"false", "no", "n", "0"}
 
 
 class Rule:
-    """An input's (or event field's) spec read once into compiled fields (`rules_of`): an
-    attribute of a product's model is a lookup by name at each read, these are not."""
+    """An input's (or event field's) spec read once into compiled fields (the case loader
+    keeps one per spec of a product): an attribute of a product's model is a lookup by name
+    at each read, these are not."""
 
     def __init__(self, spec: InputSpec):
         self.spec = spec
@@ -33,21 +34,6 @@ class Rule:
         self.default: Any = spec.default
         self.required: bool = spec.required
         self.personal: bool = spec.personal
-
-
-# id of a product's dict of specs -> it (kept, so the id is not reused) and its rules
-_RULES: Final[dict[int, tuple[dict[str, InputSpec], dict[str, Rule]]]] = {}
-
-
-def rules_of(specs: dict[str, InputSpec]) -> dict[str, Rule]:
-    """The `Rule` of each spec in `specs` (a product's inputs, or an event's fields), made
-    once per process: a loaded product is never changed (a new version is a new load)."""
-    found = _RULES.get(id(specs))
-    if found is None or found[0] is not specs:
-        if len(_RULES) >= 256:
-            _RULES.clear()
-        found = _RULES[id(specs)] = (specs, {name: Rule(spec) for name, spec in specs.items()})
-    return found[1]
 
 
 def coerce_value(spec: InputSpec, value: Any, text: bool = False) -> tuple[Any, str | None]:

@@ -35,7 +35,7 @@ def canonical_row(row: dict[str, Any]) -> str:
 
 
 _CANONICAL: Final = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-              | orjson.OPT_PASSTHROUGH_DATACLASS)
+                     | orjson.OPT_PASSTHROUGH_DATACLASS)
 
 
 def _odd_number(text: bytes) -> bool:
