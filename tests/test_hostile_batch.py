@@ -535,6 +535,54 @@ def test_without_the_kernels_help_the_watchdog_ends_an_orphaned_worker():
     assert not survived
 
 
+MID_SEND = """
+import os, signal, sys, time
+from configurator.runs.pool import spawn_pool
+
+def nothing():
+    pass
+
+def big(flag):
+    data = b"x" * (256 << 20)
+    open(flag, "w").close()
+    return data
+
+def reading_body(thread):
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == "_recv" and frame.f_locals.get("remaining", 0) > 16 << 20:
+            return True
+        frame = frame.f_back
+    return False
+
+if __name__ == "__main__":
+    flag = sys.argv[1]
+    try:
+        with spawn_pool(1, nothing, ()) as pool:
+            pool.submit(big, flag)
+            manager = pool._executor_manager_thread
+            worker = next(iter(pool._processes.values()))
+            while not os.path.exists(flag) or not reading_body(manager):
+                time.sleep(0.001)
+            os.kill(worker.pid, signal.SIGKILL)  # 16 MB of its result still unsent
+            raise SystemExit(3)
+    finally:
+        print("manager", "alive" if manager.is_alive() else "gone", flush=True)
+"""
+
+
+def test_a_worker_killed_while_it_sends_a_result_does_not_hang_the_parents_exit(tmp_path):
+    # the executor's manager thread, reading the rest of that result, waited for ever (this
+    # process holds the pipe's other end) and the interpreter's exit joined it with no timeout:
+    # a SIGTERM'd batch sometimes never ended (test_workers_die_with_their_parent[TERM], in CI)
+    script = tmp_path / "mid_send.py"
+    script.write_text(MID_SEND)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "flag")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (3, "manager gone\n"), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_worker_whose_parent_is_already_gone_exits_at_once():
     code = subprocess.run([sys.executable, "-c", "from configurator.runs.pool import "
                            "die_with_parent; die_with_parent(-5); import time; time.sleep(60)"],

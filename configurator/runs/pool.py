@@ -57,8 +57,12 @@ def spawn_pool(workers: int, initializer: Callable[..., None], initargs: tuple,
 
 def tear_down(pool: ProcessPoolExecutor) -> None:
     """Stop `pool` now: pending tasks cancelled, workers terminated (killed if they linger)."""
-    # `_processes` is private, but the only handle on the workers (the same since 3.2)
+    # `_processes`, `_executor_manager_thread` and `_result_queue` are private, but the only
+    # handles on the workers and the executor's manager thread (the same in 3.11 and 3.12);
+    # read before `shutdown`, which forgets them
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
     for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -68,10 +72,15 @@ def tear_down(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.kill()
             process.join(1)
-    # let the executor's manager thread see its workers gone and close its wake-up pipe now:
-    # left running, it raced the interpreter's exit hook, which could write to that pipe as
-    # it closed ("Exception ignored ... Bad file descriptor" after a SIGTERM, CPython 3.11)
-    manager = getattr(pool, "_executor_manager_thread", None)
+    # A worker terminated while it sent a result leaves the manager thread reading the rest
+    # of that message for ever: this process holds the pipe's other end too. Closed here, once
+    # no worker can write, the read ends (EOFError: the pool is broken, its thread exits).
+    # Left blocked, the thread hung the interpreter's exit, which joins it with no timeout.
+    if results is not None and not any(process.is_alive() for process in processes):
+        results._writer.close()
+    # let the manager thread see its workers gone and close its wake-up pipe now: left
+    # running, it raced the interpreter's exit hook, which could write to that pipe as it
+    # closed ("Exception ignored ... Bad file descriptor" after a SIGTERM, CPython 3.11)
     if manager is not None and manager is not threading.current_thread():
         manager.join(max(0.0, deadline - time.monotonic()) + 1)
 
