@@ -21,7 +21,7 @@ def test_every_outcome_is_unchanged_from_before_the_optimisations(monkeypatch):
 
 def test_the_summary_only_path_gives_the_same_summary_rows(monkeypatch):
     from configurator import case_from_data, compile_product, evaluate, load
-    from configurator.runs.batch import summary
+    from configurator.cases.outcome import summary_row as summary
 
     monkeypatch.chdir(differential.ROOT)
     for product_id in differential.PRODUCTS:

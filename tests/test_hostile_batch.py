@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,12 +32,13 @@ from configurator import case_from_data, evaluate
 from configurator.cases import batchfile
 from configurator.cases.batchfile import MAX_CELL, MAX_ROW, count_rows
 from configurator.cases.case import Case
+from configurator.cases.outcome import summary_row
 from configurator.cli import main
 from configurator.environment import Environment
 from configurator.errors import CaseError, ConfiguratorError
 from configurator.files import atomic_file, write_atomic
 from configurator.runs import batch
-from configurator.runs.batch import run_batch, summary
+from configurator.runs.batch import run_batch
 from configurator.runs.batch_render import MAX_STEM, _Jobs, file_name
 from configurator.runs.pool import exit_on_signals
 
@@ -354,7 +356,7 @@ def test_any_batch_is_written_and_reported_row_by_row_as_alone(tmp_path, product
         if number not in written:
             continue
         case = case_from_data(json.loads(line), product)
-        alone = summary(number, evaluate(compiled, case), case.name)
+        alone = summary_row(number, evaluate(compiled, case), case.name)
         assert written[number] == json.loads(json.dumps(alone, ensure_ascii=False))
 
 
@@ -743,6 +745,46 @@ def test_json_lines_are_read_exactly_as_json_reads_them(value, spaces, escaped, 
             expected = (None, (exc.colno, "", f"invalid JSON: {exc.msg}"))
         data, error = batchfile.load_json(line)
         assert (None if error else _typed(data), error) == expected
+
+
+_TEXT_SCALARS = (st.integers(-(10 ** 19), 10 ** 19) | st.floats() | st.booleans() | st.none()
+                 | st.text(max_size=6)
+                 | st.sampled_from(["\ud800", "x\udfff", "\x00", "{[", 2 ** 63, 2 ** 64,
+                                    -(2 ** 63) - 1, 10 ** 25, 10 ** 18, 1e-310,
+                                    1.7976931348623157e308, "x" * 9_990]))
+_TEXT_DATA = st.recursive(_TEXT_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                          | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+                          max_leaves=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=_TEXT_DATA | st.builds(lambda v, d: _nested(v, d), _TEXT_DATA, st.integers(26, 34)),
+       escaped=st.booleans(), spaces=st.booleans())
+def test_a_line_within_limits_by_its_text_is_within_them_by_its_data(value, escaped, spaces):
+    """`parse_line` skips the walk of `within_limits` for a line `within_by_text` passes and
+    orjson reads: the data must then be within every limit, and read as json reads it."""
+    from configurator.cases.plain import within_limits
+
+    line = json.dumps(value, ensure_ascii=escaped,
+                      separators=(", ", ": ") if spaces else (",", ":"))
+    if not batchfile.within_by_text(line):
+        return
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return  # read by json, then walked
+    assert within_limits(data)
+    assert _typed(data) == _typed(batchfile.load_json(line)[0])
+    assert batchfile.parse_line(4, line) == (4, data, None, {})
+
+
+def test_a_typical_row_is_read_without_the_walk_and_a_deep_one_with_it():
+    line = good_line(1).decode()
+    assert batchfile.within_by_text(line)
+    deep = json.dumps({**json.loads(line), "x": _nested(1, 33)})
+    assert not batchfile.within_by_text(deep)
+    number, data, problems, _ = batchfile.parse_line(7, deep)
+    assert problems and "nested more than 32 levels deep" in problems[0][2]
 
 
 _LIMIT_SCALARS = (st.integers(-(10 ** 25), 10 ** 25) | st.floats() | st.booleans() | st.none()

@@ -26,6 +26,7 @@ from typing import Any, Final
 import orjson
 
 from ..errors import CaseError, ConfigError, Problem, Span
+from ..limits import MAX_NODES, MAX_STRING_LENGTH
 from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
 from . import parquet
@@ -45,6 +46,8 @@ _LONG_DIGITS: Final = "0" * 19
 MAX_DIGITS: Final = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS: Final = 10  # problems reported for one row before the rest are left out
 _UNDECODED: Final = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
+# a line this long at most holds no string, key or count of values past a limit
+_PLAIN_LINE: Final = min(MAX_STRING_LENGTH, MAX_NODES)
 
 
 def _kind(path: Path) -> str:
@@ -63,6 +66,11 @@ def parse_line(number: int, line: str | None) -> Raw:
     bad = None if line.isascii() else _UNDECODED.search(line)
     if bad:
         return number, None, [(bad.start() + 1, "", _not_utf8(bad.group()))], {}
+    if within_by_text(line):
+        try:
+            return number, orjson.loads(line), None, {}
+        except orjson.JSONDecodeError:
+            pass  # json reads it, and words the error
     data, error = load_json(line)
     if error is not None:
         return number, None, [error], {}
@@ -70,6 +78,17 @@ def parse_line(number: int, line: str | None) -> Raw:
         return number, data, None, {}
     found = data_problems(data)
     return number, data, [(1, path, message) for path, message in found], {}
+
+
+def within_by_text(line: str) -> bool:
+    """Whether a line's data is within every reading limit (`within_limits`) and read by
+    orjson as json reads it (`load_json`), should orjson read it: found from the text, not
+    by walking the data (~7 µs a row). Every string, key and value is shorter than the
+    line; no more containers are open at once than the line has brackets; no integer has
+    19 digits; and what orjson reads is finite, holds no lone surrogate and is only
+    dicts, lists, strings, numbers, booleans and nulls."""
+    return (len(line) <= _PLAIN_LINE and line.count("{") + line.count("[") <= MAX_DEPTH
+            and _LONG_DIGITS not in line.translate(_DIGITS_TO_ZERO))
 
 
 def _not_utf8(char: str) -> str:

@@ -300,6 +300,43 @@ class Outcome:
         return sum((c.payable for c in self.claims), Decimal(0))
 
 
+# ------------------------------------------------------------ a batch's row
+
+
+def summary_row(number: int, outcome: Outcome, name: str | None) -> dict[str, Any]:
+    """One case's row in a batch's output (`runs.batch`): its decision, reasons, cover,
+    exclusions and payable totals."""
+    cover = outcome.coverage
+    percent = cover.premium_adjustment_percent
+    checkups_open = claims_paid = 0
+    for checkup in outcome.checkups:
+        if checkup.status == "due" or checkup.status == "overdue":
+            checkups_open += 1
+    for claim in outcome.claims:
+        if claim.payable > 0:
+            claims_paid += 1
+    return {
+        "row": number, "name": name or "", "decision": outcome.decision,
+        "reasons": [r.rule for r in outcome.reasons],
+        "tier": cover.tier or "", "sum_insured": money_text(cover.sum_insured),
+        "premium_adjustment_percent": int(percent) if float(percent).is_integer() else percent,
+        "loadings": [f"{x.rule}:{x.percent:g}" for x in outcome.loadings],
+        "exclusions": [x.id for x in outcome.exclusions],
+        "checkups_open": checkups_open, "claims_paid": claims_paid,
+        "payable_total": money_text(outcome.payable_total),
+    }
+
+
+def check_writable(row: dict[str, Any]) -> None:
+    """Raise (the row's own error) if `row` cannot be written as UTF-8: only text that is
+    not ASCII can hold a lone surrogate, so only a row with such text is encoded to find out."""
+    for value in row.values():
+        for item in (value if type(value) is list else (value,)):
+            if type(item) is str and not item.isascii():
+                json.dumps(row, ensure_ascii=False).encode("utf-8")
+                return
+
+
 @dataclass(frozen=True)
 class Illustration:
     """The sample case's Outcomes: at the start, at each year's end and at each renewal."""

@@ -33,7 +33,7 @@ from ..cases.batchfile import (
     text_lines,
     to_case,
 )
-from ..cases.outcome import Outcome, money_text
+from ..cases.outcome import check_writable, summary_row
 from ..cases.parquet import ParquetRows
 from ..environment import Environment
 from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError, Problem, Span
@@ -62,27 +62,6 @@ class BatchReport:
 
 
 # ------------------------------------------------------------ rows out
-
-
-def summary(number: int, outcome: Outcome, name: str | None) -> dict[str, Any]:
-    """One output row: decision, reasons, cover, exclusions and payable totals."""
-    cover = outcome.coverage
-    return {
-        "row": number, "name": name or "", "decision": outcome.decision,
-        "reasons": [r.rule for r in outcome.reasons],
-        "tier": cover.tier or "", "sum_insured": money_text(cover.sum_insured),
-        "premium_adjustment_percent": _plain_number(cover.premium_adjustment_percent),
-        "loadings": [f"{x.rule}:{x.percent:g}" for x in outcome.loadings],
-        "exclusions": [x.id for x in outcome.exclusions],
-        "checkups_open": sum(1 for c in outcome.checkups if c.status in ("due", "overdue")),
-        "claims_paid": sum(1 for c in outcome.claims if c.payable > 0),
-        "payable_total": money_text(outcome.payable_total),
-    }
-
-
-def _plain_number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
 
 # the Parquet output's schema: each column's kind
 KINDS = {"row": "int", "name": "text", "decision": "text", "reasons": "list", "tier": "text",
@@ -163,22 +142,12 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
     if isinstance(case, CaseError):
         return number, None, [str(p) for p in case.problems], None
     outcome = env.evaluate(product, case, summary=audit is None)  # the audit needs it all
-    row = summary(number, outcome, case.name)
-    _writable(row)
+    row = summary_row(number, outcome, case.name)
+    check_writable(row)
     audit_row = None
     if audit is not None:
         audit_row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
     return number, row, [], audit_row
-
-
-def _writable(row: dict[str, Any]) -> None:
-    """Raise (this row's error) if the row cannot be written as UTF-8: only text that is not
-    ASCII can hold a lone surrogate, so only a row with such text is encoded to find out."""
-    for value in row.values():
-        for item in (value if type(value) is list else (value,)):
-            if type(item) is str and not item.isascii():
-                json.dumps(row, ensure_ascii=False).encode("utf-8")
-                return
 
 
 def chunks(rows: Iterator[Any], size: int = CHUNK) -> Iterator[list]:
