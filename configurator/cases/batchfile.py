@@ -40,9 +40,10 @@ Raw = tuple[int, Any, list[tuple[int, str, str]] | None, dict]
 
 MAX_CELL: Final = 65_536  # characters in one CSV cell other than `events`
 # 19 digits in a row: perhaps an integer past what orjson reads as one (found by mapping every
-# digit to 0 and looking for 19 zeros: ~5x faster than a regex here)
-_DIGITS_TO_ZERO: Final = str.maketrans("123456789", "000000000")
-_LONG_DIGITS: Final = "0" * 19
+# digit of the UTF-8 bytes to 0 and looking for 19 zeros: ~10x faster than a regex here, and
+# 2x than the same with str.translate); "[" becomes "{" too, so one count finds the brackets
+_MARKED: Final = bytes.maketrans(b"123456789[", b"000000000{")
+_LONG_DIGITS: Final = b"0" * 19
 MAX_DIGITS: Final = 4_300  # digits of a whole number in JSON (Python's own conversion limit)
 MAX_ROW_PROBLEMS: Final = 10  # problems reported for one row before the rest are left out
 _UNDECODED: Final = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
@@ -87,8 +88,16 @@ def within_by_text(line: str) -> bool:
     line; no more containers are open at once than the line has brackets; no integer has
     19 digits; and what orjson reads is finite, holds no lone surrogate and is only
     dicts, lists, strings, numbers, booleans and nulls."""
-    return (len(line) <= _PLAIN_LINE and line.count("{") + line.count("[") <= MAX_DEPTH
-            and _LONG_DIGITS not in line.translate(_DIGITS_TO_ZERO))
+    if len(line) > _PLAIN_LINE:
+        return False
+    marked = _marked(line)
+    return marked.count(b"{") <= MAX_DEPTH and _LONG_DIGITS not in marked
+
+
+def _marked(text: str) -> bytes:
+    """The text's UTF-8 bytes (a lone surrogate passed through: orjson refuses it later)
+    with each digit 1-9 made 0 and each "[" a "{"."""
+    return text.encode("utf-8", "surrogatepass").translate(_MARKED)
 
 
 def _not_utf8(char: str) -> str:
@@ -109,7 +118,7 @@ def load_json(text: str) -> tuple[Any, tuple[int, str, str] | None]:
     takes and later reports (NaN, 1e400, a lone surrogate, nesting past 1,024) and writes
     an integer past 64 bits as a float, so text with a run of 19 digits, and text orjson
     refuses, is read by json - which also words the error."""
-    if _LONG_DIGITS not in text.translate(_DIGITS_TO_ZERO):
+    if _LONG_DIGITS not in _marked(text):
         try:
             return orjson.loads(text), None
         except orjson.JSONDecodeError:
