@@ -264,3 +264,31 @@ def test_an_event_checked_before_is_reused_only_when_written_exactly_alike(produ
     whole = case_from_data(case(visit), product).events[0].fields["cost"]
     point = case_from_data(case({**visit, "cost": 300.0}), product).events[0].fields["cost"]
     assert (type(whole), type(point)) == (int, float)
+
+
+def test_the_events_checked_before_are_reused_and_bounded(product):
+    """A portfolio repeats the same refills: an event written as one checked before is taken
+    from those (the same checked values), and however many distinct events pass, only
+    `_MAX_CHECKED` are kept."""
+    from configurator.cases import case as module
+
+    def refills(first: int, count: int) -> list[dict]:
+        return [{"date": (dt.date(2026, 3, 2) + dt.timedelta(days=n % 300)).isoformat(),
+                 "type": "antiviral_refill", "days_supply": 1 + n // 300, "drug": "entecavir"}
+                for n in range(first, first + count)]
+
+    applicant = load_case(BASE, product).applicant
+
+    def case(events: list[dict]) -> Case:
+        return case_from_data({"policy": {"start": "2026-03-01"}, "as_of": "2027-02-28",
+                               "applicant": applicant, "events": events}, product)
+
+    known = module._known(product).events
+    known.clear()
+    first = case(refills(0, 2))
+    again = case(refills(0, 2))
+    assert len(known) == 2 and again.events == first.events
+    assert [e.fields for e in again.events] == [{"days_supply": 1, "drug": "entecavir"}] * 2
+    for start in range(0, module._MAX_CHECKED + 3_000, 15_000):
+        case(refills(start, 15_000))
+    assert len(known) == module._MAX_CHECKED

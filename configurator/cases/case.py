@@ -187,7 +187,10 @@ def case_from_document(doc: Document, product: Product, text_values: bool = Fals
     return case
 
 
-_MAX_CHECKED: Final = 4096  # events remembered per product (each one's fields shared, unchanged)
+# events remembered per product (~11 MB when full; each one's fields shared, unchanged): a
+# portfolio of year-long hepatitis B timelines holds ~13,000 distinct ones, and the first
+# 4,096 of them met 88 % of its events, 16,384 99 %
+_MAX_CHECKED: Final = 16_384
 _Checked = tuple[str, dt.date, dict[str, Any], str, tuple[str, ...]]  # type, date, fields, id, tags
 
 
