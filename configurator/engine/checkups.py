@@ -9,13 +9,50 @@ triggered check-up does to cover.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Final
 
 from ..cases.calendar import add_months
 from ..cases.outcome import CheckupOut
 from ..product.model import Checkup
 from .notes import Notes
-from .plan import PeriodPlan
 from .windows import parts_of_year
+
+# a check-up's kind of trigger (`Schedule.kind`)
+ON_ISSUE: Final = 0
+EVERY: Final = 1
+EACH: Final = 2
+ON_CONDITION: Final = 3
+
+
+class Schedule:
+    """When a check-up falls due, read once per plan under one period's parameters
+    (`plan.PeriodPlan.schedules`): its kind of trigger and its days and months as ints. An
+    attribute of a product's model is a lookup by name at each read, these are not."""
+
+    def __init__(self, checkup: Checkup, constants: dict[str, Any]):
+        def number(value: Any) -> Any:  # a NumberRef's value under `constants`
+            return constants[value] if isinstance(value, str) else value
+
+        trigger = checkup.trigger
+        self.checkup = checkup
+        self.id: str = checkup.id
+        self.kind = ON_ISSUE if trigger.on_issue else EVERY if trigger.every_months is not None \
+            else EACH if trigger.each is not None else ON_CONDITION
+        self.every: int = int(number(trigger.every_months)) if self.kind == EVERY else 0
+        self.part: str = trigger.each or ""
+        # None for a check-up that falls due only by the calendar (`_due` in the model)
+        self.due: int | None = None if checkup.due_days is None else int(number(checkup.due_days))
+        self.window: int = int(number(checkup.window_days))
+        self.extension: int = int(number(checkup.extension_days))
+        self._reasons: dict[str, str] = {}  # why it falls due by the calendar, per language
+
+    def reason(self, say: Notes) -> str:
+        """"every N months" or "in each quarter...", in `say`'s language."""
+        found = self._reasons.get(say.locale)
+        if found is None:
+            found = self._reasons[say.locale] = say.of("every_months", n=self.every) \
+                if self.kind == EVERY else say.of("each_" + self.part)
+        return found
 
 
 class Occurrence:
@@ -54,39 +91,38 @@ class CheckupBook:
     the same however long the timeline is.
     """
 
-    def __init__(self, checkups: dict[str, Checkup], notes: Notes):
+    def __init__(self, checkups: dict[str, Checkup], by_event: dict[str, list[str]],
+                 notes: Notes):
         self.say = notes
         self.checkups = checkups  # by id, in the product's order (shared: never changed here)
         self.occurrences: list[Occurrence] = []
         self._of: dict[str, list[Occurrence]] = {}
         self._open: dict[str, list[Occurrence]] = {}
-        self._by_event: dict[str, list[str]] = {}
-        for checkup in checkups.values():
-            self._by_event.setdefault(checkup.event, []).append(checkup.id)
+        self._by_event = by_event  # check-up ids by the event type of their visits (shared)
 
     def at_issue(self, start: dt.date, as_of: dt.date, end: dt.date | None,
-                 period: PeriodPlan) -> list[Occurrence]:
+                 schedules: dict[str, Schedule]) -> list[Occurrence]:
         """Check-ups due from the start: those at issue, and periodic ones."""
         found: list[Occurrence] = []
-        for checkup in self.checkups.values():
-            if checkup.trigger.on_issue:
-                found += self.schedule(checkup.id, start, None, period)
-            elif checkup.trigger.every_months is not None:
-                found += self.periodic(checkup, start, as_of, end, period)
-            elif checkup.trigger.each is not None:
-                found += self.in_parts(checkup, start, as_of, end, period)
+        for schedule in schedules.values():
+            kind = schedule.kind
+            if kind == ON_ISSUE:
+                found += self.schedule(schedule.id, start, None, schedules)
+            elif kind == EVERY:
+                found += self.periodic(schedule, start, as_of, end)
+            elif kind == EACH:
+                found += self.in_parts(schedule, start, as_of, end)
         return found
 
-    def in_parts(self, checkup: Checkup, start: dt.date, as_of: dt.date, end: dt.date | None,
-                 period: PeriodPlan) -> list[Occurrence]:
+    def in_parts(self, schedule: Schedule, start: dt.date, as_of: dt.date, end: dt.date | None
+                 ) -> list[Occurrence]:
         """One occurrence in each quarter or half of every policy year: open the whole part,
         due on its last day (then any extension)."""
-        part = checkup.trigger.each
-        extension = int(period.number(checkup.extension_days))
-        reason = self.say.of("each_" + part)
-        found, number = [], 1
+        checkup, extension, reason = schedule.checkup, schedule.extension, schedule.reason(self.say)
+        found: list[Occurrence] = []
+        number = 1
         while True:
-            for first, stop in parts_of_year(start, number, part):
+            for first, stop in parts_of_year(start, number, schedule.part):
                 if end is not None and first >= end:
                     return found
                 due = stop - dt.timedelta(days=1)
@@ -96,12 +132,10 @@ class CheckupBook:
                     return found  # the part now running is shown; later ones are not yet due
             number += 1
 
-    def periodic(self, checkup: Checkup, start: dt.date, as_of: dt.date, end: dt.date | None,
-                 period: PeriodPlan) -> list[Occurrence]:
-        every = int(period.number(checkup.trigger.every_months))
-        window = int(period.number(checkup.window_days))
-        extension = int(period.number(checkup.extension_days))
-        reason, width = self.say.of("every_months", n=every), dt.timedelta(days=window)
+    def periodic(self, schedule: Schedule, start: dt.date, as_of: dt.date, end: dt.date | None
+                 ) -> list[Occurrence]:
+        checkup, every, extension = schedule.checkup, schedule.every, schedule.extension
+        reason, width = schedule.reason(self.say), dt.timedelta(days=schedule.window)
         found = []
         k = 1
         while True:
@@ -115,20 +149,20 @@ class CheckupBook:
             k += 1
         return found
 
-    def schedule(self, checkup_id: str, day: dt.date, why: str | None, period: PeriodPlan
-                 ) -> list[Occurrence]:
+    def schedule(self, checkup_id: str, day: dt.date, why: str | None,
+                 schedules: dict[str, Schedule]) -> list[Occurrence]:
         """A check-up falls due from `day` (`why`: the rule that set it off; None at issue);
         none when one is already open."""
-        checkup = self.checkups[checkup_id]
         if self.open(checkup_id):
             return []  # already due: one open occurrence at a time
-        due = day + dt.timedelta(days=int(period.number(checkup.due_days)))
-        closes = due + dt.timedelta(days=int(period.number(checkup.window_days)))
+        schedule = schedules[checkup_id]
+        due = day + dt.timedelta(days=schedule.due)
+        closes = due + dt.timedelta(days=schedule.window)
         reason = self.say.of("at_issue") if why is None else \
             self.say.of("triggered", rule=why, date=day.isoformat())
         seq = len(self._of.get(checkup_id, ())) + 1
-        return [self._add(Occurrence(checkup, seq, due, day, closes,
-                                     int(period.number(checkup.extension_days)), reason))]
+        return [self._add(Occurrence(schedule.checkup, seq, due, day, closes,
+                                     schedule.extension, reason))]
 
     def _add(self, occurrence: Occurrence) -> Occurrence:
         occurrence.index = len(self.occurrences)

@@ -81,7 +81,7 @@ class _Evaluation:
         self.loadings: list[tuple[Loading, str | None]] = []
         self.added: dict[str, ExclusionOut] = {}
         self.say = Notes(locale)
-        self.checkups = CheckupBook(plan.checkups, self.say)
+        self.checkups = CheckupBook(plan.checkups, plan.checkup_events, self.say)
         self.cover: CoverState | None = None
         self._timeline: Timeline | None = None
         self.claims: list[ClaimOut] = []
@@ -218,7 +218,8 @@ class _Evaluation:
                 self.before_cover(event)
             elif event.type in self.plan.event_readers:  # others do nothing on their day
                 self.push(event.date, EVENT, event)
-        self.track(self.checkups.at_issue(self.start, self.as_of, self.cover.end, self.period))
+        self.track(self.checkups.at_issue(self.start, self.as_of, self.cover.end,
+                                          self.period.schedules))
         while self.agenda:
             day, order, _, payload = heapq.heappop(self.agenda)
             self.day = day
@@ -235,7 +236,7 @@ class _Evaluation:
         heapq.heappush(self.agenda, (day, order, self.seq, payload))
 
     def schedule(self, checkup_id: str, day: dt.date, why: str) -> None:
-        self.track(self.checkups.schedule(checkup_id, day, why, self.period))
+        self.track(self.checkups.schedule(checkup_id, day, why, self.period.schedules))
 
     def track(self, occurrences: list[Occurrence]) -> None:
         """Put the day each new occurrence is finally missed on the agenda."""

@@ -24,6 +24,7 @@ from ..product.params import in_force
 from ..product.wording import render_text
 from . import durable
 from .amounts import Numbers
+from .checkups import Schedule
 from .claims import Terms
 from .timeline import MetricSpec, metric_specs
 
@@ -40,6 +41,7 @@ class PeriodPlan:
     lifted: dict[str, list[tuple[str, Fn]]]
     metric_filters: dict[str, Fn]
     numbers: Numbers  # the NumberRefs of money arithmetic as Decimals, under `constants`
+    schedules: dict[str, Schedule]  # each check-up's, by id, in the product's order
     memo: dict[tuple, Any] = field(default_factory=dict)  # amounts by plain-value keys
 
     def number(self, value: Any) -> Any:
@@ -57,6 +59,7 @@ class Plan:
     identity: dict[str, str] = field(default_factory=dict)
     eligibility: dict[str, EligibilityRule] = field(default_factory=dict)
     checkups: dict[str, Checkup] = field(default_factory=dict)
+    checkup_events: dict[str, list[str]] = field(default_factory=dict)  # ids by visit event
     exclusions: dict[str, Exclusion] = field(default_factory=dict)
     claim_types: frozenset[str] = frozenset()
     event_triggers: frozenset[str] = frozenset()
@@ -126,6 +129,7 @@ def _build(compiled: CompiledProduct) -> Plan:
                 identity={"id": product.id, "version": product.version, "hash": product.hash},
                 eligibility={f"eligibility.{r.id}": r for r in product.eligibility},
                 checkups={c.id: c for c in product.checkups},
+                checkup_events=_checkup_events(product),
                 exclusions={x.id: x for x in product.exclusions},
                 claim_types=frozenset(b.event for b in product.benefits),
                 event_triggers=frozenset(c.trigger.on for c in product.checkups
@@ -146,6 +150,14 @@ def _build(compiled: CompiledProduct) -> Plan:
         (x, f"exclusion.{x.id}") for x in product.exclusions
         if x.applies_to is None or b.id in x.applies_to)) for b in product.benefits}
     return plan
+
+
+def _checkup_events(product: Product) -> dict[str, list[str]]:
+    """Check-up ids by the event type that records their visits, in the product's order."""
+    found: dict[str, list[str]] = {}
+    for checkup in product.checkups:
+        found.setdefault(checkup.event, []).append(checkup.id)
+    return found
 
 
 def _visit_readers(product: Product) -> dict[str, list[Checkup]]:
@@ -180,7 +192,7 @@ def _period(product: Product, compiled: CompiledProduct, index: int, period: Per
         if spec is not None and spec.when:
             filters[name] = compile_fn(spec.when.node, constants)
     return PeriodPlan(index, period.start, constants, route, derived, lifted, filters,
-                      Numbers(constants))
+                      Numbers(constants), {c.id: Schedule(c, constants) for c in product.checkups})
 
 
 def _guarded(fn: Fn) -> Callable[[Any], Any]:
