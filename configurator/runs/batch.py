@@ -69,6 +69,8 @@ KINDS = {"row": "int", "name": "text", "decision": "text", "reasons": "list", "t
          "exclusions": "list", "checkups_open": "int", "claims_paid": "int",
          "payable_total": "text"}
 OUTPUTS = (".csv", ".jsonl", ".parquet")
+# json.dumps(row, ensure_ascii=False) - the same bytes - without a new encoder for each row
+_JSON_ROW = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class _Rows:
@@ -90,7 +92,7 @@ class _Rows:
             flat = {k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()}
             self.csv.writerow(flat)
         else:
-            self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self.handle.write(_JSON_ROW(row) + "\n")
 
 
 # ------------------------------------------------------------ running
