@@ -15,8 +15,9 @@ from typing import Any
 
 from ..cases.case import Event
 from ..cases.outcome import money
+from ..product.claims_terms import RatioBy
 from ..product.fields import text_in
-from ..product.model import Benefit, Product
+from ..product.model import Benefit, Product, Text
 from . import deductible
 from .amounts import Numbers
 from .notes import Notes
@@ -55,9 +56,8 @@ class Terms:
     (`plan.benefit_terms`): an attribute of a product's model is a lookup by name at each
     read, these are not. Each amount is a NumberRef (a number or a parameter's name)."""
 
-    def __init__(self, benefit: Benefit):
+    def __init__(self, benefit: Benefit, product: Product):
         pays, limits, frequency = benefit.pays, benefit.limits, benefit.frequency
-        self.benefit = benefit
         self.id: str = benefit.id
         self.percent_of_sum_insured: Any = pays.percent_of_sum_insured
         self.amount: Any = pays.amount
@@ -71,6 +71,15 @@ class Terms:
         self.per_year_days: Any = limits.per_year_days
         self.per_policy_year: Any = frequency.per_policy_year
         self.lifetime_claims: Any = frequency.lifetime
+        # paid from the claim's expenses: less its deductible and the yearly one, at a share
+        self.expenses_field: str | None = pays.expenses_field
+        self.deductible: Any = pays.deductible
+        self.yearly_deductible: Any = pays.yearly_deductible
+        self.ratio_percent: Any = pays.ratio_percent
+        self.ratio_by: RatioBy | None = pays.ratio_by
+        by = pays.ratio_by  # the label of the field the share goes by, for its note
+        self.ratio_label: Text | None = None if by is None else \
+            product.events[benefit.event].fields[by.field].label
 
 
 class ClaimBook:
@@ -167,12 +176,13 @@ class ClaimBook:
                                         cap=int(number.of(cap))))
                 days = min(days, allowed)
             return claimed, days, notes, none
-        benefit = terms.benefit  # paid from the claim's expenses
-        pays = benefit.pays
-        expenses = Decimal(str(event.fields.get(pays.expenses_field, 0)))
-        after = max(Decimal(0), expenses - number.of(pays.deductible))
-        after, taken = deductible.take_yearly(pays, after, deducted, number, say, notes)
-        ratio = deductible.share(benefit, self.product, event, number, say, notes)
+        # paid from the claim's expenses
+        expenses = Decimal(str(event.fields.get(terms.expenses_field, 0)))
+        after = max(Decimal(0), expenses - number.of(terms.deductible))
+        after, taken = deductible.take_yearly(terms.yearly_deductible, after, deducted, number,
+                                              say, notes)
+        ratio = deductible.share(terms.ratio_percent, terms.ratio_by, terms.ratio_label, event,
+                                 number, say, notes)
         return money(after * ratio / 100), 0, notes, taken
 
 

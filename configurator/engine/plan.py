@@ -142,7 +142,7 @@ def _build(compiled: CompiledProduct) -> Plan:
     plan.event_readers = (frozenset(c.event for c in product.checkups) | plan.claim_types
                           | plan.event_triggers | set(plan.visit_readers))
     plan.metric_specs = metric_specs(product)
-    plan.benefit_terms = {b.id: Terms(b) for b in product.benefits}
+    plan.benefit_terms = {b.id: Terms(b, product) for b in product.benefits}
     plan.metrics_read = {kind: tuple(plan.metric_specs[name] for name in attrs
                                      if name in plan.metric_specs)
                          for kind, attrs in names.items()}
