@@ -47,7 +47,8 @@ class Schedule:
         self._reasons: dict[str, str] = {}  # why it falls due by the calendar, per language
 
     def reason(self, say: Notes) -> str:
-        """"every N months" or "in each quarter...", in `say`'s language."""
+        """Why it falls due by the calendar ("every 6 months", "in each quarter of the policy
+        year"), in `say`'s language."""
         found = self._reasons.get(say.locale)
         if found is None:
             found = self._reasons[say.locale] = say.of("every_months", n=self.every) \
@@ -91,10 +92,8 @@ class CheckupBook:
     the same however long the timeline is.
     """
 
-    def __init__(self, checkups: dict[str, Checkup], by_event: dict[str, list[str]],
-                 notes: Notes):
+    def __init__(self, by_event: dict[str, list[str]], notes: Notes):
         self.say = notes
-        self.checkups = checkups  # by id, in the product's order (shared: never changed here)
         self.occurrences: list[Occurrence] = []
         self._of: dict[str, list[Occurrence]] = {}
         self._open: dict[str, list[Occurrence]] = {}

@@ -81,7 +81,7 @@ class _Evaluation:
         self.loadings: list[tuple[Loading, str | None]] = []
         self.added: dict[str, ExclusionOut] = {}
         self.say = Notes(locale)
-        self.checkups = CheckupBook(plan.checkups, plan.checkup_events, self.say)
+        self.checkups = CheckupBook(plan.checkup_events, self.say)
         self.cover: CoverState | None = None
         self._timeline: Timeline | None = None
         self.claims: list[ClaimOut] = []
