@@ -1,5 +1,5 @@
-"""A product's amounts as money arithmetic reads them: a NumberRef (a number, or the name of
-a parameter in force) as a `Decimal`."""
+"""A product's amounts as the engine reads them: a NumberRef (a number, or the name of a
+parameter in force) as its number, and as a `Decimal` for money arithmetic."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ class Numbers:
     def __init__(self, constants: Mapping[str, Any]):
         self.constants = constants
 
-    def of(self, value: Any) -> Decimal:
-        raw = self.constants[value] if isinstance(value, str) else value
+    def value(self, ref: Any) -> Any:
+        """A NumberRef's number: a literal, or the parameter it names."""
+        return self.constants[ref] if isinstance(ref, str) else ref
+
+    def of(self, ref: Any) -> Decimal:
+        """A NumberRef's number as a Decimal (cached: amounts are read on every claim)."""
+        raw = self.value(ref)
         key = (type(raw), raw)  # 1, 1.0 and True are equal keys but read differently
         found = _DECIMALS.get(key)
         if found is None:

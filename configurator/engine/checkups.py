@@ -9,11 +9,12 @@ triggered check-up does to cover.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Final
 
 from ..cases.calendar import add_months
 from ..cases.outcome import CheckupOut
 from ..product.model import Checkup
+from .amounts import Numbers
 from .notes import Notes
 from .windows import parts_of_year
 
@@ -29,21 +30,19 @@ class Schedule:
     (`plan.PeriodPlan.schedules`): its kind of trigger and its days and months as ints. An
     attribute of a product's model is a lookup by name at each read, these are not."""
 
-    def __init__(self, checkup: Checkup, constants: dict[str, Any]):
-        def number(value: Any) -> Any:  # a NumberRef's value under `constants`
-            return constants[value] if isinstance(value, str) else value
-
+    def __init__(self, checkup: Checkup, numbers: Numbers):
         trigger = checkup.trigger
         self.checkup = checkup
         self.id: str = checkup.id
         self.kind = ON_ISSUE if trigger.on_issue else EVERY if trigger.every_months is not None \
             else EACH if trigger.each is not None else ON_CONDITION
-        self.every: int = int(number(trigger.every_months)) if self.kind == EVERY else 0
+        self.every: int = int(numbers.value(trigger.every_months)) if self.kind == EVERY else 0
         self.part: str = trigger.each or ""
         # None for a check-up that falls due only by the calendar (`_due` in the model)
-        self.due: int | None = None if checkup.due_days is None else int(number(checkup.due_days))
-        self.window: int = int(number(checkup.window_days))
-        self.extension: int = int(number(checkup.extension_days))
+        self.due: int | None = None if checkup.due_days is None else \
+            int(numbers.value(checkup.due_days))
+        self.window: int = int(numbers.value(checkup.window_days))
+        self.extension: int = int(numbers.value(checkup.extension_days))
         self._reasons: dict[str, str] = {}  # why it falls due by the calendar, per language
 
     def reason(self, say: Notes) -> str:

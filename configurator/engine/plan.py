@@ -40,13 +40,13 @@ class PeriodPlan:
     derived: list[tuple[str, Fn]]
     lifted: dict[str, list[tuple[str, Fn]]]
     metric_filters: dict[str, Fn]
-    numbers: Numbers  # the NumberRefs of money arithmetic as Decimals, under `constants`
+    numbers: Numbers  # NumberRefs read under `constants` (as Decimals for money arithmetic)
     schedules: dict[str, Schedule]  # each check-up's, by id, in the product's order
     memo: dict[tuple, Any] = field(default_factory=dict)  # amounts by plain-value keys
 
     def number(self, value: Any) -> Any:
         """A NumberRef's value: a literal, or the parameter it names."""
-        return self.constants[value] if isinstance(value, str) else value
+        return self.numbers.value(value)
 
 
 @dataclass
@@ -191,8 +191,9 @@ def _period(product: Product, compiled: CompiledProduct, index: int, period: Per
         spec = metric.count or metric.on_time
         if spec is not None and spec.when:
             filters[name] = compile_fn(spec.when.node, constants)
+    numbers = Numbers(constants)
     return PeriodPlan(index, period.start, constants, route, derived, lifted, filters,
-                      Numbers(constants), {c.id: Schedule(c, constants) for c in product.checkups})
+                      numbers, {c.id: Schedule(c, numbers) for c in product.checkups})
 
 
 def _guarded(fn: Fn) -> Callable[[Any], Any]:

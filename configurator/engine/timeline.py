@@ -42,7 +42,7 @@ class MetricSpec:
         self.window: str = window if isinstance(window, str) else "days"
         self.days: int = 0 if isinstance(window, str) else window.days
         self.zero: float | int = 0.0 if metric.pdc is not None else 0  # over no event
-        self.count = metric.count
+        self.tag = ""  # a count's: only events carrying it
         self.merged = False  # counted over several event types, or by tag
         self.event = ""
         self.field = ""  # a pdc's days field, a lowest's watched field
@@ -57,6 +57,7 @@ class MetricSpec:
         if metric.count is not None:
             self.merged = bool(metric.count.also or metric.count.tag)
             self.event = metric.count.event or ""
+            self.tag = metric.count.tag or ""
             self.types = count_types(product, metric.count)
         elif metric.pdc is not None:
             self.event, self.field = metric.pdc.event, metric.pdc.days_field
@@ -196,7 +197,7 @@ class Timeline:
     def _merged_table(self, spec: MetricSpec) -> tuple[list[dt.date], list[int]]:
         """The dates of every event of the metric's types, and prefix counts of those its
         filter accepts."""
-        tag = spec.count.tag if spec.count is not None else None
+        tag = spec.tag
         events = sorted((e for t in spec.types for e in self.by_type.get(t, [])
                          if not tag or tag in e.tags), key=lambda e: e.date)
         return [e.date for e in events], _prefix([self.accepted(spec.name, e) for e in events])
