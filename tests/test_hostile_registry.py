@@ -230,6 +230,20 @@ def test_a_byte_changed_inside_recorded_content_never_verifies(capsys, trail: Pa
         assert failed, needle
 
 
+def test_audit_show_refuses_a_trail_whose_columns_were_renamed(capsys, trail: Path) -> None:
+    """Found by the random corruption below (in CI): a byte flipped in the stored schema
+    renamed `case_key`; every row still read, and `audit show` failed with a KeyError."""
+    with closing(sqlite3.connect(trail)) as conn:
+        conn.execute("ALTER TABLE evaluations RENAME COLUMN case_key TO case_kez")
+        conn.commit()
+    for args in (["audit", "show"], ["audit", "show", "--json"]):
+        code, text = run(capsys, *args, "--db", trail)
+        assert code == 2 and "evaluations: the table's columns are not the ones configurator " \
+            "made" in text, text
+    code, text = run(capsys, "audit", "verify", "--db", trail)
+    assert code == 1 and "columns are not the ones configurator made" in text, text
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(st.tuples(st.integers(0, 2**31), st.integers(1, 255)), min_size=1,

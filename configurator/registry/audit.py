@@ -67,11 +67,13 @@ from .db import (
     canonical,
     meta_get,
     meta_set,
+    schema_version,
     sha256_text,
     transaction,
+    user_tables,
 )
 from .faults import require_text
-from .integrity import Verification, verify, verify_database
+from .integrity import Verification, column_findings, verify, verify_database
 from .store import Store, VersionRecord
 
 ENV_SECRET = "CONFIGURATOR_SECRET_FILE"
@@ -424,12 +426,18 @@ def show(store: Store, selection: AuditFilter = AuditFilter()) -> list[dict[str,
     """Recorded evaluations matching `selection`, oldest first (Outcome JSON as text).
 
     A row configurator cannot have written (binary or non-UTF-8 text, a missing
-    value) is refused by table and row, pointing at ``audit verify``.
+    value) is refused by table and row, and a table whose columns are not the ones its
+    schema version made (a column renamed in the stored schema) as a whole, pointing at
+    ``audit verify``.
     """
     limit = selection.limit
     if limit is not None and (type(limit) is not int or not 1 <= limit <= MAX_LIMIT):
         raise StoreError(f"the limit must be a whole number from 1 to {MAX_LIMIT}, not "
                          f"{str(limit)[:30]}")
+    tables = set(user_tables(store.db)) & {"evaluations"}  # a missing one: the query says so
+    altered = column_findings(store.db, schema_version(store.db), tables)
+    if altered:
+        raise StoreError(f"{altered[0].text} (run 'configurator audit verify')")
     where, params = selection.where()
     bound = " LIMIT ?" if limit is not None else ""
     rows = list(store.db.query(f"SELECT * FROM evaluations WHERE {where} ORDER BY seq{bound}",
