@@ -57,12 +57,13 @@ def spawn_pool(workers: int, initializer: Callable[..., None], initargs: tuple,
 
 def tear_down(pool: ProcessPoolExecutor) -> None:
     """Stop `pool` now: pending tasks cancelled, workers terminated (killed if they linger)."""
-    # `_processes`, `_executor_manager_thread` and `_result_queue` are private, but the only
-    # handles on the workers and the executor's manager thread (the same in 3.11 and 3.12);
-    # read before `shutdown`, which forgets them
+    # `_processes`, `_executor_manager_thread`, `_result_queue` and `_call_queue` are private,
+    # but the only handles on the workers, the executor's manager thread and its pipes (the
+    # same in 3.11 and 3.12); read before `shutdown`, which forgets them
     processes = list((getattr(pool, "_processes", None) or {}).values())
     manager = getattr(pool, "_executor_manager_thread", None)
     results = getattr(pool, "_result_queue", None)
+    calls = getattr(pool, "_call_queue", None)
     for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -78,6 +79,14 @@ def tear_down(pool: ProcessPoolExecutor) -> None:
     # Left blocked, the thread hung the interpreter's exit, which joins it with no timeout.
     if results is not None and not any(process.is_alive() for process in processes):
         results._writer.close()
+    # Before CPython 3.11.5 (gh-94777) the same hang came the other way: the call queue's
+    # feeder thread blocked writing a task into a full pipe no worker reads any more, and
+    # the manager thread joins it for ever. Closing the pipe's read end, as 3.11.5's manager
+    # thread does itself (so not done twice), fails that write and the feeder ends. This
+    # process never reads that pipe, so it is closed whether or not a worker still looks
+    # alive (one killed a moment ago was seen to, and hung the exit without this).
+    if calls is not None and sys.version_info < (3, 11, 5):
+        calls._reader.close()
     # let the manager thread see its workers gone and close its wake-up pipe now: left
     # running, it raced the interpreter's exit hook, which could write to that pipe as it
     # closed ("Exception ignored ... Bad file descriptor" after a SIGTERM, CPython 3.11)
