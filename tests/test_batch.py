@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from configurator import case_from_data, evaluate
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
-from configurator.runs.batch import run_batch
+from configurator.runs.batch import _Rows, encoded_row, run_batch
 
 from .paths import PRODUCT
 
@@ -113,3 +116,32 @@ def test_a_failed_run_leaves_no_output_file(tmp_path, monkeypatch):
         run_batch(PRODUCT, write_csv(tmp_path), out)
     assert not out.exists()
     assert not list(tmp_path.glob(".results.csv*"))
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+_ROWS = st.fixed_dictionaries({
+    "row": st.integers(1, 10**9), "name": _TEXT, "decision": _TEXT,
+    "reasons": st.lists(_TEXT, max_size=3), "tier": _TEXT, "sum_insured": _TEXT,
+    "premium_adjustment_percent": st.one_of(st.integers(-100, 100),
+                                            st.floats(-100, 100, allow_nan=False)),
+    "loadings": st.lists(_TEXT, max_size=3), "exclusions": st.lists(_TEXT, max_size=3),
+    "checkups_open": st.integers(0, 9), "claims_paid": st.integers(0, 9),
+    "payable_total": _TEXT})
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_ROWS, min_size=1, max_size=4), suffix=st.sampled_from([".csv", ".jsonl"]))
+def test_a_row_encoded_by_a_worker_is_written_as_the_driver_writes_it(rows, suffix):
+    """Workers send each summary row as the text of the output file's format (a string
+    pickles for a fraction of a dict's cost); the file must hold the same characters as
+    when the driver encodes the row itself - quotes, commas, line breaks, non-ASCII."""
+    texts = []
+    for encode in (False, True):
+        handle = io.StringIO(newline="")
+        out = _Rows(handle, suffix)
+        for row in rows:
+            out.write(encoded_row(row, suffix) if encode else row)
+        texts.append(handle.getvalue())
+    assert texts[0] == texts[1]
+    assert all(type(encoded_row(row, suffix)) is str for row in rows)
+    assert encoded_row(rows[0], ".parquet") is rows[0]

@@ -75,10 +75,10 @@ def dask_source(address: str, shared: bool | None = None) -> Source:
         shared = bool(_LOCAL.match(address))
 
     def source(env: Environment, product: Product, cases: Path, audit: Audit | None,
-               recorder: Any) -> Iterator[Result]:
+               recorder: Any, output: str | None = None) -> Iterator[Result]:
         done = frozenset(recorder.done) if recorder is not None else frozenset()
         with _client(address) as client:
-            for result in _results(client, product, cases, audit, done, shared):
+            for result in _results(client, product, cases, audit, done, shared, output):
                 if result[0] in done:  # recorded before: the workers built no audit row
                     recorder.skipped += 1
                 yield result
@@ -163,7 +163,8 @@ def _partitions(cases: Path, shared: bool, done: frozenset[int]
 
 
 def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
-             done: frozenset[int], shared: bool) -> Iterator[Result]:
+             done: frozenset[int], shared: bool, output: str | None = None
+             ) -> Iterator[Result]:
     text = product_text(product)
     sent = client.scatter(text, broadcast=True, hash=False)  # the product, once a worker
     workers = max(1, len(client.scheduler_info().get("workers", {})))
@@ -174,7 +175,8 @@ def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
     for index, (chunk, recorded) in enumerate(_partitions(cases, shared, done)):
         pending.append((index, client.submit(
             evaluate_partition, sent, product.source_file, str(cases), audit, chunk,
-            recorded, key=f"configurator-{run}-{index}", retries=RETRIES, pure=False)))
+            recorded, output, key=f"configurator-{run}-{index}", retries=RETRIES,
+            pure=False)))
         if len(pending) >= limit:
             last = yield from _take(pending, cases, last)
     while pending:
@@ -201,11 +203,13 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
 
 
 def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | None,
-                       chunk: list | LineSpan, done: frozenset[int]) -> bytes:
+                       chunk: list | LineSpan, done: frozenset[int],
+                       output: str | None = None) -> bytes:
     """On a worker: one partition's results (the product loaded and compiled once), pickled
     here: Dask sends bytes as they are, while its own serialisation of a list of rows took
     ~7% of a worker's CPU, on its event loop. The rows come as they are, or as where they
-    lie in `file` (a span: read here)."""
+    lie in `file` (a span: read here); each summary as text for an `output` file of that
+    suffix (`batch.encoded_row`)."""
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()
     state = _WORKER.get(key)
     if state is None:
@@ -214,5 +218,5 @@ def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | N
         gc.freeze()  # the worker's own heap and the product stay: the collector skips them
     env, product = state
     rows = text_lines(file, chunk) if isinstance(chunk, tuple) else chunk
-    return pickle.dumps([_run_one(env, file, item, product, None if item[0] in done else audit)
-                         for item in rows], protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps([_run_one(env, file, item, product, None if item[0] in done else audit,
+                                  output) for item in rows], protocol=pickle.HIGHEST_PROTOCOL)
