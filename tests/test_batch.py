@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from configurator import case_from_data, evaluate
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
-from configurator.runs.batch import _Rows, encoded_row, run_batch
+from configurator.runs.batch import COLUMNS, _Rows, encoded_row, run_batch
 
 from .paths import PRODUCT
 
@@ -134,7 +136,17 @@ _ROWS = st.fixed_dictionaries({
 def test_a_row_encoded_by_a_worker_is_written_as_the_driver_writes_it(rows, suffix):
     """Workers send each summary row as the text of the output file's format (a string
     pickles for a fraction of a dict's cost); the file must hold the same characters as
-    when the driver encodes the row itself - quotes, commas, line breaks, non-ASCII."""
+    json.dumps or a csv.DictWriter on the file write for the row - quotes, commas, line
+    breaks, non-ASCII - whether a worker encoded the row or the driver did."""
+    expected = io.StringIO(newline="")
+    if suffix == ".csv":
+        writer = csv.DictWriter(expected, fieldnames=COLUMNS)
+        writer.writeheader()
+    for row in rows:
+        if suffix == ".csv":
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        else:
+            expected.write(json.dumps(row, ensure_ascii=False) + "\n")
     texts = []
     for encode in (False, True):
         handle = io.StringIO(newline="")
@@ -142,6 +154,32 @@ def test_a_row_encoded_by_a_worker_is_written_as_the_driver_writes_it(rows, suff
         for row in rows:
             out.write(encoded_row(row, suffix) if encode else row)
         texts.append(handle.getvalue())
-    assert texts[0] == texts[1]
+    assert texts[0] == texts[1] == expected.getvalue()
     assert all(type(encoded_row(row, suffix)) is str for row in rows)
     assert encoded_row(rows[0], ".parquet") is rows[0]
+
+
+def test_rows_encoded_in_several_threads_at_once_are_each_whole():
+    """A server's batch jobs run in threads, and a remote Dask worker may run partitions in
+    several: each thread encodes CSV records in its own buffer (a shared one mixed records
+    of different threads up)."""
+    rows = [{c: ([f'a,"{n}', str(n)] if c in ("reasons", "loadings", "exclusions")
+                 else f'v{n}\n,"{i}') for i, c in enumerate(COLUMNS)} for n in range(500)]
+    wanted = [encoded_row(row, ".csv") for row in rows]
+    wrong: list[int] = []
+
+    def encode() -> None:
+        for _ in range(20):
+            wrong.extend(n for n, row in enumerate(rows) if encoded_row(row, ".csv") != wanted[n])
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=encode) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []

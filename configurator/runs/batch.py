@@ -17,6 +17,7 @@ import csv
 import gc
 import io
 import json
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
@@ -81,33 +82,22 @@ class _Rows:
     """Summary rows as CSV, JSON lines or Parquet, into a file written whole or not at all."""
 
     def __init__(self, handle: Any, suffix: str):
-        self.handle = handle
-        self.csv = self.parquet = None
-        if suffix == ".parquet":
-            self.parquet = ParquetRows(handle, KINDS)
-        elif suffix == ".csv":
-            self.csv = csv.DictWriter(handle, fieldnames=COLUMNS)
-            self.csv.writeheader()
+        self.handle, self.suffix = handle, suffix
+        self.parquet = ParquetRows(handle, KINDS) if suffix == ".parquet" else None
+        if suffix == ".csv":
+            csv.DictWriter(handle, fieldnames=COLUMNS).writeheader()
 
     def write(self, row: dict[str, Any] | str) -> None:
         """A summary row, or its text already in this file's format (`encoded_row`)."""
-        if type(row) is str:
-            self.handle.write(row)
-        elif self.parquet is not None:
+        if type(row) is not str and self.parquet is not None:
             self.parquet.write(row)
-        elif self.csv is not None:
-            self.csv.writerow(_flat(row))
         else:
-            self.handle.write(_JSON_ROW(row) + "\n")
+            self.handle.write(row if type(row) is str else encoded_row(row, self.suffix))
 
 
-def _flat(row: dict[str, Any]) -> dict[str, Any]:
-    """A CSV row: each list as its items joined by ``;``."""
-    return {k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()}
-
-
-class _Line:
-    """One CSV record as text, written as `_Rows` writes it into its file."""
+class _Line(threading.local):
+    """One CSV record as text; each thread its own buffer (a server's batch jobs run in
+    threads, a remote Dask worker may run partitions in several)."""
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
@@ -116,22 +106,23 @@ class _Line:
     def __call__(self, row: dict[str, Any]) -> str:
         self.buffer.seek(0)
         self.buffer.truncate()
-        self.writer.writerow(_flat(row))
+        self.writer.writerow({k: ";".join(v) if isinstance(v, list) else v
+                              for k, v in row.items()})  # a list as its items joined by ;
         return self.buffer.getvalue()
 
 
+_CSV_LINE = _Line()
+
+
 def encoded_row(row: dict[str, Any], suffix: str | None) -> dict[str, Any] | str:
-    """`row` as the text `_Rows` would write for it into a `suffix` file (.jsonl, .csv), the
-    same characters; the row itself for Parquet or no file. Workers send this: a string
+    """`row` as the text of its line in a `suffix` file (.jsonl, .csv); the row itself for
+    Parquet or no file. `_Rows` writes rows through this, and workers send it: a string
     pickles and unpickles in a fraction of a dict's time, and the driver, which every
     worker waits on, then only writes it."""
     if suffix == ".jsonl":
         return _JSON_ROW(row) + "\n"
     if suffix == ".csv":
-        line = _WORKER.get("csv")
-        if line is None:
-            line = _WORKER["csv"] = _Line()
-        return line(row)
+        return _CSV_LINE(row)
     return row
 
 
@@ -150,7 +141,7 @@ class Audit:
 
 
 def _start_worker(product_text: str, file: str, audit: Audit | None,
-                  output: str | None = None) -> None:
+                  output: str | None) -> None:
     env = Environment()
     product = env.loads(product_text, file)
     _WORKER.update(env=env, product=product, audit=audit, output=output)
@@ -160,7 +151,7 @@ def _start_worker(product_text: str, file: str, audit: Audit | None,
 def _run_chunk(file: str, chunk: list) -> list[Result]:
     """Rows in a worker: raw rows, or (line number, text) of JSON lines to parse here."""
     return [_run_one(_WORKER["env"], file, item, _WORKER["product"], _WORKER["audit"],
-                     _WORKER.get("output")) for item in chunk]
+                     _WORKER["output"]) for item in chunk]
 
 
 def _run_one(env: Environment, file: str, raw: Raw | tuple[int, str | None],
@@ -191,7 +182,7 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
     audit_row = None
     if audit is not None:
         audit_row = evaluation_row(product, audit.secret, case, outcome, (audit.batch_id, number))
-    return number, encoded_row(row, output) if output else row, [], audit_row
+    return number, encoded_row(row, output), [], audit_row
 
 
 def chunks(rows: Iterator[Any], size: int = CHUNK) -> Iterator[list]:
