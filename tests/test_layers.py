@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -170,3 +172,18 @@ def test_the_launcher_is_only_a_launcher():
     code = [line for line in launcher.splitlines() if line.strip() and not line.startswith("#")
             and not line.startswith(('"""', "'''"))]
     assert len(code) <= 4 and "configurator.cli" in launcher
+
+
+def test_commands_other_than_serve_do_not_import_the_web_framework():
+    """FastAPI and the routes take ~0.35 s to import: a command that does not serve (and a
+    batch worker, which imports the CLI again as its main module) must not pay for them."""
+    probe = ("import sys, configurator.cli, configurator.server.users; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('fastapi', 'starlette', 'uvicorn') or m == 'configurator.server.app'))")
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           cwd=ROOT, check=True)
+    assert found.stdout.strip() == "[]"
+    served = subprocess.run([sys.executable, "-c", "from configurator.server import create_app; "
+                             "print(create_app.__module__)"], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert served.stdout.strip() == "configurator.server.app"

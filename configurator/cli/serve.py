@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ..server import ServerConfig, create_app
+from ..server.config import ServerConfig
 from .group import cli
 from .users import ENV_USERS
 
@@ -49,6 +49,8 @@ def serve(host: str, port: int, products: Path | None, db: Path | None,
         configurator serve --host 0.0.0.0 --users users.toml
     """
     import uvicorn
+
+    from ..server.app import create_app  # FastAPI: imported for this command only
 
     config = ServerConfig(host=host, port=port, products=products, db=db, users=users)
     app = create_app(config)
