@@ -1,4 +1,5 @@
-"""A JSON-lines file cut into spans reads as the whole file does (`cases.lines`)."""
+"""A JSON-lines file cut into spans reads as the whole file does, and a plain one is counted
+from its bytes as the whole file reads (`cases.lines`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from configurator.cases.lines import MAX_ROW, line_spans, text_lines
+from configurator.cases.lines import MAX_ROW, line_spans, plain_line_count, text_lines
 
 # pieces a line is made of: text, multi-byte text, bytes that are not UTF-8, whitespace
 _TEXT = st.sampled_from([b'{"a": 1}', b"x", "é漢".encode(), b"\xff", b"\xc3(", b" ", b"\t", b""])
@@ -79,3 +80,43 @@ def test_a_span_of_a_file_that_changed_since_it_was_cut_is_refused(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     with pytest.raises(OSError, match="changed"):
         list(text_lines(path, line_spans(path, 5)[0][:3] + (stat.st_size, stat.st_mtime_ns)))
+
+
+# mostly plain lines, so that most files are counted from their bytes, with now and then
+# what makes a file not plain: a blank line, a line starting with whitespace or a control
+# byte, a "\r", a byte that is not ASCII, a NUL
+_PLAIN = st.sampled_from([b'{"a": 1}', b"{}", b"x y", b"[1,\t2]", b"~"])
+_ODD = st.sampled_from([b"", b" {}", b"\t{}", b"\x1c", b"\x00{}", b"{\x00}", b"{}\r",
+                        "{\"a\": \"\u00e9\"}".encode(), b"\xff"])
+
+
+@st.composite
+def plain_files(draw) -> bytes:
+    lines = draw(st.lists(st.one_of(_PLAIN, _PLAIN, _PLAIN, _PLAIN, _ODD), max_size=30))
+    data = b"\n".join(lines)
+    return data + b"\n" if draw(st.booleans()) else data
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.one_of(plain_files(), files()), block_size=st.sampled_from([1, 2, 3, 7, 1 << 20]))
+def test_a_file_counted_from_its_bytes_has_as_many_lines_as_it_reads(tmp_path_factory, data,
+                                                                     block_size):
+    path = tmp_path_factory.mktemp("count") / "cases.jsonl"
+    path.write_bytes(data)
+    counted = plain_line_count(path, block_size)
+    lines = data.removesuffix(b"\n").split(b"\n") if data else []
+    plain = (data.isascii() and b"\r" not in data and b"\x00" not in data[:2]
+             and all(line[:1] > b" " for line in lines))
+    assert (counted is not None) == plain
+    if counted is not None:
+        assert counted == len(list(text_lines(path)))
+
+
+def test_a_plain_file_is_counted_from_its_bytes_and_a_cut_line_is_one(tmp_path):
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b'{"n": 1}\n' * 5 + b"x" * (MAX_ROW + 10) + b"\n{}")
+    assert plain_line_count(path) == len(list(text_lines(path))) == 7
+    for odd in (b"{}\n\n{}\n", b"{}\r\n{}\n", b"{}\n {}\n", "{}\n\u00e9\n".encode(),
+                b"{\x00}\n", "\ufeff{}\n".encode()):
+        path.write_bytes(odd)
+        assert plain_line_count(path) is None, odd

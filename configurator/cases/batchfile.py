@@ -31,7 +31,7 @@ from ..product.model import Product
 from ..product.source import Document, PathKey, format_path
 from . import parquet
 from .case import Case, case_from_document
-from .lines import MAX_ROW, file_error, next_line, open_text, text_lines
+from .lines import MAX_ROW, file_error, next_line, open_text, plain_line_count, text_lines
 from .plain import MAX_DEPTH, SURROGATE, within_limits
 
 # (row number, data, errors: [(column, path, message)], or None when the data is within
@@ -426,6 +426,9 @@ def count_rows(path: str | Path) -> int:
             raise file_error(str(path), 1, 1, "the file holds no cases", "write one case a row")
         return rows
     if _kind(path) == ".jsonl":
+        rows = plain_line_count(path) or 0  # a plain file's rows, from its bytes alone
+        if rows:
+            return rows
         texts: Iterator[tuple[int, str | None]] = text_lines(path)
     else:
         records = csv_records(path)

@@ -161,3 +161,43 @@ def _ends(block: bytes, start: int, end: int, after_cr: bool) -> int:
     if block.find(b"\r", start, end) >= 0:  # rare, and a search for "\r\n" is slow
         ends += block.count(b"\r", start, end) - block.count(b"\r\n", start, end)
     return ends - 1 if start == 0 and after_cr and block.startswith(b"\n") else ends
+
+
+def plain_line_count(path: str | Path, block_size: int = _BLOCK) -> int | None:
+    """How many lines `text_lines(path)` gives, counted from the file's bytes alone, when
+    that is certain: all ASCII, no "\\r", and no line starting with a byte up to " " (so no
+    blank line - the ones `text_lines` skips - and no NUL or byte order mark). None for any
+    other file, to be counted line by line (and a file that cannot be read: that reading
+    reports it). ~5 times faster than reading the text.
+
+    A line cut at `MAX_ROW` characters is still one line here, as it is one row there.
+    """
+    try:
+        with Path(path).open("rb") as handle:
+            return _plain_lines(handle, block_size)
+    except OSError:
+        return None
+
+
+def _plain_lines(handle: io.BufferedReader, block_size: int) -> int | None:
+    lines = 0
+    block = handle.read(max(block_size, 2))
+    if block[:2].find(b"\x00") >= 0:
+        return None  # `open_text` refuses it, with its reason
+    starts = True  # the next byte begins a line
+    while block:
+        if not block.isascii() or block.find(b"\r") >= 0 or starts and block[0] <= 32:
+            return None
+        end = len(block) - 1
+        at = block.find(b"\n")
+        while at >= 0:
+            lines += 1
+            if at < end and block[at + 1] <= 32:
+                return None
+            at = block.find(b"\n", at + 1)
+        starts = block[end] == 10
+        more = handle.read(block_size)
+        if not more and not starts:
+            lines += 1  # the last line, with no "\n"
+        block = more
+    return lines
