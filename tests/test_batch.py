@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 from configurator import case_from_data, evaluate
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
-from configurator.runs.batch import COLUMNS, _Rows, encoded_row, run_batch
+from configurator.runs.batch import (
+    CHUNK,
+    CHUNKS_PER_WORKER,
+    COLUMNS,
+    _Rows,
+    chunk_size,
+    encoded_row,
+    run_batch,
+)
 
 from .paths import PRODUCT
 
@@ -183,3 +191,15 @@ def test_rows_encoded_in_several_threads_at_once_are_each_whole():
     finally:
         sys.setswitchinterval(interval)
     assert wrong == []
+
+
+@given(rows=st.integers(1, 10**7), workers=st.integers(2, 64))
+def test_a_file_is_sent_in_tasks_that_keep_every_worker_busy(rows, workers):
+    """Big files go `CHUNK` rows a task (each task costs the driver the same); a smaller one
+    in smaller tasks, so that every worker still gets some, and several when rows allow."""
+    size = chunk_size(rows, workers)
+    tasks = -(-rows // size)
+    assert 1 <= size <= CHUNK
+    assert tasks >= min(rows, workers * CHUNKS_PER_WORKER // 2)
+    if rows >= CHUNK * workers * CHUNKS_PER_WORKER:
+        assert size == CHUNK

@@ -47,7 +47,11 @@ from .pool import IN_FLIGHT_PER_WORKER, bounded, exit_on_signals, spawn_pool
 COLUMNS = ["row", "name", "decision", "reasons", "tier", "sum_insured",
            "premium_adjustment_percent", "loadings", "exclusions", "checkups_open",
            "claims_paid", "payable_total"]
-CHUNK = 200
+# rows a worker is sent at a time: at most this many (each task costs the driver the same
+# however many rows it holds: 1,000 rows a task against 200 took ~0.25 s less of its CPU per
+# 100,000 rows, ~0.6 ms a task), and few enough that every worker gets several
+CHUNK = 1000
+CHUNKS_PER_WORKER = 8
 # row number, summary (a dict, or its text in the output's format: `encoded_row`), problems,
 # audit row
 Result = tuple[int, dict | str | None, list[str], dict | None]
@@ -185,6 +189,13 @@ def _decide(env: Environment, file: str, raw: Raw | tuple[int, str | None],
     return number, encoded_row(row, output), [], audit_row
 
 
+def chunk_size(rows: int, workers: int) -> int:
+    """Rows a task for `rows` rows on `workers` workers: up to `CHUNK`, ~`CHUNKS_PER_WORKER`
+    tasks a worker for a smaller file (so a few thousand rows still keep every worker busy),
+    at least 1."""
+    return max(1, min(CHUNK, -(-rows // (workers * CHUNKS_PER_WORKER))))
+
+
 def chunks(rows: Iterator[Any], size: int = CHUNK) -> Iterator[list]:
     """`rows` in lists of `size` (the last one shorter)."""
     chunk: list = []
@@ -234,7 +245,8 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     if source is not None:
         results = source(env, product, Path(cases), audit, recorder, output=target.suffix)
     else:
-        results = _results(env, product, Path(cases), workers, audit, target.suffix)
+        results = _results(env, product, Path(cases), workers, audit, target.suffix,
+                           chunk_size(report.total, workers))
     with exit_on_signals(), _output(target) as rows, closing(results), _frozen_heap():
         for number, row, problems, audit_row in results:
             if row is None:
@@ -282,9 +294,10 @@ def _output(target: Path) -> Iterator[_Rows]:
 
 
 def _results(env: Environment, product: Product, cases: Path, workers: int,
-             audit: Audit | None, output: str | None = None) -> Iterator[Result]:
-    """Each row's `Result` in input order; from `workers` processes, rows in the `output`
-    file's format (`encoded_row`)."""
+             audit: Audit | None, output: str | None = None, size: int = CHUNK
+             ) -> Iterator[Result]:
+    """Each row's `Result` in input order; from `workers` processes, sent `size` rows at a
+    time, rows in the `output` file's format (`encoded_row`)."""
     file = str(cases)
     if workers <= 1:
         for raw in read_raw(cases):
@@ -294,7 +307,7 @@ def _results(env: Environment, product: Product, cases: Path, workers: int,
     last = 0  # the last row a worker answered for
     with spawn_pool(workers, _start_worker,
                     (product_text(product), product.source_file, audit, output)) as pool:
-        tasks = ((file, chunk) for chunk in chunks(rows))
+        tasks = ((file, chunk) for chunk in chunks(rows, size))
         try:
             for _, results in bounded(pool, _run_chunk, tasks, IN_FLIGHT_PER_WORKER * workers,
                                       ordered=True):
