@@ -229,7 +229,8 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     be read or written (a full disk) is a `ConfiguratorError`; no output is left.
     `source` evaluates the rows elsewhere (`runs.dask_batch.dask_source`): it yields
     the same results in input order, so the output is the same bytes. `total` is
-    `count_rows(cases)` when the caller has already counted (a million rows take ~7 s).
+    `count_rows(cases)` when the caller has already counted (a million rows take ~1.5 s
+    read as text, ~0.3 s for a plain JSON-lines file).
     """
     env = env or Environment()
     if not isinstance(product, Product):
