@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import sys
@@ -13,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from configurator import case_from_data, evaluate
+import configurator.runs.batch as batch_module
+from configurator import case_from_data, evaluate, loads
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
 from configurator.runs.batch import (
@@ -23,6 +25,8 @@ from configurator.runs.batch import (
     _Rows,
     chunk_size,
     encoded_row,
+    evaluate_rows,
+    product_text,
     run_batch,
 )
 
@@ -203,3 +207,24 @@ def test_a_file_is_sent_in_tasks_that_keep_every_worker_busy(rows, workers):
     assert tasks >= min(rows, workers * CHUNKS_PER_WORKER // 2)
     if rows >= CHUNK * workers * CHUNKS_PER_WORKER:
         assert size == CHUNK
+
+
+def test_a_worker_keeps_a_few_products_and_decides_each_row_by_the_one_sent(monkeypatch):
+    """A remote Dask worker may serve many runs: it keeps at most `_MAX_LOADED` products."""
+    monkeypatch.setattr(batch_module, "_LOADED", {})
+    source = Path(PRODUCT).read_text()
+    row = (1, json.dumps({"policy": {"start": "2026-02-01"}, "as_of": "2026-02-01",
+                          "applicant": {"age": 63, "sex": "female", "hbv_status": "carrier",
+                                        "hbsag_positive_months": 60, "alt": 35, "hbv_dna": 50,
+                                        "afp": 2}}))
+    try:
+        for oldest in (60, 61, 62, 63, 64, 60, 65):
+            text = product_text(loads(source.replace("max_entry_age: {value: 60,",
+                                                      f"max_entry_age: {{value: {oldest},"),
+                                      "p.yaml"))
+            (number, summary, problems, _), = evaluate_rows(text, "p.yaml", "cases.jsonl",
+                                                            None, [row], output=".jsonl")
+            assert json.loads(summary)["decision"] == ("accept" if oldest >= 63 else "decline")
+            assert 1 <= len(batch_module._LOADED) <= batch_module._MAX_LOADED
+    finally:
+        gc.unfreeze()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import gc
+import hashlib
 import io
 import json
 import threading
@@ -35,6 +36,7 @@ from ..cases.batchfile import (
     text_lines,
     to_case,
 )
+from ..cases.lines import LineSpan
 from ..cases.outcome import check_writable, summary_row
 from ..cases.parquet import ParquetRows
 from ..environment import Environment
@@ -132,8 +134,6 @@ def encoded_row(row: dict[str, Any], suffix: str | None) -> dict[str, Any] | str
 
 # ------------------------------------------------------------ running
 
-_WORKER: dict[str, Any] = {}
-
 
 @dataclass(frozen=True)
 class Audit:
@@ -143,19 +143,34 @@ class Audit:
     secret: bytes
 
 
-
-def _start_worker(product_text: str, file: str, audit: Audit | None,
-                  output: str | None) -> None:
-    env = Environment()
-    product = env.loads(product_text, file)
-    _WORKER.update(env=env, product=product, audit=audit, output=output)
-    gc.freeze()  # the loaded product stays: the collector need not scan it again and again
+# a worker's products, loaded and compiled once each, by the hash of the text they were
+# loaded from; a few at most (a remote Dask worker may serve many runs)
+_LOADED: dict[str, tuple[Environment, Product]] = {}
+_MAX_LOADED = 4
 
 
-def _run_chunk(file: str, chunk: list) -> list[Result]:
-    """Rows in a worker: raw rows, or (line number, text) of JSON lines to parse here."""
-    return [_run_one(_WORKER["env"], file, item, _WORKER["product"], _WORKER["audit"],
-                     _WORKER["output"]) for item in chunk]
+def evaluate_rows(text: str, product_file: str, file: str, audit: Audit | None,
+                  rows: list | LineSpan, done: frozenset[int] = frozenset(),
+                  output: str | None = None) -> list[Result]:
+    """In a worker process (the pool's or Dask's): `rows` decided with the product `text`
+    (`product_text`), loaded and compiled the first time this worker sees it. The rows are
+    raw rows, (line number, text) of JSON lines to parse here, or where they lie in `file`
+    (a span of `cases.lines.line_spans`, read here). Rows in `done` (recorded before) get
+    no audit row; each summary comes as text for an `output` file of that suffix
+    (`encoded_row`)."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    state = _LOADED.get(key)
+    if state is None:
+        if len(_LOADED) >= _MAX_LOADED:
+            _LOADED.clear()
+            gc.unfreeze()  # what the products held can be collected: the heap is frozen again
+        env = Environment()
+        state = _LOADED[key] = (env, env.loads(text, product_file))
+        gc.freeze()  # the loaded product stays: the collector need not scan it again and again
+    env, product = state
+    items = text_lines(file, rows) if isinstance(rows, tuple) else rows
+    return [_run_one(env, file, item, product, None if item[0] in done else audit, output)
+            for item in items]
 
 
 def _run_one(env: Environment, file: str, raw: Raw | tuple[int, str | None],
@@ -298,22 +313,25 @@ def _results(env: Environment, product: Product, cases: Path, workers: int,
              audit: Audit | None, output: str | None = None, size: int = CHUNK
              ) -> Iterator[Result]:
     """Each row's `Result` in input order; from `workers` processes, sent `size` rows at a
-    time, rows in the `output` file's format (`encoded_row`)."""
+    time with the product's text (`evaluate_rows`), rows in the `output` file's format
+    (`encoded_row`)."""
     file = str(cases)
     if workers <= 1:
         for raw in read_raw(cases):
             yield _run_one(env, file, raw, product, audit)
         return
     rows: Iterator[Any] = text_lines(cases) if cases.suffix == ".jsonl" else read_raw(cases)
+    text = product_text(product)
     last = 0  # the last row a worker answered for
-    with spawn_pool(workers, _start_worker,
-                    (product_text(product), product.source_file, audit, output)) as pool:
-        tasks = ((file, chunk) for chunk in chunks(rows, size))
+    with spawn_pool(workers, None, ()) as pool:
+        tasks = ((text, product.source_file, file, audit, chunk, frozenset(), output)
+                 for chunk in chunks(rows, size))
         try:
-            for _, results in bounded(pool, _run_chunk, tasks, IN_FLIGHT_PER_WORKER * workers,
-                                      ordered=True):
+            for _, results in bounded(pool, evaluate_rows, tasks,
+                                      IN_FLIGHT_PER_WORKER * workers, ordered=True):
                 last = results[-1][0] if results else last
                 yield from results
         except BrokenProcessPool:
             raise EngineError(f"a worker process died evaluating the rows after row {last} "
                               f"of {file}; no results were written") from None
+

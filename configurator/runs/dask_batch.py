@@ -24,7 +24,6 @@ one writer here appends them in input order.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -45,14 +44,13 @@ from ..cases.lines import LineSpan, line_spans, text_lines
 from ..environment import Environment
 from ..errors import ConfiguratorError, EngineError
 from ..product.model import Product
-from .batch import Audit, Result, Source, _run_one, chunks, product_text
+from .batch import Audit, Result, Source, chunks, evaluate_rows, product_text
 from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
 IN_FLIGHT_PER_WORKER = 3
 RETRIES = 3  # a partition whose worker died is run again up to this many times
 _LOCAL = re.compile(r"local:(\d{1,3})$")
-_WORKER: dict[str, tuple[Environment, Product]] = {}
 
 
 def check_address(address: str) -> str:
@@ -205,18 +203,8 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
 def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | None,
                        chunk: list | LineSpan, done: frozenset[int],
                        output: str | None = None) -> bytes:
-    """On a worker: one partition's results (the product loaded and compiled once), pickled
-    here: Dask sends bytes as they are, while its own serialisation of a list of rows took
-    ~7% of a worker's CPU, on its event loop. The rows come as they are, or as where they
-    lie in `file` (a span: read here); each summary as text for an `output` file of that
-    suffix (`batch.encoded_row`)."""
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    state = _WORKER.get(key)
-    if state is None:
-        env = Environment()
-        state = _WORKER[key] = (env, env.loads(text, product_file))
-        gc.freeze()  # the worker's own heap and the product stay: the collector skips them
-    env, product = state
-    rows = text_lines(file, chunk) if isinstance(chunk, tuple) else chunk
-    return pickle.dumps([_run_one(env, file, item, product, None if item[0] in done else audit,
-                                  output) for item in rows], protocol=pickle.HIGHEST_PROTOCOL)
+    """On a worker: one partition's results (`batch.evaluate_rows`: the product loaded and
+    compiled once a worker), pickled here: Dask sends bytes as they are, while its own
+    serialisation of a list of rows took ~7% of a worker's CPU, on its event loop."""
+    return pickle.dumps(evaluate_rows(text, product_file, file, audit, chunk, done, output),
+                        protocol=pickle.HIGHEST_PROTOCOL)

@@ -36,9 +36,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 @contextmanager
-def spawn_pool(workers: int, initializer: Callable[..., None], initargs: tuple,
+def spawn_pool(workers: int, initializer: Callable[..., None] | None, initargs: tuple,
                max_tasks_per_child: int | None = None) -> Iterator[ProcessPoolExecutor]:
-    """`workers` spawned processes, each run through `initializer(*initargs)` once.
+    """`workers` spawned processes, each run through `initializer(*initargs)` (if any) once.
 
     Leaving the block normally waits for the workers to finish; leaving it by
     an exception (``KeyboardInterrupt`` and ``SystemExit`` included) kills them.
@@ -94,10 +94,12 @@ def tear_down(pool: ProcessPoolExecutor) -> None:
         manager.join(max(0.0, deadline - time.monotonic()) + 1)
 
 
-def _start_worker(parent: int, initializer: Callable[..., None], initargs: tuple) -> None:
+def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple
+                  ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent(parent)
-    initializer(*initargs)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def die_with_parent(parent: int) -> None:
