@@ -143,12 +143,14 @@ def test_partitions_are_spans_only_where_the_workers_share_the_file(tmp_path, mo
     done = frozenset({3, 10, 11, 36})  # rows recorded by an earlier run
     spans = list(dask_batch._partitions(paths["jsonl"], True, done))
     rows = list(dask_batch._partitions(paths["jsonl"], False, done))
-    assert all(type(chunk) is tuple for chunk, _ in spans)
-    assert all(type(chunk) is list for chunk, _ in rows)
-    assert [r for _, r in spans] == [r for _, r in rows] == [{3, 10}, {11}, set(), {36}]
-    assert [len(list(text_lines(paths["jsonl"], span))) for span, _ in spans] == [10, 10, 10, 6]
-    assert all(type(chunk) is list  # a CSV record may span lines: CSV always travels as rows
-               for chunk, _ in dask_batch._partitions(paths["csv"], True, done))
+    assert all(type(chunk) is tuple and header is None for chunk, _, header in spans)
+    assert all(type(chunk) is list and header is None for chunk, _, header in rows)
+    assert [r for _, r, _ in spans] == [r for _, r, _ in rows] == [{3, 10}, {11}, set(), {36}]
+    assert [len(list(text_lines(paths["jsonl"], span))) for span, _, _ in spans] == [10, 10, 10, 6]
+    records = list(dask_batch._partitions(paths["csv"], True, done))
+    # a CSV record may span lines: CSV always travels as records, its cells with the header
+    assert all(type(chunk) is list and header[0][0] == "name" for chunk, _, header in records)
+    assert all(type(cells) is list for chunk, _, _ in records for _, cells in chunk)
 
 
 def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path, cut):

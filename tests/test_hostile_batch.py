@@ -204,7 +204,7 @@ def _oversize(kind: str, which: int) -> bytes:
     return ",".join(cells).encode() + b"\n"
 
 
-@pytest.mark.parametrize("kind, workers", [("jsonl", 2), ("csv", 1)])
+@pytest.mark.parametrize("kind, workers", [("jsonl", 2), ("csv", 1), ("csv", 2)])
 def test_a_thousand_good_rows_are_written_and_a_hundred_hostile_ones_reported(
         tmp_path, capsys, kind, workers):
     cases, good, bad = mixed_file(tmp_path, kind)

@@ -247,15 +247,25 @@ def header_columns(file: str, header: list[str]) -> dict[PathKey, int]:
 
 
 def _csv(path: Path) -> Iterator[Raw]:
+    (header, columns), records = csv_cells(path)
+    for number, cells in records:
+        yield csv_row(number, header, cells, columns)
+
+
+# a CSV file's header and where each dotted name is: what `csv_row` needs besides a record
+CsvHeader = tuple[list[str], dict[PathKey, int]]
+
+
+def csv_cells(path: Path) -> tuple[CsvHeader, Iterator[tuple[int, list[str]]]]:
+    """The header (checked) and then (line, cells) of each record: a batch's workers make the
+    rows (`csv_row`), so that the process reading the file only splits it."""
     records = csv_records(path)
     first = next(records, None)
     if first is None:
         raise file_error(str(path), 1, 1, "the file is empty", "a CSV batch starts with a "
                          "header row (name,policy.start,as_of,applicant.age,...)")
     header = first[1]
-    columns = header_columns(str(path), header)
-    for number, cells in records:
-        yield csv_row(number, header, cells, columns)
+    return (header, header_columns(str(path), header)), records
 
 
 def csv_row(number: int, header: list[str], cells: list[str], columns: dict) -> Raw:

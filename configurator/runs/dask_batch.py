@@ -10,7 +10,8 @@ The input is cut here into partitions. Workers that see the input file (``local:
 or `dask_source(address, shared=True)` where every worker shares the file system) are
 sent where each partition of a JSON-lines file lies (`cases.lines.line_spans`: bytes
 only, ~1 s a million rows) and read it themselves; otherwise the rows travel as text
-(JSON lines are parsed on the workers). Each worker loads and compiles the product
+(JSON lines, and CSV records as their cells, are made rows on the workers:
+`batch.unmade_rows`). Each worker loads and compiles the product
 once (the product is sent once, `Client.scatter`; the façade caches the compiled
 product) and returns each partition's results as one pickled bytes object. At most a
 few partitions per worker are in flight, so memory stays flat. Results are handed on
@@ -39,12 +40,12 @@ import dask
 from distributed import Client, Future, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from ..cases.batchfile import read_raw
-from ..cases.lines import LineSpan, line_spans, text_lines
+from ..cases.batchfile import CsvHeader
+from ..cases.lines import LineSpan, line_spans
 from ..environment import Environment
 from ..errors import ConfiguratorError, EngineError
 from ..product.model import Product
-from .batch import Audit, Result, Source, chunks, evaluate_rows, product_text
+from .batch import Audit, Result, Source, chunks, evaluate_rows, product_text, unmade_rows
 from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
@@ -145,19 +146,22 @@ class _client:
 
 
 def _partitions(cases: Path, shared: bool, done: frozenset[int]
-                ) -> Iterator[tuple[list | LineSpan, frozenset[int]]]:
-    """(rows, or where they lie in the file; the rows among them recorded before)."""
+                ) -> Iterator[tuple[list | LineSpan, frozenset[int], CsvHeader | None]]:
+    """(rows, or where they lie in the file; the rows among them recorded before; a CSV
+    file's header, to make its records rows with)."""
     spans = line_spans(cases, PARTITION) if shared and cases.suffix == ".jsonl" else None
     if spans is None:
-        rows = text_lines(cases) if cases.suffix == ".jsonl" else read_raw(cases)
+        rows, header = unmade_rows(cases)
         for chunk in chunks(rows, PARTITION):
-            yield chunk, frozenset(row[0] for row in chunk if row[0] in done) if done else done
+            yield (chunk, frozenset(row[0] for row in chunk if row[0] in done) if done else done,
+                   header)
         return
     recorded = sorted(done)
     for index, span in enumerate(spans):
         last = spans[index + 1][2] if index + 1 < len(spans) else None  # its last line
         yield span, frozenset(recorded[bisect_right(recorded, span[2]):
-                                       bisect_right(recorded, last) if last is not None else None])
+                                       bisect_right(recorded, last) if last is not None else None]
+                              ), None
 
 
 def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
@@ -170,10 +174,10 @@ def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
     run = hashlib.sha256(f"{cases}:{os.getpid()}:{id(client)}".encode()).hexdigest()[:12]
     pending: deque[tuple[int, Future]] = deque()
     last = 0
-    for index, (chunk, recorded) in enumerate(_partitions(cases, shared, done)):
+    for index, (chunk, recorded, header) in enumerate(_partitions(cases, shared, done)):
         pending.append((index, client.submit(
             evaluate_partition, sent, product.source_file, str(cases), audit, chunk,
-            recorded, output, key=f"configurator-{run}-{index}", retries=RETRIES,
+            recorded, output, header, key=f"configurator-{run}-{index}", retries=RETRIES,
             pure=False)))
         if len(pending) >= limit:
             last = yield from _take(pending, cases, last)
@@ -202,9 +206,9 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
 
 def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | None,
                        chunk: list | LineSpan, done: frozenset[int],
-                       output: str | None = None) -> bytes:
+                       output: str | None = None, header: CsvHeader | None = None) -> bytes:
     """On a worker: one partition's results (`batch.evaluate_rows`: the product loaded and
     compiled once a worker), pickled here: Dask sends bytes as they are, while its own
     serialisation of a list of rows took ~7% of a worker's CPU, on its event loop."""
-    return pickle.dumps(evaluate_rows(text, product_file, file, audit, chunk, done, output),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(evaluate_rows(text, product_file, file, audit, chunk, done, output,
+                                      header), protocol=pickle.HIGHEST_PROTOCOL)
