@@ -482,8 +482,9 @@ def alive(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["KILL", "TERM"])
 def test_workers_die_with_their_parent(tmp_path, signum):
-    cases = tmp_path / "cases.jsonl"
-    cases.write_bytes(b"".join(good_line(n) + b"\n" for n in range(40_000)))
+    cases = tmp_path / "cases.jsonl"  # ~5 s of work on 2 workers here: killed well before
+    lines = [good_line(n) + b"\n" for n in range(210)]  # every age, with and without events
+    cases.write_bytes(b"".join(lines[n % 210] for n in range(200_000)))
     out = tmp_path / "out.jsonl"
     log = (tmp_path / "log").open("w")
     parent = subprocess.Popen([sys.executable, "-m", "configurator", "evaluate", str(PRODUCT),
@@ -492,7 +493,7 @@ def test_workers_die_with_their_parent(tmp_path, signum):
     deadline = time.monotonic() + 60
     while len(descendants(parent.pid)) < 3 and time.monotonic() < deadline:
         time.sleep(0.1)  # two workers and the resource tracker
-    time.sleep(1)
+    time.sleep(0.5)  # the workers at work
     children = descendants(parent.pid)
     assert len(children) >= 3 and parent.poll() is None, "the batch ended before the kill"
     os.kill(parent.pid, signum)
