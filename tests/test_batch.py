@@ -224,6 +224,7 @@ def test_a_worker_keeps_a_few_products_and_decides_each_row_by_the_one_sent(monk
                                       "p.yaml"))
             (number, summary, problems, _), = evaluate_rows(text, "p.yaml", "cases.jsonl",
                                                             None, [row], output=".jsonl")
+            assert number == 1 and problems == []
             assert json.loads(summary)["decision"] == ("accept" if oldest >= 63 else "decline")
             assert 1 <= len(batch_module._LOADED) <= batch_module._MAX_LOADED
     finally:
