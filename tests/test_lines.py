@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from configurator.cases.batchfile import csv_records
 from configurator.cases.lines import MAX_ROW, line_spans, plain_line_count, text_lines
 
 # pieces a line is made of: text, multi-byte text, bytes that are not UTF-8, whitespace
@@ -105,8 +106,8 @@ def test_a_file_counted_from_its_bytes_has_as_many_lines_as_it_reads(tmp_path_fa
     path.write_bytes(data)
     counted = plain_line_count(path, block_size)
     lines = data.removesuffix(b"\n").split(b"\n") if data else []
-    plain = (data.isascii() and b"\r" not in data and b"\x00" not in data[:2]
-             and all(line[:1] > b" " for line in lines))
+    plain = (data.isascii() and b"\r" not in data.replace(b"\r\n", b"")
+             and b"\x00" not in data[:2] and all(line[:1] > b" " for line in lines))
     assert (counted is not None) == plain
     if counted is not None:
         assert counted == len(list(text_lines(path)))
@@ -116,7 +117,49 @@ def test_a_plain_file_is_counted_from_its_bytes_and_a_cut_line_is_one(tmp_path):
     path = tmp_path / "cases.jsonl"
     path.write_bytes(b'{"n": 1}\n' * 5 + b"x" * (MAX_ROW + 10) + b"\n{}")
     assert plain_line_count(path) == len(list(text_lines(path))) == 7
-    for odd in (b"{}\n\n{}\n", b"{}\r\n{}\n", b"{}\n {}\n", "{}\n\u00e9\n".encode(),
-                b"{\x00}\n", "\ufeff{}\n".encode()):
+    path.write_bytes(b'{"n": 1}\r\n' * 3 + b"{}")  # lines ended as on Windows
+    assert plain_line_count(path) == 4
+    for odd in (b"{}\n\n{}\n", b"{}\r{}\n", b"{}\r\n\r\n{}\n", b"{}\n {}\n",
+                "{}\n\u00e9\n".encode(), b"{\x00}\n", "\ufeff{}\n".encode()):
         path.write_bytes(odd)
         assert plain_line_count(path) is None, odd
+
+
+# pieces of CSV cells: quoted and not, quotes doubled, literal and left open, a line break
+# inside quotes, blanks - so that Python's csv reader sometimes reads lines as records and
+# sometimes not
+_CELL = st.sampled_from([b"a", b"x y", b"", b" ", b'"', b'""', b'"""', b'"a"', b'"a,b"',
+                         b'"a""b"', b'a"b', b'"a"b', b'"a\nb"', b'"a\n', b'b"', b"\x00"])
+
+
+@st.composite
+def csv_files(draw) -> bytes:
+    lines = draw(st.lists(st.lists(_CELL, min_size=1, max_size=4), min_size=1, max_size=12))
+    end = draw(st.sampled_from([b"\n", b"\r\n"]))  # as csv.writer and spreadsheets end them
+    data = end.join(b",".join(cells) for cells in lines)
+    return data + end if draw(st.booleans()) else data
+
+
+@settings(max_examples=1000, deadline=None)
+@given(data=csv_files(), block_size=st.sampled_from([1, 2, 3, 7, 1 << 20]))
+def test_a_csv_file_counted_from_its_bytes_has_as_many_records_as_csv_reads(
+        tmp_path_factory, data, block_size):
+    """Counted from bytes only when every line is one whole record: then the count is what
+    `csv_records` (Python's csv reader) gives, and that reader raises nothing."""
+    path = tmp_path_factory.mktemp("csv") / "cases.csv"
+    path.write_bytes(data)
+    counted = plain_line_count(path, block_size, csv=True)
+    if counted is not None:
+        assert counted == len(list(csv_records(path)))
+
+
+def test_a_plain_csv_file_is_counted_from_its_bytes(tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_bytes(b'name,events\n' + b'a,"[{""date"": ""2026-03-01""}]"\n' * 5 + b"b,")
+    assert plain_line_count(path, csv=True) == len(list(csv_records(path))) == 7
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # as csv.writer ends lines
+    assert plain_line_count(path, csv=True) == len(list(csv_records(path))) == 7
+    for odd in (b'name\n"a\nb"\n', b'name\na,"b\nc"\n', b'name\n,a\n', b'name\na,b"c,"d\ne"\n',
+                b'name\na,""",b\nc"\n', b'name\na,b"c,"\nx"\n'):
+        path.write_bytes(odd)
+        assert plain_line_count(path, csv=True) is None, odd
