@@ -208,8 +208,7 @@ def _plain_lines(handle: io.BufferedReader, block_size: int, csv: bool) -> int |
         at = block.find(b"\n")
         while at >= 0:
             lines += 1
-            if csv and not (_whole_record(block, start, at) if not line else
-                            _whole_record(line + block[start:at], 0, len(line) + at - start)):
+            if csv and not _whole_record(line + block[start:at]):
                 return None
             line = b""
             if at < end and _odd_start(block[at + 1], csv):
@@ -224,7 +223,7 @@ def _plain_lines(handle: io.BufferedReader, block_size: int, csv: bool) -> int |
         more = handle.read(block_size)
         if not more and not starts:
             lines += 1  # the last line, with no "\n"
-            if csv and not _whole_record(line, 0, len(line)):
+            if csv and not _whole_record(line):
                 return None
         block = more
     return lines
@@ -235,18 +234,16 @@ def _odd_start(byte: int, csv: bool) -> bool:
     return byte <= 32 or csv and (byte == 44 or byte == 34)  # "," or a quote
 
 
-def _whole_record(data: bytes, start: int, end: int) -> bool:
-    """Whether data[start:end], a line of CSV, is one whole record for Python's csv reader:
-    shorter than `MAX_ROW` and, once adjacent quotes are taken out in pairs, each quote
-    left opens a cell (after a "," or at the start) or closes the one opened (before a ","
-    or at the end), in turn. A doubt is a no."""
-    if end - start >= MAX_ROW:
+def _whole_record(line: bytes) -> bool:
+    """Whether `line`, a line of CSV without its "\\n", is one whole record for Python's csv
+    reader: shorter than `MAX_ROW` and, once adjacent quotes are taken out in pairs, each
+    quote left opens a cell (after a "," or at the start) or closes the one opened (before
+    a "," or at the end), in turn. A doubt is a no."""
+    if len(line) >= MAX_ROW:
         return False
-    if end > start and data[end - 1] == 13:
-        end -= 1  # the line ended with "\r\n"
-    if data.find(b'"', start, end) < 0:
+    if line.find(b'"') < 0:
         return True
-    line = data[start:end].replace(b'""', b"")
+    line = line.removesuffix(b"\r").replace(b'""', b"")  # "\r" of a "\r\n" ending
     last = len(line) - 1
     opened = False
     at = line.find(b'"')

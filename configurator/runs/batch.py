@@ -357,4 +357,3 @@ def _results(env: Environment, product: Product, cases: Path, workers: int,
         except BrokenProcessPool:
             raise EngineError(f"a worker process died evaluating the rows after row {last} "
                               f"of {file}; no results were written") from None
-
