@@ -32,7 +32,7 @@ from configurator.registry.audit import (
     show,
     verify,
 )
-from configurator.registry.db import SCHEMA_VERSION, StoreError, schema_version
+from configurator.registry.db import PAGE_SIZE, SCHEMA_VERSION, StoreError, schema_version
 from configurator.registry.store import (
     LifecycleError,
     NotFound,
@@ -809,6 +809,7 @@ def test_a_schema_1_database_is_upgraded_in_place(capsys, tmp_path: Path, decide
     build_v1_database(path, json.dumps(outcome.to_json(), sort_keys=True))
     with Store(path) as opened:
         assert schema_version(opened.db) == SCHEMA_VERSION == 4
+        assert _page_size(opened) == 4096  # kept: changing it would copy the whole file
         assert "engine_version" in opened.db["evaluations"].columns_dict
         assert "user" in opened.db["evaluations"].columns_dict
         assert "user" in opened.db["documents"].columns_dict
@@ -834,9 +835,14 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         Store(path)
 
 
-def test_wal_mode_and_schema_version(store: Store) -> None:
+def test_wal_mode_schema_version_and_page_size(store: Store) -> None:
     assert store.db.journal_mode == "wal"
     assert schema_version(store.db) == SCHEMA_VERSION
+    assert _page_size(store) == PAGE_SIZE == 16384  # a new file: an audit row fits a page
+
+
+def _page_size(store: Store) -> int:
+    return store.db.execute("PRAGMA page_size").fetchone()[0]
 
 
 # ------------------------------------------------------------ documentation
