@@ -1,7 +1,7 @@
 """Batch throughput: full-timeline cases through `configurator evaluate` batch mode.
 
     python bench/batch.py [--sizes 10000,100000] [--million] [--runs local1,local2,dask2]
-                          [--record] [--eligibility-share 0]
+                          [--record] [--repeat 1] [--eligibility-share 0]
 
 Generates hepatitis B cases as JSON lines - accepted applicants, each with a
 one-year timeline of about 18 events (refills, two check-ups, tests, claims),
@@ -15,6 +15,12 @@ and its workers' user+system time, `os.wait4`) and the peak RSS of the largest
 process; RSS growth is the peak at the largest size less the peak at the
 smallest. It checks every way wrote the same bytes. `--million` adds 1,000,000
 cases (about 1.7 GB of JSON lines in the temporary folder).
+
+`--repeat N` runs every way N times, interleaved (each round runs every way once, so a
+slow minute on a shared machine hits all ways alike), and then prints each way's median
+wall and CPU with their range, and the two ratios the targets are about: each way's
+``--record`` against the same way without it, and ``dask2`` against ``local2`` - each
+the median of the rounds' own ratios.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import json
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -95,6 +102,8 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also 1,000,000 cases")
     parser.add_argument("--runs", default="local1,local2,dask2")
     parser.add_argument("--record", action="store_true", help="each way again with --record")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every way, interleaved; medians after (default 1)")
     parser.add_argument("--eligibility-share", type=float, default=0.0,
                         help="share of eligibility-only cases (default: every case a timeline)")
     args = parser.parse_args()
@@ -111,30 +120,53 @@ def main() -> None:
             cases = Path(folder) / f"cases{size}.jsonl"
             write_cases(cases, size, args.eligibility_share)
             outputs = {}
-            for way in ways:
-                for record in ([False, True] if args.record else [False]):
-                    name = way + (" --record" if record else "")
-                    out = Path(folder) / f"out-{size}-{way}-{record}.jsonl"
-                    extra = ["--record", "--db", fresh_copy(db, Path(folder) / "run.db"),
-                             "--batch-id", f"{size}-{way}"] if record else []
-                    wall, cpu, rss, _ = configurator("evaluate", PRODUCT, cases, "-o", out,
-                                                     *WAYS[way], *extra, env=env)
-                    # a digest, not the bytes: a child forked from this process counts
-                    # its memory in its peak RSS until it execs
-                    with out.open("rb") as handle:
-                        outputs[name] = hashlib.file_digest(handle, "sha256").digest()
-                    peaks.setdefault(name, []).append(rss)
-                    print(f"  {size:>9,} {name:<16} {wall:7.1f} s wall {size / wall:8.0f} "
-                          f"cases/s  {cpu / size * 1e6:6.0f} µs CPU/case  peak RSS "
-                          f"{rss:6.0f} MB")
-                    out.unlink()
-            same = len(set(outputs.values())) == 1
+            runs: dict[str, list[tuple[float, float]]] = {}
+            for _ in range(max(1, args.repeat)):
+                for way in ways:
+                    for record in ([False, True] if args.record else [False]):
+                        name = way + (" --record" if record else "")
+                        out = Path(folder) / f"out-{size}-{way}-{record}.jsonl"
+                        extra = ["--record", "--db", fresh_copy(db, Path(folder) / "run.db"),
+                                 "--batch-id", f"{size}-{way}"] if record else []
+                        wall, cpu, rss, _ = configurator("evaluate", PRODUCT, cases, "-o", out,
+                                                         *WAYS[way], *extra, env=env)
+                        # a digest, not the bytes: a child forked from this process counts
+                        # its memory in its peak RSS until it execs
+                        with out.open("rb") as handle:
+                            outputs.setdefault(name, set()).add(
+                                hashlib.file_digest(handle, "sha256").digest())
+                        runs.setdefault(name, []).append((wall, cpu / size * 1e6))
+                        peaks.setdefault(name, []).append(rss)
+                        print(f"  {size:>9,} {name:<16} {wall:7.1f} s wall {size / wall:8.0f} "
+                              f"cases/s  {cpu / size * 1e6:6.0f} µs CPU/case  peak RSS "
+                              f"{rss:6.0f} MB", flush=True)
+                        out.unlink()
+            same = len(set().union(*outputs.values())) == 1
             print(f"  {size:>9,} every way wrote the same bytes: {'yes' if same else 'NO'}")
+            if args.repeat > 1:
+                medians(size, runs)
         if len(sizes) > 1:
-            for name, values in peaks.items():
+            for name, values in peaks.items():  # the last run at each end
                 print(f"  RSS growth {name}: {values[-1] - values[0]:+.0f} MB "
                       f"({sizes[0]:,} -> {sizes[-1]:,} cases)")
 
+
+def medians(size: int, runs: dict[str, list[tuple[float, float]]]) -> None:
+    """Each way's median wall and CPU over the rounds, and the targets' ratios: each the
+    median of the rounds' own ratios (round k of one way against round k of the other)."""
+    for name, values in runs.items():
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        print(f"  {size:>9,} {name:<16} median {statistics.median(walls):7.2f} s wall "
+              f"({min(walls):.2f}-{max(walls):.2f}), {statistics.median(cpus):6.0f} µs CPU/case "
+              f"({min(cpus):.0f}-{max(cpus):.0f}), {len(values)} runs")
+    pairs = [(f"{way} --record", way) for way in WAYS] + [("dask2", "local2")]
+    for over, under in pairs:
+        if over in runs and under in runs:
+            walls = [a[0] / b[0] - 1 for a, b in zip(runs[over], runs[under], strict=True)]
+            cpus = [a[1] / b[1] - 1 for a, b in zip(runs[over], runs[under], strict=True)]
+            print(f"  {size:>9,} {over + ' / ' + under:<25} wall "
+                  f"{statistics.median(walls):+.1%} (runs {', '.join(f'{r:+.1%}' for r in walls)}),"
+                  f" CPU {statistics.median(cpus):+.1%}")
 
 if __name__ == "__main__":
     main()
