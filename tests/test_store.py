@@ -594,7 +594,7 @@ from configurator import compile_product, evaluate, load, load_case
 from configurator.registry.audit import BatchRecorder
 from configurator.registry.store import Store
 
-db, product_file, case_file, batch, count, chunk, gate = sys.argv[1:]
+db, product_file, case_file, batch, count, chunk, gate, pace = sys.argv[1:]
 product = load(product_file)
 case = load_case(case_file, product)
 outcome = evaluate(compile_product(product), case)
@@ -606,18 +606,22 @@ started = time.perf_counter()
 with Store(db) as store, BatchRecorder(store, product, batch, int(chunk)) as recorder:
     for row in range(int(count)):
         recorder.add(row, case, outcome)
+        if float(pace):
+            time.sleep(float(pace))
 print(recorder.recorded, recorder.skipped, round(time.perf_counter() - started, 3))
 """
 
 
 def writer(db: Path, batch: str, count: int, chunk: int, gate: str = "-",
-           pause: str | None = None) -> subprocess.Popen:
+           pause: str | None = None, pace: float = 0) -> subprocess.Popen:
+    """A process recording `count` rows as batch `batch`, `chunk` a transaction; it waits for
+    the file `gate` (if given) and sleeps `pace` seconds after each row."""
     env = dict(os.environ)
     env.pop("CONFIGURATOR_TEST_PAUSE", None)
     if pause:
         env["CONFIGURATOR_TEST_PAUSE"] = pause
     return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(PRODUCT), str(CASE),
-                             batch, str(count), str(chunk), gate], env=env,
+                             batch, str(count), str(chunk), gate, str(pace)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -709,7 +713,10 @@ def test_a_resumed_batch_refuses_changed_input(live: Store, decided) -> None:
 def test_two_concurrent_writers_lose_nothing(trail: Path, tmp_path: Path) -> None:
     gate = str(tmp_path / "go")
     started = time.perf_counter()
-    processes = [writer(trail, batch, 1000, 1, gate) for batch in ("one", "two")]
+    # each sleeps a millisecond between its transactions: otherwise SQLite's busy handler,
+    # which sleeps longer each time it finds the lock taken (up to 100 ms), can leave one
+    # waiting while the other commits all its rows (seen on a loaded machine)
+    processes = [writer(trail, batch, 1000, 1, gate, pace=0.001) for batch in ("one", "two")]
     for batch, process in zip(("one", "two"), processes, strict=True):
         wait_for(Path(f"{gate}.{batch}"), process)
     Path(gate).touch()
