@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gc
 import io
 import json
+import os
+import socket
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -15,19 +19,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import configurator.runs.batch as batch_module
-from configurator import case_from_data, evaluate, loads
+from configurator import case_from_data, evaluate, loads, native
 from configurator.cases.batchfile import nest, read_cases
 from configurator.cli import main
 from configurator.runs.batch import (
     CHUNK,
     CHUNKS_PER_WORKER,
     COLUMNS,
+    WorkerMismatch,
     _Rows,
     chunk_size,
+    code_identity,
     encoded_row,
     evaluate_rows,
-    product_text,
     run_batch,
+    shipment,
 )
 
 from .paths import PRODUCT
@@ -209,6 +215,48 @@ def test_a_file_is_sent_in_tasks_that_keep_every_worker_busy(rows, workers):
         assert size == CHUNK
 
 
+def test_a_worker_refuses_a_product_sent_by_other_code_or_read_otherwise(monkeypatch):
+    """A remote Dask worker with another configurator (or rules engine, or YAML reader)
+    could decide otherwise: it refuses the rows rather than decide them."""
+    monkeypatch.setattr(batch_module, "_LOADED", {})
+    shipped = shipment(loads(Path(PRODUCT).read_text(), str(PRODUCT)))
+    row = (1, "{}")
+    for wrong, words in ((dataclasses.replace(shipped, code="0" * 16),
+                          [f"runs other configurator code or another rules engine than this "
+                           f"command (code {code_identity()} against {'0' * 16})"]),
+                         (dataclasses.replace(shipped, hash="000000000000"),
+                          [f"reads hepatitis_b@1.0.0 to content hash {shipped.hash}, not "
+                           f"000000000000 as this command does"])):
+        with pytest.raises(WorkerMismatch) as raised:
+            evaluate_rows(wrong, "cases.jsonl", None, [row], output=".jsonl")
+        for text in [*words, f"the worker on {socket.gethostname()} (process {os.getpid()})",
+                     "install the same configurator"]:
+            assert text in str(raised.value)
+        assert batch_module._LOADED == {}  # nothing kept from a refused product
+    try:
+        [(number, _, problems, _)] = evaluate_rows(shipped, "cases.jsonl", None, [row])
+        assert number == 1 and problems  # the right one decides (here: an empty case)
+    finally:
+        gc.unfreeze()
+
+
+def test_the_code_identity_is_the_sources_and_the_engine_and_the_same_in_every_process(
+        monkeypatch):
+    here = code_identity()
+    other = subprocess.run([sys.executable, "-c", "from configurator.runs.batch import "
+                            "code_identity; print(code_identity())"], capture_output=True,
+                           text=True, check=True).stdout.strip()
+    assert other == here and len(here) == 16
+    edited = {**native.sources(), "engine/evaluate.py": "0" * 64}
+    monkeypatch.setattr(batch_module, "sources", lambda: edited)
+    monkeypatch.setattr(batch_module, "_IDENTITY", [])
+    assert code_identity() != here
+    monkeypatch.setattr(batch_module, "sources", native.sources)
+    monkeypatch.setattr(batch_module, "_IDENTITY", [])
+    monkeypatch.setattr(batch_module.importlib.metadata, "version", lambda name: "2.0.29")
+    assert code_identity() != here
+
+
 def test_a_worker_keeps_a_few_products_and_decides_each_row_by_the_one_sent(monkeypatch):
     """A remote Dask worker may serve many runs: it keeps at most `_MAX_LOADED` products."""
     monkeypatch.setattr(batch_module, "_LOADED", {})
@@ -219,11 +267,11 @@ def test_a_worker_keeps_a_few_products_and_decides_each_row_by_the_one_sent(monk
                                         "afp": 2}}))
     try:
         for oldest in (60, 61, 62, 63, 64, 60, 65):
-            text = product_text(loads(source.replace("max_entry_age: {value: 60,",
-                                                      f"max_entry_age: {{value: {oldest},"),
-                                      "p.yaml"))
-            (number, summary, problems, _), = evaluate_rows(text, "p.yaml", "cases.jsonl",
-                                                            None, [row], output=".jsonl")
+            shipped = shipment(loads(source.replace("max_entry_age: {value: 60,",
+                                                    f"max_entry_age: {{value: {oldest},"),
+                                     "p.yaml"))
+            (number, summary, problems, _), = evaluate_rows(shipped, "cases.jsonl", None,
+                                                            [row], output=".jsonl")
             assert number == 1 and problems == []
             assert json.loads(summary)["decision"] == ("accept" if oldest >= 63 else "decline")
             assert 1 <= len(batch_module._LOADED) <= batch_module._MAX_LOADED

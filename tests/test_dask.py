@@ -25,6 +25,7 @@ from configurator.cases.lines import line_spans, text_lines
 from configurator.cases.parquet import read_table, write_table
 from configurator.cli import cli
 from configurator.errors import CaseError, ConfiguratorError
+from configurator.runs import batch as batch_module
 from configurator.runs import dask_batch
 from configurator.runs.batch import run_batch
 from configurator.runs.dask_batch import check_address, dask_source
@@ -163,6 +164,22 @@ def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path, cu
     assert "40 cases evaluated, 1 row skipped" in result.output
     assert dask.read_bytes() == local.read_bytes()
     assert len(cut) == 1  # local:N workers read their own spans of the file
+
+
+def test_workers_running_other_code_refuse_and_nothing_is_written(tmp_path, monkeypatch):
+    """Workers check they run the command's code (`batch.code_identity`) before deciding:
+    here the command claims other code than the cluster's workers have."""
+    paths = write_inputs(tmp_path, 5)
+    monkeypatch.setattr(batch_module, "code_identity", lambda: "0123456789abcdef")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]), "-o",
+                                       str(out), "--dask", "local:1"])
+    assert result.exit_code == 2, result.output
+    assert "runs other configurator code or another rules engine than this command" in \
+        result.output and "against 0123456789abcdef" in result.output
+    assert "no results were written" in result.output and "Traceback" not in result.output
+    assert "bug" not in result.output  # a cluster set up wrong, not configurator's fault
+    assert not out.exists()
 
 
 # ------------------------------------------------------------ Dask LocalCluster (slow)

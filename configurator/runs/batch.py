@@ -16,8 +16,11 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import importlib.metadata
 import io
 import json
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -45,6 +48,7 @@ from ..cases.parquet import ParquetRows
 from ..environment import Environment
 from ..errors import CaseError, ConfigError, ConfiguratorError, EngineError, Problem, Span
 from ..files import atomic_file
+from ..native import sources
 from ..product.model import Product
 from ..registry.audit import evaluation_row
 from .pool import IN_FLIGHT_PER_WORKER, bounded, exit_on_signals, spawn_pool
@@ -146,36 +150,91 @@ class Audit:
     secret: bytes
 
 
+@dataclass(frozen=True)
+class Shipment:
+    """A product as workers get it: its text (`product_text`), the file it was read from,
+    its content hash, and the code that must decide with it (`code_identity`)."""
+
+    text: str
+    source_file: str
+    hash: str
+    code: str
+
+
+def shipment(product: Product) -> Shipment:
+    return Shipment(product_text(product), product.source_file, product.hash, code_identity())
+
+
+class WorkerMismatch(ConfiguratorError):
+    """A worker whose code, or whose reading of the product, is not the command's."""
+
+
+_IDENTITY: list[str] = []
+
+
+def code_identity() -> str:
+    """What decides a row besides the product: configurator's sources (each `.py` file's
+    SHA-256) and the release of the rules engine installed - the start of their SHA-256.
+    Computed once a process (~10 ms)."""
+    if not _IDENTITY:
+        try:
+            engine = importlib.metadata.version("durable-rules")
+        except importlib.metadata.PackageNotFoundError:
+            engine = "unknown"
+        text = json.dumps({"sources": sources(), "durable-rules": engine}, sort_keys=True)
+        _IDENTITY.append(hashlib.sha256(text.encode()).hexdigest()[:16])
+    return _IDENTITY[0]
+
+
 # a worker's products, loaded and compiled once each, by the hash of the text they were
 # loaded from; a few at most (a remote Dask worker may serve many runs)
 _LOADED: dict[str, tuple[Environment, Product]] = {}
 _MAX_LOADED = 4
 
 
-def evaluate_rows(text: str, product_file: str, file: str, audit: Audit | None,
+def evaluate_rows(shipped: Shipment, file: str, audit: Audit | None,
                   rows: list | LineSpan, done: frozenset[int] = frozenset(),
                   output: str | None = None, header: CsvHeader | None = None
                   ) -> list[Result]:
-    """In a worker process (the pool's or Dask's): `rows` decided with the product `text`
-    (`product_text`), loaded and compiled the first time this worker sees it. The rows are
+    """In a worker process (the pool's or Dask's): `rows` decided with the `shipped`
+    product, loaded and compiled the first time this worker sees it - refused
+    (`WorkerMismatch`) when this worker's code is not the sender's or it reads the
+    product to another content hash, since it could decide otherwise. The rows are
     raw rows, (line number, text) of JSON lines to parse here, (line number, cells) of CSV
     records to make rows of here with the file's `header`, or where they lie in `file` (a
     span of `cases.lines.line_spans`, read here). Rows in `done` (recorded before) get no
     audit row; each summary comes as text for an `output` file of that suffix
     (`encoded_row`)."""
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = hashlib.sha256(shipped.text.encode("utf-8")).hexdigest()
     state = _LOADED.get(key)
     if state is None:
+        state = _load(shipped)
         if len(_LOADED) >= _MAX_LOADED:
             _LOADED.clear()
             gc.unfreeze()  # what the products held can be collected: the heap is frozen again
-        env = Environment()
-        state = _LOADED[key] = (env, env.loads(text, product_file))
+        _LOADED[key] = state
         gc.freeze()  # the loaded product stays: the collector need not scan it again and again
     env, product = state
     items = text_lines(file, rows) if isinstance(rows, tuple) else rows
     return [_run_one(env, file, item, product, None if item[0] in done else audit, output,
                      header) for item in items]
+
+
+def _load(shipped: Shipment) -> tuple[Environment, Product]:
+    here = f"the worker on {socket.gethostname()} (process {os.getpid()})"
+    if code_identity() != shipped.code:
+        raise WorkerMismatch(f"{here} runs other configurator code or another rules engine "
+                             f"than this command (code {code_identity()} against "
+                             f"{shipped.code}) and could decide otherwise: install the same "
+                             f"configurator, with the same dependencies, on every worker")
+    env = Environment()
+    product = env.loads(shipped.text, shipped.source_file)
+    if product.hash != shipped.hash:
+        raise WorkerMismatch(f"{here} reads {product.id}@{product.version} to content hash "
+                             f"{product.hash}, not {shipped.hash} as this command does: "
+                             f"install the same configurator, with the same dependencies, on "
+                             f"every worker")
+    return env, product
 
 
 def _run_one(env: Environment, file: str, raw: Raw | tuple[int, Any], product: Product,
@@ -344,10 +403,10 @@ def _results(env: Environment, product: Product, cases: Path, workers: int,
             yield _run_one(env, file, raw, product, audit)
         return
     rows, header = unmade_rows(cases)
-    text = product_text(product)
+    shipped = shipment(product)
     last = 0  # the last row a worker answered for
     with spawn_pool(workers, None, ()) as pool:
-        tasks = ((text, product.source_file, file, audit, chunk, frozenset(), output, header)
+        tasks = ((shipped, file, audit, chunk, frozenset(), output, header)
                  for chunk in chunks(rows, size))
         try:
             for _, results in bounded(pool, evaluate_rows, tasks,

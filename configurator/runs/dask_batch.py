@@ -45,7 +45,17 @@ from ..cases.lines import LineSpan, line_spans
 from ..environment import Environment
 from ..errors import ConfiguratorError, EngineError
 from ..product.model import Product
-from .batch import Audit, Result, Source, chunks, evaluate_rows, product_text, unmade_rows
+from .batch import (
+    Audit,
+    Result,
+    Shipment,
+    Source,
+    WorkerMismatch,
+    chunks,
+    evaluate_rows,
+    shipment,
+    unmade_rows,
+)
 from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
@@ -167,8 +177,7 @@ def _partitions(cases: Path, shared: bool, done: frozenset[int]
 def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
              done: frozenset[int], shared: bool, output: str | None = None
              ) -> Iterator[Result]:
-    text = product_text(product)
-    sent = client.scatter(text, broadcast=True, hash=False)  # the product, once a worker
+    sent = client.scatter(shipment(product), broadcast=True, hash=False)  # once a worker
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     limit = IN_FLIGHT_PER_WORKER * workers + 1
     run = hashlib.sha256(f"{cases}:{os.getpid()}:{id(client)}".encode()).hexdigest()[:12]
@@ -176,9 +185,8 @@ def _results(client: Client, product: Product, cases: Path, audit: Audit | None,
     last = 0
     for index, (chunk, recorded, header) in enumerate(_partitions(cases, shared, done)):
         pending.append((index, client.submit(
-            evaluate_partition, sent, product.source_file, str(cases), audit, chunk,
-            recorded, output, header, key=f"configurator-{run}-{index}", retries=RETRIES,
-            pure=False)))
+            evaluate_partition, sent, str(cases), audit, chunk, recorded, output, header,
+            key=f"configurator-{run}-{index}", retries=RETRIES, pure=False)))
         if len(pending) >= limit:
             last = yield from _take(pending, cases, last)
     while pending:
@@ -192,6 +200,8 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
     except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler, ...
         for _, other in pending:
             other.cancel()
+        if isinstance(exc, WorkerMismatch):  # on every worker it was tried on
+            raise WorkerMismatch(f"{exc}; no results were written") from None
         if isinstance(exc, OSError):  # a worker could not read its part of the input
             raise ConfiguratorError(f"a Dask worker could not read its part of {cases} ({exc}); "
                                     f"no results were written") from None
@@ -204,11 +214,11 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
     return results[-1][0] if results else last
 
 
-def evaluate_partition(text: str, product_file: str, file: str, audit: Audit | None,
+def evaluate_partition(shipped: Shipment, file: str, audit: Audit | None,
                        chunk: list | LineSpan, done: frozenset[int],
                        output: str | None = None, header: CsvHeader | None = None) -> bytes:
     """On a worker: one partition's results (`batch.evaluate_rows`: the product loaded and
     compiled once a worker), pickled here: Dask sends bytes as they are, while its own
     serialisation of a list of rows took ~7% of a worker's CPU, on its event loop."""
-    return pickle.dumps(evaluate_rows(text, product_file, file, audit, chunk, done, output,
-                                      header), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(evaluate_rows(shipped, file, audit, chunk, done, output, header),
+                        protocol=pickle.HIGHEST_PROTOCOL)
