@@ -146,7 +146,7 @@ def main() -> None:
             if args.repeat > 1:
                 medians(size, runs)
         if len(sizes) > 1:
-            for name, values in peaks.items():  # the last run at each end
+            for name, values in peaks.items():  # the first run's peak against the last's
                 print(f"  RSS growth {name}: {values[-1] - values[0]:+.0f} MB "
                       f"({sizes[0]:,} -> {sizes[-1]:,} cases)")
 
@@ -167,6 +167,7 @@ def medians(size: int, runs: dict[str, list[tuple[float, float]]]) -> None:
             print(f"  {size:>9,} {over + ' / ' + under:<25} wall "
                   f"{statistics.median(walls):+.1%} (runs {', '.join(f'{r:+.1%}' for r in walls)}),"
                   f" CPU {statistics.median(cpus):+.1%}")
+
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -589,6 +590,7 @@ def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(capsys, trail
 
 WRITER = """
 import os, sys, time
+from contextlib import closing
 from pathlib import Path
 from configurator import compile_product, evaluate, load, load_case
 from configurator.registry.audit import BatchRecorder
@@ -832,6 +834,28 @@ def test_a_schema_1_database_is_upgraded_in_place(capsys, tmp_path: Path, decide
         assert verify(opened).ok
     code, out, _ = run(capsys, "audit", "show", "--db", path)
     assert code == 0 and "unknown" in out and "4 rows" in out
+
+
+def test_an_old_files_pages_convert_as_hacking_says_and_its_chains_still_verify(
+        capsys, tmp_path: Path, decided) -> None:
+    """HACKING's conversion of a file made on 4 KiB pages: the chains hash column values,
+    so they verify after it, and the file records on (in WAL mode again)."""
+    product, case, outcome = decided
+    path = tmp_path / "old.db"
+    build_v1_database(path, json.dumps(outcome.to_json(), sort_keys=True))
+    with Store(path) as opened:  # upgraded, WAL, still 4 KiB pages
+        record_evaluation(opened, product, case, outcome)
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA journal_mode=WAL")
+    with Store(path) as opened:
+        assert _page_size(opened) == PAGE_SIZE and opened.db.journal_mode == "wal"
+        record_evaluation(opened, product, case, outcome)
+        assert verify(opened).ok and verify(opened).rows["evaluations"] == 5
+    code, text = verify_cli(capsys, path)
+    assert code == 0 and "evaluations: 5 rows" in text
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
