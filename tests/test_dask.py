@@ -11,6 +11,7 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -133,9 +134,35 @@ def test_a_file_that_is_not_parquet_is_one_clean_error(tmp_path):
 def test_dask_addresses_are_checked():
     assert check_address("local:2") == "local:2"
     assert check_address("tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    assert check_address("tcp://scheduler") == "tcp://scheduler"  # Dask's port, 8786
     for bad in ("local:0", "local:x", "10.0.0.5:8786", "local:2; rm"):
         with pytest.raises(ConfiguratorError, match="give local:N"):
             check_address(bad)
+    for bad in ("tcp://10.0.0.5:x", "tcp://10.0.0.5:0", "tls://[::1]:99999"):
+        with pytest.raises(ConfiguratorError, match="the port must be a number from 1 to 65535"):
+            check_address(bad)
+
+
+def test_an_address_where_no_scheduler_can_be_is_refused_at_once(tmp_path):
+    """Dask's client retries a refused connection for its whole timeout (30 s); a port
+    nobody listens on, or a host that does not exist, is said at once."""
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    paths = write_inputs(tmp_path, 3)
+    out = tmp_path / "out.jsonl"
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]), "-o",
+                                       str(out), "--dask", f"tcp://127.0.0.1:{port}"])
+    assert result.exit_code == 2 and time.monotonic() - started < 15, result.output
+    assert f"nothing listens on 127.0.0.1 port {port} (connection refused); start 'dask " \
+           f"scheduler' there" in result.output and not out.exists()
+    assert dask_batch._unreachable("tcp://no-such-host.invalid:8786") == \
+        "there is no host named 'no-such-host.invalid'; check the address"
+    with socket.socket() as server:  # something listening: for Dask to talk to
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        assert dask_batch._unreachable(f"tcp://127.0.0.1:{server.getsockname()[1]}") is None
 
 
 def test_partitions_are_spans_only_where_the_workers_share_the_file(tmp_path, monkeypatch):

@@ -30,11 +30,13 @@ import logging
 import os
 import pickle
 import re
+import socket
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dask
 from distributed import Client, Future, LocalCluster
@@ -59,6 +61,7 @@ from .batch import (
 from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
+DEFAULT_PORT = 8786  # a scheduler's, when the address names none
 IN_FLIGHT_PER_WORKER = 3
 RETRIES = 3  # a partition whose worker died is run again up to this many times
 _LOCAL = re.compile(r"local:(\d{1,3})$")
@@ -70,6 +73,13 @@ def check_address(address: str) -> str:
     if local and 1 <= int(local[1]) <= 256:
         return address
     if re.match(r"(tcp|tls|inproc|ucx|ws|wss)://\S+$", address):
+        try:
+            port = urlsplit(address).port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ConfiguratorError(f"--dask {address!r}: the port must be a number from 1 to "
+                                    f"65535, as in tcp://host:8786")
         return address
     raise ConfiguratorError(f"--dask {address!r}: give local:N (N worker processes on this "
                             f"machine) or a scheduler address such as tcp://host:8786")
@@ -139,6 +149,9 @@ class _client:
                     self.client = Client(self.cluster, direct_to_workers=True)
                 self.client.register_plugin(_DieWithDriver(os.getpid()))
             else:
+                unreachable = _unreachable(self.address)
+                if unreachable:
+                    raise ConfiguratorError(f"--dask {self.address}: {unreachable}")
                 self.client = Client(self.address, timeout="30s")
         except (OSError, TimeoutError) as exc:
             self.__exit__()
@@ -153,6 +166,26 @@ class _client:
                     thing.close()
                 except Exception:  # noqa: BLE001 - closing must not hide the run's own error
                     pass
+
+
+def _unreachable(address: str) -> str | None:
+    """Why no scheduler can be at a ``tcp://`` or ``tls://`` address - its host unknown, or
+    its port refusing connections - found at once, where Dask's client would retry for its
+    whole timeout (30 s); None when a connection opens, or it cannot tell (Dask then says)."""
+    parts = urlsplit(address)
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
+        return None
+    port = parts.port or DEFAULT_PORT  # `check_address` took out ports that are not numbers
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=5):
+            return None
+    except socket.gaierror:
+        return f"there is no host named {parts.hostname!r}; check the address"
+    except ConnectionRefusedError:
+        return (f"nothing listens on {parts.hostname} port {port} (connection refused); start "
+                f"'dask scheduler' there, or check the port")
+    except OSError:
+        return None
 
 
 def _partitions(cases: Path, shared: bool, done: frozenset[int]
