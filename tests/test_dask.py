@@ -193,6 +193,24 @@ def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path, cu
     assert len(cut) == 1  # local:N workers read their own spans of the file
 
 
+def test_a_scheduler_without_workers_is_a_clean_error(tmp_path, monkeypatch):
+    """Tasks sent to a scheduler no worker has joined would wait for ever (and a Dask
+    error about it was reported as one writing the output file)."""
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(dask_batch, "WORKER_WAIT", 1)
+    paths = write_inputs(tmp_path, 3)
+    out = tmp_path / "out.jsonl"
+    with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        address = empty.scheduler_address
+        result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]),
+                                           "-o", str(out), "--dask", address])
+    assert result.exit_code == 2, result.output
+    assert f"--dask {address}: the scheduler has no workers (waited 1 s); start 'dask " \
+           f"worker {address}' on the machines that evaluate" in result.output
+    assert not out.exists() and "Traceback" not in result.output
+
+
 def test_workers_running_other_code_refuse_and_nothing_is_written(tmp_path, monkeypatch):
     """Workers check they run the command's code (`batch.code_identity`) before deciding:
     here the command claims other code than the cluster's workers have."""

@@ -62,6 +62,7 @@ from .pool import die_with_parent
 
 PARTITION = 1000  # rows in one task
 DEFAULT_PORT = 8786  # a scheduler's, when the address names none
+WORKER_WAIT = 30  # seconds a scheduler may take to have its first worker
 IN_FLIGHT_PER_WORKER = 3
 RETRIES = 3  # a partition whose worker died is run again up to this many times
 _LOCAL = re.compile(r"local:(\d{1,3})$")
@@ -157,6 +158,13 @@ class _client:
             self.__exit__()
             raise ConfiguratorError(f"--dask {self.address}: cannot reach the cluster "
                                     f"({exc})") from None
+        try:  # tasks sent to a scheduler with no worker would wait for ever
+            self.client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except (OSError, TimeoutError):
+            self.__exit__()
+            raise ConfiguratorError(f"--dask {self.address}: the scheduler has no workers "
+                                    f"(waited {WORKER_WAIT} s); start 'dask worker "
+                                    f"{self.address}' on the machines that evaluate") from None
         return self.client
 
     def __exit__(self, *exc: Any) -> None:
