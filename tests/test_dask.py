@@ -366,3 +366,54 @@ def test_dask_with_workers_or_a_single_case_is_refused(tmp_path):
     assert both.exit_code == 2 and "not both" in both.output
     one = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(CASE), "--dask", "local:2"])
     assert one.exit_code == 2 and "not one case" in one.output
+
+
+@pytest.mark.slow
+def test_a_cluster_started_as_the_readme_says_and_its_scheduler_lost_mid_run(tmp_path):
+    """`dask scheduler` and `dask worker` processes, as README's cluster section starts
+    them: the command writes the local run's bytes; with the scheduler killed mid-run it
+    stops with one clean error (none of Dask's logged tracebacks) and writes nothing."""
+    dask = Path(sys.executable).parent / "dask"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    flags = ["--no-dashboard"]
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port",
+                                  str(port), *flags], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                               *flags], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while dask_batch._unreachable(address):
+            assert time.monotonic() < deadline, "the scheduler never listened"
+            time.sleep(0.1)
+        small = write_inputs(tmp_path, 40)["jsonl"]
+        local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+        run_batch(PRODUCT, small, local)
+        command = [sys.executable, "-m", "configurator", "evaluate", str(PRODUCT)]
+        done = subprocess.run([*command, str(small), "-o", str(remote), "--dask", address],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "40 cases evaluated, 1 row skipped" in done.stderr
+        assert remote.read_bytes() == local.read_bytes()
+
+        many = tmp_path / "many.jsonl"  # ~15 s of work for the one worker here
+        many.write_text("".join(json.dumps(case) + "\n" for case in _cases(150_000)))
+        out = tmp_path / "out.jsonl"
+        running = subprocess.Popen([*command, str(many), "-o", str(out), "--dask", address],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)  # the command has connected and its partitions are being evaluated
+        assert running.poll() is None, running.communicate()
+        scheduler.kill()
+        _, stderr = running.communicate(timeout=120)
+        assert running.returncode == 2, stderr
+        assert "error: the Dask cluster failed while it evaluated the rows after row" in stderr
+        assert "no results were written: check the scheduler and the workers" in stderr
+        assert "Traceback" not in stderr and len(stderr.splitlines()) == 1, stderr
+        assert not out.exists()
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait(timeout=30)

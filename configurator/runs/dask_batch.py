@@ -34,13 +34,16 @@ import socket
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import dask
 from distributed import Client, Future, LocalCluster
+from distributed.comm.core import CommClosedError
 from distributed.diagnostics.plugin import WorkerPlugin
+from distributed.scheduler import KilledWorker
 
 from ..cases.batchfile import CsvHeader
 from ..cases.lines import LineSpan, line_spans
@@ -66,6 +69,9 @@ WORKER_WAIT = 30  # seconds a scheduler may take to have its first worker
 IN_FLIGHT_PER_WORKER = 3
 RETRIES = 3  # a partition whose worker died is run again up to this many times
 _LOCAL = re.compile(r"local:(\d{1,3})$")
+# what a partition's future raises when the cluster, not the rows, failed: the scheduler or
+# the connection to it lost (its futures cancelled), a worker dying each time it ran it
+_CLUSTER_FAILED = (CommClosedError, CancelledError, KilledWorker, TimeoutError)
 
 
 def check_address(address: str) -> str:
@@ -138,15 +144,23 @@ class _client:
 
     def __init__(self, address: str):
         self.address, self.cluster, self.client = address, None, None
+        # dask's loggers with a level of their own ("distributed", "distributed.client", ...)
+        self.levels = {logger: logger.level for logger in map(
+            logging.getLogger, sorted(logging.root.manager.loggerDict))
+            if logger.name.partition(".")[0] == "distributed" and logger.level}
 
     def __enter__(self) -> Client:
+        # Dask logs each failed reconnection with its traceback; what failed is said once, by
+        # the error the run ends with (the scheduler's and workers' own logs keep theirs)
+        for logger in self.levels:
+            logger.setLevel(logging.CRITICAL)
         local = _LOCAL.match(self.address)
         try:
             if local:
                 with dask.config.set(_QUIET):  # read as the cluster and client start
                     self.cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1,
                                                 processes=True, dashboard_address=None,
-                                                silence_logs=logging.ERROR)
+                                                silence_logs=logging.CRITICAL)
                     self.client = Client(self.cluster, direct_to_workers=True)
                 self.client.register_plugin(_DieWithDriver(os.getpid()))
             else:
@@ -174,6 +188,8 @@ class _client:
                     thing.close()
                 except Exception:  # noqa: BLE001 - closing must not hide the run's own error
                     pass
+        for logger, level in self.levels.items():
+            logger.setLevel(level)
 
 
 def _unreachable(address: str) -> str | None:
@@ -243,9 +259,17 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
             other.cancel()
         if isinstance(exc, WorkerMismatch):  # on every worker it was tried on
             raise WorkerMismatch(f"{exc}; no results were written") from None
+        if isinstance(exc, _CLUSTER_FAILED):  # the cluster failed, not the rows
+            raise ConfiguratorError(f"the Dask cluster failed while it evaluated the rows after "
+                                    f"row {last} of {cases} ({type(exc).__name__}: "
+                                    f"{' '.join(str(exc).split())[:200]}); no results were "
+                                    f"written: check the scheduler and the workers, and run "
+                                    f"again") from None
         if isinstance(exc, OSError):  # a worker could not read its part of the input
             raise ConfiguratorError(f"a Dask worker could not read its part of {cases} ({exc}); "
                                     f"no results were written") from None
+        if isinstance(exc, ConfiguratorError):  # said by configurator on the worker
+            raise ConfiguratorError(f"a Dask worker: {exc}; no results were written") from None
         raise EngineError(f"the Dask cluster could not evaluate the rows after row {last} of "
                           f"{cases} ({type(exc).__name__}: {str(exc)[:200]}); no results were "
                           f"written") from None
