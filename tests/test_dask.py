@@ -6,6 +6,7 @@ tests with 2 workers, a killed worker and a killed driver are marked slow.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -185,8 +187,14 @@ def test_dask_local_run_through_the_cli_writes_the_local_runs_bytes(tmp_path, cu
     paths = write_inputs(tmp_path, 40)
     local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     assert run_batch(PRODUCT, paths["jsonl"], local).written == 40
-    result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]), "-o",
-                                       str(dask), "--dask", "local:1"])
+    with socket.socket() as taken, warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        with contextlib.suppress(OSError):  # already taken is as good
+            taken.bind(("0.0.0.0", 8787))  # Dask's usual port (another cluster here, say)
+            taken.listen()
+        result = CliRunner().invoke(cli, ["evaluate", str(PRODUCT), str(paths["jsonl"]), "-o",
+                                           str(dask), "--dask", "local:1"])
+    assert not [w for w in warned if "already in use" in str(w.message)]  # nothing on 8787
     assert result.exit_code == 2, result.output  # the one bad row
     assert "40 cases evaluated, 1 row skipped" in result.output
     assert dask.read_bytes() == local.read_bytes()

@@ -158,9 +158,12 @@ class _client:
         try:
             if local:
                 with dask.config.set(_QUIET):  # read as the cluster and client start
-                    self.cluster = LocalCluster(n_workers=int(local[1]), threads_per_worker=1,
-                                                processes=True, dashboard_address=None,
-                                                silence_logs=logging.CRITICAL)
+                    self.cluster = LocalCluster(
+                        n_workers=int(local[1]), threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.CRITICAL,
+                        # its health and metrics server, which it starts even without a
+                        # dashboard: any free port (on 8787 by default, warning if taken)
+                        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                     self.client = Client(self.cluster, direct_to_workers=True)
                 self.client.register_plugin(_DieWithDriver(os.getpid()))
             else:
