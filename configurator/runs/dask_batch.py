@@ -6,21 +6,23 @@ and stopped after it) or a scheduler's address (``tcp://host:port``; start one
 with ``dask scheduler`` and workers with ``dask worker tcp://host:port`` on
 machines where configurator is installed).
 
-The input is cut here into partitions. Workers that see the input file (``local:N``,
-or `dask_source(address, shared=True)` where every worker shares the file system) are
-sent where each partition of a JSON-lines file lies (`cases.lines.line_spans`: bytes
-only, ~1 s a million rows) and read it themselves; otherwise the rows travel as text
-(JSON lines, and CSV records as their cells, are made rows on the workers:
-`batch.unmade_rows`). Each worker loads and compiles the product
-once (the product is sent once, `Client.scatter`; the façade caches the compiled
-product) and returns each partition's results as one pickled bytes object. At most a
-few partitions per worker are in flight, so memory stays flat. Results are handed on
-in input order, so the output is byte for byte the local run's. A worker that dies has
-its partitions run again elsewhere (the scheduler retries them); a partition's results
-are used once, whichever attempt delivers them, so nothing is written twice. With
-``--record`` the workers also build the audit rows, leaving out rows the batch already
-recorded (a rerun after a crash resumes where the last committed chunk ended), and the
-one writer here appends them in input order.
+The input is cut here into partitions. Workers that see the input file (``local:N``, or
+`dask_source(address, shared=True)` where every worker shares the file system) are sent
+where each partition of a JSON-lines file lies (`cases.lines.line_spans`: bytes only, ~1
+s a million rows) and read it themselves; otherwise the rows travel as text (JSON lines,
+and CSV records as their cells, are made rows on the workers: `batch.unmade_rows`). Each
+worker loads and compiles the product once (the product is sent once, `Client.scatter`,
+as a `batch.Shipment`: a worker whose code is not the command's refuses it) and returns
+each partition's results as one pickled bytes object. At most a few partitions per
+worker are in flight, so memory stays flat. Results are handed on in input order, so the
+output is byte for byte the local run's. A worker that dies has its partitions run again
+elsewhere (the scheduler retries them); a partition's results are used once, whichever
+attempt delivers them, so nothing is written twice. With ``--record`` the workers also
+build the audit rows, leaving out rows the batch already recorded (a rerun after a crash
+resumes where the last committed chunk ended), and the one writer here appends them in
+input order. The cluster's own failures - no scheduler at the address, none of its
+workers joined, the connection lost - end the run with one error (Dask's logged
+tracebacks kept quiet) and nothing written.
 """
 
 from __future__ import annotations
@@ -260,7 +262,7 @@ def _take(pending: deque, cases: Path, last: int) -> Iterator[Result]:
     except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost scheduler, ...
         for _, other in pending:
             other.cancel()
-        if isinstance(exc, WorkerMismatch):  # on every worker it was tried on
+        if isinstance(exc, WorkerMismatch):  # after Dask's retries (mostly on the same worker)
             raise WorkerMismatch(f"{exc}; no results were written") from None
         if isinstance(exc, _CLUSTER_FAILED):  # the cluster failed, not the rows
             raise ConfiguratorError(f"the Dask cluster failed while it evaluated the rows after "
