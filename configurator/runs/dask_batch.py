@@ -83,10 +83,10 @@ def check_address(address: str) -> str:
         return address
     if re.match(r"(tcp|tls|inproc|ucx|ws|wss)://\S+$", address):
         try:
-            port = urlsplit(address).port
-        except ValueError:
-            port = 0
-        if port == 0:
+            numbered = urlsplit(address).port != 0  # None: no port given, Dask's own
+        except ValueError:  # not a number, or past 65535
+            numbered = False
+        if not numbered:
             raise ConfiguratorError(f"--dask {address!r}: the port must be a number from 1 to "
                                     f"65535, as in tcp://host:8786")
         return address
