@@ -890,8 +890,8 @@ def test_every_store_command_has_help_with_an_example(capsys, command: list[str]
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_batch_record_writes_one_row_per_case_and_resumes(capsys, live: Store, tmp_path: Path,
-                                                          workers: str) -> None:
+def test_batch_record_writes_one_row_per_case_and_resumes(capsys, monkeypatch, live: Store,
+                                                          tmp_path: Path, workers: str) -> None:
     people = [{"name": f"Person {i}", "policy": {"number": f"P-{i}", "start": "2026-06-01",
                                                  "holder": f"Holder {i}"},
                "as_of": "2026-06-01",
@@ -900,19 +900,28 @@ def test_batch_record_writes_one_row_per_case_and_resumes(capsys, live: Store, t
                              "hbsag_positive_months": 24, "alt": 30, "hbv_dna": 100, "afp": 3}}
               for i in range(5)]
     cases = tmp_path / "cases.jsonl"
-    cases.write_text("".join(json.dumps(p) + "\n" for p in people))
+    cases.write_text("".join(json.dumps(p) + "\n" for p in people[:3]))  # stopped after 3
     args = ["evaluate", "hepatitis_b@2026-06-01", cases, "-o", tmp_path / "out.jsonl",
             "--record", "--workers", workers, "--db", live.path, "--batch-id", "june"]
     code, _, err = run(capsys, *args)
+    assert code == 0 and "batch june: 3 rows recorded, 0 already recorded" in err
+    cases.write_text("".join(json.dumps(p) + "\n" for p in people))
+    built: list[int] = []  # the audit rows the workers built and sent
+    add_row = BatchRecorder.add_row
+    monkeypatch.setattr(BatchRecorder, "add_row",
+                        lambda self, row: (built.append(row["batch_row"]), add_row(self, row)))
+    code, _, err = run(capsys, *args)
     assert code == 0, err
-    assert "batch june: 5 rows recorded, 0 already recorded" in err
+    assert "batch june: 2 rows recorded, 3 already recorded" in err
+    assert built == [4, 5]  # none for the rows recorded before: the work is not done again
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 5
     rows = show(live)
     assert [r["batch_row"] for r in rows] == [1, 2, 3, 4, 5]
     assert {r["decision"] for r in rows} == {"accept"}
     assert len({r["case_key"] for r in rows}) == 5
     code, _, err = run(capsys, *args)
     assert code == 0 and "batch june: 0 rows recorded, 5 already recorded" in err
-    assert len(show(live)) == 5
+    assert built == [4, 5] and len(show(live)) == 5
     assert verify(live).ok
     data = Path(live.path).read_bytes()
     for person in people:

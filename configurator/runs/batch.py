@@ -64,8 +64,9 @@ CHUNKS_PER_WORKER = 8
 # row number, summary (a dict, or its text in the output's format: `encoded_row`), problems,
 # audit row
 Result = tuple[int, dict | str | None, list[str], dict | None]
-# (env, product, cases, audit, recorder, output=suffix) -> results in input order, each
-# summary as a dict or as text in the output file's format (`encoded_row`)
+# (env, product, cases, audit, done, output=suffix) -> results in input order, each
+# summary as a dict or as text in the output file's format (`encoded_row`); rows in `done`
+# (recorded before) with no audit row
 Source = Callable[..., Iterator[Result]]
 
 
@@ -293,6 +294,12 @@ def chunk_size(rows: int, workers: int) -> int:
     return max(1, min(CHUNK, -(-rows // (workers * CHUNKS_PER_WORKER))))
 
 
+def recorded_among(chunk: list, done: frozenset[int]) -> frozenset[int]:
+    """The rows of `chunk` (each a raw row or one to make, its row number first) among
+    `done`, the rows recorded before: a resumed batch builds no audit row for them."""
+    return frozenset(row[0] for row in chunk if row[0] in done) if done else done
+
+
 def chunks(rows: Iterator[Any], size: int = CHUNK) -> Iterator[list]:
     """`rows` in lists of `size` (the last one shorter)."""
     chunk: list = []
@@ -340,10 +347,11 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     if on_total:
         on_total(report.total)
     audit = Audit(recorder.batch_id, recorder.secret) if recorder is not None else None
+    done = frozenset(recorder.done) if recorder is not None else frozenset()
     if source is not None:
-        results = source(env, product, Path(cases), audit, recorder, output=target.suffix)
+        results = source(env, product, Path(cases), audit, done, output=target.suffix)
     else:
-        results = _results(env, product, Path(cases), workers, audit, target.suffix,
+        results = _results(env, product, Path(cases), workers, audit, done, target.suffix,
                            chunk_size(report.total, workers))
     with exit_on_signals(), _output(target) as rows, closing(results), _frozen_heap():
         for number, row, problems, audit_row in results:
@@ -355,6 +363,8 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
                 report.written += 1
             if audit_row is not None:
                 recorder.add_row(audit_row)
+            elif number in done:  # recorded before: its worker built no audit row
+                recorder.skipped += 1
             if on_progress:
                 on_progress(number)
         if recorder is not None:
@@ -392,21 +402,21 @@ def _output(target: Path) -> Iterator[_Rows]:
 
 
 def _results(env: Environment, product: Product, cases: Path, workers: int,
-             audit: Audit | None, output: str | None = None, size: int = CHUNK
-             ) -> Iterator[Result]:
+             audit: Audit | None, done: frozenset[int] = frozenset(),
+             output: str | None = None, size: int = CHUNK) -> Iterator[Result]:
     """Each row's `Result` in input order; from `workers` processes, sent `size` rows at a
-    time with the product's text (`evaluate_rows`), rows in the `output` file's format
-    (`encoded_row`)."""
+    time with the product's text and those of them recorded before, which get no audit row
+    (`evaluate_rows`), rows in the `output` file's format (`encoded_row`)."""
     file = str(cases)
     if workers <= 1:
         for raw in read_raw(cases):
-            yield _run_one(env, file, raw, product, audit)
+            yield _run_one(env, file, raw, product, None if raw[0] in done else audit)
         return
     rows, header = unmade_rows(cases)
     shipped = shipment(product)
     last = 0  # the last row a worker answered for
     with spawn_pool(workers, None, ()) as pool:
-        tasks = ((shipped, file, audit, chunk, frozenset(), output, header)
+        tasks = ((shipped, file, audit, chunk, recorded_among(chunk, done), output, header)
                  for chunk in chunks(rows, size))
         try:
             for _, results in bounded(pool, evaluate_rows, tasks,

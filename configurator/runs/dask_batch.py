@@ -60,6 +60,7 @@ from .batch import (
     WorkerMismatch,
     chunks,
     evaluate_rows,
+    recorded_among,
     shipment,
     unmade_rows,
 )
@@ -103,13 +104,9 @@ def dask_source(address: str, shared: bool | None = None) -> Source:
         shared = bool(_LOCAL.match(address))
 
     def source(env: Environment, product: Product, cases: Path, audit: Audit | None,
-               recorder: Any, output: str | None = None) -> Iterator[Result]:
-        done = frozenset(recorder.done) if recorder is not None else frozenset()
+               done: frozenset[int], output: str | None = None) -> Iterator[Result]:
         with _client(address) as client:
-            for result in _results(client, product, cases, audit, done, shared, output):
-                if result[0] in done:  # recorded before: the workers built no audit row
-                    recorder.skipped += 1
-                yield result
+            yield from _results(client, product, cases, audit, done, shared, output)
 
     return source
 
@@ -225,8 +222,7 @@ def _partitions(cases: Path, shared: bool, done: frozenset[int]
     if spans is None:
         rows, header = unmade_rows(cases)
         for chunk in chunks(rows, PARTITION):
-            yield (chunk, frozenset(row[0] for row in chunk if row[0] in done) if done else done,
-                   header)
+            yield chunk, recorded_among(chunk, done), header
         return
     recorded = sorted(done)
     for index, span in enumerate(spans):
