@@ -364,6 +364,10 @@ class BatchRecorder:
     def secret(self) -> bytes:
         return self._recorder.secret
 
+    def skip(self) -> None:
+        """A row of `done` met again, decided for the output only (`runs.batch.run_batch`)."""
+        self.skipped += 1
+
     def add_row(self, row: dict[str, Any]) -> None:
         """Add a row built by `evaluation_row` (e.g. in a batch worker process)."""
         if row["batch_row"] in self.done:

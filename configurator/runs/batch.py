@@ -328,9 +328,11 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
     is checked as a whole first (`count_rows`: a `CaseError` before any
     work); `on_total(rows)` then gets its number of rows and
     `on_progress(row)` is called after each. With a `recorder` (an
-    `audit.BatchRecorder`), every decision is also added to the audit trail,
-    in chunks; rerunning with the same batch id resumes. A file that cannot
-    be read or written (a full disk) is a `ConfiguratorError`; no output is left.
+    `audit.BatchRecorder`, or anything with its `batch_id`, `secret`, `done`, `add_row`,
+    `skip` and `flush`), every decision is also added to the audit trail, in chunks;
+    rerunning with the same batch id resumes: the rows in its `done` get no audit row.
+    A file that cannot be read or written (a full disk) is a `ConfiguratorError`; no
+    output is left.
     `source` evaluates the rows elsewhere (`runs.dask_batch.dask_source`): it yields
     the same results in input order, so the output is the same bytes. `total` is
     `count_rows(cases)` when the caller has already counted (a million rows take ~1.5 s
@@ -364,7 +366,7 @@ def run_batch(product: Product | str | Path, cases: str | Path, output: str | Pa
             if audit_row is not None:
                 recorder.add_row(audit_row)
             elif number in done:  # recorded before: its worker built no audit row
-                recorder.skipped += 1
+                recorder.skip()
             if on_progress:
                 on_progress(number)
         if recorder is not None:

@@ -269,7 +269,8 @@ class _ByUser:
 
     def __init__(self, recorder: BatchRecorder, user: str):
         self.recorder, self.user = recorder, user
-        self.batch_id, self.secret = recorder.batch_id, recorder.secret
+        self.batch_id, self.secret, self.done = recorder.batch_id, recorder.secret, recorder.done
+        self.skip = recorder.skip
 
     def add_row(self, row: dict[str, Any]) -> None:
         self.recorder.add_row({**row, "user": self.user})
