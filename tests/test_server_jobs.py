@@ -19,11 +19,15 @@ import pytest
 from fastapi import UploadFile
 from fastapi.testclient import TestClient
 
+from configurator import compile_product, evaluate, load
+from configurator.cases.case import case_from_data
+from configurator.registry.audit import BatchRecorder, evaluation_row, verify
 from configurator.registry.store import Store
 from configurator.server import jobs as jobs_module
 from configurator.server.auth import User
 from configurator.server.errors import TooLarge
 
+from .paths import PRODUCT
 from .test_server_api import V1, as_user, case_data, start, users  # noqa: F401 (fixture)
 
 GOOD_ROWS = 6
@@ -230,6 +234,39 @@ def test_a_job_left_running_by_a_stopped_server_runs_again(tmp_path, users):  # 
     for second in start(db, users):
         again = finished(second, job["id"])
         assert (again["status"], again["processed"], again["written"]) == ("done", 4, 2)
+
+
+def test_a_recorded_job_cut_short_records_the_rest_once(tmp_path, users):  # noqa: F811
+    """A server stopped mid-job had committed rows 1 and 2; the next one runs the job
+    again: it decides every row for the results, and records row 3 alone."""
+    db = tmp_path / "registry.db"
+    for first in start(db, users, job_workers=0):
+        first.post("/api/v1/registry", json={"product": "hepatitis_b",
+                                             "effective_from": "2026-01-01"})
+        first.post(f"/api/v1/registry/{V1}/approve", headers=as_user("rita"))
+        assert first.post(f"/api/v1/registry/{V1}/publish").json()["status"] == "published"
+        data = jsonl(3, bad=False)
+        answer = first.post("/api/v1/jobs", files={"file": ("c.jsonl", data)},
+                            data={"product": V1, "record": "true"}, headers=as_user("ada"))
+        job = answer.json()
+    product = load(PRODUCT)
+    with Store(db) as store:
+        recorder = jobs_module._ByUser(BatchRecorder(store, product, f"job-{job['id']}"),
+                                       "ada")
+        for number, line in enumerate(data.decode().splitlines()[:2], 1):
+            case = case_from_data(json.loads(line), product)
+            recorder.add_row(evaluation_row(product, recorder.secret, case,
+                                            evaluate(compile_product(product), case),
+                                            (recorder.batch_id, number)))
+        recorder.flush()
+    for second in start(db, users):
+        state = finished(second, job["id"], **as_user("ada"))
+        assert (state["status"], state["written"]) == ("done", 3), state
+        assert len(second.get(state["results"], headers=as_user("ada")).text.splitlines()) == 3
+    with Store(db, readonly=True) as store:
+        rows = list(store.db.query("SELECT user, batch_row FROM evaluations ORDER BY seq"))
+        assert verify(store).ok
+    assert [(r["user"], r["batch_row"]) for r in rows] == [("ada", 1), ("ada", 2), ("ada", 3)]
 
 
 def test_a_recorded_job_adds_audit_rows_with_the_user(tmp_path, users):  # noqa: F811
