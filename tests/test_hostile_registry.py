@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from configurator import evaluate
 from configurator.cli import main
+from configurator.cli import registry as registry_cli
 from configurator.registry import db as registry_db
 from configurator.registry.audit import (
     AuditFilter,
@@ -36,6 +37,7 @@ from configurator.registry.audit import (
     record_document,
     record_evaluation,
     show,
+    shown,
 )
 from configurator.registry.db import StoreError, row_digest
 from configurator.registry.store import Store
@@ -486,3 +488,47 @@ def test_an_altered_schema_text_never_verifies(capsys, trail: Path) -> None:
     assert code == 1, text
     assert "versions: the table's columns are not the ones configurator made" in text
     assert "CORRUPT" in text
+
+
+# ------------------------------------------------------------ long trails
+
+
+@pytest.mark.parametrize("script", [
+    "UPDATE evaluations SET outcome = CAST(x'ff41' AS TEXT) WHERE seq = 3",
+    "UPDATE evaluations SET outcome = '{\"decision\": \"accept\"' WHERE seq = 3"])
+def test_audit_show_shows_nothing_when_its_last_row_is_bad(capsys, trail: Path,
+                                                          script: str) -> None:
+    """Rows are read one at a time (a portfolio's trail is gigabytes), yet each is checked
+    before the first is shown: a bad last row leaves the output empty, not cut short."""
+    tamper(trail, script)
+    for args in (["audit", "show", "--json"], ["audit", "show"]):
+        code = main([*args, "--db", str(trail)])
+        captured = capsys.readouterr()
+        if code == 0:  # the table shows no Outcome: only a row that is not text stops it
+            assert args == ["audit", "show"] and "3 rows" in captured.out
+            continue
+        assert code == 2 and "evaluations row 3 cannot be read" in captured.err
+        assert captured.out == "", args
+
+
+def test_audit_show_reads_rows_as_they_come(trail: Path) -> None:
+    tamper(trail, "UPDATE evaluations SET outcome = x'fffe00' WHERE seq = 3")
+    with Store(trail, readonly=True) as store:
+        rows = shown(store)
+        assert [next(rows)["seq"], next(rows)["seq"]] == [1, 2]  # before the bad row is read
+        with pytest.raises(StoreError, match="evaluations row 3 cannot be read"):
+            next(rows)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3])
+def test_a_long_audit_table_printed_in_blocks_is_the_one_table(capsys, monkeypatch,
+                                                               trail: Path, block: int) -> None:
+    for args in ([], ["--decision", "decline"]):  # three rows, and none
+        assert main(["audit", "show", *args, "--db", str(trail)]) == 0
+        whole = capsys.readouterr().out
+        monkeypatch.setattr(registry_cli, "TABLE_BLOCK", block)
+        assert main(["audit", "show", *args, "--db", str(trail)]) == 0
+        assert capsys.readouterr().out == whole
+        monkeypatch.undo()
+        assert whole.count("┏") == 1 and whole.count("└") == 1
+        assert f"{0 if args else 3} rows" in whole

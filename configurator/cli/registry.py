@@ -7,7 +7,9 @@ publish gates (`options.open_store`).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+from collections.abc import Iterator
 
 import click
 from rich.console import Console
@@ -15,8 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compliance.approval import reviewed_diff
-from ..registry.audit import MAX_LIMIT, AuditFilter, outcome_of, show, verify_database
-from ..registry.db import StoreError
+from ..registry.audit import MAX_LIMIT, AuditFilter, outcome_of, shown, verify_database
+from ..registry.db import StoreError, snapshot
 from ..registry.supersession import log_words
 from .group import cli
 from .options import DATE, Failed, db_option, environment, open_store
@@ -230,18 +232,56 @@ def audit_show(product_id: str | None, version: str | None, since: dt.date | Non
 
         configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
     """
-    with open_store(readonly=True) as store:
-        rows = show(store, AuditFilter(product_id, version, since, until, decision, limit))
-    if as_json:
-        for line in [json.dumps({**row, "outcome": outcome_of(row)}, ensure_ascii=False)
-                     for row in rows]:  # every row decoded before the first is printed
-            click.echo(line)
-        return
-    columns = ("row", "recorded (UTC)", "product", "hash", "decision", "case key", "case hash",
-               "engine")
-    _table("audit trail: recorded decisions", columns, [
-        (r["seq"], r["recorded_at"][:19].replace("T", " "),
-         f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
-         (r["case_key"] or "-")[:12], r["case_hash"][:12], r.get("engine_version") or "unknown")
-        for r in rows])
-    click.echo(f"{len(rows)} rows")
+    selection = AuditFilter(product_id, version, since, until, decision, limit)
+    with open_store(readonly=True) as store, snapshot(store.db):
+        # every row is read and checked before the first is shown (a bad one: nothing
+        # shown), one at a time - a portfolio's trail of a million rows is ~8 GB
+        widths, count = [Text(c).cell_len for c in _AUDIT_COLUMNS], 0
+        for row in shown(store, selection):
+            if as_json:
+                outcome_of(row)
+            else:
+                cells = _audit_cells(row)
+                widths = [max(w, c.cell_len) for w, c in zip(widths, cells, strict=True)]
+            count += 1
+        if as_json:
+            for row in shown(store, selection):
+                click.echo(json.dumps({**row, "outcome": outcome_of(row)}, ensure_ascii=False))
+            return
+        _long_table("audit trail: recorded decisions", _AUDIT_COLUMNS, widths, count,
+                    map(_audit_cells, shown(store, selection)))
+    click.echo(f"{count} rows")
+
+
+_AUDIT_COLUMNS = ("row", "recorded (UTC)", "product", "hash", "decision", "case key",
+                  "case hash", "engine")
+
+
+def _audit_cells(r: dict) -> list[Text]:
+    return [_cell(c) for c in (
+        r["seq"], r["recorded_at"][:19].replace("T", " "),
+        f"{r['product_id']}@{r['product_version']}", r["product_hash"], r["decision"],
+        (r["case_key"] or "-")[:12], r["case_hash"][:12], r.get("engine_version") or "unknown")]
+
+
+TABLE_BLOCK = 1000  # rows of a long table rendered at a time
+
+
+def _long_table(title: str, columns: tuple[str, ...], widths: list[int], count: int,
+                rows: Iterator[list[Text]]) -> None:
+    """`_table`'s table of `count` rows, printed `TABLE_BLOCK` rows at a time with the
+    columns' `widths` measured before: each block a table of its own, its edges between
+    blocks left out, so the whole reads as one table (the same bytes) while only one block
+    is ever held."""
+    console, block = Console(width=160), TABLE_BLOCK
+    for start in range(0, max(count, 1), block):
+        table = Table(title=Text(title) if start == 0 else None, show_header=start == 0)
+        for column, width in zip(columns, widths, strict=True):
+            table.add_column(column, width=width)
+        for cells in itertools.islice(rows, block):
+            table.add_row(*cells)
+        with console.capture() as captured:
+            console.print(table)
+        lines = captured.get().splitlines(keepends=True)
+        last = start + block >= count
+        click.echo("".join(lines[0 if start == 0 else 1:None if last else -1]), nl=False)

@@ -188,6 +188,19 @@ def transaction(db: Database, pause_point: str | None = None) -> Iterator[Databa
         raise
 
 
+@contextlib.contextmanager
+def snapshot(db: Database) -> Iterator[Database]:
+    """One read transaction: every query inside sees the same rows, while writers carry on
+    (WAL); a reader that goes over rows twice - checks them all, then shows them - shows
+    what it checked."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        with contextlib.suppress(StoreError):
+            db.rollback()
+
+
 _PAUSE_COUNTS: dict[str, int] = {}
 
 

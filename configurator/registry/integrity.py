@@ -20,7 +20,6 @@ recorded). A file SQLite cannot open at all, or with a newer schema, is a
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from .db import (
     database_path,
     schema_version,
     sha256_text,
+    snapshot,
     user_tables,
     verify_chain,
 )
@@ -106,12 +106,8 @@ def verify_database(path: str | Path | None = None) -> Verification:
 
 def verify_db(db: Database, path: Path) -> Verification:
     """Every check, in one read snapshot (WAL lets writers carry on meanwhile)."""
-    db.execute("BEGIN")
-    try:
+    with snapshot(db):
         return _verify(db, path)
-    finally:
-        with contextlib.suppress(StoreError):
-            db.rollback()
 
 
 def _verify(db: Database, path: Path) -> Verification:
