@@ -282,7 +282,16 @@ def test_a_recorded_job_adds_audit_rows_with_the_user(tmp_path, users):  # noqa:
         assert answer.status_code == 202, answer.text
         state = finished(client, answer.json()["id"], **as_user("ada"))
         assert state["status"] == "done" and state["written"] == 3
+        client.post("/api/v1/evaluate", json={"product": V1, "record": True,
+                                              "case": case_data()})  # no batch's
+        assert len(client.get("/api/v1/audit/decisions").json()) == 4
+        batch = client.get(f"/api/v1/audit/decisions?batch=job-{state['id']}").json()
+        assert [(r["batch_row"], r["user"]) for r in batch] == [(1, "ada"), (2, "ada"),
+                                                                 (3, "ada")]
+        assert client.get("/api/v1/audit/decisions?batch=job-other").json() == []
+        assert client.get(f"/api/v1/audit/decisions?batch={'x' * 257}").status_code == 422
     with Store(db, readonly=True) as store:
         rows = list(store.db.query("SELECT user, batch_id, batch_row FROM evaluations"))
-    assert [(r["user"], r["batch_row"]) for r in rows] == [("ada", 1), ("ada", 2), ("ada", 3)]
+    assert [(r["user"], r["batch_row"]) for r in rows] == [("ada", 1), ("ada", 2), ("ada", 3),
+                                                          ("olga", None)]
     assert rows[0]["batch_id"] == f"job-{state['id']}"

@@ -28,6 +28,7 @@ from configurator.registry.audit import (
     PersonalDataLeak,
     case_hash,
     default_batch_id,
+    record_batch,
     record_document,
     record_evaluation,
     show,
@@ -493,6 +494,14 @@ def test_audit_show_filters(capsys, live: Store, decided, tmp_path: Path) -> Non
     assert rows[0]["outcome"]["decision"] == "accept"
     code, out, _ = run(capsys, "audit", "show", "--db", live.path)
     assert code == 0 and "3 rows" in out and "hepatitis_b@1.0.0" in out
+    record_batch(live, product, "renewal-2027", [(1, case, outcome), (2, case, outcome)])
+    assert [r["seq"] for r in show(live, AuditFilter(batch_id="renewal-2027"))] == [4, 5]
+    code, out, _ = run(capsys, "audit", "show", "--batch", "renewal-2027", "--decision",
+                       "accept", "--json", "--db", live.path)
+    assert code == 0 and [(r["batch_id"], r["batch_row"]) for r in map(
+        json.loads, out.splitlines())] == [("renewal-2027", 1), ("renewal-2027", 2)]
+    code, out, _ = run(capsys, "audit", "show", "--batch", "renewal-2026", "--db", live.path)
+    assert code == 0 and "0 rows" in out
 
 
 def test_record_document(live: Store, decided, tmp_path: Path) -> None:

@@ -220,19 +220,24 @@ def audit_verify() -> None:
 @click.option("--since", type=DATE, help="Recorded on or after this UTC day.")
 @click.option("--until", type=DATE, help="Recorded on or before this UTC day.")
 @click.option("--decision", type=click.Choice(["accept", "decline", "refer"]))
+@click.option("--batch", "batch_id", metavar="ID",
+              help="Recorded by this batch: its --batch-id, or the default, the input file's "
+                   "name and content hash, as 'evaluate --record' printed it.")
 @click.option("--limit", type=click.IntRange(1, MAX_LIMIT), help="At most N rows.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @db_option
 def audit_show(product_id: str | None, version: str | None, since: dt.date | None,
-               until: dt.date | None, decision: str | None, limit: int | None,
-               as_json: bool) -> None:
-    """List recorded decisions, filtered by product, version, day and decision.
+               until: dt.date | None, decision: str | None, batch_id: str | None,
+               limit: int | None, as_json: bool) -> None:
+    """List recorded decisions, filtered by product, version, day, decision and batch.
 
     Example:
 
         configurator audit show --product hepatitis_b --since 2026-01-01 --decision decline
+
+        configurator audit show --batch renewal-2027 --decision refer --json
     """
-    selection = AuditFilter(product_id, version, since, until, decision, limit)
+    selection = AuditFilter(product_id, version, since, until, decision, limit, batch_id)
     with open_store(readonly=True) as store, snapshot(store.db):
         # every row is read and checked before the first is shown (a bad one: nothing
         # shown), one at a time - a portfolio's trail of a million rows is ~8 GB

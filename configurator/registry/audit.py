@@ -408,7 +408,8 @@ _SHOWN = ("recorded_at", "product_id", "product_version", "product_hash", "case_
 @dataclass(frozen=True)
 class AuditFilter:
     """What `show` selects: all given conditions must hold; dates are UTC days, inclusive;
-    `limit` is at most that many rows (1 to `MAX_LIMIT`; None: all)."""
+    `limit` is at most that many rows (1 to `MAX_LIMIT`; None: all); `batch_id` the rows a
+    batch recorded (a portfolio's run: found by the batch's index, not a scan of the trail)."""
 
     product_id: str | None = None
     version: str | None = None
@@ -416,12 +417,14 @@ class AuditFilter:
     until: dt.date | None = None
     decision: str | None = None
     limit: int | None = None
+    batch_id: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses, params = [], []
         for column, value in (("product_id", self.product_id),
                               ("product_version", self.version),
-                              ("decision", self.decision)):
+                              ("decision", self.decision),
+                              ("batch_id", self.batch_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)

@@ -208,8 +208,10 @@ def audit_show(request: Request, user: Auditor,
                until: Annotated[dt.date | None, Query(description="recorded on or before, "
                                                                   "UTC")] = None,
                decision: Literal["accept", "decline", "refer"] | None = None,
+               batch: Annotated[str | None, Query(max_length=256, description="recorded by "
+                                                  "this batch (its id)")] = None,
                limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 100) -> list[Decision]:
-    selection = AuditFilter(product, version, since, until, decision, limit)
+    selection = AuditFilter(product, version, since, until, decision, limit, batch)
     with _store(request.app.state.env, readonly=True) as store:
         rows = show(store, selection)
     return [Decision.model_validate({**row, "outcome": outcome_of(row)}) for row in rows]
