@@ -22,6 +22,7 @@ import pytest
 
 from configurator import compile_product, evaluate, load, load_case, loads_case
 from configurator.cli import main
+from configurator.registry import audit as audit_module
 from configurator.registry.audit import (
     AuditFilter,
     BatchRecorder,
@@ -502,6 +503,21 @@ def test_audit_show_filters(capsys, live: Store, decided, tmp_path: Path) -> Non
         json.loads, out.splitlines())] == [("renewal-2027", 1), ("renewal-2027", 2)]
     code, out, _ = run(capsys, "audit", "show", "--batch", "renewal-2026", "--db", live.path)
     assert code == 0 and "0 rows" in out
+
+
+@pytest.mark.parametrize("block", [1, 2, 500])
+def test_audit_show_reads_rows_by_number_in_order(monkeypatch, live: Store, decided,
+                                                 block: int) -> None:
+    """Rows are found by number first, then read a block at a time: the order and the
+    filters hold across blocks (batches interleaved in the trail)."""
+    product, case, outcome = decided
+    for batch, row in (("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3)):
+        record_batch(live, product, batch, [(row, case, outcome)])
+    monkeypatch.setattr(audit_module, "SHOWN_BLOCK", block)
+    assert [r["seq"] for r in show(live)] == [1, 2, 3, 4, 5]
+    assert [(r["seq"], r["batch_row"]) for r in show(live, AuditFilter(batch_id="a"))] == \
+        [(1, 1), (3, 2), (5, 3)]
+    assert [r["seq"] for r in show(live, AuditFilter(batch_id="a", limit=2))] == [1, 3]
 
 
 def test_record_document(live: Store, decided, tmp_path: Path) -> None:

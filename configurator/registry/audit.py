@@ -462,16 +462,27 @@ def shown(store: Store, selection: AuditFilter = AuditFilter()) -> Iterator[dict
         raise StoreError(f"{altered[0].text} (run 'configurator audit verify')")
     where, params = selection.where()
     bound = " LIMIT ?" if limit is not None else ""
-    rows = store.db.query(f"SELECT * FROM evaluations WHERE {where} ORDER BY seq{bound}",
-                          params + ([limit] if limit is not None else []))
-    return _checked(rows)
+    numbers = store.db.execute(f"SELECT seq FROM evaluations WHERE {where} ORDER BY seq{bound}",
+                               params + ([limit] if limit is not None else []))
+    return _checked(store, numbers)
 
 
-def _checked(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        require_text(row, f"evaluations row {row.get('seq')}", _SHOWN,
-                     ("case_key", "batch_id", "engine_version"))
-        yield row
+SHOWN_BLOCK = 500  # rows read at a time by their numbers
+
+
+def _checked(store: Store, numbers: Any) -> Iterator[dict[str, Any]]:
+    """The rows `numbers` (a cursor of row numbers, in order) names, read `SHOWN_BLOCK` at a
+    time and checked. The numbers come first because a filter SQLite answers from an index
+    (product, batch, day) then sorts what it found by row number: whole rows, ~8 KB each,
+    through temporary files (/var/tmp) as large as the result - `audit show --product
+    hepatitis_b --json` on 100,000 rows took 15.2-15.4 s against 13.3-13.5 unfiltered;
+    now 13.5-13.7 either way."""
+    while block := [row[0] for row in numbers.fetchmany(SHOWN_BLOCK)]:
+        for row in store.db.query(f"SELECT * FROM evaluations WHERE seq IN "
+                                  f"({', '.join('?' * len(block))}) ORDER BY seq", block):
+            require_text(row, f"evaluations row {row.get('seq')}", _SHOWN,
+                         ("case_key", "batch_id", "engine_version"))
+            yield row
 
 
 def outcome_of(row: dict[str, Any]) -> dict[str, Any]:
