@@ -21,8 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from configurator import Environment
+from configurator.cases.case import case_from_data
 from configurator.product.clauses import clause_numbers
 from configurator.product.source import load_file
+from configurator.registry.audit import record_batch, record_evaluation
 from configurator.server import ServerConfig, create_app
 from configurator.server import users as accounts
 
@@ -330,6 +332,31 @@ def test_an_agent_issues_a_published_version_and_the_audit_trail_names_them(serv
     documents = audit.text[audit.text.index('class="grid documents"'):]
     assert re.search(r"<td>hepatitis_b@1\.0\.0</td>.*?<td class=\"user\">carla</td>",
                      documents, re.S)
+
+
+def test_the_auditor_lists_one_batch_and_follows_its_link(served, db):
+    """A portfolio's run among the trail's rows: the batch filter, and each row's batch
+    linking to the rest of its batch."""
+    env = Environment(db=db)
+    product = env.load("hepatitis_b@1.0.0")
+    case = case_from_data(case_data("fatty_liver_claim_refused"), product)
+    outcome = env.evaluate(product, case)
+    with env.store() as store:
+        record_batch(store, product, "renewal 2027/a", [(1, case, outcome), (2, case, outcome)])
+        record_evaluation(store, product, case, outcome)  # no batch's
+        record_batch(store, product, "renewal 2027/b", [(1, case, outcome)])
+    sign_in(served, "dora")
+    everything = served.get("/audit")
+    assert len(re.findall(r"<tr><td>\d+</td>", everything.text)) == 4
+    link = re.search(r'<a href="(/audit\?batch=[^"]+)">renewal 2027/a#1</a>', everything.text)
+    assert link and link.group(1) == "/audit?batch=renewal%202027/a"
+    batch = served.get(html.unescape(link.group(1)))
+    text = is_page(batch, 200)
+    assert re.findall(r"<tr><td>(\d+)</td>", batch.text) == ["1", "2"]
+    assert "renewal 2027/a#2" in text and "renewal 2027/b" not in text
+    assert 'name="batch" maxlength="256" value="renewal 2027/a"' in batch.text
+    assert "No recorded decisions match." in is_page(served.get("/audit?batch=other"), 200)
+    assert served.get(f"/audit?batch={'x' * 257}").status_code == 422
 
 
 # ------------------------------------------------------------ checking a product

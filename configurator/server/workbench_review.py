@@ -175,13 +175,14 @@ def registry(request: Request, user: Anyone, done: str = "", ref: str = "") -> H
 def audit(request: Request, user: Reader, product: str = "", version: str = "",
           decision: Literal["", "accept", "decline", "refer"] = "",
           since: dt.date | None = None, until: dt.date | None = None,
+          batch: Annotated[str, Query(max_length=256)] = "",
           limit: Annotated[int, Query(ge=1, le=MAX_SHOWN)] = 100) -> HTMLResponse:
     selection = AuditFilter(product or None, version or None, since, until, decision or None,
-                            limit)
+                            limit, batch or None)
     view = audit_view(request.app.state.env, selection)
     asked = {"product": product, "version": version, "decision": decision,
              "since": since.isoformat() if since else "",
-             "until": until.isoformat() if until else "", "limit": limit}
+             "until": until.isoformat() if until else "", "batch": batch, "limit": limit}
     return render(request, "audit.html.j2", "audit.title", a=view, asked=asked, verified=None)
 
 
@@ -190,6 +191,6 @@ def audit_verify(request: Request, user: Reader) -> HTMLResponse:
     env = request.app.state.env
     view = audit_view(env, AuditFilter(limit=100))
     asked = {"product": "", "version": "", "decision": "", "since": "", "until": "",
-             "limit": 100}
+             "batch": "", "limit": 100}
     return render(request, "audit.html.j2", "audit.title", a=view, asked=asked,
                   verified=verify_view(env))

@@ -158,7 +158,8 @@ def audit_view(env: Environment, selection: AuditFilter) -> dict[str, Any]:
         {"seq": r["seq"], "recorded_at": r["recorded_at"],
          "ref": f"{r['product_id']}@{r['product_version']}", "decision": r["decision"],
          "case_hash": (r.get("case_hash") or "")[:16], "user": r.get("user") or "",
-         "batch": f"{r['batch_id']}#{r['batch_row']}" if r.get("batch_id") else ""}
+         "batch": f"{r['batch_id']}#{r['batch_row']}" if r.get("batch_id") else "",
+         "batch_id": r.get("batch_id") or ""}
         for r in rows]}
 
 
