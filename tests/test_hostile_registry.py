@@ -31,14 +31,8 @@ from configurator import evaluate
 from configurator.cli import main
 from configurator.cli import registry as registry_cli
 from configurator.registry import db as registry_db
-from configurator.registry.audit import (
-    AuditFilter,
-    evaluation_row,
-    record_document,
-    record_evaluation,
-    show,
-    shown,
-)
+from configurator.registry.audit import evaluation_row, record_document, record_evaluation
+from configurator.registry.audit_show import AuditFilter, show, shown
 from configurator.registry.db import StoreError, row_digest
 from configurator.registry.store import Store
 

@@ -22,9 +22,8 @@ import pytest
 
 from configurator import compile_product, evaluate, load, load_case, loads_case
 from configurator.cli import main
-from configurator.registry import audit as audit_module
+from configurator.registry import audit_show
 from configurator.registry.audit import (
-    AuditFilter,
     BatchRecorder,
     PersonalDataLeak,
     case_hash,
@@ -32,9 +31,9 @@ from configurator.registry.audit import (
     record_batch,
     record_document,
     record_evaluation,
-    show,
     verify,
 )
+from configurator.registry.audit_show import AuditFilter, show
 from configurator.registry.db import PAGE_SIZE, SCHEMA_VERSION, StoreError, schema_version
 from configurator.registry.store import (
     LifecycleError,
@@ -513,7 +512,7 @@ def test_audit_show_reads_rows_by_number_in_order(monkeypatch, live: Store, deci
     product, case, outcome = decided
     for batch, row in (("a", 1), ("b", 1), ("a", 2), ("b", 2), ("a", 3)):
         record_batch(live, product, batch, [(row, case, outcome)])
-    monkeypatch.setattr(audit_module, "SHOWN_BLOCK", block)
+    monkeypatch.setattr(audit_show, "SHOWN_BLOCK", block)
     assert [r["seq"] for r in show(live)] == [1, 2, 3, 4, 5]
     assert [(r["seq"], r["batch_row"]) for r in show(live, AuditFilter(batch_id="a"))] == \
         [(1, 1), (3, 2), (5, 3)]

@@ -17,7 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..compliance.approval import reviewed_diff
-from ..registry.audit import MAX_LIMIT, AuditFilter, outcome_of, shown, verify_database
+from ..registry.audit import verify_database
+from ..registry.audit_show import MAX_LIMIT, AuditFilter, outcome_of, shown
 from ..registry.db import StoreError, snapshot
 from ..registry.supersession import log_words
 from .group import cli

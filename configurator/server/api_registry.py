@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from ..compliance.approval import reviewed_diff
 from ..environment import Environment
-from ..registry.audit import AuditFilter, outcome_of, show, verify_database
+from ..registry.audit import verify_database
+from ..registry.audit_show import AuditFilter, outcome_of, show
 from ..registry.store import PublishRefused, Store, VersionRecord
 from ..registry.versions import REF
 from ..runs.gates import STANDARD_GATES

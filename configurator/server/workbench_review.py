@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from ..errors import StoreError
 from ..product.model import Product
-from ..registry.audit import AuditFilter
+from ..registry.audit_show import AuditFilter
 from ..registry.versions import REF
 from .auth import Anyone, Designer, User, require
 from .errors import BadRequest, TooLarge

@@ -19,7 +19,8 @@ from ..compliance.report import render_html
 from ..environment import Environment
 from ..errors import ConfigError
 from ..product.model import Product, text_in
-from ..registry.audit import AuditFilter, show, verify
+from ..registry.audit import verify
+from ..registry.audit_show import AuditFilter, show
 from ..registry.store import VersionRecord
 from ..registry.versions import NotFound, is_ref
 from ..runs.gates import STANDARD_GATES
