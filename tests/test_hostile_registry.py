@@ -526,3 +526,20 @@ def test_a_long_audit_table_printed_in_blocks_is_the_one_table(capsys, monkeypat
         monkeypatch.undo()
         assert whole.count("┏") == 1 and whole.count("└") == 1
         assert f"{0 if args else 3} rows" in whole
+
+
+@pytest.mark.parametrize("block", [1, 1000])
+def test_a_too_wide_audit_table_printed_in_blocks_is_laid_out_as_one_table(
+        capsys, monkeypatch, trail: Path, block: int) -> None:
+    """Wider than the 160 columns the table is drawn in, rich narrows the widest columns
+    first; blocks drawn with the widths measured on the first pass must be narrowed alike
+    (with fixed widths rich narrows every column, the row number down to nothing)."""
+    tamper(trail, f"UPDATE evaluations SET product_version = '1.0.0-{'rc' * 30}' WHERE seq = 2")
+    with Store(trail, readonly=True) as store:
+        cells = [[cell.plain for cell in registry_cli._audit_cells(row)] for row in shown(store)]
+    registry_cli._table("audit trail: recorded decisions", registry_cli._AUDIT_COLUMNS, cells)
+    single = capsys.readouterr().out
+    assert max(map(len, single.splitlines())) == 160 and "│ 2   │" in single
+    monkeypatch.setattr(registry_cli, "TABLE_BLOCK", block)
+    assert main(["audit", "show", "--db", str(trail)]) == 0
+    assert capsys.readouterr().out == single + "3 rows\n"
